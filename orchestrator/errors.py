@@ -1,0 +1,14 @@
+"""Errors the CLI turns into exit codes; everything else is a bug."""
+
+
+class UsageError(Exception):
+    """Bad input: exit 2, one line naming the field and the fix, nothing sent to OCI."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class ToolError(Exception):
+    """A failure retrying cannot fix (missing engine, broken workdir...): exit 1."""
