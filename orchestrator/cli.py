@@ -1,0 +1,105 @@
+"""coinpilot-tf's commands. Thin: parse, call, print, exit code.
+
+Exit codes (DESIGN.md): 0 the instance exists; 1 stopped on a failure retrying
+cannot fix; 2 bad input or usage (nothing sent to OCI); 3 gave up; 130 interrupted.
+Heavy modules load inside the commands that use them, so --help stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import FIELDS
+from .errors import ToolError, UsageError
+
+EXIT_OK, EXIT_STOPPED, EXIT_USAGE, EXIT_GAVE_UP, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+def settings_options(command: Callable) -> Callable:
+    """Every setting as a flag (flag > environment > config file > default), plus where things live."""
+    for field in reversed(FIELDS):
+        env_note = f" [env {field.env}]" if field.env else ""
+        command = click.option(
+            field.flag, field.name, multiple=field.repeatable, default=None,
+            help=field.help + env_note, show_envvar=False,
+        )(command)
+    command = click.option("--config", "config", type=click.Path(dir_okay=False), help="Optional TOML file with the same settings in lower case.")(command)
+    return workdir_options(command)
+
+
+def workdir_options(command: Callable) -> Callable:
+    command = click.option("--workdir", "workdir", type=click.Path(file_okay=False), help="The workdir itself [env COINPILOT_TF_WORKDIR].")(command)
+    return click.option("--terraform", "engine", help="Terraform or OpenTofu binary [env COINPILOT_TF_TERRAFORM].")(command)
+
+
+def handle_errors(command: Callable) -> Callable:
+    """UsageError: one line, exit 2. ToolError: one line, exit 1. Never a traceback for either."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except UsageError as error:
+            click.echo(f"coinpilot-tf: {error}", err=True)
+            sys.exit(EXIT_USAGE)
+        except ToolError as error:
+            click.echo(f"coinpilot-tf: {error}", err=True)
+            sys.exit(EXIT_STOPPED)
+
+    return wrapper
+
+
+def _flags(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in kwargs.items() if value not in (None, ())}
+
+
+def _print_warnings(settings) -> None:
+    for warning in settings.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="coinpilot-tf")
+def main() -> None:
+    """Win an OCI Always Free VM.Standard.A1.Flex instance, and keep it under Terraform state."""
+
+
+@main.command()
+@settings_options
+@click.option("--simulate", metavar="SCENARIO", help="Use the simulated OCI (e.g. 'capacity*3,ok'); the workdir remembers it.")
+@handle_errors
+def render(simulate: str | None, **kwargs: Any) -> None:
+    """Write the Terraform module and terraform.tfvars.json into the workdir."""
+    from .prepare import prepare, terraform_for
+    from .render import Target, render as render_module
+
+    prepared = prepare(_flags(kwargs), os.environ, simulate)
+    _print_warnings(prepared.settings)
+    terraform_for(prepared, kwargs.get("engine"), os.environ)
+    target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
+    changed = render_module(prepared.settings, target, prepared.ssh_public_key, prepared.workdir)
+    click.echo(f"workdir: {prepared.workdir.path}")
+    click.echo(f"rendered: {', '.join(changed) if changed else 'no changes'}")
+    if prepared.simulated:
+        click.echo("mode: simulated OCI (no account used)")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@workdir_options
+@click.option("--instance-name", "instance_name", help="Instance whose workdir to use [env INSTANCE_NAME].")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@handle_errors
+def terraform(args: tuple[str, ...], **kwargs: Any) -> None:
+    """Run the engine in the workdir, e.g. `coinpilot-tf terraform state list`."""
+    from .prepare import load, terraform_for
+
+    _, workdir = load(_flags(kwargs), os.environ)
+    if not workdir.path.is_dir():
+        raise UsageError("--workdir", f"{workdir.path} does not exist yet; run `coinpilot-tf render` first")
+    sys.exit(terraform_for(workdir, kwargs.get("engine"), os.environ).passthrough(list(args)))

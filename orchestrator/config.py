@@ -1,0 +1,305 @@
+"""Settings: the runbook's environment names, an optional TOML file, and flags.
+
+Precedence: flag > environment > config file > default. Every value is
+checked before anything runs; a bad one raises UsageError naming the
+environment variable and the fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+SHAPE = "VM.Standard.A1.Flex"
+FREE_OCPUS = 2
+FREE_MEMORY_GBS = 12
+# What VM.Standard.A1.Flex accepts (OCI shape documentation).
+A1_MAX_OCPUS = 80
+A1_MAX_MEMORY_GBS = 512
+A1_MEMORY_PER_OCPU = (1, 64)
+
+_OCID = re.compile(r"^ocid1\.([a-z0-9]+)\.(oc[0-9]+)\.([a-z0-9-]*)(\.[a-z0-9-]+)?\.([a-z0-9]{20,})$")
+_AD = re.compile(r"^[A-Za-z0-9]{4}:[A-Za-z0-9-]+-AD-[1-9]$")
+_INSTANCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+_PROFILE = re.compile(r"^[A-Za-z0-9._-]+$")
+_SIZE = re.compile(r"^\s*([0-9]+)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*$")
+# Discord's webhook hosts; plain http is accepted only on loopback, for a local relay.
+_WEBHOOK = re.compile(
+    r"^(https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com"
+    r"|http://(?:127\.0\.0\.1|localhost)(?::[0-9]+)?)"
+    r"/api/webhooks/[0-9]+/[A-Za-z0-9_-]+/?$"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Size:
+    ocpus: int
+    memory_gbs: int | float
+
+    def __str__(self) -> str:
+        return f"{self.ocpus}:{self.memory_gbs:g}"
+
+
+# ---- parsers: text (env, file, flag) -> value, UsageError on bad text -------------
+
+
+def _ocid(*types: str) -> Callable[[str, Any], str]:
+    def parse(name: str, raw: Any) -> str:
+        text = str(raw).strip()
+        match = _OCID.match(text)
+        if not match:
+            raise UsageError(name, f"not a well-formed OCID (expected ocid1.{types[0]}.oc1...); copy it from the OCI console")
+        if match.group(1) not in types:
+            wanted = " or ".join(types)
+            raise UsageError(name, f"is a {match.group(1)} OCID, expected a {wanted} OCID")
+        return text
+
+    return parse
+
+
+def _integer(minimum: int) -> Callable[[str, Any], int]:
+    def parse(name: str, raw: Any) -> int:
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise UsageError(name, f"must be a whole number, got {str(raw)!r}") from None
+        if value < minimum:
+            raise UsageError(name, f"must be >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _number(name: str, raw: Any) -> float:
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise UsageError(name, f"must be a number, got {str(raw)!r}") from None
+    if not value > 0:
+        raise UsageError(name, f"must be positive, got {raw}")
+    return _plain(value)
+
+
+def _plain(value: float) -> int | float:
+    """12.0 -> 12, so equal settings always render the same text."""
+    return int(value) if value.is_integer() else value
+
+
+def _boolean(name: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise UsageError(name, f"must be true or false, got {raw!r}")
+
+
+def _text(pattern: re.Pattern[str], hint: str) -> Callable[[str, Any], str]:
+    def parse(name: str, raw: Any) -> str:
+        text = str(raw).strip()
+        if not pattern.match(text):
+            raise UsageError(name, hint)
+        return text
+
+    return parse
+
+
+def _availability_domains(name: str, raw: Any) -> tuple[str, ...]:
+    items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+    names = tuple(str(item).strip() for item in items if str(item).strip())
+    if not names:
+        raise UsageError(name, "is empty; set an availability domain name such as kIdk:US-ASHBURN-AD-1, or 'all'")
+    if names == ("all",):
+        return names
+    for ad in names:
+        if not _AD.match(ad):
+            raise UsageError(name, f"{ad!r} is not an availability domain name (like kIdk:US-ASHBURN-AD-1), nor 'all'")
+    return names
+
+
+def _webhook(name: str, raw: Any) -> str:
+    text = str(raw).strip()
+    if not _WEBHOOK.match(text):
+        # The value is a secret: never echo it back.
+        raise UsageError(name, "must be an https://discord.com/api/webhooks/<id>/<token> URL (Server Settings > Integrations > Webhooks)")
+    return text
+
+
+def _sizes(name: str, raw: Any) -> tuple[Size, ...]:
+    items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+    sizes = []
+    for item in items:
+        match = _SIZE.match(str(item))
+        if not match:
+            raise UsageError(name, f"{str(item)!r} is not OCPUS:MEMORY_GBS (like 2:12)")
+        sizes.append(Size(int(match.group(1)), _plain(float(match.group(2)))))
+    return tuple(sizes)
+
+
+def _path(name: str, raw: Any) -> Path:
+    return Path(str(raw)).expanduser()
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """One setting: where it comes from and how its text is checked."""
+
+    name: str  # Settings attribute and config-file key
+    env: str | None  # runbook environment name
+    parse: Callable[[str, Any], Any]
+    default: Any
+    help: str
+
+    @property
+    def flag(self) -> str:
+        return _FLAG_NAMES.get(self.name, "--" + self.name.replace("_", "-"))
+
+    @property
+    def repeatable(self) -> bool:
+        return self.name in _FLAG_NAMES
+
+
+# Flags that repeat, named in the singular.
+_FLAG_NAMES = {"availability_domains": "--availability-domain", "sizes": "--size"}
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("oci_profile", "OCI_PROFILE", _text(_PROFILE, "must be a profile name from ~/.oci/config, like DEFAULT"), "DEFAULT", "Profile in ~/.oci/config."),
+    Field("compartment_ocid", "COMPARTMENT_OCID", _ocid("compartment", "tenancy"), None, "Compartment (or tenancy) to launch in."),
+    Field("subnet_ocid", "SUBNET_OCID", _ocid("subnet"), None, "Existing subnet for the VNIC."),
+    Field("availability_domains", "AVAILABILITY_DOMAIN", _availability_domains, None, "Availability domain(s), comma separated, or 'all'."),
+    Field("image_ocid", "IMAGE_OCID", _ocid("image"), None, "Image to boot (aarch64)."),
+    Field("image_compartment_ocid", "IMAGE_COMPARTMENT_OCID", _ocid("tenancy", "compartment"), None, "Where to look for images (default: the compartment)."),
+    Field("instance_name", "INSTANCE_NAME", _text(_INSTANCE_NAME, "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit"), "coinpilot-a1", "Display name; also names the workdir and the SSH key."),
+    Field("ocpus", "OCPUS", _integer(1), FREE_OCPUS, "OCPUs (Always Free: 2 in all)."),
+    Field("memory_gbs", "MEMORY_GBS", _number, FREE_MEMORY_GBS, "Memory in GB (Always Free: 12 in all)."),
+    Field("sizes", None, _sizes, None, "Sizes to try, largest first, as OCPUS:MEMORY_GBS."),
+    Field("boot_volume_size_gbs", "BOOT_VOLUME_SIZE_GBS", _integer(50), None, "Boot volume size in GB (default: the image's)."),
+    Field("ssh_key_path", "SSH_KEY_PATH", _path, None, "Private key path (default ~/.ssh/coinpilot-oci/<INSTANCE_NAME>_a1_flex)."),
+    Field("provider_auto_retries", "OCI_PROVIDER_AUTO_RETRIES", _boolean, False, "Let the OCI provider retry by itself too."),
+    Field("retry_interval_seconds", "RETRY_INTERVAL_SECONDS", _integer(0), 600, "Wait after 'Out of host capacity'."),
+    Field("max_attempts", "MAX_ATTEMPTS", _integer(0), 0, "Give up after this many attempts (0 = never)."),
+    Field("throttle_retry_base_seconds", "THROTTLE_RETRY_BASE_SECONDS", _integer(0), 900, "First wait after a 429."),
+    Field("throttle_retry_max_seconds", "THROTTLE_RETRY_MAX_SECONDS", _integer(0), 3600, "Longest wait after 429s."),
+    Field("throttle_jitter_max_seconds", "THROTTLE_JITTER_MAX_SECONDS", _integer(0), 120, "Random extra wait after a 429."),
+    Field("discord_webhook_url", "DISCORD_WEBHOOK_URL", _webhook, None, "Discord webhook for notifications (secret)."),
+    Field("discord_notify_every_n_attempts", "DISCORD_NOTIFY_EVERY_N_ATTEMPTS", _integer(1), 10, "Progress message every N attempts."),
+)
+FIELDS_BY_NAME = {field.name: field for field in FIELDS}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    oci_profile: str
+    compartment_ocid: str | None
+    subnet_ocid: str | None
+    availability_domains: tuple[str, ...] | None
+    image_ocid: str | None
+    image_compartment_ocid: str | None
+    instance_name: str
+    ocpus: int
+    memory_gbs: float
+    sizes: tuple[Size, ...] | None
+    boot_volume_size_gbs: int | None
+    ssh_key_path: Path | None
+    provider_auto_retries: bool
+    retry_interval_seconds: int
+    max_attempts: int
+    throttle_retry_base_seconds: int
+    throttle_retry_max_seconds: int
+    throttle_jitter_max_seconds: int
+    discord_webhook_url: str | None
+    discord_notify_every_n_attempts: int
+    warnings: tuple[str, ...] = ()
+
+    def size_list(self) -> tuple[Size, ...]:
+        """Sizes to try, largest first."""
+        sizes = self.sizes or (Size(self.ocpus, self.memory_gbs),)
+        return tuple(sorted(sizes, key=lambda s: (s.ocpus, s.memory_gbs), reverse=True))
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise UsageError("--config", f"{path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError("--config", f"cannot read {path}: {error.__class__.__name__}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError("--config", f"{path} is not valid TOML: {error}") from None
+    by_key = {field.name: field for field in FIELDS}
+    by_key.update({field.env.lower(): field for field in FIELDS if field.env})
+    values = {}
+    for key, value in data.items():
+        field = by_key.get(key.lower())
+        if field is None:
+            raise UsageError("--config", f"unknown key {key!r} in {path}; use the runbook names in lower case, like compartment_ocid")
+        values[field.name] = value
+    return values
+
+
+def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
+    """Resolve every field (flag > env > file > default) and check it."""
+    from_file = _read_config_file(config_file) if config_file else {}
+    values: dict[str, Any] = {}
+    for field in FIELDS:
+        if flags.get(field.name) not in (None, ()):
+            raw, label = flags[field.name], field.flag
+        elif field.env and environ.get(field.env, "").strip():
+            raw, label = environ[field.env], field.env
+        elif field.name in from_file:
+            raw, label = from_file[field.name], field.env or field.name
+        else:
+            values[field.name] = field.default
+            continue
+        values[field.name] = field.parse(label, raw)
+    settings = Settings(**values)
+    return _check_consistency(settings)
+
+
+def _check_consistency(settings: Settings) -> Settings:
+    warnings = []
+    for size in settings.size_list():
+        label = "--size" if settings.sizes else "MEMORY_GBS"
+        if size.ocpus > A1_MAX_OCPUS:
+            raise UsageError("--size" if settings.sizes else "OCPUS", f"{size.ocpus} OCPUs is more than {SHAPE} allows ({A1_MAX_OCPUS})")
+        low, high = A1_MEMORY_PER_OCPU
+        if not low * size.ocpus <= size.memory_gbs <= min(high * size.ocpus, A1_MAX_MEMORY_GBS):
+            raise UsageError(label, f"{size.memory_gbs:g} GB with {size.ocpus} OCPUs is outside what {SHAPE} accepts ({low}..{high} GB per OCPU)")
+        if size.ocpus > FREE_OCPUS or size.memory_gbs > FREE_MEMORY_GBS:
+            warnings.append(f"size {size} exceeds the Always Free allowance ({FREE_OCPUS} OCPUs / {FREE_MEMORY_GBS} GB): OCI will bill it or refuse it")
+    if settings.throttle_retry_max_seconds < settings.throttle_retry_base_seconds:
+        raise UsageError("THROTTLE_RETRY_MAX_SECONDS", f"must be >= THROTTLE_RETRY_BASE_SECONDS ({settings.throttle_retry_base_seconds})")
+    return settings.replace(warnings=tuple(warnings))
+
+
+REQUIRED_FOR_OCI = ("compartment_ocid", "subnet_ocid", "availability_domains", "image_ocid")
+
+
+def require_target(settings: Settings) -> None:
+    """The values a real launch cannot do without (simulate mode fills placeholders)."""
+    for name in REQUIRED_FOR_OCI:
+        if getattr(settings, name) in (None, ()):
+            env = FIELDS_BY_NAME[name].env
+            raise UsageError(env, "is not set; export it (see the README's variable block) or try --simulate ok")
+
+
+def with_placeholders(settings: Settings, placeholders: Mapping[str, Any]) -> Settings:
+    """Simulate mode: any target the user did not set comes from the simulated cloud."""
+    changes = {
+        name: tuple(placeholders[name]) if isinstance(placeholders[name], list) else placeholders[name]
+        for name in ("compartment_ocid", "subnet_ocid", "image_ocid", "availability_domains")
+        if getattr(settings, name) in (None, ())
+    }
+    return settings.replace(**changes)

@@ -1,0 +1,19 @@
+"""terraform apply of a saved plan: after the first attempt, one LaunchInstance call each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .runner import FLAG, Run, Terraform
+
+# Terraform 1.x prints this when the state moved on since the plan was made.
+STALE_PLAN_MARKERS = ("saved plan is stale", "plan file was created with a different")
+
+
+def apply_plan(tf: Terraform, plan_file: Path) -> Run:
+    return tf.run("apply", str(plan_file), input=False, json=FLAG)
+
+
+def is_stale(run: Run) -> bool:
+    text = run.output.lower()
+    return any(marker in text for marker in STALE_PLAN_MARKERS)

@@ -1,0 +1,122 @@
+"""Run one Terraform command in the workdir with the tool's environment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_terraform import IsFlagged
+
+from ..workdir import Workdir, data_dir
+from . import Engine
+
+# python-terraform's marker for a flag without a value (-json, -auto-approve...).
+FLAG = IsFlagged
+
+# How long an interrupted Terraform gets to write its state before it is killed.
+INTERRUPT_GRACE_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Run:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def cli_config(provider_dir: Path | None) -> str:
+    """Terraform's CLI config: a shared plugin cache, and the simulator in place of oracle/oci."""
+    lines = [
+        f'plugin_cache_dir = "{_hcl_path(data_dir() / "plugin-cache")}"',
+        "disable_checkpoint = true",
+    ]
+    if provider_dir is not None:
+        lines += [
+            "provider_installation {",
+            "  dev_overrides {",
+            f'    "oracle/oci" = "{_hcl_path(provider_dir)}"',
+            "  }",
+            "  direct {}",
+            "}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _hcl_path(path: Path) -> str:
+    return str(path).replace("\\", "/")
+
+
+class Terraform:
+    """The chosen engine bound to one workdir; python-terraform builds each command line."""
+
+    def __init__(self, engine: Engine, workdir: Workdir, provider_dir: Path | None = None):
+        import python_terraform
+
+        self.engine = engine
+        self.workdir = workdir
+        self.simulated = provider_dir is not None
+        self._argv_builder = python_terraform.Terraform(working_dir=str(workdir.path), terraform_bin_path=engine.path)
+        self._process: subprocess.Popen[str] | None = None
+        self._interrupted = False
+        workdir.create()
+        (data_dir() / "plugin-cache").mkdir(parents=True, exist_ok=True)
+        workdir.write_private(workdir.cli_config, cli_config(provider_dir))
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+            # Always explicit: an inherited TF_CLI_CONFIG_FILE may point anywhere.
+            "TF_CLI_CONFIG_FILE": str(self.workdir.cli_config),
+        }
+
+    def argv(self, command: str, *args: str, **options: object) -> list[str]:
+        return self._argv_builder.generate_cmd_string(command, *args, **options)
+
+    def run(self, command: str, *args: str, **options: object) -> Run:
+        argv = self.argv(command, *args, **options)
+        # Own process group: a terminal's Ctrl-C reaches us only, and we forward exactly one
+        # interrupt (a second one makes Terraform exit without saving state).
+        process = subprocess.Popen(
+            argv, cwd=self.workdir.path, env=self.environment, text=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        self._process = process
+        try:
+            stdout, stderr = process.communicate()
+        finally:
+            self._process = None
+        return Run(tuple(argv), process.returncode, stdout, stderr)
+
+    def interrupt(self) -> bool:
+        """Forward one interrupt to a running command; True if one was running."""
+        process = self._process
+        if process is None or process.poll() is not None or self._interrupted:
+            return process is not None
+        self._interrupted = True
+        process.send_signal(signal.SIGINT)
+        killer = threading.Timer(INTERRUPT_GRACE_SECONDS, process.kill)
+        killer.daemon = True
+        killer.start()
+        return True
+
+    def passthrough(self, args: list[str]) -> int:
+        """`coinpilot-tf terraform ARGS...`: the user's own command, on their terminal."""
+        return subprocess.call([self.engine.path, *args], cwd=self.workdir.path, env=self.environment)

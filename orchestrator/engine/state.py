@@ -1,0 +1,35 @@
+"""What the state holds: terraform show -json, and untaint for a kept instance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..errors import ToolError
+from .import_ import INSTANCE_ADDRESS
+from .runner import FLAG, Run, Terraform
+
+
+@dataclass(frozen=True)
+class StateInstance:
+    id: str
+    tainted: bool
+    attributes: dict
+
+
+def state_instance(tf: Terraform) -> StateInstance | None:
+    if not tf.workdir.state.exists():
+        return None
+    run = tf.run("show", json=FLAG)
+    if not run.ok:
+        raise ToolError(f"terraform show failed: {run.stderr.strip()[:300]}")
+    document = json.loads(run.stdout or "{}")
+    for resource in document.get("values", {}).get("root_module", {}).get("resources", []):
+        if resource.get("address") == INSTANCE_ADDRESS:
+            values = resource.get("values") or {}
+            return StateInstance(values.get("id", ""), bool(resource.get("tainted")), values)
+    return None
+
+
+def untaint(tf: Terraform) -> Run:
+    return tf.run("untaint", INSTANCE_ADDRESS, no_color=FLAG)

@@ -1,0 +1,151 @@
+import pytest
+
+from orchestrator.config import Size, load_settings, require_target
+from orchestrator.errors import UsageError
+
+COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaa2x7yq4tzq3l5m6n7o8p9q0r1s2t3u4v5w6x7y8z9a0b1c2d3e4f5"
+TENANCY = "ocid1.tenancy.oc1..aaaaaaaa9z8y7x6w5v4u3t2s1r0q9p8o7n6m5l4k3j2i1h0g9f8e7d6c5b4a"
+SUBNET = "ocid1.subnet.oc1.iad.aaaaaaaab1c2d3e4f5g6h7i8j9k0l1m2n3o4p5q6r7s8t9u0v1w2x3y4z5a6"
+IMAGE = "ocid1.image.oc1.iad.aaaaaaaac1d2e3f4g5h6i7j8k9l0m1n2o3p4q5r6s7t8u9v0w1x2y3z4a5b6"
+AD = "kIdk:US-ASHBURN-AD-1"
+WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/AbCdEf_GhIj-KlMn"
+
+RUNBOOK_ENV = {
+    "COMPARTMENT_OCID": COMPARTMENT,
+    "SUBNET_OCID": SUBNET,
+    "AVAILABILITY_DOMAIN": AD,
+    "IMAGE_OCID": IMAGE,
+}
+
+
+def test_runbook_environment_names_and_defaults():
+    settings = load_settings({}, RUNBOOK_ENV)
+    require_target(settings)
+    assert settings.compartment_ocid == COMPARTMENT
+    assert settings.availability_domains == (AD,)
+    assert settings.oci_profile == "DEFAULT"
+    assert (settings.ocpus, settings.memory_gbs) == (2, 12)
+    assert settings.retry_interval_seconds == 600
+    assert settings.max_attempts == 0
+    assert (settings.throttle_retry_base_seconds, settings.throttle_retry_max_seconds) == (900, 3600)
+    assert settings.throttle_jitter_max_seconds == 120
+    assert settings.discord_notify_every_n_attempts == 10
+    assert settings.discord_webhook_url is None
+    assert settings.provider_auto_retries is False
+    assert settings.warnings == ()
+
+
+def test_flag_beats_environment_beats_file_beats_default(tmp_path):
+    config = tmp_path / "coinpilot.toml"
+    config.write_text('retry_interval_seconds = 300\nmax_attempts = 7\nOCI_PROFILE = "FROMFILE"\ninstance_name = "file-name"\n')
+    env = {**RUNBOOK_ENV, "MAX_ATTEMPTS": "5", "INSTANCE_NAME": "env-name"}
+    settings = load_settings({"instance_name": "flag-name"}, env, config)
+    assert settings.instance_name == "flag-name"
+    assert settings.max_attempts == 5
+    assert settings.retry_interval_seconds == 300
+    assert settings.oci_profile == "FROMFILE"
+    assert settings.throttle_jitter_max_seconds == 120
+
+
+def test_sizes_are_tried_largest_first_and_big_sizes_warn():
+    settings = load_settings({"sizes": ("1:6", "2:12")}, RUNBOOK_ENV)
+    assert settings.size_list() == (Size(2, 12.0), Size(1, 6.0))
+    assert settings.warnings == ()
+    big = load_settings({}, {**RUNBOOK_ENV, "OCPUS": "4", "MEMORY_GBS": "24"})
+    assert len(big.warnings) == 1 and "Always Free" in big.warnings[0]
+
+
+def test_several_availability_domains_and_all():
+    settings = load_settings({"availability_domains": (AD, "kIdk:US-ASHBURN-AD-2")}, RUNBOOK_ENV)
+    assert settings.availability_domains == (AD, "kIdk:US-ASHBURN-AD-2")
+    assert load_settings({}, {**RUNBOOK_ENV, "AVAILABILITY_DOMAIN": "all"}).availability_domains == ("all",)
+    env_list = load_settings({}, {**RUNBOOK_ENV, "AVAILABILITY_DOMAIN": f"{AD}, kIdk:US-ASHBURN-AD-3"})
+    assert env_list.availability_domains == (AD, "kIdk:US-ASHBURN-AD-3")
+
+
+def test_tenancy_is_accepted_as_compartment():
+    assert load_settings({}, {**RUNBOOK_ENV, "COMPARTMENT_OCID": TENANCY}).compartment_ocid == TENANCY
+
+
+BAD_INPUTS = [
+    # (environment overrides, flags, field named in the message, words in the fix)
+    ({"COMPARTMENT_OCID": "compartment-123"}, {}, "COMPARTMENT_OCID", "well-formed"),
+    ({"COMPARTMENT_OCID": SUBNET}, {}, "COMPARTMENT_OCID", "subnet OCID"),
+    ({"COMPARTMENT_OCID": "ocid1.compartment.oc1..short"}, {}, "COMPARTMENT_OCID", "well-formed"),
+    ({"SUBNET_OCID": COMPARTMENT}, {}, "SUBNET_OCID", "compartment OCID"),
+    ({"SUBNET_OCID": "ocid1.subnet"}, {}, "SUBNET_OCID", "well-formed"),
+    ({"SUBNET_OCID": SUBNET + " trailing"}, {}, "SUBNET_OCID", "well-formed"),
+    ({"IMAGE_OCID": SUBNET}, {}, "IMAGE_OCID", "subnet OCID"),
+    ({"IMAGE_OCID": "ubuntu-22.04"}, {}, "IMAGE_OCID", "well-formed"),
+    ({"IMAGE_COMPARTMENT_OCID": IMAGE}, {}, "IMAGE_COMPARTMENT_OCID", "image OCID"),
+    ({"AVAILABILITY_DOMAIN": "AD-1"}, {}, "AVAILABILITY_DOMAIN", "availability domain"),
+    ({"AVAILABILITY_DOMAIN": "kIdk:US-ASHBURN-1"}, {}, "AVAILABILITY_DOMAIN", "availability domain"),
+    ({"AVAILABILITY_DOMAIN": ","}, {}, "AVAILABILITY_DOMAIN", "empty"),
+    ({}, {"availability_domains": ("us-ashburn-1",)}, "--availability-domain", "availability domain"),
+    ({"OCPUS": "0"}, {}, "OCPUS", ">= 1"),
+    ({"OCPUS": "-2"}, {}, "OCPUS", ">= 1"),
+    ({"OCPUS": "two"}, {}, "OCPUS", "whole number"),
+    ({"OCPUS": "81", "MEMORY_GBS": "100"}, {}, "OCPUS", "80"),
+    ({"MEMORY_GBS": "0"}, {}, "MEMORY_GBS", "positive"),
+    ({"MEMORY_GBS": "lots"}, {}, "MEMORY_GBS", "number"),
+    ({"OCPUS": "1", "MEMORY_GBS": "65"}, {}, "MEMORY_GBS", "1..64 GB per OCPU"),
+    ({"OCPUS": "2", "MEMORY_GBS": "1.5"}, {}, "MEMORY_GBS", "1..64 GB per OCPU"),
+    ({}, {"sizes": ("2x12",)}, "--size", "OCPUS:MEMORY_GBS"),
+    ({}, {"sizes": ("1:100",)}, "--size", "GB per OCPU"),
+    ({"RETRY_INTERVAL_SECONDS": "-1"}, {}, "RETRY_INTERVAL_SECONDS", ">= 0"),
+    ({"RETRY_INTERVAL_SECONDS": "10m"}, {}, "RETRY_INTERVAL_SECONDS", "whole number"),
+    ({"MAX_ATTEMPTS": "-3"}, {}, "MAX_ATTEMPTS", ">= 0"),
+    ({"THROTTLE_RETRY_BASE_SECONDS": "-5"}, {}, "THROTTLE_RETRY_BASE_SECONDS", ">= 0"),
+    ({"THROTTLE_RETRY_MAX_SECONDS": "60"}, {}, "THROTTLE_RETRY_MAX_SECONDS", ">= THROTTLE_RETRY_BASE_SECONDS"),
+    ({"THROTTLE_JITTER_MAX_SECONDS": "-1"}, {}, "THROTTLE_JITTER_MAX_SECONDS", ">= 0"),
+    ({"DISCORD_WEBHOOK_URL": "http://discord.com/api/webhooks/1/abc"}, {}, "DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks"),
+    ({"DISCORD_WEBHOOK_URL": "https://example.com/api/webhooks/1/abc"}, {}, "DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks"),
+    ({"DISCORD_WEBHOOK_URL": "https://discord.com/channels/1/2"}, {}, "DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks"),
+    ({"DISCORD_NOTIFY_EVERY_N_ATTEMPTS": "0"}, {}, "DISCORD_NOTIFY_EVERY_N_ATTEMPTS", ">= 1"),
+    ({"INSTANCE_NAME": "../escape"}, {}, "INSTANCE_NAME", "letters, digits"),
+    ({"INSTANCE_NAME": "has space"}, {}, "INSTANCE_NAME", "letters, digits"),
+    ({"OCI_PROFILE": "bad profile!"}, {}, "OCI_PROFILE", "profile name"),
+    ({"BOOT_VOLUME_SIZE_GBS": "20"}, {}, "BOOT_VOLUME_SIZE_GBS", ">= 50"),
+    ({"OCI_PROVIDER_AUTO_RETRIES": "maybe"}, {}, "OCI_PROVIDER_AUTO_RETRIES", "true or false"),
+]
+
+
+@pytest.mark.parametrize(("env", "flags", "field", "fix"), BAD_INPUTS, ids=[f"{case[2]}-{i}" for i, case in enumerate(BAD_INPUTS)])
+def test_each_bad_value_names_the_field_and_the_fix(env, flags, field, fix):
+    with pytest.raises(UsageError) as caught:
+        load_settings(flags, {**RUNBOOK_ENV, **env})
+    assert caught.value.field == field
+    assert fix in caught.value.problem
+    assert "\n" not in str(caught.value)
+
+
+def test_webhook_never_echoed_in_the_error():
+    secret = "https://discord.com/api/webhooks/1/SECRET-TOKEN/extra"
+    with pytest.raises(UsageError) as caught:
+        load_settings({}, {**RUNBOOK_ENV, "DISCORD_WEBHOOK_URL": secret})
+    assert "SECRET-TOKEN" not in str(caught.value)
+
+
+@pytest.mark.parametrize("missing", ["COMPARTMENT_OCID", "SUBNET_OCID", "AVAILABILITY_DOMAIN", "IMAGE_OCID"])
+def test_a_real_launch_needs_its_target(missing):
+    env = {name: value for name, value in RUNBOOK_ENV.items() if name != missing}
+    with pytest.raises(UsageError) as caught:
+        require_target(load_settings({}, env))
+    assert caught.value.field == missing
+
+
+@pytest.mark.parametrize(
+    ("content", "fix"),
+    [("max_attempts = ", "not valid TOML"), ("colour = 'blue'\n", "unknown key 'colour'")],
+)
+def test_bad_config_file(tmp_path, content, fix):
+    config = tmp_path / "c.toml"
+    config.write_text(content)
+    with pytest.raises(UsageError) as caught:
+        load_settings({}, RUNBOOK_ENV, config)
+    assert caught.value.field == "--config" and fix in caught.value.problem
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(UsageError, match="does not exist"):
+        load_settings({}, RUNBOOK_ENV, tmp_path / "nope.toml")
