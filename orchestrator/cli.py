@@ -103,3 +103,55 @@ def terraform(args: tuple[str, ...], **kwargs: Any) -> None:
     if not workdir.path.is_dir():
         raise UsageError("--workdir", f"{workdir.path} does not exist yet; run `coinpilot-tf render` first")
     sys.exit(terraform_for(workdir, kwargs.get("engine"), os.environ).passthrough(list(args)))
+
+
+@main.command()
+@settings_options
+@click.option("--simulate", metavar="SCENARIO", help="Run against the simulated OCI, e.g. 'capacity*3,ok' (no account needed).")
+@click.option("--once", is_flag=True, help="One attempt per AD and size, then exit (for cron and CI schedulers).")
+@click.option("--log-format", type=click.Choice(["auto", "text", "json"]), default="auto", show_default=True,
+              help="auto: a live line on a terminal, text lines otherwise.")
+@handle_errors
+def retry(simulate: str | None, once: bool, log_format: str, **kwargs: Any) -> None:
+    """Launch the instance, retrying until it exists (or a failure retrying cannot fix)."""
+    import signal
+
+    from .prepare import prepare, terraform_for
+    from .progress import Reporter
+    from .retry import RetryLoop
+
+    prepared = prepare(_flags(kwargs), os.environ, simulate)
+    _print_warnings(prepared.settings)
+    reporter = Reporter(sys.stdout, log_format)
+    loop = RetryLoop.build(prepared, terraform_for(prepared, kwargs.get("engine"), os.environ), once=once, reporter=reporter)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: loop.interrupt())
+    outcome = loop.run()
+    reporter.finish()
+    if outcome.launch:
+        _print_launch(outcome.launch, prepared.workdir.launch_result)
+    click.echo(outcome.message, err=outcome.exit_code != EXIT_OK)
+    sys.exit(outcome.exit_code)
+
+
+def _print_launch(launch, result_path) -> None:
+    size = f"{launch.ocpus:g} OCPUs / {launch.memory_gbs:g} GB" if launch.ocpus is not None and launch.memory_gbs is not None else "unknown size"
+    click.echo(f"instance id:  {launch.instance_id}")
+    click.echo(f"public IP:    {launch.public_ip or 'none'}")
+    click.echo(f"placement:    {launch.availability_domain}, {size}")
+    click.echo(f"SSH key:      {launch.ssh_private_key} (keep it: OCI cannot give the private key back)")
+    click.echo(f"result file:  {result_path}")
+    if launch.ssh_command:
+        click.echo(f"connect:      {launch.ssh_command}")
+
+
+@main.command()
+@click.argument("source", type=click.File("r"), default="-")
+@handle_errors
+def classify(source) -> None:
+    """Why did it stop? Classify Terraform's output (FILE or - for stdin) and print it as JSON."""
+    import json
+
+    from .failures import classify as classify_text
+
+    click.echo(json.dumps(classify_text(source.read()).to_dict(), sort_keys=True))

@@ -1,0 +1,65 @@
+"""What the user sees while the loop runs: a live line on a terminal, one line per attempt
+otherwise, or JSON lines (--log-format json) for unattended runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any, TextIO
+
+LOG_FORMATS = ("auto", "text", "json")
+_COLORS = {"capacity": "33", "throttle": "35", "success": "32", "auth": "31", "invalid": "31", "locked": "31"}
+
+
+class Reporter:
+    def __init__(self, stream: TextIO, log_format: str = "auto", environ=os.environ):
+        self.stream = stream
+        self.live = log_format == "auto" and stream.isatty()
+        self.json = log_format == "json"
+        self.color = self.live and not environ.get("NO_COLOR")
+        self._line_open = False
+
+    def attempt(self, entry: dict[str, Any], reason: str) -> None:
+        if self.json:
+            self._write(json.dumps({**entry, "reason": reason}, sort_keys=True) + "\n")
+            return
+        category = entry.get("category", "")
+        shown = f"\x1b[{_COLORS[category]}m{category}\x1b[0m" if self.color and category in _COLORS else category
+        text = f"attempt {entry['attempt']} {entry['availability_domain']} {entry['size']}: {shown}"
+        wait = entry.get("wait")
+        if wait:
+            # Shown once per wait: the wait itself stays a single sleep (no ticking redraws).
+            text += f", next in {_duration(wait)} at {time.strftime('%H:%M:%S', time.localtime(entry['ts'] + wait))}"
+        if self.live:
+            self._write("\r\x1b[K" + text)
+            self._line_open = True
+        else:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(entry["ts"]))
+            self._write(f"{stamp} {text} ({reason})\n")
+
+    def note(self, message: str) -> None:
+        """A side remark (a notification that failed, a warning), on its own line."""
+        self.finish()
+        if self.json:
+            self._write(json.dumps({"event": "note", "message": message}) + "\n")
+        else:
+            self._write(message + "\n")
+
+    def finish(self) -> None:
+        if self._line_open:
+            self._write("\n")
+            self._line_open = False
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

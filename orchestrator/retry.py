@@ -1,0 +1,229 @@
+"""The loop: attempt, classify, decide, journal, notify, wait; until the instance exists.
+
+Each (AD, size) target gets a saved plan that is applied again and again while
+the state is unchanged, so after the first attempt an attempt is one
+LaunchInstance call. Waiting happens only in policy.Waiter.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine.apply import apply_plan, is_stale
+from .engine.init import init_if_needed
+from .engine.output import outputs
+from .engine.plan import plan
+from .engine.refresh import refresh_only
+from .engine.runner import Terraform
+from .engine.state import state_instance
+from .failures import Category, Failure, classify
+from .journal import Journal
+from .notify import Notifier
+from .policy import Action, Policy, PolicyConfig, Waiter
+from .prepare import Prepared
+from .progress import Reporter
+from .render import Target, render
+from .result import LaunchResult, write_launch_result
+
+EXIT_OK, EXIT_STOPPED, EXIT_GAVE_UP, EXIT_INTERRUPTED = 0, 1, 3, 130
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    exit_code: int
+    message: str
+    launch: LaunchResult | None = None
+
+
+@dataclass
+class _Run:
+    """What this run has seen so far (the journal keeps the history across runs)."""
+
+    started: float
+    attempts: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    last_category: str | None = None
+
+
+class RetryLoop:
+    @classmethod
+    def build(cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter) -> RetryLoop:
+        settings = prepared.settings
+        policy = Policy(PolicyConfig(
+            retry_interval=settings.retry_interval_seconds,
+            throttle_base=settings.throttle_retry_base_seconds,
+            throttle_max=settings.throttle_retry_max_seconds,
+            throttle_jitter=settings.throttle_jitter_max_seconds,
+        ))
+        notifier = Notifier(settings.discord_webhook_url, log=reporter.note)
+        return cls(prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once)
+
+    def __init__(
+        self, prepared: Prepared, tf: Terraform, *, policy: Policy, waiter: Waiter,
+        notifier: Notifier, reporter: Reporter, once: bool = False, clock=time.monotonic,
+    ):
+        self.prepared = prepared
+        self.settings = prepared.settings
+        self.tf = tf
+        self.policy = policy
+        self.waiter = waiter
+        self.notifier = notifier
+        self.reporter = reporter
+        self.once = once
+        self.clock = clock
+        self.journal = Journal(prepared.workdir.journal)
+        self.interrupted = False
+
+    def interrupt(self) -> None:
+        """From a signal handler: end a wait at once, let a running Terraform save its state."""
+        self.interrupted = True
+        self.waiter.interrupt()
+        self.tf.interrupt()
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def run(self) -> RetryOutcome:
+        workdir = self.prepared.workdir
+        self.targets = [Target(ad, size) for size in self.settings.size_list() for ad in self.prepared.availability_domains]
+        if render(self.settings, self.targets[0], self.prepared.ssh_public_key, workdir):
+            self._forget_plans()  # the module or its values changed under the saved plans
+        initialized = init_if_needed(self.tf)
+        if initialized is not None and not initialized.ok:
+            failure = classify(initialized.output)
+            return RetryOutcome(EXIT_STOPPED, f"stopped: terraform init failed ({failure.category}): {failure.first_line}")
+        existing = self._won_already()
+        if existing:
+            return existing
+        run = _Run(started=self.clock())
+        self.notifier.started(self.settings.instance_name, self.prepared.availability_domains,
+                              [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()])
+        self.journal.append("start", targets=[f"{t.availability_domain} {t.size}" for t in self.targets], once=self.once)
+        number = self.journal.last_attempt_number()
+        failure = None
+        for target in self._schedule():
+            if self.interrupted:
+                return self._interrupted(run)
+            number += 1
+            run.attempts += 1
+            began = self.clock()
+            failure = self._attempt(target)
+            duration = round(self.clock() - began, 3)
+            if self.interrupted:
+                self._journal_attempt(number, target, failure, duration, wait=None)
+                return self._interrupted(run)
+            if failure is None:
+                return self._succeeded(number, target, duration, run)
+            ads_left = len({t.availability_domain for t in self.targets}) - 1
+            decision = self.policy.decide(failure, ads_left=ads_left)
+            run.counts[failure.category] = run.counts.get(failure.category, 0) + 1
+            # --once is for schedulers: they do the waiting.
+            wait = 0.0 if self.once else decision.wait
+            entry = self._journal_attempt(number, target, failure, duration, wait)
+            self.reporter.attempt(entry, decision.reason)
+            self._notify_attempt(run, failure, wait)
+            if decision.action == Action.STOP:
+                self.journal.append("stop", category=failure.category, reason=decision.reason)
+                self.notifier.stopped(failure.category, decision.reason)
+                return RetryOutcome(EXIT_STOPPED, f"stopped: {decision.reason}")
+            if decision.action == Action.DROP_AD:
+                self.targets = [t for t in self.targets if t.availability_domain != target.availability_domain]
+            if self.once and failure.category == Category.THROTTLE:
+                break  # more calls now would only be throttled too
+            if self.settings.max_attempts and run.attempts >= self.settings.max_attempts:
+                return self._gave_up(run, f"MAX_ATTEMPTS={self.settings.max_attempts} reached (last: {failure.category})")
+            if not self.once and not self.waiter.wait(wait):
+                return self._interrupted(run)
+        return self._gave_up(run, f"--once: no instance this time (last: {failure.category if failure else 'none'})")
+
+    def _schedule(self):
+        """Targets in rotation (largest size first, ADs in turn); --once makes one sweep."""
+        while self.targets:
+            for target in list(self.targets):
+                if target in self.targets:
+                    yield target
+            if self.once:
+                return
+
+    def _attempt(self, target: Target) -> Failure | None:
+        workdir = self.prepared.workdir
+        if not workdir.state.exists():
+            refreshed = refresh_only(self.tf)
+            if not refreshed.ok:
+                return classify(refreshed.output)
+        plan_file = workdir.plan_file(target.availability_domain, str(target.size))
+        for _ in range(2):  # a stale plan is remade once, within the same attempt
+            if not plan_file.exists():
+                planned = plan(self.tf, plan_file, target.as_vars())
+                if not planned.ok:
+                    plan_file.unlink(missing_ok=True)
+                    return classify(planned.output)
+            applied = apply_plan(self.tf, plan_file)
+            if applied.ok:
+                return None
+            if not is_stale(applied):
+                return classify(applied.output)
+            plan_file.unlink(missing_ok=True)
+        return classify(applied.output)
+
+    # -- endings --------------------------------------------------------------------------------
+
+    def _won_already(self) -> RetryOutcome | None:
+        instance = state_instance(self.tf)
+        if instance is None or instance.tainted:
+            return None
+        launch = self._launch_result(attempts=0)
+        self.journal.append("already_won", instance_id=launch.instance_id)
+        return RetryOutcome(EXIT_OK, "the instance already exists in this workdir's state; nothing launched", launch)
+
+    def _succeeded(self, number: int, target: Target, duration: float, run: _Run) -> RetryOutcome:
+        self.policy.record_success()
+        launch = self._launch_result(attempts=run.attempts)
+        entry = self.journal.append(
+            "attempt", attempt=number, availability_domain=target.availability_domain, size=str(target.size),
+            category="success", duration=duration, instance_id=launch.instance_id,
+        )
+        self.reporter.attempt(entry, "instance launched")
+        self._forget_plans()
+        self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
+                                launch.ocpus, launch.memory_gbs, launch.ssh_command)
+        return RetryOutcome(EXIT_OK, f"instance launched after {run.attempts} attempt(s)", launch)
+
+    def _launch_result(self, attempts: int) -> LaunchResult:
+        values: dict[str, Any] = outputs(self.tf)
+        launch = LaunchResult.from_outputs(values, self.prepared.ssh_private_key, attempts)
+        write_launch_result(self.prepared.workdir, launch)
+        return launch
+
+    def _gave_up(self, run: _Run, reason: str) -> RetryOutcome:
+        self.journal.append("gave_up", reason=reason, attempts=run.attempts)
+        self.notifier.gave_up(run.attempts, reason)
+        return RetryOutcome(EXIT_GAVE_UP, f"gave up: {reason}")
+
+    def _interrupted(self, run: _Run) -> RetryOutcome:
+        self.journal.append("interrupted", attempts=run.attempts)
+        self.notifier.interrupted(run.attempts)
+        return RetryOutcome(EXIT_INTERRUPTED, "interrupted; run `coinpilot-tf retry` again to continue")
+
+    # -- records --------------------------------------------------------------------------------
+
+    def _journal_attempt(self, number: int, target: Target, failure: Failure | None, duration: float, wait: float | None) -> dict:
+        return self.journal.append(
+            "attempt", attempt=number, availability_domain=target.availability_domain, size=str(target.size),
+            category=failure.category if failure else "interrupted",
+            status=failure.status if failure else None, code=failure.code if failure else None,
+            message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
+            duration=duration, wait=None if wait is None else round(wait, 3),
+        )
+
+    def _notify_attempt(self, run: _Run, failure: Failure, wait: float) -> None:
+        if run.last_category is not None and failure.category != run.last_category:
+            self.notifier.category_changed(run.last_category, failure.category, wait)
+        run.last_category = failure.category
+        if run.attempts % self.settings.discord_notify_every_n_attempts == 0:
+            self.notifier.progress(run.attempts, dict(run.counts), self.clock() - run.started)
+
+    def _forget_plans(self) -> None:
+        for plan_file in self.prepared.workdir.path.glob("attempt-*.tfplan"):
+            plan_file.unlink(missing_ok=True)
