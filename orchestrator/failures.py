@@ -1,0 +1,241 @@
+"""What Terraform printed -> Failure: the category the retry policy acts on, plus the fields a user needs.
+
+Input is `terraform apply -json` lines (preferred), plain text as printed or pasted (box prefixes,
+`-no-color` wrapping, colour codes), or a mix. Every provider error format seen in the wild is read
+by its shape -- HTTP status, OCI error code, message -- not by exact strings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What the retry loop does next; meanings in DESIGN.md section 3."""
+
+    CAPACITY = "capacity"
+    THROTTLE = "throttle"
+    TRANSIENT = "transient"
+    LIMIT = "limit"
+    UNAVAILABLE = "unavailable"
+    AUTH = "auth"
+    INVALID = "invalid"
+    UNCERTAIN = "uncertain"
+    LOCKED = "locked"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One classified failure; `raw` is the text as given, the other fields are None/"" when absent."""
+
+    category: Category
+    status: int | None
+    code: str | None
+    message: str
+    request_id: str | None
+    address: str | None
+    raw: str
+
+    @property
+    def first_line(self) -> str:
+        body, _ = _readable_body(self.raw)
+        return next((line.strip() for line in body.splitlines() if line.strip()), "")
+
+    def to_dict(self) -> dict:
+        """JSON-ready; `raw` is left out because it can be long (the caller has it)."""
+        return {
+            "category": str(self.category),
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "request_id": self.request_id,
+            "address": self.address,
+            "first_line": self.first_line,
+        }
+
+
+# Each service error is summarised as a token "⟨<status> <code>⟩" (status "?" when the format has
+# none) put in front of the normalised text, so one table row can match the status or code whatever
+# the provider format was. The text is lower-cased with whitespace collapsed.
+# Order matters: capacity wins over everything (it hides inside 500s and work-request failures),
+# then the most specific shapes; the first matching row decides.
+CLASSIFICATION_TABLE: tuple[tuple[str, Category, str], ...] = (
+    (r"\bout of (?:host )?capacity\b", Category.CAPACITY,
+     "LaunchInstance 500 InternalError, every provider format; also inside work-request errors"),
+    (r"\bacquiring the state lock\b|\berror locking state\b", Category.LOCKED,
+     "Terraform state lock, any backend (terraform-exec stateLockErrRegexp)"),
+    (r"\boperation timeout\b|\btimeout while waiting for state\b", Category.UNCERTAIN,
+     "provider Operation Timeout after the create was accepted"),
+    (r"\bwork ?request (?:error|did not succeed|failed)\b", Category.UNCERTAIN,
+     "provider Work Request error"),
+    (r"\bexpected the resource to reach state.*\bunexpected state\b|\bunexpected state '[^']*', wanted target\b",
+     Category.UNCERTAIN, "provider lifecycle wait: unexpected state after create"),
+    (r"\bshape \S+ not found\b", Category.UNAVAILABLE,
+     "404 NotAuthorizedOrNotFound for a shape not offered in this AD"),
+    (r"\bcan ?not create client\b|\bdid not find a proper configuration for\b", Category.AUTH,
+     "provider configuration: bad ~/.oci/config profile or key"),
+    (r"⟨401 |\snotauthenticated⟩|\s(?:relatedresource)?notauthorizedornotfound⟩", Category.AUTH,
+     "provider service error 401 NotAuthenticated / NotAuthorizedOrNotFound"),
+    (r"\s(?:invalidparameter|cannotparserequest|missingparameter)⟩", Category.INVALID,
+     "provider service error 400 InvalidParameter / CannotParseRequest"),
+    (r"\bunsupported (?:argument|block type)\b|\bmissing required argument\b"
+     r"|\binvalid value for (?:input )?variable\b|\bno value for required variable\b"
+     r"|\breference to undeclared\b|\bincorrect attribute value type\b|\binvalid reference\b"
+     r"|\bthere are some problems with the configuration\b", Category.INVALID,
+     "Terraform configuration errors (terraform-exec configInvalid/missingVar)"),
+    (r"⟨429 |\btoo ?many ?requests\b", Category.THROTTLE,
+     "429 TooManyRequests, every provider format; Terragrunt-style '429 Too Many Requests' note"),
+    (r"\b(?:limitexceeded|quotaexceeded)\b|\bservice limits? (?:were|was) exceeded\b", Category.LIMIT,
+     "400 LimitExceeded / QuotaExceeded, provider error or API body"),
+    (r"⟨400 ", Category.INVALID, "any other 400: the request itself is wrong"),
+    (r"⟨5\d\d |⟨409 |\b(?:bad gateway|service unavailable|gateway time-?out)\b", Category.TRANSIENT,
+     "other 5xx and 409 Conflict service errors"),
+    (r"\bdial tcp\b|\bno such host\b|\btls handshake timeout\b|\bconnection (?:refused|reset)\b"
+     r"|\bi/o timeout\b|\bclient\.timeout exceeded\b|\btimeout awaiting response headers\b"
+     r"|\btemporary failure in name resolution\b|\bnetwork is unreachable\b"
+     r"|\bcontext deadline exceeded\b|\beof\b", Category.TRANSIENT,
+     "Go network/DNS/TLS errors talking to the API (as in Terragrunt's retryable_errors)"),
+)
+_ROWS = tuple((re.compile(pattern, re.IGNORECASE), category) for pattern, category, _ in CLASSIFICATION_TABLE)
+
+# Any text between two parts of one error, bounded so a long log with many errors stays linear.
+_GAP = r"[\s\S]{0,2000}?"
+
+# Where a service error states its status and code, by provider/SDK format.
+_STATUS_CODE_FORMATS = (
+    # provider >= 4.14: "Error: 500-InternalError, ..." (in -json the summary starts "500-...")
+    r"(?:^|error:)[ \t]*(?P<status>[1-5]\d\d)[ \t]*-[ \t]*(?P<code>[a-z]\w*)\b",
+    # provider < 4.14: "Service error:InternalError. Out of host capacity. http status code: 500."
+    rf"service\s+error:\s*(?P<code>[a-z]\w*)\.{_GAP}http\s+status\s+code:\s*(?P<status>\d{{3}})",
+    # oci-go-sdk: "Http Status Code: 500. Error Code: InternalError."
+    r"http\s+status\s+code:\s*(?P<status>\d{3})\.\s*error\s+code:\s*(?P<code>[a-z]\w*)",
+    # API error body {"code": ..., "message": ...}; oci Python SDK {'status': 500, 'code': ...}
+    r"""(?:['"]status['"]\s*:\s*(?P<status>\d{3})\s*,\s*)?['"]code['"]\s*:\s*['"](?P<code>[a-z]\w*)['"]""",
+)
+_STATUS_CODE_RES = tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in _STATUS_CODE_FORMATS)
+
+# Lines that start a new field in the provider's error block; a message stops before them.
+_FIELD_LABELS = (r"suggestion|documentation|api reference|request target|provider version|service"
+                 r"|operation name|opc request id|resource ocid|error message|timestamp|client version"
+                 r"|request endpoint|troubleshooting tips|lock info")
+# A message: the rest of its line plus wrapped continuation lines, up to a blank line, a field
+# label, the next "Error:", or Terraform's "with <address>," line.
+_PARAGRAPH = (rf"(?P<message>.+(?:\n(?![ \t]*$|[ \t]*(?:{_FIELD_LABELS}|error)[ \t]*:|[ \t]*with \S+,[ \t]*$)"
+              r".+)*)")
+_INLINE_LABEL = re.compile(rf"\s(?:{_FIELD_LABELS}):\s.*", re.IGNORECASE | re.DOTALL)
+
+# The human message, by format; the first that matches wins. Templates use the named groups.
+_MESSAGE_FORMATS = (
+    (rf"acquiring\s+the\s+state\s+lock{_GAP}^\s*id:\s*(?P<id>\S+){_GAP}^\s*who:\s*(?P<who>\S+)",
+     "state lock {id} held by {who}"),
+    (rf"(?:^|error:)[ \t]*[1-5]\d\d[ \t]*-[ \t]*[a-z]\w*[ \t]*,[ \t]*{_PARAGRAPH}", "{message}"),
+    (rf"(?:^|error:)[ \t]*[1-5]\d\d[ \t]*-[ \t]*[a-z]\w*[ \t]*${_GAP}^[ \t]*error message:[ \t]*{_PARAGRAPH}",
+     "{message}"),
+    (rf"service\s+error:\s*[a-z]\w*\.\s*(?P<message>{_GAP})\s*http\s+status\s+code:", "{message}"),
+    (rf"http\s+status\s+code:{_GAP}\bmessage:[ \t]*{_PARAGRAPH}", "{message}"),
+    (r"""['"]message['"]\s*:\s*"(?P<message>(?:[^"\\]|\\.)*)\"""", "{message}"),
+    (r"""['"]message['"]\s*:\s*'(?P<message>(?:[^'\\]|\\.)*)'""", "{message}"),
+    (rf"^[ \t]*error:[ \t]*{_PARAGRAPH}", "{message}"),
+)
+_MESSAGE_RES = tuple((re.compile(p, re.IGNORECASE | re.MULTILINE), t) for p, t in _MESSAGE_FORMATS)
+
+_ID = r"[0-9a-z/_-]+"
+# `-no-color` puts a long request ID on the line after its label, and a terminal can break the ID
+# itself; continuation lines made only of ID characters are joined back.
+_REQUEST_ID_RES = (
+    re.compile(rf"opc\s+request\s+id:[ \t]*(?:\n[ \t]*)?(?P<id>{_ID}(?:[ \t]*\n[ \t]*{_ID}(?=[ \t]*$))*)(?=[\s.,'\"]|$)",
+               re.IGNORECASE | re.MULTILINE),
+    re.compile(rf"""['"]opc-request-id['"]\s*:\s*['"](?P<id>{_ID})""", re.IGNORECASE),
+)
+_ADDRESS_RE = re.compile(r"^[ \t]*with (?P<address>\S.*?),[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*[a-zA-Z]")
+_BOX_PREFIX_RE = re.compile(r"^[ \t]*[│╷╵](?:[ \t]|$)")
+
+
+def classify(text: str) -> Failure:
+    """Classify what Terraform printed. Empty or unrecognised text is `unknown`, never success."""
+    body, json_address = _readable_body(text)
+    pairs = _status_codes(body)
+    signature = "".join(f"⟨{status or '?'} {code.lower()}⟩ " for status, code in pairs)
+    signature += " ".join(body.split()).lower()
+    category = next((category for row, category in _ROWS if row.search(signature)), Category.UNKNOWN)
+    status, code = pairs[0] if pairs else (None, None)
+    address_match = _ADDRESS_RE.search(body)
+    return Failure(
+        category=category,
+        status=status,
+        code=code,
+        message=_message(body),
+        request_id=_request_id(body),
+        address=json_address or (address_match["address"] if address_match else None),
+        raw=text,
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [_BOX_PREFIX_RE.sub("", line) for line in _ANSI_RE.sub("", text).splitlines()]
+
+
+def _readable_body(text: str) -> tuple[str, str | None]:
+    """Turn -json error diagnostics back into the text Terraform would print; keep plain lines.
+
+    Returns the body and the first diagnostic's resource address. Other -json messages (progress,
+    warnings) are dropped; JSON that is not a Terraform message (an API error body) stays as text.
+    """
+    lines: list[str] = []
+    address = None
+    for line in _lines(text):
+        message = _json_object(line)
+        if message is None or not ("@level" in message or "type" in message):
+            lines.append(line)
+            continue
+        diagnostic = message.get("diagnostic")
+        if not isinstance(diagnostic, dict) or diagnostic.get("severity") != "error":
+            continue
+        lines.extend(_lines(f"Error: {diagnostic.get('summary') or ''}"))
+        lines.extend(_lines(str(diagnostic.get("detail") or "")))
+        lines.append("")  # Terraform separates diagnostics with a blank line too
+        address = address or diagnostic.get("address")
+    return "\n".join(lines), address
+
+
+def _json_object(line: str) -> dict | None:
+    if not line.lstrip().startswith("{"):
+        return None
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _status_codes(body: str) -> list[tuple[int | None, str]]:
+    """(status, code) of every service error, in the order they appear."""
+    matches = sorted((match for regex in _STATUS_CODE_RES for match in regex.finditer(body)),
+                     key=lambda match: match.start())
+    return [(int(match["status"]) if match["status"] else None, match["code"]) for match in matches]
+
+
+def _message(body: str) -> str:
+    for regex, template in _MESSAGE_RES:
+        match = regex.search(body)
+        if match:
+            message = template.format(**match.groupdict())
+            # Cut at an inline field label: some pastes flatten the whole block onto one line.
+            message = " ".join(_INLINE_LABEL.sub("", message).split())
+            if message:
+                return message
+    return next((line.strip() for line in body.splitlines() if line.strip()), "")
+
+
+def _request_id(body: str) -> str | None:
+    for regex in _REQUEST_ID_RES:
+        match = regex.search(body)
+        if match:
+            return "".join(match["id"].split())
+    return None

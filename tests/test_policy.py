@@ -1,0 +1,201 @@
+import random
+import threading
+
+import pytest
+
+from orchestrator.failures import Category, Failure
+from orchestrator.policy import Action, Decision, Policy, PolicyConfig, Waiter
+
+CONFIG = PolicyConfig()  # the runbook defaults
+
+
+def failure(category: Category, message: str = "something happened") -> Failure:
+    return Failure(category, None, None, message, None, None, raw=f"Error: {message}")
+
+
+def decisions(policy: Policy, *categories: Category, ads_left: int = 2) -> list[Decision]:
+    return [policy.decide(failure(category), ads_left) for category in categories]
+
+
+def waits(policy: Policy, *categories: Category) -> list[float]:
+    return [d.wait for d in decisions(policy, *categories)]
+
+
+def test_defaults_are_the_runbooks():
+    assert (CONFIG.retry_interval, CONFIG.throttle_base, CONFIG.throttle_max, CONFIG.throttle_jitter) == (
+        600, 900, 3600, 120)
+
+
+def test_capacity_waits_the_interval_every_time():
+    result = decisions(Policy(CONFIG), *[Category.CAPACITY] * 4)
+    assert [d.action for d in result] == [Action.RETRY] * 4
+    assert [d.wait for d in result] == [600] * 4
+    assert not any(d.reconcile for d in result)
+
+
+def test_capacity_interval_comes_from_the_config():
+    assert waits(Policy(PolicyConfig(retry_interval=42)), Category.CAPACITY) == [42]
+
+
+def test_throttle_doubles_from_base_to_max_plus_seeded_jitter():
+    observed = waits(Policy(CONFIG, random.Random(7)), *[Category.THROTTLE] * 4)
+    jitter = random.Random(7)
+    expected = [base + jitter.uniform(0, 120) for base in (900, 1800, 3600, 3600)]
+    assert observed == pytest.approx(expected)
+    for wait, base in zip(observed, (900, 1800, 3600, 3600)):
+        assert base <= wait <= base + 120
+
+
+def test_throttle_jitter_is_random_between_runs_of_different_seeds():
+    first = waits(Policy(CONFIG, random.Random(1)), Category.THROTTLE)
+    second = waits(Policy(CONFIG, random.Random(2)), Category.THROTTLE)
+    assert first != second
+
+
+def test_without_jitter_throttle_waits_are_exact():
+    policy = Policy(PolicyConfig(throttle_jitter=0))
+    assert waits(policy, *[Category.THROTTLE] * 4) == [900, 1800, 3600, 3600]
+
+
+def test_transient_backs_off_and_caps():
+    assert waits(Policy(CONFIG), *[Category.TRANSIENT] * 6) == [60, 120, 240, 480, 900, 900]
+
+
+def test_a_long_transient_streak_stays_at_the_cap():
+    assert waits(Policy(CONFIG), *[Category.TRANSIENT] * 200)[-1] == 900
+
+
+def test_limit_cools_down_a_bounded_number_of_times_and_reconciles():
+    result = decisions(Policy(CONFIG), *[Category.LIMIT] * 4)
+    assert [d.action for d in result] == [Action.RETRY] * 3 + [Action.STOP]
+    assert [d.wait for d in result[:3]] == [3600] * 3
+    assert all(d.reconcile for d in result[:3])
+
+
+def test_limit_bound_counts_across_other_failures_until_a_success():
+    policy = Policy(PolicyConfig(limit_max_retries=2))
+    result = decisions(policy, Category.LIMIT, Category.CAPACITY, Category.LIMIT, Category.CAPACITY, Category.LIMIT)
+    assert result[-1].action == Action.STOP
+    policy.record_success()
+    assert policy.decide(failure(Category.LIMIT), 2).action == Action.RETRY
+
+
+def test_unknown_is_transient_but_stops_after_five_in_a_row():
+    result = decisions(Policy(CONFIG), *[Category.UNKNOWN] * 5)
+    assert [d.action for d in result] == [Action.RETRY] * 4 + [Action.STOP]
+    assert [d.wait for d in result[:4]] == [60, 120, 240, 480]
+
+
+def test_unknowns_that_are_not_in_a_row_do_not_stop():
+    policy = Policy(CONFIG)
+    for _ in range(3):
+        result = decisions(policy, *[Category.UNKNOWN] * 4, Category.CAPACITY)
+        assert all(d.action == Action.RETRY for d in result)
+
+
+def test_uncertain_retries_after_a_transient_wait_and_asks_to_reconcile():
+    result = decisions(Policy(CONFIG), Category.UNCERTAIN, Category.UNCERTAIN)
+    assert [(d.action, d.wait, d.reconcile) for d in result] == [
+        (Action.RETRY, 60, True), (Action.RETRY, 120, True)]
+
+
+@pytest.mark.parametrize("category, hint", [
+    (Category.AUTH, "OCI config profile"),
+    (Category.INVALID, "fix it"),
+    (Category.LOCKED, "force-unlock"),
+])
+def test_auth_invalid_and_locked_stop_with_a_one_line_reason(category, hint):
+    decision = Policy(CONFIG).decide(failure(category, "the message"), ads_left=2)
+    assert decision.action == Action.STOP
+    assert decision.wait == 0
+    assert hint in decision.reason and "the message" in decision.reason
+    assert "\n" not in decision.reason
+
+
+def test_unavailable_drops_the_ad_until_none_is_left():
+    policy = Policy(CONFIG)
+    first = policy.decide(failure(Category.UNAVAILABLE), ads_left=2)
+    second = policy.decide(failure(Category.UNAVAILABLE), ads_left=1)
+    last = policy.decide(failure(Category.UNAVAILABLE), ads_left=0)
+    assert [first.action, second.action, last.action] == [Action.DROP_AD, Action.DROP_AD, Action.STOP]
+    # Moving to the next AD still pauses, so two launches do not go out back to back.
+    assert first.wait == second.wait == 60
+
+
+def test_throttle_doubling_restarts_after_another_category():
+    policy = Policy(PolicyConfig(throttle_jitter=0))
+    sequence = [Category.THROTTLE, Category.THROTTLE, Category.CAPACITY, Category.THROTTLE,
+                Category.TRANSIENT, Category.TRANSIENT, Category.THROTTLE]
+    assert waits(policy, *sequence) == [900, 1800, 600, 900, 60, 120, 900]
+
+
+def test_success_resets_every_streak():
+    policy = Policy(PolicyConfig(throttle_jitter=0))
+    assert waits(policy, Category.TRANSIENT, Category.TRANSIENT) == [60, 120]
+    policy.record_success()
+    assert waits(policy, Category.TRANSIENT) == [60]
+    assert waits(policy, *[Category.UNKNOWN] * 4) == [60, 120, 240, 480]
+    policy.record_success()
+    assert decisions(policy, *[Category.UNKNOWN] * 4)[-1].action == Action.RETRY
+
+
+def test_reason_says_what_happened():
+    decision = Policy(CONFIG).decide(failure(Category.CAPACITY, "Out of host capacity."), ads_left=1)
+    assert "Out of host capacity." in decision.reason
+
+
+class RecordingSleep:
+    """Stands in for Event.wait: records each request, reports an interrupt on the given call."""
+
+    def __init__(self, interrupt_on: int | None = None):
+        self.calls: list[float] = []
+        self.interrupt_on = interrupt_on
+
+    def __call__(self, seconds: float) -> bool:
+        self.calls.append(seconds)
+        return len(self.calls) == self.interrupt_on
+
+
+def test_waiter_sleeps_the_decided_waits_in_order():
+    sleep = RecordingSleep()
+    waiter = Waiter(clock=lambda: 1000.0, sleep=sleep)
+    policy = Policy(PolicyConfig(throttle_jitter=0))
+    for category in (Category.CAPACITY, Category.THROTTLE, Category.THROTTLE, Category.TRANSIENT):
+        assert waiter.wait(policy.decide(failure(category), ads_left=1).wait) is True
+    assert sleep.calls == [600, 900, 1800, 60]
+
+
+def test_waiter_reports_when_it_resumes_while_waiting():
+    seen: list[float | None] = []
+    waiter = Waiter(clock=lambda: 1000.0, sleep=lambda seconds: seen.append(waiter.resume_at) or False)
+    waiter.wait(600)
+    assert seen == [1600.0]
+    assert waiter.resume_at is None
+
+
+def test_waiter_returns_false_when_interrupted_during_a_wait():
+    sleep = RecordingSleep(interrupt_on=2)
+    waiter = Waiter(sleep=sleep)
+    assert [waiter.wait(5), waiter.wait(5)] == [True, False]
+
+
+def test_real_waiter_is_interrupted_from_another_thread():
+    waiter = Waiter()
+    outcome: list[bool] = []
+    sleeper = threading.Thread(target=lambda: outcome.append(waiter.wait(3600)))
+    sleeper.start()
+    waiter.interrupt()
+    sleeper.join(timeout=30)
+    assert outcome == [False]
+
+
+def test_after_an_interrupt_every_wait_returns_false_without_sleeping():
+    sleep = RecordingSleep()
+    waiter = Waiter(sleep=sleep)
+    waiter.interrupt()
+    assert waiter.wait(600) is False
+    assert sleep.calls == []
+
+
+def test_real_waiter_completes_a_zero_wait():
+    assert Waiter().wait(0) is True
