@@ -1,0 +1,159 @@
+import json
+import multiprocessing
+import re
+
+import pytest
+
+from orchestrator.errors import UsageError
+from orchestrator.simulator.store import PLACEHOLDERS, CloudStore, Launch
+
+LAUNCH = {
+    "availability_domain": PLACEHOLDERS["availability_domains"][0],
+    "compartment_id": PLACEHOLDERS["compartment_ocid"],
+    "display_name": "coinpilot-a1",
+    "shape": "VM.Standard.A1.Flex",
+    "shape_config": {"ocpus": 2, "memory_in_gbs": 12},
+    "source_details": {"source_type": "image", "source_id": PLACEHOLDERS["image_ocid"]},
+    "create_vnic_details": {"subnet_id": PLACEHOLDERS["subnet_ocid"], "assign_public_ip": True},
+    "metadata": {"ssh_authorized_keys": "ssh-ed25519 AAAA test"},
+    "freeform_tags": {"coinpilot-tf": "coinpilot-a1"},
+}
+
+
+def test_placeholders_look_like_real_ocids():
+    assert re.fullmatch(r"ocid1\.tenancy\.oc1\.\.[a-z0-9]{60}", PLACEHOLDERS["tenancy_ocid"])
+    assert re.fullmatch(r"ocid1\.compartment\.oc1\.\.[a-z0-9]{60}", PLACEHOLDERS["compartment_ocid"])
+    assert re.fullmatch(r"ocid1\.subnet\.oc1\.sim-region-1\.[a-z0-9]{60}", PLACEHOLDERS["subnet_ocid"])
+    assert re.fullmatch(r"ocid1\.image\.oc1\.sim-region-1\.[a-z0-9]{60}", PLACEHOLDERS["image_ocid"])
+    assert PLACEHOLDERS["availability_domains"] == [f"SiMu:SIM-REGION-1-AD-{n}" for n in (1, 2, 3)]
+    assert PLACEHOLDERS["region"] == "sim-region-1"
+
+
+def test_seeded_cloud_holds_the_placeholders(tmp_path):
+    CloudStore.ensure(tmp_path)
+    cloud = json.loads((tmp_path / "cloud.json").read_text())
+    assert cloud["instances"] == []
+    assert cloud["compartments"] == [PLACEHOLDERS["compartment_ocid"]]
+    assert cloud["availability_domains"] == PLACEHOLDERS["availability_domains"]
+    [subnet] = cloud["subnets"]
+    assert subnet["id"] == PLACEHOLDERS["subnet_ocid"]
+    assert subnet["vcn_id"] in [vcn["id"] for vcn in cloud["vcns"]]
+    default_image = next(i for i in cloud["images"] if i["id"] == PLACEHOLDERS["image_ocid"])
+    assert default_image["operating_system"] == "Canonical Ubuntu"
+    assert default_image["operating_system_version"] == "22.04 Minimal aarch64"
+    assert "VM.Standard.A1.Flex" in default_image["compatible_shapes"]
+    assert any("VM.Standard.A1.Flex" not in i["compatible_shapes"] for i in cloud["images"])
+    assert cloud["limits"] == {"standard-a1-core-regional-count": 2, "standard-a1-memory-regional-count": 12}
+
+
+def test_user_ocids_join_the_cloud(tmp_path):
+    compartment = "ocid1.compartment.oc1..aaaaaaaauserownedcompartment"
+    subnet = "ocid1.subnet.oc1.eu-frankfurt-1.aaaaaaaausersubnet"
+    store = CloudStore.ensure(tmp_path, compartment_ocid=compartment, subnet_ocid=subnet)
+    assert store.get_subnet(subnet)["compartment_id"] == compartment
+    assert store.get_subnet(PLACEHOLDERS["subnet_ocid"]) is not None
+    CloudStore.ensure(tmp_path, compartment_ocid=compartment, subnet_ocid=subnet)
+    cloud = json.loads((tmp_path / "cloud.json").read_text())
+    assert cloud["compartments"].count(compartment) == 1
+    assert [s["id"] for s in cloud["subnets"]].count(subnet) == 1
+
+
+def test_scenario_is_consumed_and_its_last_outcome_repeats(tmp_path):
+    store = CloudStore.ensure(tmp_path, "capacity*2,ok")
+    assert [store.next_launch_outcome() for _ in range(4)] == ["capacity", "capacity", "ok", "ok"]
+
+
+def test_new_scenario_restarts_outcomes_and_keeps_instances(tmp_path):
+    store = CloudStore.ensure(tmp_path, "ok")
+    store.launch_instance(LAUNCH)
+    CloudStore.ensure(tmp_path, "throttle,ok")
+    assert store.next_launch_outcome() == "throttle"
+    assert len(store.instances()) == 1
+
+
+def test_default_scenario_launches(tmp_path):
+    assert CloudStore.ensure(tmp_path).next_launch_outcome() == "ok"
+
+
+def test_bad_scenario_leaves_no_cloud_behind(tmp_path):
+    with pytest.raises(UsageError):
+        CloudStore.ensure(tmp_path / "simulator", "capacity*zero")
+    assert not (tmp_path / "simulator").exists()
+
+
+def test_call_log(tmp_path):
+    store = CloudStore.ensure(tmp_path)
+    request_id = store.log_call("GetInstance", instance_id="ocid1.instance.x")
+    [call] = store.calls()
+    assert call["op"] == "GetInstance"
+    assert call["instance_id"] == "ocid1.instance.x"
+    assert call["opc_request_id"] == request_id
+    assert re.fullmatch(r"[0-9a-f]{32}/[0-9A-F]{32}/[0-9A-F]{32}", request_id)
+    assert isinstance(call["ts"], float)
+    assert [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()] == [call]
+
+
+def test_instance_lifecycle(tmp_path):
+    store = CloudStore.ensure(tmp_path, "ok")
+    launch = store.launch_instance(LAUNCH)
+    assert launch.outcome == "ok"
+    instance = launch.instance
+    assert re.fullmatch(r"ocid1\.instance\.oc1\.sim-region-1\.[a-z0-9]{60}", instance["id"])
+    assert instance["lifecycle_state"] == "RUNNING"
+    assert instance["shape_config"] == {"ocpus": 2, "memory_in_gbs": 12}
+    assert instance["public_ip"] and instance["private_ip"]
+    assert store.get_instance(instance["id"]) == instance
+    assert store.list_instances(PLACEHOLDERS["compartment_ocid"]) == [instance]
+    assert store.list_instances("ocid1.compartment.oc1..other") == []
+    assert store.update_instance(instance["id"], {"display_name": "renamed"})["display_name"] == "renamed"
+    assert store.terminate_instance(instance["id"])["lifecycle_state"] == "TERMINATED"
+    assert store.instances()[0]["lifecycle_state"] == "TERMINATED"
+    assert store.get_instance("ocid1.instance.oc1.sim-region-1.gone") is None
+    assert store.terminate_instance("ocid1.instance.oc1.sim-region-1.gone") is None
+
+
+@pytest.mark.parametrize(
+    "outcome, lifecycle_state",
+    [("ok", "RUNNING"), ("timeout_running", "RUNNING"), ("timeout_terminated", "TERMINATED"), ("lost", "RUNNING")],
+)
+def test_accepted_outcomes_create_the_instance(tmp_path, outcome, lifecycle_state):
+    launch = CloudStore.ensure(tmp_path, outcome).launch_instance(LAUNCH)
+    assert launch.outcome == outcome
+    assert launch.instance["lifecycle_state"] == lifecycle_state
+
+
+def test_rejected_outcome_creates_nothing(tmp_path):
+    store = CloudStore.ensure(tmp_path, "capacity")
+    assert store.launch_instance(LAUNCH).instance is None
+    assert store.instances() == []
+
+
+def test_a1_limits_turn_a_second_launch_into_limit_exceeded(tmp_path):
+    store = CloudStore.ensure(tmp_path, "ok")
+    assert store.launch_instance(LAUNCH).outcome == "ok"
+    assert store.launch_instance(LAUNCH) == Launch("limit", None)
+    assert len(store.instances()) == 1
+    store.terminate_instance(store.instances()[0]["id"])
+    assert store.launch_instance(LAUNCH).outcome == "ok"
+
+
+def _launch_many(directory, count):
+    store = CloudStore(directory)
+    for _ in range(count):
+        store.log_call("LaunchInstance", outcome=store.launch_instance(LAUNCH).outcome)
+
+
+def test_concurrent_processes_lose_no_update(tmp_path):
+    # Terminated instances do not count against the limits, so every launch creates one.
+    CloudStore.ensure(tmp_path, "timeout_terminated")
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_launch_many, args=(tmp_path, 10)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert [worker.exitcode for worker in workers] == [0] * 4
+    cloud = json.loads((tmp_path / "cloud.json").read_text())
+    assert cloud["launches"] == 40
+    assert len({i["id"] for i in cloud["instances"]}) == 40
+    assert len(CloudStore(tmp_path).calls()) == 40
