@@ -1,0 +1,52 @@
+"""A user's session for end-to-end tests: the installed `coinpilot-tf` in a subprocess,
+real Terraform, the simulated OCI, and the files a user (or a benchmark) would read."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+COINPILOT = str(Path(sys.executable).parent / "coinpilot-tf")
+
+
+@dataclass
+class Session:
+    workdir: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, extra_env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [COINPILOT, *args], env={**self.env, **(extra_env or {})}, capture_output=True, text=True,
+            timeout=timeout, input=input, stdin=None if input is not None else subprocess.DEVNULL,
+        )
+
+    def calls(self, op: str | None = None) -> list[dict]:
+        path = self.workdir / "simulator" / "calls.jsonl"
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [call for call in map(json.loads, lines) if op is None or call["op"] == op]
+
+    def cloud_instances(self) -> list[dict]:
+        return json.loads((self.workdir / "simulator" / "cloud.json").read_text())["instances"]
+
+    def live_instances(self) -> list[dict]:
+        return [i for i in self.cloud_instances() if i["lifecycle_state"] != "TERMINATED"]
+
+    def journal(self, event: str | None = "attempt") -> list[dict]:
+        path = self.workdir / "journal.jsonl"
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [entry for entry in map(json.loads, lines) if event is None or entry.get("event") == event]
+
+
+def new_session(tmp_path: Path, **env: str) -> Session:
+    workdir = tmp_path / "workdir"
+    return Session(workdir, {
+        **os.environ,
+        "COINPILOT_TF_WORKDIR": str(workdir),
+        "RETRY_INTERVAL_SECONDS": "0",
+        "NO_COLOR": "1",
+        **env,
+    })
