@@ -1,0 +1,149 @@
+"""The CLI as a user meets it: render, the terraform passthrough, classify, bad input."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from orchestrator.engine import bundled_engine_path
+
+from .session import new_session
+from .test_config import AD, COMPARTMENT, IMAGE, RUNBOOK_ENV, SUBNET
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "oci_errors.jsonl"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def session(tmp_path):
+    return new_session(tmp_path)
+
+
+def test_render_then_terraform_apply_creates_the_instance(session):
+    rendered = session.run("render", "--simulate", "ok", extra_env=RUNBOOK_ENV)
+    assert rendered.returncode == 0, rendered.stderr
+    assert f"workdir: {session.workdir}" in rendered.stdout
+
+    applied = session.run("terraform", "apply", "-auto-approve", "-no-color", extra_env=RUNBOOK_ENV)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+
+    outputs = json.loads(session.run("terraform", "output", "-json").stdout)
+    [instance] = session.live_instances()
+    assert outputs["instance_id"]["value"] == instance["id"]
+    assert outputs["public_ip"]["value"] == instance["public_ip"]
+    # The user's own OCIDs, not placeholders, reached the simulated cloud.
+    assert instance["compartment_id"] == COMPARTMENT
+    assert instance["availability_domain"] == AD
+    assert instance["source_details"]["source_id"] == IMAGE
+
+    state_list = session.run("terraform", "state", "list")
+    assert "oci_core_instance.this" in state_list.stdout.split()
+
+    destroyed = session.run("terraform", "destroy", "-auto-approve", "-no-color")
+    assert destroyed.returncode == 0
+    assert session.live_instances() == []
+
+
+def test_capacity_makes_the_apply_fail_with_the_provider_text(session):
+    session.run("render", "--simulate", "capacity")
+    applied = session.run("terraform", "apply", "-auto-approve", "-no-color")
+    assert applied.returncode == 1
+    assert "Error: 500-InternalError, Out of host capacity." in applied.stderr
+    assert "Operation Name: LaunchInstance" in applied.stderr
+
+
+def test_rendered_module_is_fmt_and_validate_clean(session):
+    session.run("render", "--simulate", "ok", extra_env=RUNBOOK_ENV)
+    fmt = session.run("terraform", "fmt", "-check", "-diff")
+    assert fmt.returncode == 0, fmt.stdout
+    validate = session.run("terraform", "validate", "-json")
+    assert json.loads(validate.stdout)["valid"] is True, validate.stdout
+
+
+def test_bundled_engine_when_no_terraform_on_path(session, tmp_path):
+    no_terraform = {"PATH": str(Path(sys.executable).parent)}
+    session.run("render", "--simulate", "ok")
+    applied = session.run("terraform", "apply", "-auto-approve", "-no-color", extra_env=no_terraform)
+    assert applied.returncode == 0, applied.stderr
+    assert len(session.live_instances()) == 1
+    version = session.run("terraform", "version", extra_env=no_terraform)
+    assert version.stdout.startswith("Terraform v1.15")
+
+
+@pytest.mark.parametrize(
+    ("env", "field"),
+    [({"COMPARTMENT_OCID": SUBNET}, "COMPARTMENT_OCID"), ({"OCPUS": "0"}, "OCPUS"), ({"MAX_ATTEMPTS": "-1"}, "MAX_ATTEMPTS")],
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_sent(session, env, field):
+    result = session.run("retry", "--simulate", "ok", extra_env=env)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and field in result.stderr
+    assert "Traceback" not in result.stderr
+    assert session.calls() == []
+
+
+def test_missing_target_outside_simulation(session):
+    result = session.run("retry", extra_env={"COMPARTMENT_OCID": COMPARTMENT})
+    assert result.returncode == 2
+    assert "SUBNET_OCID" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_scenario_outcome(session):
+    result = session.run("retry", "--simulate", "capacity,sunshine")
+    assert result.returncode == 2 and "--simulate" in result.stderr
+
+
+def test_workdir_remembers_simulation(session):
+    session.run("render", "--simulate", "ok")
+    again = session.run("render")
+    assert again.returncode == 0 and "simulated" in again.stdout
+
+
+CORPUS_SAMPLES = [json.loads(line) for line in CORPUS.read_text().splitlines()] if CORPUS.exists() else []
+
+
+@pytest.mark.parametrize("sample", CORPUS_SAMPLES, ids=[s["id"] for s in CORPUS_SAMPLES])
+def test_classify_every_corpus_sample(session, sample):
+    result = session.run("classify", "-", input=sample["text"])
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["category"] == sample["category"]
+
+
+def test_classify_a_file(session, tmp_path):
+    output = tmp_path / "apply.txt"
+    output.write_text("Error: 429-TooManyRequests, Too many requests for the tenant\n")
+    result = session.run("classify", str(output))
+    assert json.loads(result.stdout)["category"] == "throttle"
+
+
+def test_version_and_help(session):
+    assert session.run("--version").stdout.strip().startswith("coinpilot-tf, version")
+    helped = session.run("--help").stdout
+    for command in ("retry", "render", "classify", "terraform"):
+        assert command in helped
+
+
+def test_wheel_ships_the_templates_and_renders_from_elsewhere(tmp_path):
+    wheel_dir = tmp_path / "wheel"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(REPO)],
+        check=True, capture_output=True,
+    )
+    [wheel] = wheel_dir.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "orchestrator/templates/main.tf.j2" in names
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)], check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site), "COINPILOT_TF_WORKDIR": str(tmp_path / "wd"), **RUNBOOK_ENV}
+    result = subprocess.run(
+        [sys.executable, "-c", "import orchestrator, sys; assert 'site' in orchestrator.__file__; from orchestrator.cli import main; main()", "render", "--simulate", "ok"],
+        cwd=elsewhere, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "wd" / "main.tf").exists()
