@@ -37,6 +37,9 @@ def test_capacity_three_times_then_won(session):
     assert "result file:" in result.stdout and "launch_result.json" in result.stdout
     assert f"ssh -i {launch['ssh_private_key']} ubuntu@{instance['public_ip']}" in result.stdout
     assert [entry["category"] for entry in session.journal()] == ["capacity"] * 3 + ["success"]
+    assert session.workdir.stat().st_mode & 0o777 == 0o700
+    for private in ["terraform.tfstate", "terraform.tfvars.json", "journal.jsonl", *[p.name for p in session.workdir.glob("*.tfplan")]]:
+        assert (session.workdir / private).stat().st_mode & 0o777 == 0o600, private
 
 
 def test_after_the_first_attempt_each_attempt_is_one_launch_call(session):
@@ -64,6 +67,8 @@ def test_gives_up_after_max_attempts(session):
     assert result.returncode == 3
     assert len(session.calls("LaunchInstance")) == 3
     assert "MAX_ATTEMPTS=3" in result.stderr
+    [saved_plan] = session.workdir.glob("*.tfplan")
+    assert saved_plan.stat().st_mode & 0o777 == 0o600
 
 
 def test_attempt_numbers_continue_across_restarts(session):

@@ -17,6 +17,8 @@ from . import Engine
 # python-terraform's marker for a flag without a value (-json, -auto-approve...).
 FLAG = IsFlagged
 
+# State, backups and plans that Terraform writes are for the user's eyes only (0600).
+PRIVATE_UMASK = 0o077
 # How long an interrupted Terraform gets to write its state before it is killed.
 INTERRUPT_GRACE_SECONDS = 120
 
@@ -96,7 +98,7 @@ class Terraform:
         process = subprocess.Popen(
             argv, cwd=self.workdir.path, env=self.environment, text=True,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True,
+            start_new_session=True, umask=PRIVATE_UMASK,
         )
         self._process = process
         try:
@@ -119,4 +121,4 @@ class Terraform:
 
     def passthrough(self, args: list[str]) -> int:
         """`coinpilot-tf terraform ARGS...`: the user's own command, on their terminal."""
-        return subprocess.call([self.engine.path, *args], cwd=self.workdir.path, env=self.environment)
+        return subprocess.call([self.engine.path, *args], cwd=self.workdir.path, env=self.environment, umask=PRIVATE_UMASK)
