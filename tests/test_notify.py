@@ -2,93 +2,12 @@
 
 import json
 import logging
-import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from orchestrator.notify import Notifier, redact_webhook
 
-WEBHOOK_TOKEN = "s3cr3t-webhook-token_DO-NOT-LOG"
-
-
-@dataclass(frozen=True)
-class Received:
-    path: str
-    json: object
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int = 204
-    json: object = None
-    hang: bool = False
-
-
-class WebhookServer:
-    """A Discord-like webhook on 127.0.0.1 (ephemeral port) that records what it is sent.
-
-    It answers 204 unless told otherwise with reply(): `reply(Reply(429, {"retry_after": 0.01}))`,
-    `reply(Reply(500))`, `reply(Reply(hang=True))` (holds the request until the server closes).
-    Replies are used in order, one per request. close() makes the port refuse connections.
-    """
-
-    def __init__(self):
-        self.received: list[Received] = []
-        self._replies: list[Reply] = []
-        self._lock = threading.Lock()
-        self._release_hung = threading.Event()
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._http.daemon_threads = True
-        # A short poll interval lets close() return at once instead of after 0.5 s.
-        self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-        self._thread.start()
-        self._closed = False
-        host, port = self._http.server_address[:2]
-        self.url = f"http://{host}:{port}/api/webhooks/123456789/{WEBHOOK_TOKEN}"
-        self.token = WEBHOOK_TOKEN
-
-    def reply(self, *replies: Reply) -> None:
-        with self._lock:
-            self._replies.extend(replies)
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._release_hung.set()
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join()
-
-    def _next_reply(self, received: Received) -> Reply:
-        with self._lock:
-            self.received.append(received)
-            return self._replies.pop(0) if self._replies else Reply()
-
-    def _handler_class(self):
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                reply = server._next_reply(Received(self.path, json.loads(body) if body else None))
-                if reply.hang:
-                    server._release_hung.wait()
-                    return
-                payload = b"" if reply.json is None else json.dumps(reply.json).encode()
-                self.send_response(reply.status)
-                if payload:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format, *args):  # keep test output quiet
-                pass
-
-        return Handler
+from .webhook import WEBHOOK_TOKEN, Reply, WebhookServer
 
 
 @pytest.fixture

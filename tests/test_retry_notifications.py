@@ -1,0 +1,92 @@
+"""The loop with Discord notifications: events reach the webhook, a broken webhook changes
+nothing, and no secret ends up in any file or output."""
+
+import io
+import os
+
+import pytest
+
+from orchestrator.notify import Notifier
+from orchestrator.policy import Policy, PolicyConfig, Waiter
+from orchestrator.prepare import prepare, terraform_for
+from orchestrator.progress import Reporter
+from orchestrator.retry import RetryLoop
+
+from .session import new_session
+from .webhook import Reply, WebhookServer
+
+
+@pytest.fixture
+def webhook():
+    server = WebhookServer()
+    yield server
+    server.close()
+
+
+def messages(server):
+    return [received.json["content"] for received in server.received]
+
+
+def test_full_simulated_run_notifies_and_leaks_no_secret(tmp_path, webhook):
+    session = new_session(tmp_path, DISCORD_WEBHOOK_URL=webhook.url, DISCORD_NOTIFY_EVERY_N_ATTEMPTS="2")
+    # Discord rate-limits the first message; the loop carries on.
+    webhook.reply(Reply(429, {"retry_after": 0.05}))
+
+    result = session.run("retry", "--simulate", "capacity*2,throttle,ok", extra_env={"THROTTLE_RETRY_BASE_SECONDS": "0", "THROTTLE_JITTER_MAX_SECONDS": "0"})
+
+    assert result.returncode == 0, result.stderr
+    assert len(session.calls("LaunchInstance")) == 4
+    sent = messages(webhook)
+    assert len(sent) >= 4
+    assert "coinpilot-a1" in sent[0]  # started (sent again after the 429)
+    assert any("capacity" in text and "throttle" in text for text in sent)  # category changed
+    assert any("2" in text and "attempt" in text.lower() for text in sent)  # progress every 2 attempts
+    [instance] = session.live_instances()
+    assert instance["id"] in sent[-1] and instance["public_ip"] in sent[-1]  # success
+
+    private_key = (session.workdir / "ssh" / "coinpilot-a1_a1_flex").read_text()
+    secret_lines = [line for line in private_key.splitlines() if "PRIVATE KEY" not in line]
+    haystacks = {"stdout": result.stdout, "stderr": result.stderr}
+    for path in session.workdir.rglob("*"):
+        if path.is_file() and path.name != "coinpilot-a1_a1_flex":
+            haystacks[str(path)] = path.read_bytes().decode(errors="replace")
+    for where, text in haystacks.items():
+        assert webhook.token not in text, where
+        assert webhook.url not in text, where
+        for line in secret_lines:
+            assert line not in text, where
+
+
+@pytest.mark.parametrize("broken", ["refused", "server error", "rate limited for too long"])
+def test_a_broken_webhook_changes_neither_outcome_nor_attempts(tmp_path, webhook, broken):
+    if broken == "refused":
+        webhook.close()
+    elif broken == "server error":
+        webhook.reply(*[Reply(500)] * 20)
+    else:
+        webhook.reply(*[Reply(429, {"retry_after": 3600})] * 20)
+    session = new_session(tmp_path, DISCORD_WEBHOOK_URL=webhook.url, DISCORD_NOTIFY_EVERY_N_ATTEMPTS="1")
+
+    result = session.run("retry", "--simulate", "capacity*2,ok")
+
+    assert result.returncode == 0
+    assert len(session.calls("LaunchInstance")) == 3
+    assert (result.stdout + result.stderr).count("Discord notification to") == 1  # one line per outage
+    assert webhook.token not in result.stdout + result.stderr
+
+
+def test_a_hanging_webhook_times_out_and_the_loop_goes_on(tmp_path, monkeypatch, webhook):
+    webhook.reply(*[Reply(hang=True)] * 10)
+    monkeypatch.setenv("COINPILOT_TF_WORKDIR", str(tmp_path / "wd"))
+    monkeypatch.setenv("RETRY_INTERVAL_SECONDS", "0")
+    prepared = prepare({}, os.environ, "capacity,ok")
+    notes = io.StringIO()
+    loop = RetryLoop(
+        prepared, terraform_for(prepared, None, os.environ), policy=Policy(PolicyConfig(retry_interval=0)),
+        waiter=Waiter(), notifier=Notifier(webhook.url, timeout=0.2), reporter=Reporter(notes, "text"),
+    )
+
+    outcome = loop.run()
+
+    assert outcome.exit_code == 0
+    assert [e["category"] for e in loop.journal.entries() if e["event"] == "attempt"] == ["capacity", "success"]
