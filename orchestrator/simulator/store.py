@@ -169,6 +169,26 @@ class CloudStore:
         with self._transaction() as cloud:
             return cloud["instances"]
 
+    # ----- read-only views (the REST endpoint) -----
+
+    def snapshot(self) -> dict:
+        """The whole cloud as it is now; changing the copy changes nothing."""
+        with self._transaction() as cloud:
+            return cloud
+
+    def a1_usage(self) -> dict[str, dict]:
+        """Each regional A1 limit: {"limit": value, "used": what the live A1 instances hold}."""
+        with self._transaction() as cloud:
+            live = [
+                i["shape_config"]
+                for i in cloud["instances"]
+                if i["lifecycle_state"] != "TERMINATED" and (i["shape"] or "").startswith("VM.Standard.A1.")
+            ]
+            return {
+                limit: {"limit": cloud["limits"][limit], "used": sum(config.get(field) or 0 for config in live)}
+                for limit, field in _A1_LIMIT_FIELDS.items()
+            }
+
     # ----- file handling -----
 
     @contextlib.contextmanager
