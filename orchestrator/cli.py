@@ -105,6 +105,105 @@ def terraform(args: tuple[str, ...], **kwargs: Any) -> None:
     sys.exit(terraform_for(workdir, kwargs.get("engine"), os.environ).passthrough(list(args)))
 
 
+def instance_options(command: Callable) -> Callable:
+    """Which workdir: --workdir, or the one --instance-name (INSTANCE_NAME) names; and the engine."""
+    command = click.option("--instance-name", "instance_name", help="Instance whose workdir to use [env INSTANCE_NAME].")(command)
+    return workdir_options(command)
+
+
+def _existing_workdir(kwargs: dict[str, Any]):
+    from .prepare import load
+
+    _, workdir = load(_flags(kwargs), os.environ)
+    if not workdir.path.is_dir():
+        raise UsageError("--workdir", f"{workdir.path} does not exist yet; run `coinpilot-tf retry` first")
+    return workdir
+
+
+@main.command()
+@instance_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+@handle_errors
+def status(as_json: bool, **kwargs: Any) -> None:
+    """The instance, the attempts so far and the running loop, from state and journal (no OCI call)."""
+    from .prepare import load, terraform_for
+    from .status import collect_status
+
+    _, workdir = load(_flags(kwargs), os.environ)
+    tf = terraform_for(workdir, kwargs.get("engine"), os.environ) if workdir.state.exists() else None
+    report = collect_status(workdir, tf)
+    click.echo(report.to_json() if as_json else report.to_text())
+
+
+@main.command()
+@instance_options
+@click.option("--json", "as_json", is_flag=True, help="{name: value} as JSON, for scripts.")
+@handle_errors
+def output(as_json: bool, **kwargs: Any) -> None:
+    """The Terraform outputs: instance id, IPs, AD, size, state (none before the instance exists)."""
+    import json
+
+    from .engine.output import outputs
+    from .prepare import terraform_for
+
+    workdir = _existing_workdir(kwargs)
+    values = outputs(terraform_for(workdir, kwargs.get("engine"), os.environ)) if workdir.state.exists() else {}
+    if as_json:
+        click.echo(json.dumps(values, indent=2, sort_keys=True))
+        return
+    if not values:
+        click.echo("no outputs yet: the state holds no instance", err=True)
+    for name, value in sorted(values.items()):
+        click.echo(f"{name} = {json.dumps(value)}")
+
+
+@main.command()
+@instance_options
+@click.option("--yes", is_flag=True, help="Do not ask for the instance name (for scripts).")
+@handle_errors
+def destroy(yes: bool, **kwargs: Any) -> None:
+    """Terminate the instance with `terraform destroy`, after you type its name. The SSH key stays."""
+    from .prepare import terraform_for
+    from .teardown import destroy_instance
+
+    def confirm(name: str) -> bool:
+        if yes:
+            return True
+        try:
+            return click.prompt(f"Type the instance name ({name}) to destroy it", default="", show_default=False) == name
+        except click.Abort:  # no terminal, or Ctrl-C/Ctrl-D at the prompt
+            return False
+
+    workdir = _existing_workdir(kwargs)
+    done = destroy_instance(workdir, terraform_for(workdir, kwargs.get("engine"), os.environ), confirm)
+    if done.instance_id is None:
+        click.echo("nothing to destroy: the state holds no instance")
+        return
+    click.echo(f"destroyed:    {done.instance_id} ({done.name})")
+    kept = done.ssh_private_key or "your SSH key"
+    click.echo(f"SSH key kept: {kept} (the next `coinpilot-tf retry` reuses it; delete it yourself if you no longer need it)")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@instance_options
+@click.option("--print", "print_only", is_flag=True, help="Print the ssh command instead of running it.")
+@click.argument("ssh_args", nargs=-1, type=click.UNPROCESSED)
+@handle_errors
+def ssh(print_only: bool, ssh_args: tuple[str, ...], **kwargs: Any) -> None:
+    """Log in: `ssh -i <key> ubuntu@<public IP>`, with any extra ssh arguments passed on."""
+    import shlex
+
+    from .prepare import terraform_for
+    from .ssh import run_ssh, ssh_argv
+
+    workdir = _existing_workdir(kwargs)
+    argv = ssh_argv(workdir, terraform_for(workdir, kwargs.get("engine"), os.environ), ssh_args)
+    if print_only:
+        click.echo(shlex.join(argv))
+        return
+    sys.exit(run_ssh(argv))
+
+
 @main.command()
 @settings_options
 @click.option("--simulate", metavar="SCENARIO", help="Run against the simulated OCI, e.g. 'capacity*3,ok' (no account needed).")

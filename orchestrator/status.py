@@ -1,0 +1,335 @@
+"""`coinpilot-tf status`: what the workdir's state and journal say, without calling OCI.
+
+Text for people (with a per-hour timeline of attempts) or one JSON object for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .engine.runner import Terraform
+from .engine.state import state_instance
+from .journal import Journal
+from .workdir import Workdir
+
+# One mark per attempt in the timeline. Letters for the categories that keep the loop going,
+# symbols for the endings, so a row reads at a glance.
+TIMELINE_MARKS = {
+    "success": "*",
+    "capacity": "c",
+    "throttle": "t",
+    "transient": "r",
+    "limit": "l",
+    "unavailable": "u",
+    "uncertain": "?",
+    "unknown": "x",
+    "auth": "A",
+    "invalid": "I",
+    "locked": "L",
+    "interrupted": "!",
+}
+TIMELINE_WIDTH = 60  # marks per row; busier hours are scaled down
+TIMELINE_HOURS = 24  # rows shown on a terminal; --json has them all
+# The journal's lifecycle events (plus 'won', a successful attempt), as the user reads them.
+RUN_EVENTS = {
+    "start": "a retry started (and recorded no end)",
+    "won": "a retry won the instance",
+    "stop": "a retry stopped",
+    "gave_up": "a retry gave up",
+    "interrupted": "a retry was interrupted",
+    "already_won": "a retry found the instance already in state",
+    "destroy": "the instance was destroyed",
+    "destroy_failed": "destroy failed",
+}
+# The provider's time format, e.g. "2026-11-29 18:41:16.258 +0000 UTC".
+_OCI_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d{1,6})?\d*\s*([+-]\d{4}|Z)?")
+# Until orchestrator/lock.py lands: the retry's workdir lock, a file holding the holder's pid.
+RUN_LOCK_NAME = "run.lock"
+
+
+def run_holder(workdir: Workdir) -> int | None:
+    """The pid of the live `retry` holding the workdir, or None."""
+    try:
+        text = (workdir.path / RUN_LOCK_NAME).read_text().strip()
+    except OSError:
+        return None
+    match = re.search(r"\d+", text)
+    if not match:
+        return None
+    pid = int(match.group(0))
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None  # left by a run that died
+    except PermissionError:
+        pass  # alive, another user's
+    return pid
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: str
+    name: str | None
+    lifecycle_state: str | None  # as of the last refresh Terraform made
+    shape: str | None
+    ocpus: float | None
+    memory_gbs: float | None
+    availability_domain: str | None
+    public_ip: str | None
+    private_ip: str | None
+    created_at: float | None
+    tainted: bool
+
+    @classmethod
+    def from_state(cls, instance_id: str, attributes: dict[str, Any], tainted: bool) -> Instance:
+        shape_config = (attributes.get("shape_config") or [{}])[0]
+        return cls(
+            id=instance_id,
+            name=attributes.get("display_name"),
+            lifecycle_state=attributes.get("state"),
+            shape=attributes.get("shape"),
+            ocpus=shape_config.get("ocpus"),
+            memory_gbs=shape_config.get("memory_in_gbs"),
+            availability_domain=attributes.get("availability_domain"),
+            public_ip=attributes.get("public_ip") or None,
+            private_ip=attributes.get("private_ip") or None,
+            created_at=parse_oci_time(attributes.get("time_created")),
+            tainted=tainted,
+        )
+
+
+@dataclass(frozen=True)
+class Status:
+    workdir: Path
+    exists: bool
+    simulated: bool
+    instance: Instance | None
+    attempts: list[dict[str, Any]]  # the journal's attempt entries, oldest first
+    last_run_event: dict[str, Any] | None
+    last_destroy: dict[str, Any] | None
+    run_pid: int | None
+    next_attempt_at: float | None  # only while a run holds the workdir and waits
+
+    @property
+    def last_failure(self) -> dict[str, Any] | None:
+        return next((entry for entry in reversed(self.attempts) if entry.get("category") not in ("success", "interrupted")), None)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(entry.get("category", "unknown") for entry in self.attempts).most_common())
+
+    def to_dict(self) -> dict[str, Any]:
+        instance = None
+        if self.instance:
+            instance = {**asdict(self.instance), "created_at": _iso(self.instance.created_at)}
+        destroyed = None
+        if self.instance is None and self.last_destroy:
+            destroyed = {"instance_id": self.last_destroy.get("instance_id"), "at": _iso(self.last_destroy["ts"])}
+        failure = self.last_failure
+        return {
+            "workdir": str(self.workdir),
+            "workdir_exists": self.exists,
+            "simulated": self.simulated,
+            "instance": instance,
+            "destroyed": destroyed,
+            "attempts": {
+                "total": len(self.attempts),
+                "by_category": self.counts,
+                "first_at": _iso(self.attempts[0]["ts"]) if self.attempts else None,
+                "last_at": _iso(self.attempts[-1]["ts"]) if self.attempts else None,
+                "last_failure": None if failure is None else {
+                    "attempt": failure.get("attempt"),
+                    "at": _iso(failure["ts"]),
+                    "category": failure.get("category"),
+                    "status": failure.get("status"),
+                    "code": failure.get("code"),
+                    "message": failure.get("message"),
+                    "request_id": failure.get("request_id"),
+                },
+            },
+            "last_run_event": None if self.last_run_event is None else {
+                "event": self.last_run_event["event"], "at": _iso(self.last_run_event["ts"]),
+                "reason": self.last_run_event.get("reason"),
+            },
+            "run": {"active": self.run_pid is not None, "pid": self.run_pid, "next_attempt_at": _iso(self.next_attempt_at)},
+            "timeline": [
+                {"hour": _iso(hour.timestamp()), "counts": dict(Counter(categories))}
+                for hour, categories in hourly(self.attempts, timezone.utc)
+            ],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    def to_text(self) -> str:
+        now = time.time()
+        lines = [f"workdir:       {self.workdir}" + ("" if self.exists else " (does not exist yet)")
+                 + (" (simulated OCI)" if self.simulated else "")]
+        lines += self._instance_lines(now)
+        lines += self._attempt_lines(now)
+        lines += self._run_lines(now)
+        lines += timeline_lines(self.attempts)
+        return "\n".join(lines)
+
+    def _instance_lines(self, now: float) -> list[str]:
+        instance = self.instance
+        if instance is None:
+            if self.last_destroy:
+                return [f"instance:      none in state (destroyed {self.last_destroy.get('instance_id')} "
+                        f"{_when(self.last_destroy['ts'], now)})"]
+            return ["instance:      none in state"]
+        size = (f"{instance.ocpus:g} OCPUs / {instance.memory_gbs:g} GB"
+                if instance.ocpus is not None and instance.memory_gbs is not None else "size unknown")
+        lines = [
+            f"instance:      {instance.id}" + (f" ({instance.name})" if instance.name else ""),
+            f"  state:       {instance.lifecycle_state or 'unknown'} (as of Terraform's last refresh)",
+            f"  created:     {_when(instance.created_at, now) if instance.created_at is not None else 'unknown'}",
+            f"  shape:       {instance.shape or 'unknown'}, {size}",
+            f"  AD:          {instance.availability_domain or 'unknown'}",
+            f"  public IP:   {instance.public_ip or 'none'}",
+            f"  private IP:  {instance.private_ip or 'none'}",
+        ]
+        if instance.tainted:
+            lines.append("  tainted:     yes: `coinpilot-tf retry` checks it before anything else")
+        return lines
+
+    def _attempt_lines(self, now: float) -> list[str]:
+        if not self.attempts:
+            return ["attempts:      none yet; start with `coinpilot-tf retry`"]
+        counts = ", ".join(f"{category} {count}" for category, count in self.counts.items())
+        lines = [
+            f"attempts:      {len(self.attempts)} ({counts})",
+            f"  first:       {_when(self.attempts[0]['ts'], now)}",
+            f"  last:        {_when(self.attempts[-1]['ts'], now)}",
+        ]
+        failure = self.last_failure
+        if failure:
+            lines.append(f"last failure:  attempt {failure.get('attempt')}, {_when(failure['ts'], now)}: "
+                         f"{failure.get('category')}: {failure.get('message') or ''}".rstrip(": "))
+        return lines
+
+    def _run_lines(self, now: float) -> list[str]:
+        if self.run_pid is not None:
+            if self.next_attempt_at is not None and self.next_attempt_at > now:
+                upcoming = f"next attempt {_when(self.next_attempt_at, now)}"
+            else:
+                upcoming = "an attempt is under way"
+            return [f"run:           `coinpilot-tf retry` (pid {self.run_pid}) holds the workdir; {upcoming}"]
+        lines = ["run:           none holds the workdir"]
+        event = self.last_run_event
+        if event is not None:
+            reason = f": {event['reason']}" if event.get("reason") else ""
+            lines.append(f"last event:    {RUN_EVENTS[event['event']]} {_when(event['ts'], now)}{reason}")
+        return lines
+
+
+def collect_status(workdir: Workdir, tf: Terraform | None) -> Status:
+    """tf: the engine bound to the workdir; None when there is no state to read."""
+    found = state_instance(tf) if tf is not None else None
+    instance = Instance.from_state(found.id, found.attributes, found.tainted) if found else None
+    attempts: list[dict[str, Any]] = []
+    last_run_event = last_destroy = None
+    for entry in Journal(workdir.journal).entries():
+        event = entry.get("event")
+        if event == "attempt":
+            attempts.append(entry)
+            if entry.get("category") == "success":
+                last_run_event = {**entry, "event": "won"}
+        elif event in RUN_EVENTS:
+            last_run_event = entry
+            if event == "destroy":
+                last_destroy = entry
+    pid = run_holder(workdir)
+    next_attempt_at = None
+    # The wait after the latest attempt; any later event (a new start, an end) means it is over.
+    if pid is not None and attempts and attempts[-1].get("wait") and (last_run_event is None or last_run_event["ts"] <= attempts[-1]["ts"]):
+        next_attempt_at = attempts[-1]["ts"] + attempts[-1]["wait"]
+    return Status(
+        workdir=workdir.path, exists=workdir.path.is_dir(), simulated=workdir.simulated, instance=instance,
+        attempts=attempts, last_run_event=last_run_event, last_destroy=last_destroy,
+        run_pid=pid, next_attempt_at=next_attempt_at,
+    )
+
+
+def hourly(attempts: list[dict[str, Any]], tz) -> list[tuple[datetime, list[str]]]:
+    """(start of the hour, categories in order) for each hour that had attempts."""
+    hours: dict[datetime, list[str]] = {}
+    for entry in attempts:
+        hour = datetime.fromtimestamp(entry["ts"], tz).replace(minute=0, second=0, microsecond=0)
+        hours.setdefault(hour, []).append(entry.get("category", "unknown"))
+    return sorted(hours.items())
+
+
+def timeline_lines(attempts: list[dict[str, Any]]) -> list[str]:
+    """Local hours, newest last: one mark per attempt in order, runs scaled down in busy hours."""
+    rows = hourly(attempts, None)
+    if not rows:
+        return []
+    per_mark = max(1, math.ceil(max(len(categories) for _, categories in rows) / TIMELINE_WIDTH))
+    seen = {category for _, categories in rows for category in categories}
+    legend = ", ".join(f"{_mark(category)} {category}" for category in TIMELINE_MARKS if category in seen)
+    legend += "".join(f", {_mark(category)} {category}" for category in sorted(seen - set(TIMELINE_MARKS)))
+    scale = f"; one mark = up to {per_mark} attempts" if per_mark > 1 else ""
+    lines = [f"attempts per hour ({legend}{scale}):"]
+    if len(rows) > TIMELINE_HOURS:
+        lines.append(f"  ... {len(rows) - TIMELINE_HOURS} earlier hour(s) with attempts; --json has them all")
+    for hour, categories in rows[-TIMELINE_HOURS:]:
+        marks = "".join(_mark(category) * math.ceil(count / per_mark) for category, count in _runs(categories))
+        lines.append(f"  {hour:%m-%d %H}h {len(categories):>5}  {marks}")
+    return lines
+
+
+def _runs(categories: list[str]) -> list[tuple[str, int]]:
+    runs: list[tuple[str, int]] = []
+    for category in categories:
+        if runs and runs[-1][0] == category:
+            runs[-1] = (category, runs[-1][1] + 1)
+        else:
+            runs.append((category, 1))
+    return runs
+
+
+def _mark(category: str) -> str:
+    return TIMELINE_MARKS.get(category, "x")
+
+
+def parse_oci_time(text: str | None) -> float | None:
+    match = _OCI_TIME.match(text or "")
+    if not match:
+        return None
+    day, clock, fraction, offset = match.groups()
+    offset = "+00:00" if offset in (None, "Z") else f"{offset[:3]}:{offset[3:]}"
+    return datetime.fromisoformat(f"{day}T{clock}{fraction or ''}{offset}").timestamp()
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _when(ts: float, now: float) -> str:
+    """Local time and how long ago (or from now), e.g. '2026-11-29 18:41:16 (3m ago)'."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+    delta = ts - now
+    if abs(delta) < 1:
+        return f"{stamp} (now)"
+    return f"{stamp} (in {_span(delta)})" if delta > 0 else f"{stamp} ({_span(-delta)} ago)"
+
+
+def _span(seconds: float) -> str:
+    """The two largest units, e.g. '2d 3h', '15m 30s', '45s'."""
+    remaining = round(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        value, remaining = divmod(remaining, size)
+        if value:
+            parts.append(f"{value}{unit}")
+    return " ".join(parts[:2]) or "0s"

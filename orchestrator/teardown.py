@@ -1,0 +1,59 @@
+"""`coinpilot-tf destroy`: terraform destroy of the workdir's instance, once its name is confirmed.
+
+The SSH key stays: it is the user's, and a later `retry` reuses it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .engine.destroy import destroy
+from .engine.runner import Terraform
+from .engine.state import state_instance
+from .errors import ToolError, UsageError
+from .failures import classify
+from .journal import Journal
+from .status import run_holder
+from .workdir import Workdir
+
+
+@dataclass(frozen=True)
+class Teardown:
+    instance_id: str | None  # None: the state held no instance, nothing was destroyed
+    name: str | None
+    ssh_private_key: str | None  # the key the instance was launched with, if recorded
+
+
+def destroy_instance(workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool]) -> Teardown:
+    """confirm(instance name) -> whether the user confirmed; asked only when there is something to destroy."""
+    holder = run_holder(workdir)
+    if holder is not None:
+        raise UsageError("destroy", f"a `coinpilot-tf retry` (pid {holder}) holds {workdir.path}; "
+                                    f"stop it first (Ctrl-C in its terminal, or kill {holder}), then destroy")
+    instance = state_instance(tf)
+    if instance is None:
+        return Teardown(None, None, None)
+    name = instance.attributes.get("display_name") or instance.id
+    if not confirm(name):
+        raise UsageError("destroy", f"not confirmed, nothing destroyed; type the instance name ({name}) exactly, or pass --yes")
+    journal = Journal(workdir.journal)
+    run = destroy(tf)
+    if not run.ok:
+        failure = classify(run.output)
+        journal.append("destroy_failed", instance_id=instance.id, category=failure.category, reason=failure.first_line)
+        raise ToolError(f"terraform destroy failed ({failure.category}): {failure.first_line}; "
+                        "the instance is still in state, run `coinpilot-tf destroy` again")
+    journal.append("destroy", instance_id=instance.id)
+    key = _launch_key(workdir)
+    # It described the instance just destroyed; `ssh` and scripts must not find it.
+    workdir.launch_result.unlink(missing_ok=True)
+    return Teardown(instance.id, name, key)
+
+
+def _launch_key(workdir: Workdir) -> str | None:
+    try:
+        return json.loads(workdir.launch_result.read_text()).get("ssh_private_key")
+    except (OSError, ValueError):
+        return None

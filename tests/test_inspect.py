@@ -1,0 +1,71 @@
+"""Looking at the won instance: `coinpilot-tf output`, `coinpilot-tf terraform state ...`, and
+one's own `terraform` in the workdir, as the README shows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from .session import Session
+from .workdirs import module_session, won_session
+
+
+@pytest.fixture(scope="module")
+def won(tmp_path_factory) -> Session:
+    return won_session(tmp_path_factory.mktemp("inspect"))
+
+
+def test_output_json(won):
+    result = won.run("output", "--json")
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    [instance] = won.live_instances()
+    assert values["instance_id"] == instance["id"]
+    assert values["public_ip"] == instance["public_ip"]
+    assert values["private_ip"] == instance["private_ip"]
+    assert values["availability_domain"] == instance["availability_domain"]
+    assert (values["ocpus"], values["memory_gbs"]) == (2, 12)
+    assert values["state"] == "RUNNING"
+
+
+def test_output_text(won):
+    result = won.run("output")
+    assert result.returncode == 0, result.stderr
+    [instance] = won.live_instances()
+    assert f'instance_id = "{instance["id"]}"' in result.stdout.splitlines()
+    assert "ocpus = 2" in result.stdout.splitlines()
+
+
+def test_output_before_the_instance_exists(tmp_path):
+    session = module_session(tmp_path)
+    assert session.run("render", "--simulate", "ok").returncode == 0
+    result = session.run("output", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {}
+    text = session.run("output")
+    assert text.returncode == 0 and "no outputs yet" in text.stderr
+
+
+def test_terraform_state_list_and_show(won):
+    listed = won.run("terraform", "state", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "oci_core_instance.this" in listed.stdout.split()
+    shown = won.run("terraform", "state", "show", "-no-color", "oci_core_instance.this")
+    assert shown.returncode == 0, shown.stderr
+    assert won.live_instances()[0]["id"] in shown.stdout
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="no terraform on PATH")
+def test_own_terraform_in_the_workdir(won):
+    """README: cd into the workdir, point TF_CLI_CONFIG_FILE at its terraform.rc, use terraform."""
+    env = {**won.env, "TF_CLI_CONFIG_FILE": str(won.workdir / "terraform.rc")}
+    result = subprocess.run(["terraform", "output", "-raw", "instance_id"], cwd=won.workdir, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == won.live_instances()[0]["id"]
+    plan = subprocess.run(["terraform", "plan", "-detailed-exitcode", "-no-color"], cwd=won.workdir, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
