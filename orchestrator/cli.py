@@ -73,13 +73,14 @@ def main() -> None:
 @main.command()
 @settings_options
 @click.option("--simulate", metavar="SCENARIO", help="Use the simulated OCI (e.g. 'capacity*3,ok'); the workdir remembers it.")
+@click.option("--refresh-image", is_flag=True, help="Discover the newest image again instead of the one recorded in the workdir (IMAGE_OCID empty).")
 @handle_errors
-def render(simulate: str | None, **kwargs: Any) -> None:
+def render(simulate: str | None, refresh_image: bool, **kwargs: Any) -> None:
     """Write the Terraform module and terraform.tfvars.json into the workdir."""
     from .prepare import prepare, terraform_for
     from .render import Target, render as render_module
 
-    prepared = prepare(_flags(kwargs), os.environ, simulate)
+    prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
     _print_warnings(prepared.settings)
     terraform_for(prepared, kwargs.get("engine"), os.environ)
     target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
@@ -210,8 +211,9 @@ def ssh(print_only: bool, ssh_args: tuple[str, ...], **kwargs: Any) -> None:
 @click.option("--once", is_flag=True, help="One attempt per AD and size, then exit (for cron and CI schedulers).")
 @click.option("--log-format", type=click.Choice(["auto", "text", "json"]), default="auto", show_default=True,
               help="auto: a live line on a terminal, text lines otherwise.")
+@click.option("--refresh-image", is_flag=True, help="Discover the newest image again instead of the one recorded in the workdir (IMAGE_OCID empty).")
 @handle_errors
-def retry(simulate: str | None, once: bool, log_format: str, **kwargs: Any) -> None:
+def retry(simulate: str | None, once: bool, log_format: str, refresh_image: bool, **kwargs: Any) -> None:
     """Launch the instance, retrying until it exists (or a failure retrying cannot fix)."""
     import signal
 
@@ -219,7 +221,7 @@ def retry(simulate: str | None, once: bool, log_format: str, **kwargs: Any) -> N
     from .progress import Reporter
     from .retry import RetryLoop
 
-    prepared = prepare(_flags(kwargs), os.environ, simulate)
+    prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
     _print_warnings(prepared.settings)
     reporter = Reporter(sys.stdout, log_format)
     loop = RetryLoop.build(prepared, terraform_for(prepared, kwargs.get("engine"), os.environ), once=once, reporter=reporter)
@@ -242,6 +244,24 @@ def _print_launch(launch, result_path) -> None:
     click.echo(f"result file:  {result_path}")
     if launch.ssh_command:
         click.echo(f"connect:      {launch.ssh_command}")
+
+
+@main.command()
+@settings_options
+@click.option("--notify-test", is_flag=True, help="Also send a test message to DISCORD_WEBHOOK_URL.")
+@handle_errors
+def doctor(notify_test: bool, **kwargs: Any) -> None:
+    """Check everything a launch needs (read-only), one line each with the fix; exit 1 if any fails."""
+    from .doctor import diagnose
+    from .prepare import load
+
+    settings, workdir = load(_flags(kwargs), os.environ)
+    outcomes = diagnose(settings, workdir, kwargs.get("engine"), os.environ, notify_test)
+    for outcome in outcomes:
+        click.echo(outcome.line())
+    if workdir.simulated:
+        click.echo("mode: simulated OCI (no account used)")
+    sys.exit(EXIT_OK if all(outcome.passed for outcome in outcomes) else EXIT_STOPPED)
 
 
 @main.command()

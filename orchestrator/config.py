@@ -284,7 +284,8 @@ def _check_consistency(settings: Settings) -> Settings:
     return settings.replace(warnings=tuple(warnings))
 
 
-REQUIRED_FOR_OCI = ("compartment_ocid", "subnet_ocid", "availability_domains", "image_ocid")
+# IMAGE_OCID is not among them: when it is empty, the image is discovered (images.py).
+REQUIRED_FOR_OCI = ("compartment_ocid", "subnet_ocid", "availability_domains")
 
 
 def require_target(settings: Settings) -> None:

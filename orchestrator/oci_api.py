@@ -112,6 +112,11 @@ def config_file(simulator_dir: Path | None) -> Path:
     return CONFIG_FILE.expanduser()
 
 
+def simulated_api_key(simulator_dir: Path) -> Path:
+    """The API key "uploaded" to the simulated tenancy: the endpoint trusts its public half only."""
+    return config_file(simulator_dir).parent / "api_key.pem"
+
+
 def api_key_fingerprint(key_path: Path, pass_phrase: str | None = None) -> str:
     """What OCI calls the key's fingerprint: MD5 of the public key (DER), colon separated."""
     from cryptography.hazmat.primitives import serialization
@@ -134,7 +139,7 @@ def ensure_simulated_config(simulator_dir: Path, profile: str) -> Path:
 
     path = config_file(simulator_dir)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key_path = path.parent / "api_key.pem"
+    key_path = simulated_api_key(simulator_dir)
     if not key_path.exists():
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         _write_private(key_path, key.private_bytes(
@@ -196,7 +201,7 @@ def connect(profile: str, simulator_dir: Path | None = None) -> Iterator[OciApi]
     from .simulator.rest import RestEndpoint
     from .simulator.store import CloudStore
 
-    public_key = serialization.load_pem_private_key(Path(config["key_file"]).read_bytes(), None).public_key()
+    public_key = serialization.load_pem_private_key(simulated_api_key(simulator_dir).read_bytes(), None).public_key()
     with RestEndpoint(CloudStore(simulator_dir), public_key) as endpoint:
         yield OciApi(config, endpoint.url)
 

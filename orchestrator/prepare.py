@@ -1,17 +1,19 @@
 """From flags and environment to a ready workdir: settings, simulator, key, engine, module.
 
-Everything here is local: nothing is sent to OCI before it has all passed.
+Everything here is local and checked before anything else, except two read-only questions
+to OCI in real mode: the image when IMAGE_OCID is empty, and the ADs for 'all'.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import Settings, load_settings, require_target, with_placeholders
-from .errors import UsageError
 from .workdir import Workdir
 
 
@@ -32,7 +34,7 @@ def load(flags: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[Settings
     return settings, Workdir.locate(settings.instance_name, flags.get("workdir"), environ)
 
 
-def prepare(flags: Mapping[str, Any], environ: Mapping[str, str], simulate: str | None = None) -> Prepared:
+def prepare(flags: Mapping[str, Any], environ: Mapping[str, str], simulate: str | None = None, refresh_image: bool = False) -> Prepared:
     settings, workdir = load(flags, environ)
     simulated = simulate is not None or workdir.simulated
     if simulated:
@@ -51,17 +53,29 @@ def prepare(flags: Mapping[str, Any], environ: Mapping[str, str], simulate: str 
         known_ads = tuple(PLACEHOLDERS["availability_domains"])
     else:
         require_target(settings)
-        known_ads = ()
+        settings, known_ads = _ask_oci(settings, workdir, refresh_image)
     ads = settings.availability_domains
     if ads == ("all",):
-        if not simulated:
-            raise UsageError("AVAILABILITY_DOMAIN", "'all' needs the region's list from OCI; name the ADs instead, comma separated")
         ads = known_ads
     key_path = settings.ssh_key_path or _default_key_path(settings, workdir, simulated)
     from .keys import ensure_key_pair
 
     key = ensure_key_pair(key_path)
     return Prepared(settings, workdir, tuple(ads), key.private_path, key.public_key, simulated)
+
+
+def _ask_oci(settings: Settings, workdir: Workdir, refresh_image: bool) -> tuple[Settings, tuple[str, ...]]:
+    """Real mode, what the user left to OCI (read-only calls, and only if needed): the image
+    (discovered once, then recorded in the workdir) and the region's ADs for 'all'."""
+    from . import images, oci_api
+
+    with contextlib.ExitStack() as connection:
+        api = functools.cache(lambda: connection.enter_context(oci_api.connect(settings.oci_profile)))
+        if not settings.image_ocid:
+            where = settings.image_compartment_ocid or settings.compartment_ocid
+            settings = settings.replace(image_ocid=images.resolve(workdir, where, api, refresh_image).image_ocid)
+        known_ads = tuple(api().availability_domains()) if settings.availability_domains == ("all",) else ()
+    return settings, known_ads
 
 
 def _default_key_path(settings: Settings, workdir: Workdir, simulated: bool) -> Path:

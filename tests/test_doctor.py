@@ -1,0 +1,320 @@
+"""doctor: each check passing and failing with its message, through the real oci SDK against the
+simulated REST endpoint (and a local HTTP server standing in for Discord)."""
+
+import configparser
+import contextlib
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from orchestrator import doctor, oci_api
+from orchestrator.cli import main
+from orchestrator.config import load_settings
+from orchestrator.errors import UsageError
+from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
+from orchestrator.workdir import Workdir
+
+ADS = PLACEHOLDERS["availability_domains"]
+CHECKS = {check.name: check for check in (*doctor.LOCAL_CHECKS, *doctor.API_CHECKS, doctor.NOTIFY_CHECK)}
+X86_IMAGE = "ocid1.image.oc1.sim-region-1.aaaaaaaapf2silbjy4gekblwdite5dyfdmjhcun55i5kv7ad4bqf2vj3laba"
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    workdir = Workdir(tmp_path / "workdir")
+    workdir.create()
+    CloudStore.ensure(workdir.simulator_dir)
+    return workdir
+
+
+@pytest.fixture
+def store(workdir):
+    return CloudStore(workdir.simulator_dir)
+
+
+def run(workdir, *names, env=None, clock=time.time):
+    """The named checks (all but discord if none), as {name: Outcome}."""
+    checks = tuple(CHECKS[name] for name in names) or doctor.LOCAL_CHECKS + doctor.API_CHECKS
+    context = doctor.context_for(load_settings({}, env or {}), workdir, None, os.environ, clock)
+    return {outcome.name: outcome for outcome in doctor.run_checks(context, checks)}
+
+
+def edit_profile(workdir, **values):
+    path = oci_api.ensure_simulated_config(workdir.simulator_dir, "DEFAULT")
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path)
+    parser["DEFAULT"].update(values)
+    with open(path, "w") as handle:
+        parser.write(handle)
+    return parser["DEFAULT"]
+
+
+def new_key(path):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    path.chmod(0o600)
+    return path
+
+
+def edit_cloud(store, change):
+    path = store.directory / "cloud.json"
+    cloud = json.loads(path.read_text())
+    change(cloud)
+    path.write_text(json.dumps(cloud))
+
+
+def launch(store, name="coinpilot-a1", tags=None, ocpus=2, memory=12):
+    return store.launch_instance({
+        "availability_domain": ADS[0], "compartment_id": PLACEHOLDERS["compartment_ocid"], "display_name": name,
+        "shape": "VM.Standard.A1.Flex", "shape_config": {"ocpus": ocpus, "memory_in_gbs": memory},
+        "source_details": {"source_type": "image", "source_id": PLACEHOLDERS["image_ocid"]},
+        "create_vnic_details": {"subnet_id": PLACEHOLDERS["subnet_ocid"], "assign_public_ip": True},
+        "freeform_tags": {"coinpilot-tf": name} if tags is None else tags,
+    }).instance
+
+
+# ----- the whole run -----
+
+
+def test_a_healthy_simulated_setup_passes_every_check(workdir, store):
+    outcomes = run(workdir)
+    assert list(outcomes) == [check.name for check in doctor.LOCAL_CHECKS + doctor.API_CHECKS]
+    assert {name: o.status for name, o in outcomes.items() if o.status != "ok"} == {}
+    assert all(o.line().startswith("ok    ") for o in outcomes.values())
+    assert "LaunchInstance" not in [call["op"] for call in store.calls()]
+
+
+def test_the_cli_prints_one_line_per_check_and_exits_1_on_a_failure(workdir, store):
+    runner = CliRunner()
+    env = {"COINPILOT_TF_WORKDIR": str(workdir.path)}
+    passing = runner.invoke(main, ["doctor"], env=env)
+    assert passing.exit_code == 0, passing.output
+    assert "ok    subnet: sim-public-subnet (regional)" in passing.output.splitlines()
+    failing = runner.invoke(main, ["doctor", "--subnet-ocid", "ocid1.subnet.oc1.sim-region-1.aaaaaaaaunknownsubnet"], env=env)
+    assert failing.exit_code == 1
+    [line] = [line for line in failing.output.splitlines() if line.startswith("FAIL")]
+    assert line.startswith("FAIL  subnet: ocid1.subnet.oc1.sim-region-1.aaaaaaaaunknownsubnet was not found in sim-region-1")
+    assert "; fix: use a subnet of sim-region-1" in line
+
+
+# ----- local checks -----
+
+
+def test_a_missing_config_file_fails_with_how_to_create_it(tmp_path):
+    real = Workdir(tmp_path / "real")  # not simulated: ~/.oci/config, absent in this HOME
+    outcomes = run(real, "oci config", "key file", "region")
+    assert outcomes["oci config"].status == "FAIL"
+    assert outcomes["oci config"].detail.endswith(".oci/config does not exist")
+    assert "API keys" in outcomes["oci config"].fix
+    assert outcomes["key file"].status == outcomes["region"].status == "skip"
+    assert outcomes["key file"].detail == "needs oci config to pass first"
+
+
+def test_a_missing_profile_lists_the_ones_there_are(tmp_path, isolated_home):
+    (isolated_home / ".oci").mkdir()
+    (isolated_home / ".oci" / "config").write_text("[OTHER]\nregion = eu-frankfurt-1\n")
+    outcomes = run(Workdir(tmp_path / "real"), "oci config", env={"OCI_PROFILE": "WORK"})
+    assert "no profile [WORK]" in outcomes["oci config"].detail and "(it has: OTHER)" in outcomes["oci config"].detail
+    assert "set OCI_PROFILE" in outcomes["oci config"].fix
+    outcomes = run(Workdir(tmp_path / "real"), "oci config", env={"OCI_PROFILE": "OTHER"})
+    assert outcomes["oci config"].detail.endswith("lacks user, tenancy, fingerprint, key_file")
+
+
+def test_a_missing_key_file_fails(workdir, tmp_path):
+    edit_profile(workdir, key_file=str(tmp_path / "nowhere.pem"))
+    outcomes = run(workdir, *(c.name for c in doctor.LOCAL_CHECKS))
+    assert outcomes["key file"].status == "FAIL"
+    assert outcomes["key file"].detail == f"{tmp_path / 'nowhere.pem'} does not exist"
+    assert outcomes["key permissions"].status == outcomes["fingerprint"].status == "skip"
+
+
+def test_a_key_readable_by_others_is_a_warning_with_chmod(workdir):
+    key = oci_api.simulated_api_key(workdir.simulator_dir)
+    oci_api.ensure_simulated_config(workdir.simulator_dir, "DEFAULT")
+    key.chmod(0o644)
+    outcome = run(workdir, "key permissions")["key permissions"]
+    assert (outcome.status, outcome.fix) == ("warn", f"chmod 600 {key}")
+    assert outcome.passed
+
+
+def test_a_fingerprint_that_does_not_match_the_key_fails_and_stops_the_api_checks(workdir, store):
+    profile = edit_profile(workdir, fingerprint="00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff")
+    actual = oci_api.api_key_fingerprint(profile["key_file"])
+    outcomes = run(workdir)
+    assert outcomes["fingerprint"].status == "FAIL"
+    assert outcomes["fingerprint"].detail == f"the profile says 00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff, the key file's is {actual}"
+    assert f"set fingerprint={actual}" in outcomes["fingerprint"].fix
+    assert all(outcomes[c.name].status == "skip" for c in doctor.API_CHECKS)
+    assert store.calls() == []  # nothing was sent
+
+
+def test_preflight_runs_only_local_checks_and_refuses_a_broken_config(workdir, store):
+    settings = load_settings({}, {})
+    assert {o.name for o in doctor.preflight(settings, workdir, None, os.environ)} == {c.name for c in doctor.LOCAL_CHECKS}
+    edit_profile(workdir, fingerprint="00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff")
+    with pytest.raises(UsageError) as caught:
+        doctor.preflight(settings, workdir, None, os.environ)
+    assert caught.value.field == "fingerprint"
+    assert "fix: " in caught.value.problem
+    assert store.calls() == []
+
+
+def test_an_unusable_engine_fails(workdir, tmp_path):
+    context = doctor.context_for(load_settings({}, {}), workdir, str(tmp_path / "no-terraform"), os.environ)
+    [outcome] = doctor.run_checks(context, (CHECKS["engine"],))
+    assert outcome.status == "FAIL" and "is not an executable" in outcome.detail
+
+
+# ----- OCI checks -----
+
+
+def test_a_key_oci_does_not_know_is_refused_by_the_api(workdir, tmp_path):
+    stranger = new_key(tmp_path / "stranger.pem")
+    edit_profile(workdir, key_file=str(stranger), fingerprint=oci_api.api_key_fingerprint(stranger))
+    outcomes = run(workdir, *(c.name for c in doctor.LOCAL_CHECKS), "region", "compartment")
+    assert outcomes["fingerprint"].status == "ok"
+    assert outcomes["region"].status == "FAIL"
+    assert outcomes["region"].detail == "OCI refused the API key (NotAuthenticated)"
+    assert "upload the key's public half" in outcomes["region"].fix
+    assert outcomes["compartment"].status == "skip"
+
+
+def test_availability_domains_must_exist_in_the_region(workdir):
+    assert run(workdir, "availability domains", env={"AVAILABILITY_DOMAIN": "all"})["availability domains"].detail == ", ".join(ADS)
+    outcome = run(workdir, "availability domains", env={"AVAILABILITY_DOMAIN": "SiMu:SIM-REGION-1-AD-9"})["availability domains"]
+    assert (outcome.status, outcome.detail) == ("FAIL", "SiMu:SIM-REGION-1-AD-9 not in this region")
+    assert ADS[0] in outcome.fix
+
+
+def test_an_unknown_compartment_fails_and_skips_what_needs_it(workdir):
+    unknown = "ocid1.compartment.oc1..aaaaaaaaunknowncompartment"
+    outcomes = run(workdir, "compartment", "existing instances", "A1 limits", env={"COMPARTMENT_OCID": unknown})
+    assert outcomes["compartment"].detail == f"{unknown} was not found, or your user may not read it"
+    assert outcomes["existing instances"].status == outcomes["A1 limits"].status == "skip"
+    tenancy = run(workdir, "compartment", env={"COMPARTMENT_OCID": PLACEHOLDERS["tenancy_ocid"]})["compartment"]
+    assert tenancy.status == "ok" and tenancy.detail.startswith("sim-tenancy")
+
+
+def test_an_ad_specific_subnet_must_match_the_availability_domain(workdir, store):
+    edit_cloud(store, lambda cloud: cloud["subnets"][0].update(availability_domain=ADS[1]))
+    outcome = run(workdir, "subnet")["subnet"]
+    assert (outcome.status, outcome.detail) == ("FAIL", f"sim-public-subnet exists only in {ADS[1]}, not in {ADS[0]}")
+    assert outcome.fix.startswith(f"set AVAILABILITY_DOMAIN={ADS[1]}")
+    assert run(workdir, "subnet", env={"AVAILABILITY_DOMAIN": ADS[1]})["subnet"].detail == f"sim-public-subnet (in {ADS[1]} only)"
+
+
+def test_a_private_subnet_fails(workdir, store):
+    edit_cloud(store, lambda cloud: cloud["subnets"][0].update(prohibit_public_ip_on_vnic=True))
+    outcome = run(workdir, "subnet")["subnet"]
+    assert outcome.status == "FAIL" and "is private" in outcome.detail and "public subnet" in outcome.fix
+
+
+def test_an_image_that_does_not_fit_the_shape_or_does_not_exist_fails(workdir):
+    x86 = run(workdir, "image", env={"IMAGE_OCID": X86_IMAGE})["image"]
+    assert (x86.status, x86.detail) == ("FAIL", "Canonical-Ubuntu-22.04-Minimal-2026.10.31-0 (IMAGE_OCID) is not compatible with VM.Standard.A1.Flex")
+    unknown = "ocid1.image.oc1.sim-region-1.aaaaaaaaunknownimage"
+    missing = run(workdir, "image", env={"IMAGE_OCID": unknown})["image"]
+    assert (missing.status, missing.detail) == ("FAIL", f"{unknown} (IMAGE_OCID) was not found in sim-region-1")
+    assert "images are regional" in missing.fix
+
+
+def test_limits_with_no_room_for_the_size_are_reported_before_any_launch(workdir, store):
+    launch(store, name="someone-else", tags={}, ocpus=1, memory=6)
+    outcome = run(workdir, "A1 limits")["A1 limits"]
+    assert outcome.status == "FAIL"
+    assert outcome.detail == "core 1/2 used, memory 6/12 used; no requested size (2:12) fits what is left (1 OCPUs, 6 GB)"
+    assert "terminate the A1 instance" in outcome.fix
+    smaller = run(workdir, "A1 limits", env={"OCPUS": "1", "MEMORY_GBS": "6"})["A1 limits"]
+    assert (smaller.status, smaller.detail) == ("ok", "core 1/2 used, memory 6/12 used; 1:6 fits")
+    assert "LaunchInstance" not in [call["op"] for call in store.calls()]
+
+
+def test_limits_held_by_our_own_instance_are_fine(workdir, store):
+    launch(store)
+    outcome = run(workdir, "A1 limits")["A1 limits"]
+    assert (outcome.status, outcome.detail) == ("ok", "core 2/2 used, memory 12/12 used, by coinpilot-a1 (ours)")
+
+
+def test_an_instance_with_our_tag_is_reported_unless_this_workdir_won_it(workdir, store):
+    assert run(workdir, "existing instances")["existing instances"].detail == "none is named coinpilot-a1 or tagged coinpilot-tf"
+    instance = launch(store, name="renamed-by-hand", tags={"coinpilot-tf": "coinpilot-a1"})
+    outcome = run(workdir, "existing instances")["existing instances"]
+    assert outcome.status == "warn"
+    assert outcome.detail == f"already named coinpilot-a1 or tagged coinpilot-tf: renamed-by-hand {instance['id']} (RUNNING)"
+    assert "`retry` adopts it" in outcome.fix
+    workdir.launch_result.write_text(json.dumps({"instance_id": instance["id"]}))
+    assert run(workdir, "existing instances")["existing instances"].detail == f"{instance['id']} is the instance this workdir won"
+    store.terminate_instance(instance["id"])
+    assert run(workdir, "existing instances")["existing instances"].status == "ok"
+
+
+def test_clock_skew_against_the_api_date_header(workdir):
+    assert run(workdir, "clock")["clock"].status == "ok"
+    late = run(workdir, "clock", clock=lambda: time.time() - 120)["clock"]
+    assert late.status == "warn" and late.detail.startswith("the API's clock is +1")
+    far = run(workdir, "clock", clock=lambda: time.time() + 600)["clock"]
+    assert far.status == "FAIL" and "more than 5 minutes off" in far.detail
+    assert "NTP" in far.fix
+
+
+# ----- discord -----
+
+
+@contextlib.contextmanager
+def webhook_server(status):
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/webhooks/123/secret-token", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_notify_test_sends_a_message_or_says_what_is_wrong(workdir):
+    unset = run(workdir, "discord")["discord"]
+    assert (unset.status, unset.detail) == ("FAIL", "DISCORD_WEBHOOK_URL is not set")
+    with webhook_server(204) as (url, received):
+        sent = run(workdir, "discord", env={"DISCORD_WEBHOOK_URL": url})["discord"]
+    assert (sent.status, sent.detail) == ("ok", "test message sent")
+    assert "test message" in received[0]["content"]
+    with webhook_server(404) as (url, _):
+        refused = run(workdir, "discord", env={"DISCORD_WEBHOOK_URL": url})["discord"]
+    assert refused.status == "FAIL" and "secret-token" not in refused.line()
+
+
+# ----- real mode -----
+
+
+def test_real_mode_discovers_the_image_when_none_is_set(tmp_path, isolated_home, store, workdir, monkeypatch):
+    """A real workdir whose profile's API is the simulated one: only the endpoint differs."""
+    config = oci_api.ensure_simulated_config(workdir.simulator_dir, "DEFAULT")
+    (isolated_home / ".oci").mkdir()
+    (isolated_home / ".oci" / "config").write_text(config.read_text())
+    real_connect = oci_api.connect
+    monkeypatch.setattr(doctor, "connect", lambda profile, _: real_connect(profile, workdir.simulator_dir))
+    env = {"COMPARTMENT_OCID": PLACEHOLDERS["compartment_ocid"], "SUBNET_OCID": PLACEHOLDERS["subnet_ocid"], "AVAILABILITY_DOMAIN": "all"}
+    outcomes = run(Workdir(tmp_path / "real"), env=env)
+    assert {name: o.line() for name, o in outcomes.items() if o.status != "ok"} == {}
+    assert outcomes["image"].detail == "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.10.31-0 (discovered; the next render records it)"
+    assert outcomes["availability domains"].detail == ", ".join(ADS)
