@@ -59,9 +59,9 @@ def _flags(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in kwargs.items() if value not in (None, ())}
 
 
-def _print_warnings(settings) -> None:
-    for warning in settings.warnings:
-        click.echo(f"warning: {warning}", err=True)
+def _print_notices(prepared) -> None:
+    for notice in prepared.notices:
+        click.echo(f"warning: {notice}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +81,7 @@ def render(simulate: str | None, refresh_image: bool, **kwargs: Any) -> None:
     from .render import Target, render as render_module
 
     prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
-    _print_warnings(prepared.settings)
+    _print_notices(prepared)
     terraform_for(prepared, kwargs.get("engine"), os.environ)
     target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
     changed = render_module(prepared.settings, target, prepared.ssh_public_key, prepared.workdir)
@@ -222,7 +222,7 @@ def retry(simulate: str | None, once: bool, log_format: str, refresh_image: bool
     from .retry import RetryLoop
 
     prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
-    _print_warnings(prepared.settings)
+    _print_notices(prepared)
     reporter = Reporter(sys.stdout, log_format)
     loop = RetryLoop.build(prepared, terraform_for(prepared, kwargs.get("engine"), os.environ), once=once, reporter=reporter)
     for signum in (signal.SIGINT, signal.SIGTERM):

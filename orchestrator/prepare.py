@@ -25,6 +25,7 @@ class Prepared:
     ssh_private_key: Path
     ssh_public_key: str
     simulated: bool
+    notices: tuple[str, ...] = ()  # warnings for the user: big sizes, repaired key permissions
 
 
 def load(flags: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[Settings, Workdir]:
@@ -61,7 +62,8 @@ def prepare(flags: Mapping[str, Any], environ: Mapping[str, str], simulate: str 
     from .keys import ensure_key_pair
 
     key = ensure_key_pair(key_path)
-    return Prepared(settings, workdir, tuple(ads), key.private_path, key.public_key, simulated)
+    notices = settings.warnings + tuple(f"fixed SSH key permissions: {repair}" for repair in key.repairs)
+    return Prepared(settings, workdir, tuple(ads), key.private_path, key.public_key, simulated, notices)
 
 
 def _ask_oci(settings: Settings, workdir: Workdir, refresh_image: bool) -> tuple[Settings, tuple[str, ...]]:

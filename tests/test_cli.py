@@ -147,3 +147,19 @@ def test_wheel_ships_the_templates_and_renders_from_elsewhere(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "wd" / "main.tf").exists()
+
+
+def test_loose_key_permissions_are_fixed_and_said(session):
+    session.run("render", "--simulate", "ok")
+    key = session.workdir / "ssh" / "coinpilot-a1_a1_flex"
+    key.chmod(0o644)
+    again = session.run("render")
+    assert again.returncode == 0
+    assert "fixed SSH key permissions" in again.stderr
+    assert key.stat().st_mode & 0o777 == 0o600
+
+
+def test_big_size_warns_but_runs(session):
+    result = session.run("render", "--simulate", "ok", extra_env={"OCPUS": "4", "MEMORY_GBS": "24"})
+    assert result.returncode == 0
+    assert "warning:" in result.stderr and "Always Free" in result.stderr
