@@ -126,7 +126,7 @@ def test_webhook_never_echoed_in_the_error():
     assert "SECRET-TOKEN" not in str(caught.value)
 
 
-@pytest.mark.parametrize("missing", ["COMPARTMENT_OCID", "SUBNET_OCID", "AVAILABILITY_DOMAIN", "IMAGE_OCID"])
+@pytest.mark.parametrize("missing", ["COMPARTMENT_OCID", "SUBNET_OCID", "AVAILABILITY_DOMAIN"])
 def test_a_real_launch_needs_its_target(missing):
     env = {name: value for name, value in RUNBOOK_ENV.items() if name != missing}
     with pytest.raises(UsageError) as caught:
