@@ -217,17 +217,32 @@ def retry(simulate: str | None, once: bool, log_format: str, refresh_image: bool
     """Launch the instance, retrying until it exists (or a failure retrying cannot fix)."""
     import signal
 
-    from .prepare import prepare, terraform_for
+    from .lock import workdir_lock
+    from .prepare import load, prepare, terraform_for
     from .progress import Reporter
     from .retry import RetryLoop
 
-    prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
-    _print_notices(prepared)
-    reporter = Reporter(sys.stdout, log_format)
-    loop = RetryLoop.build(prepared, terraform_for(prepared, kwargs.get("engine"), os.environ), once=once, reporter=reporter)
+    def stop_before_the_loop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: loop.interrupt())
-    outcome = loop.run()
+        signal.signal(signum, stop_before_the_loop)
+    _, workdir = load(_flags(kwargs), os.environ)
+    try:
+        # One run per workdir, from before the first file is written until the end.
+        with workdir_lock(workdir, "retry", note=lambda line: click.echo(line, err=True)) as lock:
+            prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
+            _print_notices(prepared)
+            reporter = Reporter(sys.stdout, log_format)
+            tf = terraform_for(prepared, kwargs.get("engine"), os.environ)
+            tf.on_process = lock.record_terraform
+            loop = RetryLoop.build(prepared, tf, once=once, reporter=reporter)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: loop.interrupt())
+            outcome = loop.run()
+    except KeyboardInterrupt:
+        click.echo("interrupted before the first attempt; nothing was launched", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     reporter.finish()
     if outcome.launch:
         _print_launch(outcome.launch, prepared.workdir.launch_result)

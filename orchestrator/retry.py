@@ -17,13 +17,13 @@ from .engine.output import outputs
 from .engine.plan import plan
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform
-from .engine.state import state_instance
 from .failures import Category, Failure, classify
 from .journal import Journal
 from .notify import Notifier
 from .policy import Action, Policy, PolicyConfig, Waiter
 from .prepare import Prepared
 from .progress import Reporter
+from .reconcile import Kept, ReconcileError, Reconciler, compartment_instances
 from .render import Target, render
 from .result import LaunchResult, write_launch_result
 
@@ -74,6 +74,7 @@ class RetryLoop:
         self.once = once
         self.clock = clock
         self.journal = Journal(prepared.workdir.journal)
+        self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, compartment_instances(prepared), reporter.note)
         self.interrupted = False
 
     def interrupt(self) -> None:
@@ -89,14 +90,17 @@ class RetryLoop:
         self.targets = [Target(ad, size) for size in self.settings.size_list() for ad in self.prepared.availability_domains]
         if render(self.settings, self.targets[0], self.prepared.ssh_public_key, workdir):
             self._forget_plans()  # the module or its values changed under the saved plans
+        self._reached("render")
         initialized = init_if_needed(self.tf)
         if initialized is not None and not initialized.ok:
             failure = classify(initialized.output)
             return RetryOutcome(EXIT_STOPPED, f"stopped: terraform init failed ({failure.category}): {failure.first_line}")
-        existing = self._won_already()
+        self._reached("init")
+        run = _Run(started=self.clock())
+        # Before the first launch: ours may be in state already, tainted, or missing from it.
+        existing = self._look_for_ours(run)
         if existing:
             return existing
-        run = _Run(started=self.clock())
         self.notifier.started(self.settings.instance_name, self.prepared.availability_domains,
                               [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()])
         self.journal.append("start", targets=[f"{t.availability_domain} {t.size}" for t in self.targets], once=self.once)
@@ -110,6 +114,7 @@ class RetryLoop:
             began = self.clock()
             failure = self._attempt(target)
             duration = round(self.clock() - began, 3)
+            self._reached("journal")
             if self.interrupted:
                 self._journal_attempt(number, target, failure, duration, wait=None)
                 return self._interrupted(run)
@@ -123,6 +128,10 @@ class RetryLoop:
             entry = self._journal_attempt(number, target, failure, duration, wait)
             self.reporter.attempt(entry, decision.reason)
             self._notify_attempt(run, failure, wait)
+            if decision.reconcile:  # the launch may have gone through, or ours exists already
+                found = self._look_for_ours(run)
+                if found:
+                    return found
             if decision.action == Action.STOP:
                 self.journal.append("stop", category=failure.category, reason=decision.reason)
                 self.notifier.stopped(failure.category, decision.reason)
@@ -133,8 +142,10 @@ class RetryLoop:
                 break  # more calls now would only be throttled too
             if self.settings.max_attempts and run.attempts >= self.settings.max_attempts:
                 return self._gave_up(run, f"MAX_ATTEMPTS={self.settings.max_attempts} reached (last: {failure.category})")
-            if not self.once and not self.waiter.wait(wait):
-                return self._interrupted(run)
+            if not self.once:
+                self._reached("wait")
+                if not self.waiter.wait(wait):
+                    return self._interrupted(run)
         return self._gave_up(run, f"--once: no instance this time (last: {failure.category if failure else 'none'})")
 
     def _schedule(self):
@@ -159,6 +170,7 @@ class RetryLoop:
                 if not planned.ok:
                     plan_file.unlink(missing_ok=True)
                     return classify(planned.output)
+                self._reached("plan")
             applied = apply_plan(self.tf, plan_file)
             if applied.ok:
                 return None
@@ -169,13 +181,35 @@ class RetryLoop:
 
     # -- endings --------------------------------------------------------------------------------
 
-    def _won_already(self) -> RetryOutcome | None:
-        instance = state_instance(self.tf)
-        if instance is None or instance.tainted:
+    def _look_for_ours(self, run: _Run) -> RetryOutcome | None:
+        """The ending if our instance exists (in state, tainted, or in the compartment); None to launch."""
+        try:
+            kept = self.reconciler.find()
+        except ReconcileError as error:
+            reason = f"{error}; nothing was launched, and the next `coinpilot-tf retry` checks again first"
+            self.journal.append("stop", category="reconcile", reason=reason)
+            self.notifier.stopped("reconcile", reason)
+            return RetryOutcome(EXIT_STOPPED, f"stopped: {reason}")
+        if kept is None:
             return None
-        launch = self._launch_result(attempts=0)
-        self.journal.append("already_won", instance_id=launch.instance_id)
-        return RetryOutcome(EXIT_OK, "the instance already exists in this workdir's state; nothing launched", launch)
+        if self.interrupted:
+            return self._interrupted(run)  # it stays in state: the next run finds it there
+        return self._kept(kept, run)
+
+    def _kept(self, kept: Kept, run: _Run) -> RetryOutcome:
+        launch = self._launch_result(attempts=run.attempts)
+        if kept.how == "in_state":
+            self.journal.append("already_won", instance_id=launch.instance_id)
+            return RetryOutcome(EXIT_OK, "the instance already exists in this workdir's state; nothing launched", launch)
+        self.policy.record_success()
+        self.journal.append(kept.how, instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=run.attempts)
+        self._forget_plans()
+        self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
+                                launch.ocpus, launch.memory_gbs, launch.ssh_command)
+        if kept.how == "kept":
+            return RetryOutcome(EXIT_OK, "the unfinished launch did create the instance: kept it", launch)
+        return RetryOutcome(EXIT_OK, "adopted our instance found in the compartment (launched earlier, missing from state); "
+                                     "nothing new launched", launch)
 
     def _succeeded(self, number: int, target: Target, duration: float, run: _Run) -> RetryOutcome:
         self.policy.record_success()
@@ -223,6 +257,12 @@ class RetryLoop:
         run.last_category = failure.category
         if run.attempts % self.settings.discord_notify_every_n_attempts == 0:
             self.notifier.progress(run.attempts, dict(run.counts), self.clock() - run.started)
+
+    def _reached(self, phase: str) -> None:
+        if self.prepared.simulated:  # test-only crash points (simulator/kill_hook.py)
+            from .simulator import kill_hook
+
+            kill_hook.reached(phase)
 
     def _forget_plans(self) -> None:
         for plan_file in self.prepared.workdir.path.glob("attempt-*.tfplan"):

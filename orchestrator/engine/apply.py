@@ -6,8 +6,9 @@ from pathlib import Path
 
 from .runner import FLAG, Run, Terraform
 
-# Terraform 1.x prints this when the state moved on since the plan was made.
-STALE_PLAN_MARKERS = ("saved plan is stale", "plan file was created with a different")
+# Terraform 1.x prints these when the saved plan cannot be used: the state moved on since it was
+# made, or the file was cut short (a crash while Terraform wrote it).
+STALE_PLAN_MARKERS = ("saved plan is stale", "plan file was created with a different", "as a plan file")
 
 
 def apply_plan(tf: Terraform, plan_file: Path) -> Run:

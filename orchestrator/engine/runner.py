@@ -6,9 +6,11 @@ import os
 import signal
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import python_terraform
 from python_terraform import IsFlagged
 
 from ..workdir import Workdir, data_dir
@@ -61,18 +63,27 @@ def _hcl_path(path: Path) -> str:
     return str(path).replace("\\", "/")
 
 
+class _ArgvBuilder(python_terraform.Terraform):
+    """python-terraform for its command lines only. It would also parse the state file, and a
+    Terraform killed mid-run can leave that empty (it creates it to lock it)."""
+
+    def read_state_file(self, file_path=None) -> None:
+        self.tfstate = None
+
+
 class Terraform:
     """The chosen engine bound to one workdir; python-terraform builds each command line."""
 
     def __init__(self, engine: Engine, workdir: Workdir, provider_dir: Path | None = None):
-        import python_terraform
-
         self.engine = engine
         self.workdir = workdir
         self.simulated = provider_dir is not None
-        self._argv_builder = python_terraform.Terraform(working_dir=str(workdir.path), terraform_bin_path=engine.path)
+        self._argv_builder = _ArgvBuilder(working_dir=str(workdir.path), terraform_bin_path=engine.path)
         self._process: subprocess.Popen[str] | None = None
         self._interrupted = False
+        # Told each command's pid as it starts and None as it ends: the workdir lock records it,
+        # so that if this process dies the next run waits for that Terraform to finish.
+        self.on_process: Callable[[int | None], None] = lambda pid: None
         workdir.create()
         (data_dir() / "plugin-cache").mkdir(parents=True, exist_ok=True)
         workdir.write_private(workdir.cli_config, cli_config(provider_dir))
@@ -101,10 +112,12 @@ class Terraform:
             start_new_session=True, umask=PRIVATE_UMASK,
         )
         self._process = process
+        self.on_process(process.pid)
         try:
             stdout, stderr = process.communicate()
         finally:
             self._process = None
+            self.on_process(None)
         return Run(tuple(argv), process.returncode, stdout, stderr)
 
     def interrupt(self) -> bool:

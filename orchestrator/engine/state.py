@@ -1,4 +1,4 @@
-"""What the state holds: terraform show -json, and untaint for a kept instance."""
+"""What the state holds: terraform show -json; untaint a kept instance, forget a terminated one."""
 
 from __future__ import annotations
 
@@ -33,3 +33,8 @@ def state_instance(tf: Terraform) -> StateInstance | None:
 
 def untaint(tf: Terraform) -> Run:
     return tf.run("untaint", INSTANCE_ADDRESS, no_color=FLAG)
+
+
+def forget_instance(tf: Terraform) -> Run:
+    """terraform state rm: the instance is terminating, nothing is left to destroy or keep."""
+    return tf.run("state", "rm", INSTANCE_ADDRESS)

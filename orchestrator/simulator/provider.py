@@ -7,6 +7,8 @@ several times per apply: keep imports at module level few and cheap.
 """
 
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -27,7 +29,7 @@ from tf.schema import Attribute, Block, NestedBlock, NestMode, Schema
 from tf.types import Bool, List, Map, Number, String, Unknown
 from tf.utils import Diagnostics
 
-from orchestrator.simulator import provider_errors
+from orchestrator.simulator import kill_hook, provider_errors
 from orchestrator.simulator.store import REGION, CloudStore
 
 # ----- the two nesting modes `tf` lacks -----
@@ -286,6 +288,7 @@ class CoreInstance(Resource):
             shape=details["shape"],
             shape_config=details["shape_config"],
         )
+        kill_hook.reached("apply", in_provider=True)
         if launch.outcome == "ok":
             # The provider waits for RUNNING; the simulated instance is there on the first poll.
             running = self._get(instance["id"])
@@ -457,11 +460,35 @@ def _go_time(timestamp: str) -> str:
     return f"{day} {whole}{'.' + fraction if fraction else ''} +0000 UTC"
 
 
+def _exit_with_terraform() -> None:
+    """A Terraform that dies mid-run (the crash tests kill the tool, and Terraform then dies on
+    its broken pipe) never sends Shutdown, and `tf` would serve forever: leave with it."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main(store_dir: str) -> None:
     """Entry point of the script launcher.install_provider writes."""
-    from tf.runner import run_provider
+    from tf import runner
 
+    # `tf` stops serving at once on StopProvider (Terraform's reaction to Ctrl-C), which kills a
+    # create in flight. A real provider finishes it and Terraform saves the result: only
+    # go-plugin's Shutdown ends the process here.
+    class _ShutdownOnShutdownOnly(runner._ShutdownInterceptor):
+        def intercept_service(self, continuation, handler_call_details):
+            if handler_call_details.method == "/tfplugin6.Provider/StopProvider":
+                return continuation(handler_call_details)
+            return super().intercept_service(continuation, handler_call_details)
+
+    runner._ShutdownInterceptor = _ShutdownOnShutdownOnly
+    _exit_with_terraform()
     # `tf` caches its TLS certificate under ~/.cache; keep it beside the store so a temporary
     # or read-only HOME neither breaks the handshake nor costs a new key on every start.
     os.environ["HOME"] = store_dir
-    run_provider(OciProvider(CloudStore(Path(store_dir))))
+    runner.run_provider(OciProvider(CloudStore(Path(store_dir))))

@@ -1,0 +1,211 @@
+"""One run per workdir: `<workdir>/run.lock`, flock-ed for the whole `retry`.
+
+The kernel drops a flock when its holder dies, however it dies (crash, SIGKILL, reboot), so
+a lock whose holder is gone is simply free: the next run takes it over and says so. The file
+records who holds it (pid first, which `status` reads) and the Terraform command that run has
+in flight: if the run died, that Terraform may still be writing the state, and the next run
+waits for it. Terraform's own state lock (a POSIX lock on terraform.tfstate) is never broken:
+its leftover `.terraform.tfstate.lock.info` is removed only once no process holds the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ToolError, UsageError
+from .workdir import PRIVATE_FILE, Workdir
+
+LOCK_NAME = "run.lock"
+STATE_LOCK_INFO = ".terraform.tfstate.lock.info"
+# How long a new run waits for a Terraform left running by a dead run, or for the state lock.
+# A real launch waits for RUNNING, which takes a minute or two.
+LEFTOVER_WAIT_SECONDS = 600
+_POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Holder:
+    """What run.lock says about the run holding it."""
+
+    pid: int
+    command: str
+    started: str
+    terraform_pid: int | None = None
+
+    def describe(self) -> str:
+        return f"`coinpilot-tf {self.command}` (pid {self.pid}, since {self.started})"
+
+
+class WorkdirBusy(UsageError):
+    """Another run holds the workdir: exit 2, nothing done."""
+
+    def __init__(self, workdir: Workdir, holder: Holder | None):
+        who = holder.describe() if holder else "another coinpilot-tf run"
+        stop = f"kill {holder.pid}" if holder else "stop it"
+        super().__init__("workdir", f"{who} is using {workdir.path}; wait for it to end, or stop it ({stop}) and run again")
+        self.holder = holder
+
+
+class WorkdirLock:
+    """Held from acquire() until release(); `record_terraform` keeps the file's Terraform pid current."""
+
+    def __init__(self, workdir: Workdir, command: str, note: Callable[[str], None]):
+        self.workdir = workdir
+        self.path = workdir.path / LOCK_NAME
+        self.command = command
+        self.note = note
+        self._fd: int | None = None
+        self._holder: Holder | None = None
+
+    def acquire(self) -> None:
+        self.workdir.create()
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _parse(os.pread(fd, 4096, 0))
+            os.close(fd)
+            raise WorkdirBusy(self.workdir, holder) from None
+        self._fd = fd
+        left = _parse(os.pread(fd, 4096, 0))
+        self._holder = Holder(os.getpid(), self.command, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        self._write()
+        if left is not None:
+            # A clean release empties the file: this one ended without releasing it.
+            self.note(f"took over the workdir lock of {left.describe()}, which ended without releasing it")
+            if left.terraform_pid and _running(left.terraform_pid):
+                self.note(f"waiting for the Terraform it started (pid {left.terraform_pid}) to finish writing the state")
+                _wait_until(lambda: not _running(left.terraform_pid),
+                            f"Terraform (pid {left.terraform_pid}) left by the previous run is still running")
+        self._settle_state_lock()
+        self._recover_state()
+
+    def record_terraform(self, pid: int | None) -> None:
+        """The runner calls this as each Terraform command starts (pid) and ends (None)."""
+        if self._fd is not None and self._holder is not None:
+            self._holder = Holder(self._holder.pid, self._holder.command, self._holder.started, pid)
+            self._write()
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        os.ftruncate(self._fd, 0)
+        os.close(self._fd)  # closing drops the flock
+        self._fd = None
+
+    def _write(self) -> None:
+        data = json.dumps({"pid": self._holder.pid, "command": self._holder.command, "started": self._holder.started,
+                           "terraform_pid": self._holder.terraform_pid}).encode() + b"\n"
+        # Write first, then cut: a crash in between never leaves the file empty (empty = released).
+        os.pwrite(self._fd, data, 0)
+        os.ftruncate(self._fd, len(data))
+
+    def _settle_state_lock(self) -> None:
+        state = self.workdir.state
+        if state.exists() and state_lock_held(state):
+            self.note("waiting for the Terraform state lock, held by another Terraform process")
+            _wait_until(lambda: not state_lock_held(state),
+                        f"the Terraform state {state} is still locked by another process; let it finish")
+        info = self.workdir.path / STATE_LOCK_INFO
+        if info.exists() and not (state.exists() and state_lock_held(state)):
+            info.unlink(missing_ok=True)
+            self.note(f"removed {info.name}: the Terraform that locked the state is gone")
+
+    def _recover_state(self) -> None:
+        """Terraform rewrites the state in place: one killed mid-write (a reboot) leaves it cut
+        short, and every later command would fail on it. Nobody writes it now, so set it aside
+        and go back to the backup; reconcile then finds the instance there or in the compartment."""
+        state = self.workdir.state
+        if not state.exists() or _readable_state(state):
+            return
+        aside = state.with_name(f"{state.name}.broken-{time.strftime('%Y%m%dT%H%M%S')}")
+        os.replace(state, aside)
+        backup = state.with_name(f"{state.name}.backup")
+        if _readable_state(backup):
+            shutil.copy2(backup, state)
+        self.note(f"the Terraform state was cut short by a crash: moved it to {aside.name}"
+                  + (f" and restored {backup.name}" if state.exists() else ""))
+
+
+@contextlib.contextmanager
+def workdir_lock(workdir: Workdir, command: str, note: Callable[[str], None]) -> Iterator[WorkdirLock]:
+    """Hold the workdir for one run; WorkdirBusy (exit 2) if another live run holds it."""
+    lock = WorkdirLock(workdir, command, note)
+    try:
+        lock.acquire()
+        yield lock
+    finally:
+        lock.release()
+
+
+def holder(workdir: Workdir) -> Holder | None:
+    """The live run holding the workdir, or None. Reads the record only: probing the flock
+    could make a run starting at that instant believe the workdir busy."""
+    try:
+        found = _parse((workdir.path / LOCK_NAME).read_bytes())
+    except OSError:
+        return None
+    return found if found is not None and _running(found.pid) else None
+
+
+def state_lock_held(state: Path) -> bool:
+    """Whether a process holds Terraform's local state lock (Terraform takes a POSIX write lock)."""
+    try:
+        fd = os.open(state, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # also drops our own probe lock
+    return False
+
+
+def _readable_state(path: Path) -> bool:
+    """Empty (Terraform creates the file to lock it) or whole JSON; not a file cut short."""
+    try:
+        text = path.read_text()
+        return not text.strip() or isinstance(json.loads(text), dict)
+    except (OSError, ValueError):
+        return False
+
+
+def _parse(data: bytes) -> Holder | None:
+    try:
+        record = json.loads(data)
+        return Holder(int(record["pid"]), str(record["command"]), str(record["started"]), record.get("terraform_pid"))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit may go unreaped for a while in a container)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): alive is all we can tell
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait_until(done: Callable[[], bool], timeout_message: str) -> None:
+    deadline = time.monotonic() + LEFTOVER_WAIT_SECONDS
+    while not done():
+        if time.monotonic() > deadline:
+            raise ToolError(f"{timeout_message} after {LEFTOVER_WAIT_SECONDS} s; run `coinpilot-tf retry` again once it has ended")
+        time.sleep(_POLL_SECONDS)

@@ -1,0 +1,169 @@
+"""Whatever happens to the process, the result is exactly one instance, and a won one is kept.
+
+The fault-injection test SIGKILLs `coinpilot-tf retry` at random points of randomized
+scenarios, reruns it until it exits 0, and checks the simulated cloud after every run. The
+signal tests interrupt an apply in flight with SIGINT and SIGTERM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from orchestrator.simulator.kill_hook import ENV as KILL_AT
+from orchestrator.simulator.kill_hook import PHASES
+
+from .session import COINPILOT, Session, new_session
+
+# 8 trials, two at a time (about 40 s on 2 cores): each phase is the first run's kill point at
+# least once; later runs are killed at random phases or after random delays. The seed changes
+# every run; COINPILOT_TF_CRASH_SEED replays one, COINPILOT_TF_CRASH_TRIALS=100 is a soak.
+TRIALS = int(os.environ.get("COINPILOT_TF_CRASH_TRIALS", "8"))
+SEED = int(os.environ.get("COINPILOT_TF_CRASH_SEED", str(time.time_ns() % 2**32)))
+# What LaunchInstance may answer before the final `ok` (the last outcome repeats).
+PREFIX_OUTCOMES = ("capacity", "throttle", "transient", "limit", "timeout_running", "timeout_terminated", "lost")
+ONCE_PHASES = tuple(phase for phase in PHASES if phase != "wait")  # --once never waits
+MAX_KILLS_PER_TRIAL = 2
+MAX_CLEAN_RUNS = 6
+RUN_TIMEOUT = 120
+
+
+def state_instance(workdir: Path) -> tuple[str, bool] | None:
+    """(id, tainted) of the instance in the workdir's state file, or None."""
+    path = workdir / "terraform.tfstate"
+    if not path.exists():
+        return None
+    for resource in json.loads(path.read_text()).get("resources", []):
+        if resource["mode"] == "managed" and resource["type"] == "oci_core_instance":
+            for instance in resource["instances"]:
+                return instance["attributes"]["id"], instance.get("status") == "tainted"
+    return None
+
+
+@dataclass
+class Trial:
+    number: int
+    scenario: str
+    runs: list[str] = field(default_factory=list)  # what happened, for the failure message
+    killed_at: set[str] = field(default_factory=set)
+    last_output: str = ""
+
+    def __str__(self) -> str:
+        return (f"seed {SEED} trial {self.number} scenario {self.scenario!r}: " + "; ".join(self.runs)
+                + f"\nlast run printed:\n{self.last_output}")
+
+
+def _run(session: Session, trial: Trial, args: list[str], kill_at: str | None = None,
+         kill_after: float | None = None) -> int:
+    env = {**session.env, **({KILL_AT: kill_at} if kill_at else {})}
+    process = subprocess.Popen([COINPILOT, *args], env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output, _ = process.communicate(timeout=kill_after if kill_after is not None else RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        if kill_after is None:
+            raise
+    trial.last_output = output
+    return process.returncode
+
+
+def _check_at_most_one(session: Session, trial: Trial) -> None:
+    live = session.live_instances() if (session.workdir / "simulator" / "cloud.json").exists() else []
+    assert len(live) <= 1, f"two live instances: {trial}"
+
+
+def _trial(number: int, base: Path) -> Trial:
+    rng = random.Random(f"{SEED}-{number}")
+    first_phase = PHASES[number % len(PHASES)]
+    prefix = [rng.choice(PREFIX_OUTCOMES) for _ in range(rng.randint(0, 2))]
+    if first_phase == "wait":
+        prefix = ["capacity", *prefix]  # something to wait after
+    trial = Trial(number, ",".join([*prefix, "ok"]))
+    session = new_session(base, RETRY_INTERVAL_SECONDS="1", THROTTLE_RETRY_BASE_SECONDS="1",
+                          THROTTLE_RETRY_MAX_SECONDS="1", THROTTLE_JITTER_MAX_SECONDS="0")
+
+    # The first run always dies at its phase: every trial starts from a crash.
+    once = [] if first_phase == "wait" else ["--once"]
+    code = _run(session, trial, ["retry", "--simulate", trial.scenario, *once], kill_at=first_phase)
+    trial.runs.append(f"{first_phase} -> {code}")
+    if code == -signal.SIGKILL:
+        trial.killed_at.add(first_phase)
+    _check_at_most_one(session, trial)
+
+    kills, clean_runs = 0, 0
+    while clean_runs < MAX_CLEAN_RUNS:
+        if kills < MAX_KILLS_PER_TRIAL and rng.random() < 0.4:
+            kills += 1
+            if rng.random() < 0.5:
+                phase = rng.choice(ONCE_PHASES)
+                code = _run(session, trial, ["retry", "--once"], kill_at=phase)
+                trial.runs.append(f"{phase} -> {code}")
+                if code == -signal.SIGKILL:
+                    trial.killed_at.add(phase)
+            else:
+                delay = round(rng.uniform(0.2, 4.0), 2)
+                code = _run(session, trial, ["retry", "--once"], kill_after=delay)
+                trial.runs.append(f"after {delay}s -> {code}")
+        else:
+            clean_runs += 1
+            code = _run(session, trial, ["retry", "--once"])
+            trial.runs.append(f"clean -> {code}")
+            assert code in (0, 3), f"unexpected exit {code}: {trial}"
+        _check_at_most_one(session, trial)
+        if code == 0:
+            break
+
+    assert code == 0, f"never won: {trial}"
+    [instance] = session.live_instances()
+    assert state_instance(session.workdir) == (instance["id"], False), f"state does not hold the live instance: {trial}"
+    return trial
+
+
+def test_sigkill_at_any_point_leaves_exactly_one_instance(tmp_path):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        trials = list(pool.map(lambda n: _trial(n, tmp_path / f"trial-{n}"), range(TRIALS)))
+    hit = set().union(*(trial.killed_at for trial in trials))
+    assert hit >= set(PHASES), f"phases never hit (seed {SEED}): {set(PHASES) - hit}"
+
+
+@pytest.mark.parametrize("signal_name", ["INT", "TERM"])
+def test_a_signal_mid_apply_saves_the_state_and_exits_130(tmp_path, signal_name):
+    session = new_session(tmp_path)
+
+    result = session.run("retry", "--simulate", "ok", extra_env={KILL_AT: f"apply:{signal_name}"})
+
+    assert result.returncode == 130, result.stderr
+    assert "interrupted" in result.stderr
+    assert session.journal("interrupted"), "no journal line for the interruption"
+    # Terraform finished the create it had in flight and saved it: the state is intact.
+    [instance] = session.live_instances()
+    assert state_instance(session.workdir) == (instance["id"], False)
+    assert (session.workdir / "run.lock").read_text() == ""  # released
+
+    again = session.run("retry")
+    assert again.returncode == 0, again.stderr
+    assert len(session.calls("LaunchInstance")) == 1
+    assert f"instance id:  {instance['id']}" in again.stdout
+
+
+def test_a_saved_plan_cut_short_by_a_crash_is_made_again(tmp_path):
+    session = new_session(tmp_path)
+    assert session.run("retry", "--simulate", "capacity,ok", extra_env={"MAX_ATTEMPTS": "1"}).returncode == 3
+    [plan] = session.workdir.glob("attempt-*.tfplan")
+    plan.write_bytes(plan.read_bytes()[:100])
+
+    result = session.run("retry")
+
+    assert result.returncode == 0, result.stderr
+    assert [call["outcome"] for call in session.calls("LaunchInstance")] == ["capacity", "ok"]

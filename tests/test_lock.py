@@ -1,0 +1,182 @@
+"""One run per workdir: the lock, its takeover after a crash, and Terraform's own state lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from orchestrator.lock import LOCK_NAME, STATE_LOCK_INFO, WorkdirBusy, WorkdirLock, holder, state_lock_held, workdir_lock
+from orchestrator.simulator.kill_hook import ENV as KILL_AT
+from orchestrator.workdir import Workdir
+
+from .session import COINPILOT, new_session
+
+STATE = {"version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "7a1c", "outputs": {}, "resources": []}
+
+
+def _dead_pid() -> int:
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    return finished.pid
+
+
+def _left_by(workdir: Workdir, pid: int, terraform_pid: int | None = None) -> None:
+    workdir.create()
+    record = {"pid": pid, "command": "retry", "started": "2026-11-29T10:00:00+0000", "terraform_pid": terraform_pid}
+    (workdir.path / LOCK_NAME).write_text(json.dumps(record) + "\n")
+
+
+def _holding_state_lock(state) -> subprocess.Popen:
+    """A process holding a POSIX write lock on the state, as Terraform does, for about a second."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         f"fd = os.open({str(state)!r}, os.O_RDWR); fcntl.lockf(fd, fcntl.LOCK_EX)\n"
+         "print('locked', flush=True); time.sleep(1)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert process.stdout.readline() == "locked\n"
+    return process
+
+
+def test_a_second_holder_is_refused_with_the_holders_pid(tmp_path):
+    workdir = Workdir(tmp_path / "wd")
+    notes = []
+    with workdir_lock(workdir, "retry", notes.append):
+        with pytest.raises(WorkdirBusy) as refused:
+            WorkdirLock(workdir, "retry", notes.append).acquire()
+        assert f"`coinpilot-tf retry` (pid {os.getpid()}, since " in str(refused.value)
+        assert holder(workdir).pid == os.getpid()
+    assert holder(workdir) is None
+    assert (workdir.path / LOCK_NAME).read_text() == ""  # released: empty
+    assert notes == []
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
+    workdir = Workdir(tmp_path)
+    dead = _dead_pid()
+    _left_by(workdir, dead)
+    assert holder(workdir) is None
+    notes = []
+
+    with workdir_lock(workdir, "retry", notes.append):
+        assert holder(workdir).pid == os.getpid()
+
+    assert notes == [f"took over the workdir lock of `coinpilot-tf retry` (pid {dead}, since 2026-11-29T10:00:00+0000), "
+                     "which ended without releasing it"]
+
+
+def test_the_terraform_a_dead_run_left_running_is_waited_for(tmp_path):
+    workdir = Workdir(tmp_path)
+    leftover = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1)"])
+    _left_by(workdir, _dead_pid(), terraform_pid=leftover.pid)
+    notes = []
+
+    with workdir_lock(workdir, "retry", notes.append):
+        assert leftover.poll() == 0  # it had ended before the lock was ours
+
+    assert f"waiting for the Terraform it started (pid {leftover.pid}) to finish writing the state" in notes
+
+
+def test_terraforms_state_lock_is_waited_for_never_broken(tmp_path):
+    workdir = Workdir(tmp_path)
+    workdir.create()
+    workdir.state.write_text(json.dumps(STATE))
+    (tmp_path / STATE_LOCK_INFO).write_text('{"ID": "1f1a", "Operation": "OperationTypeApply"}')
+    terraform = _holding_state_lock(workdir.state)
+    assert state_lock_held(workdir.state)
+    notes = []
+
+    with workdir_lock(workdir, "retry", notes.append):
+        assert terraform.poll() == 0  # the holder was gone before the lock info went
+        assert not (tmp_path / STATE_LOCK_INFO).exists()
+
+    assert notes == ["waiting for the Terraform state lock, held by another Terraform process",
+                     f"removed {STATE_LOCK_INFO}: the Terraform that locked the state is gone"]
+    assert json.loads(workdir.state.read_text()) == STATE
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_state_lock_held_sees_terraforms_own_lock(tmp_path):
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps(STATE))
+    console = subprocess.Popen(
+        ["terraform", "console"], cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"},
+    )
+    try:
+        while not (tmp_path / STATE_LOCK_INFO).exists():  # written once the lock is taken
+            assert console.poll() is None, "terraform console ended early"
+            time.sleep(0.05)
+        assert state_lock_held(state)
+    finally:
+        console.stdin.close()
+        console.wait(timeout=60)
+    assert not state_lock_held(state)
+
+
+def test_a_state_cut_short_by_a_crash_goes_back_to_the_backup(tmp_path):
+    workdir = Workdir(tmp_path)
+    workdir.create()
+    workdir.state.write_text(json.dumps(STATE)[:40])
+    (tmp_path / "terraform.tfstate.backup").write_text(json.dumps(STATE))
+    notes = []
+
+    with workdir_lock(workdir, "retry", notes.append):
+        assert json.loads(workdir.state.read_text()) == STATE
+
+    [aside] = tmp_path.glob("terraform.tfstate.broken-*")
+    assert aside.read_text() == json.dumps(STATE)[:40]
+    assert notes == [f"the Terraform state was cut short by a crash: moved it to {aside.name} and restored terraform.tfstate.backup"]
+
+
+def test_an_empty_state_is_left_alone(tmp_path):
+    """Terraform creates the file empty to lock it; a run killed then leaves it so."""
+    workdir = Workdir(tmp_path)
+    workdir.create()
+    workdir.state.write_text("")
+    with workdir_lock(workdir, "retry", [].append):
+        assert workdir.state.read_text() == ""
+
+
+def test_a_second_retry_is_refused_and_the_first_stops_its_wait_at_once(tmp_path):
+    session = new_session(tmp_path, RETRY_INTERVAL_SECONDS="3600")
+    first = subprocess.Popen([COINPILOT, "retry", "--simulate", "capacity"], env=session.env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not session.journal():  # its first attempt is journaled before the hour's wait
+            assert first.poll() is None, "the first retry ended early"
+            time.sleep(0.1)
+
+        second = session.run("retry")
+
+        assert second.returncode == 2
+        [line] = second.stderr.splitlines()
+        assert line.startswith(f"coinpilot-tf: workdir: `coinpilot-tf retry` (pid {first.pid}, since ")
+        assert f"is using {session.workdir}; wait for it to end, or stop it (kill {first.pid})" in line
+        assert len(session.calls("LaunchInstance")) == 1
+    finally:
+        first.send_signal(signal.SIGTERM)
+        code = first.wait(timeout=60)
+    assert code == 130  # out of an hour's wait
+    assert session.journal("interrupted")
+    assert (session.workdir / LOCK_NAME).read_text() == ""
+
+
+def test_retry_takes_over_the_lock_of_a_killed_run(tmp_path):
+    session = new_session(tmp_path)
+    killed = session.run("retry", "--simulate", "ok", extra_env={KILL_AT: "render"})
+    assert killed.returncode == -signal.SIGKILL
+    dead = json.loads((session.workdir / LOCK_NAME).read_text())["pid"]
+
+    result = session.run("retry")
+
+    assert result.returncode == 0, result.stderr
+    assert f"took over the workdir lock of `coinpilot-tf retry` (pid {dead}, since " in result.stderr
+    assert len(session.live_instances()) == 1
