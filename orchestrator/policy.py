@@ -106,7 +106,8 @@ class Policy:
         if category == Category.THROTTLE:
             return self._retry(self._throttle_wait, f"throttled by OCI, {self._in_a_row} in a row ({what})")
         if category == Category.TRANSIENT:
-            return self._retry(self._transient_wait, f"transient error, {self._in_a_row} in a row ({what})")
+            # A network error or 5xx may come after OCI accepted the launch: look before launching again.
+            return self._retry(self._transient_wait, f"transient error, {self._in_a_row} in a row ({what})", reconcile=True)
         if category == Category.UNCERTAIN:
             return self._retry(self._transient_wait, f"the launch may have succeeded ({what})", reconcile=True)
         if category == Category.LIMIT:
@@ -122,8 +123,8 @@ class Policy:
             if ads_left <= 0:
                 return _stop(f"the shape is not offered in any availability domain left ({what}): "
                              "check AVAILABILITY_DOMAIN and the shape")
-            # Next AD after a short pause: back-to-back LaunchInstance calls invite a 429.
-            return Decision(Action.DROP_AD, self._transient_wait(_attempt(1)),
+            # The next AD after the capacity interval: back-to-back LaunchInstance calls invite a 429.
+            return Decision(Action.DROP_AD, self._capacity_wait(_attempt(1)),
                             f"the shape is not offered in this availability domain ({what}); "
                             f"trying the next of {ads_left}")
         if category in _STOP_REASONS:

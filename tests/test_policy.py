@@ -61,6 +61,11 @@ def test_transient_backs_off_and_caps():
     assert waits(Policy(CONFIG), *[Category.TRANSIENT] * 6) == [60, 120, 240, 480, 900, 900]
 
 
+def test_transient_asks_to_reconcile():
+    # A network error after the LaunchInstance request may hide an instance OCI did create.
+    assert decisions(Policy(CONFIG), Category.TRANSIENT)[0].reconcile
+
+
 def test_a_long_transient_streak_stays_at_the_cap():
     assert waits(Policy(CONFIG), *[Category.TRANSIENT] * 200)[-1] == 900
 
@@ -118,8 +123,8 @@ def test_unavailable_drops_the_ad_until_none_is_left():
     second = policy.decide(failure(Category.UNAVAILABLE), ads_left=1)
     last = policy.decide(failure(Category.UNAVAILABLE), ads_left=0)
     assert [first.action, second.action, last.action] == [Action.DROP_AD, Action.DROP_AD, Action.STOP]
-    # Moving to the next AD still pauses, so two launches do not go out back to back.
-    assert first.wait == second.wait == 60
+    # Moving to the next AD still pauses the capacity interval, so two launches do not go out back to back.
+    assert first.wait == second.wait == 600
 
 
 def test_throttle_doubling_restarts_after_another_category():

@@ -177,3 +177,13 @@ def test_category_change_is_journaled_with_the_wait(tmp_path, monkeypatch):
     entries = [e for e in loop.journal.entries() if e["event"] == "attempt"]
     assert [e["category"] for e in entries] == [Category.CAPACITY, Category.THROTTLE, "success"]
     assert entries[0]["wait"] == 60 and 900 <= entries[1]["wait"] <= 1020
+
+
+def test_a_launch_lost_to_a_network_error_is_adopted_not_repeated(session):
+    # 1:6 leaves room in the A1 allowance: nothing but the reconcile stops a second launch.
+    result = session.run("retry", "--simulate", "lost,ok", "--size", "1:6")
+
+    assert result.returncode == 0, result.stderr
+    assert len(session.calls("LaunchInstance")) == 1
+    [instance] = session.live_instances()
+    assert json.loads((session.workdir / "launch_result.json").read_text())["instance_id"] == instance["id"]
