@@ -54,6 +54,11 @@ def prepare(flags: Mapping[str, Any], environ: Mapping[str, str], simulate: str 
         known_ads = tuple(PLACEHOLDERS["availability_domains"])
     else:
         require_target(settings)
+    from .doctor import preflight
+
+    # The local checks (engine, OCI config, key, fingerprint) before any call to OCI.
+    preflight(settings, workdir, flags.get("engine"), environ)
+    if not simulated:
         settings, known_ads = _ask_oci(settings, workdir, refresh_image)
     ads = settings.availability_domains
     if ads == ("all",):

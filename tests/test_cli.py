@@ -163,3 +163,11 @@ def test_big_size_warns_but_runs(session):
     result = session.run("render", "--simulate", "ok", extra_env={"OCPUS": "4", "MEMORY_GBS": "24"})
     assert result.returncode == 0
     assert "warning:" in result.stderr and "Always Free" in result.stderr
+
+
+def test_retry_refuses_a_missing_oci_config_before_any_call(session):
+    result = session.run("retry", extra_env={**RUNBOOK_ENV})
+    assert result.returncode == 2
+    assert result.stderr.startswith("coinpilot-tf: oci config:") and "fix:" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert not (session.workdir / "terraform.tfstate").exists()
