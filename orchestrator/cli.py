@@ -176,7 +176,8 @@ def destroy(yes: bool, **kwargs: Any) -> None:
             return False
 
     workdir = _existing_workdir(kwargs)
-    done = destroy_instance(workdir, terraform_for(workdir, kwargs.get("engine"), os.environ), confirm)
+    tf = terraform_for(workdir, kwargs.get("engine"), os.environ)
+    done = destroy_instance(workdir, tf, confirm, note=lambda line: click.echo(line, err=True))
     if done.instance_id is None:
         click.echo("nothing to destroy: the state holds no instance")
         return

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import time
 from collections import Counter
@@ -19,6 +18,7 @@ from typing import Any
 from .engine.runner import Terraform
 from .engine.state import state_instance
 from .journal import Journal
+from .lock import Holder, holder
 from .workdir import Workdir
 
 # One mark per attempt in the timeline. Letters for the categories that keep the loop going,
@@ -52,29 +52,6 @@ RUN_EVENTS = {
 }
 # The provider's time format, e.g. "2026-11-29 18:41:16.258 +0000 UTC".
 _OCI_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d{1,6})?\d*\s*([+-]\d{4}|Z)?")
-# Until orchestrator/lock.py lands: the retry's workdir lock, a file holding the holder's pid.
-RUN_LOCK_NAME = "run.lock"
-
-
-def run_holder(workdir: Workdir) -> int | None:
-    """The pid of the live `retry` holding the workdir, or None."""
-    try:
-        text = (workdir.path / RUN_LOCK_NAME).read_text().strip()
-    except OSError:
-        return None
-    match = re.search(r"\d+", text)
-    if not match:
-        return None
-    pid = int(match.group(0))
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None  # left by a run that died
-    except PermissionError:
-        pass  # alive, another user's
-    return pid
-
-
 @dataclass(frozen=True)
 class Instance:
     id: str
@@ -116,8 +93,8 @@ class Status:
     attempts: list[dict[str, Any]]  # the journal's attempt entries, oldest first
     last_run_event: dict[str, Any] | None
     last_destroy: dict[str, Any] | None
-    run_pid: int | None
-    next_attempt_at: float | None  # only while a run holds the workdir and waits
+    run: Holder | None  # the live run holding the workdir
+    next_attempt_at: float | None  # only while a retry holds the workdir and waits
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -160,7 +137,13 @@ class Status:
                 "event": self.last_run_event["event"], "at": _iso(self.last_run_event["ts"]),
                 "reason": self.last_run_event.get("reason"),
             },
-            "run": {"active": self.run_pid is not None, "pid": self.run_pid, "next_attempt_at": _iso(self.next_attempt_at)},
+            "run": {
+                "active": self.run is not None,
+                "pid": self.run.pid if self.run else None,
+                "command": self.run.command if self.run else None,
+                "since": self.run.started if self.run else None,
+                "next_attempt_at": _iso(self.next_attempt_at),
+            },
             "timeline": [
                 {"hour": _iso(hour.timestamp()), "counts": dict(Counter(categories))}
                 for hour, categories in hourly(self.attempts, timezone.utc)
@@ -218,12 +201,14 @@ class Status:
         return lines
 
     def _run_lines(self, now: float) -> list[str]:
-        if self.run_pid is not None:
-            if self.next_attempt_at is not None and self.next_attempt_at > now:
-                upcoming = f"next attempt {_when(self.next_attempt_at, now)}"
-            else:
-                upcoming = "an attempt is under way"
-            return [f"run:           `coinpilot-tf retry` (pid {self.run_pid}) holds the workdir; {upcoming}"]
+        if self.run is not None:
+            line = f"run:           {self.run.describe()} holds the workdir"
+            if self.run.command == "retry":
+                if self.next_attempt_at is not None and self.next_attempt_at > now:
+                    line += f"; next attempt {_when(self.next_attempt_at, now)}"
+                else:
+                    line += "; an attempt is under way"
+            return [line]
         lines = ["run:           none holds the workdir"]
         event = self.last_run_event
         if event is not None:
@@ -248,15 +233,15 @@ def collect_status(workdir: Workdir, tf: Terraform | None) -> Status:
             last_run_event = entry
             if event == "destroy":
                 last_destroy = entry
-    pid = run_holder(workdir)
+    run = holder(workdir)
     next_attempt_at = None
     # The wait after the latest attempt; any later event (a new start, an end) means it is over.
-    if pid is not None and attempts and attempts[-1].get("wait") and (last_run_event is None or last_run_event["ts"] <= attempts[-1]["ts"]):
+    if run is not None and run.command == "retry" and attempts and attempts[-1].get("wait") and (last_run_event is None or last_run_event["ts"] <= attempts[-1]["ts"]):
         next_attempt_at = attempts[-1]["ts"] + attempts[-1]["wait"]
     return Status(
         workdir=workdir.path, exists=workdir.path.is_dir(), simulated=workdir.simulated, instance=instance,
         attempts=attempts, last_run_event=last_run_event, last_destroy=last_destroy,
-        run_pid=pid, next_attempt_at=next_attempt_at,
+        run=run, next_attempt_at=next_attempt_at,
     )
 
 

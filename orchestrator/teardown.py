@@ -15,7 +15,7 @@ from .engine.state import state_instance
 from .errors import ToolError, UsageError
 from .failures import classify
 from .journal import Journal
-from .status import run_holder
+from .lock import workdir_lock
 from .workdir import Workdir
 
 
@@ -26,12 +26,18 @@ class Teardown:
     ssh_private_key: str | None  # the key the instance was launched with, if recorded
 
 
-def destroy_instance(workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool]) -> Teardown:
-    """confirm(instance name) -> whether the user confirmed; asked only when there is something to destroy."""
-    holder = run_holder(workdir)
-    if holder is not None:
-        raise UsageError("destroy", f"a `coinpilot-tf retry` (pid {holder}) holds {workdir.path}; "
-                                    f"stop it first (Ctrl-C in its terminal, or kill {holder}), then destroy")
+def destroy_instance(workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool], note: Callable[[str], None]) -> Teardown:
+    """confirm(instance name) -> whether the user confirmed; asked only when there is something to destroy.
+
+    Holds the workdir throughout: refused (WorkdirBusy, exit 2) while a `retry` runs in it, and no
+    `retry` can start until the instance is gone from state.
+    """
+    with workdir_lock(workdir, "destroy", note) as lock:
+        tf.on_process = lock.record_terraform
+        return _destroy(workdir, tf, confirm)
+
+
+def _destroy(workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool]) -> Teardown:
     instance = state_instance(tf)
     if instance is None:
         return Teardown(None, None, None)

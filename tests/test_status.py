@@ -13,8 +13,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from orchestrator.status import RUN_LOCK_NAME, collect_status, timeline_lines
-from orchestrator.workdir import Workdir
+from orchestrator.status import timeline_lines
 
 from .session import COINPILOT, Session
 from .workdirs import module_session
@@ -74,14 +73,11 @@ def life(tmp_path_factory):
     )
     try:
         wait_for_attempts(session, 4, process)
-        # Stand-in for the retry's own workdir lock until orchestrator/lock.py lands.
-        (session.workdir / RUN_LOCK_NAME).write_text(f"{process.pid}\n")
         snapshots["waiting"] = snapshot(session)
         snapshots["waiting_pid"] = process.pid
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 130
-        (session.workdir / RUN_LOCK_NAME).unlink(missing_ok=True)
 
     won = session.run("retry", "--simulate", "ok")
     assert won.returncode == 0, won.stderr
@@ -104,7 +100,7 @@ def test_before_any_attempt(life):
     assert before.data["workdir_exists"] is False
     assert before.data["instance"] is None
     assert before.data["attempts"] == {"total": 0, "by_category": {}, "first_at": None, "last_at": None, "last_failure": None}
-    assert before.data["run"] == {"active": False, "pid": None, "next_attempt_at": None}
+    assert before.data["run"] == {"active": False, "pid": None, "command": None, "since": None, "next_attempt_at": None}
     assert before.data["timeline"] == []
 
 
@@ -144,9 +140,11 @@ def test_while_a_retry_waits(life):
     pid = life["waiting_pid"]
     fourth = life["session"].journal()[3]
     assert fourth["category"] == "capacity" and fourth["wait"] == 3600
-    assert waiting.data["run"] == {"active": True, "pid": pid, "next_attempt_at": iso(fourth["ts"] + 3600)}
+    run = waiting.data["run"]
+    assert (run["active"], run["pid"], run["command"]) == (True, pid, "retry")
+    assert run["next_attempt_at"] == iso(fourth["ts"] + 3600)
     assert waiting.data["last_run_event"]["event"] == "start"
-    assert f"`coinpilot-tf retry` (pid {pid}) holds the workdir; next attempt " in waiting.text
+    assert f"run:           `coinpilot-tf retry` (pid {pid}, since {run['since']}) holds the workdir; next attempt " in waiting.text
     assert "(in " in waiting.text
     assert timeline_marks(waiting.text) == "cctc"
 
@@ -189,16 +187,6 @@ def test_after_destroy(life):
     assert destroyed.data["attempts"]["total"] == 5  # the history stays
     assert f"instance:      none in state (destroyed {won_id} " in destroyed.text
     assert "last event:    the instance was destroyed" in destroyed.text
-
-
-def test_a_lock_left_by_a_dead_process_is_not_a_run(tmp_path):
-    finished = subprocess.Popen(["true"])
-    finished.wait()
-    workdir = Workdir(tmp_path)
-    (tmp_path / RUN_LOCK_NAME).write_text(f"{finished.pid}\n")
-    status = collect_status(workdir, None)
-    assert status.run_pid is None
-    assert "run:           none holds the workdir" in status.to_text()
 
 
 def _attempts(start: float, categories: str, spacing: float) -> list[dict]:

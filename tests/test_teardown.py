@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from orchestrator.status import RUN_LOCK_NAME
+from orchestrator.lock import workdir_lock
+from orchestrator.workdir import Workdir
 
 from .session import Session
 from .workdirs import copy_session, module_session, won_session
@@ -43,15 +44,12 @@ def test_refuses_a_wrong_name(won):
 
 
 def test_refuses_while_a_retry_holds_the_workdir(won):
-    lock = won.workdir / RUN_LOCK_NAME
-    lock.write_text(f"{os.getpid()}\n")  # a live process, standing in for a running retry
-    try:
+    with workdir_lock(Workdir(won.workdir), "retry", note=print):  # as a running `retry` holds it
         result = won.run("destroy", "--yes")
-    finally:
-        lock.unlink()
 
     assert result.returncode == 2
-    assert f"a `coinpilot-tf retry` (pid {os.getpid()}) holds {won.workdir}; stop it first" in result.stderr
+    assert f"`coinpilot-tf retry` (pid {os.getpid()}, since " in result.stderr
+    assert f"is using {won.workdir}; wait for it to end, or stop it (kill {os.getpid()})" in result.stderr
     assert "Type the instance name" not in result.stdout
     assert_untouched(won)
 
