@@ -2,7 +2,10 @@
 
 import contextlib
 import json
+import os
+import shutil
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -134,6 +137,10 @@ def test_prepare_in_real_mode_discovers_the_image_and_all_ads(store, monkeypatch
             yield connected
 
     monkeypatch.setattr(oci_api, "connect", simulated_connect)
+    # retry's local checks read ~/.oci/config before anything else: the simulated tenancy's is valid.
+    home_config = Path(os.environ["HOME"]) / ".oci" / "config"
+    home_config.parent.mkdir(parents=True)
+    shutil.copy(oci_api.ensure_simulated_config(store.directory, "DEFAULT"), home_config)
     environ = {
         "COMPARTMENT_OCID": COMPARTMENT, "SUBNET_OCID": PLACEHOLDERS["subnet_ocid"], "AVAILABILITY_DOMAIN": "all",
         "COINPILOT_TF_WORKDIR": str(tmp_path / "workdir"),

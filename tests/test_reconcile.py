@@ -165,26 +165,23 @@ def test_a_kept_instance_that_fails_to_start_leaves_the_state(crashed, tmp_path,
 # ----- launches whose result never reached state -----
 
 
-def test_a_lost_launch_is_adopted_and_retry_makes_no_launch(session):
-    assert session.run("retry", "--once", "--simulate", "lost,ok").returncode == 3
-    [lost] = session.live_instances()
-    assert state_instance(session.workdir) is None
-    launches = len(session.calls("LaunchInstance"))
-
-    result = session.run("retry")
+def test_a_lost_launch_is_adopted_in_the_same_run(session):
+    result = session.run("retry", "--once", "--simulate", "lost,ok")
 
     assert result.returncode == 0, result.stderr
-    assert _launches_since(session, launches) == 0
-    assert session.live_instances() == [lost]
+    assert len(session.calls("LaunchInstance")) == 1
+    [lost] = session.live_instances()
     assert state_instance(session.workdir) == (lost["id"], False)
     assert f"adopted {lost['id']} (RUNNING), launched earlier but missing from state" in result.stdout
     [adopted] = session.journal("adopted")
     assert adopted["instance_id"] == lost["id"]
+    assert session.run("retry").returncode == 0
+    assert len(session.calls("LaunchInstance")) == 1
     plan = session.run("terraform", "plan", "-detailed-exitcode", "-no-color")
     assert plan.returncode == 0, plan.stdout + plan.stderr
 
 
-def test_a_lost_launch_is_adopted_after_the_limit_it_causes(tmp_path, monkeypatch):
+def test_a_lost_launch_is_adopted_before_the_next_launch(tmp_path, monkeypatch):
     loop, waits, _ = _in_process_loop(tmp_path, monkeypatch, "lost,ok")
 
     outcome = loop.run()
@@ -193,9 +190,9 @@ def test_a_lost_launch_is_adopted_after_the_limit_it_causes(tmp_path, monkeypatc
     store = CloudStore(loop.prepared.workdir.simulator_dir)
     [lost] = store.instances()
     assert outcome.launch.instance_id == lost["id"]
-    assert [e["category"] for e in loop.journal.entries() if e["event"] == "attempt"] == ["transient", "limit"]
-    assert [c["outcome"] for c in store.calls() if c["op"] == "LaunchInstance"] == ["lost", "limit"]
-    assert len(waits) == 1  # the transient wait; the limit's hour was never waited
+    assert [e["category"] for e in loop.journal.entries() if e["event"] == "attempt"] == ["transient"]
+    assert [c["outcome"] for c in store.calls() if c["op"] == "LaunchInstance"] == ["lost"]
+    assert waits == []  # found before the transient wait
 
 
 def test_only_a_live_instance_with_our_tag_or_name_is_adopted(session):
