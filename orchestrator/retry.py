@@ -101,8 +101,9 @@ class RetryLoop:
         existing = self._look_for_ours(run)
         if existing:
             return existing
-        self.notifier.started(self.settings.instance_name, self.prepared.availability_domains,
-                              [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()])
+        if not self.once:  # a scheduler runs --once every few minutes: no "started" each time
+            self.notifier.started(self.settings.instance_name, self.prepared.availability_domains,
+                                  [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()])
         self.journal.append("start", targets=[f"{t.availability_domain} {t.size}" for t in self.targets], once=self.once)
         number = self.journal.last_attempt_number()
         failure = None
@@ -232,7 +233,8 @@ class RetryLoop:
 
     def _gave_up(self, run: _Run, reason: str) -> RetryOutcome:
         self.journal.append("gave_up", reason=reason, attempts=run.attempts)
-        self.notifier.gave_up(run.attempts, reason)
+        if not self.once:  # for --once, "no instance this time" is the normal outcome, not news
+            self.notifier.gave_up(run.attempts, reason)
         return RetryOutcome(EXIT_GAVE_UP, f"gave up: {reason}")
 
     def _interrupted(self, run: _Run) -> RetryOutcome:

@@ -85,3 +85,12 @@ def test_a_hanging_webhook_times_out_and_the_loop_goes_on(tmp_path, monkeypatch,
 
     assert outcome.exit_code == 0
     assert [e["category"] for e in loop.journal.entries() if e["event"] == "attempt"] == ["capacity", "success"]
+
+
+def test_once_from_a_scheduler_notifies_only_what_is_news(tmp_path, webhook):
+    session = new_session(tmp_path, DISCORD_WEBHOOK_URL=webhook.url)
+    assert session.run("retry", "--once", "--simulate", "capacity").returncode == 3
+    assert messages(webhook) == []  # no "started" or "gave up" every few minutes
+    assert session.run("retry", "--once", "--simulate", "ok").returncode == 0
+    [won] = messages(webhook)
+    assert session.live_instances()[0]["id"] in won
