@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from .humanize import duration
+
 DISCORD_CONTENT_LIMIT = 2000
 STOP_MESSAGE_LIMIT = 1500
 _LOGGER = logging.getLogger(__name__)
@@ -87,14 +89,14 @@ class Notifier:
     def progress(self, attempts: int, counts_per_category: Mapping[str, int], elapsed_seconds: float) -> bool:
         def content() -> str:
             counts = sorted(counts_per_category.items(), key=lambda item: -item[1])
-            return f"⏳ Still trying: **{_attempts(attempts)}** in {_duration(elapsed_seconds)}\n" + " · ".join(
+            return f"⏳ Still trying: **{_attempts(attempts)}** in {duration(elapsed_seconds)}\n" + " · ".join(
                 f"{category} {count}" for category, count in counts
             )
 
         return self._notify(content)
 
     def category_changed(self, old: str, new: str, wait_seconds: float) -> bool:
-        return self._notify(lambda: f"🔀 **{old} → {new}**: next attempt in {_duration(wait_seconds)}")
+        return self._notify(lambda: f"🔀 **{old} → {new}**: next attempt in {duration(wait_seconds)}")
 
     def succeeded(
         self,
@@ -195,14 +197,3 @@ def _attempts(count: int) -> str:
 
 def _shape(ocpus: float, memory_gbs: float) -> str:
     return f"{ocpus:g} OCPU / {memory_gbs:g} GB"
-
-
-def _duration(seconds: float) -> str:
-    """The two largest non-zero units, e.g. '2d 3h', '15m 30s', '45s'."""
-    remaining = max(0, round(seconds))
-    parts = []
-    for unit, unit_seconds in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        value, remaining = divmod(remaining, unit_seconds)
-        if value:
-            parts.append(f"{value}{unit}")
-    return " ".join(parts[:2]) or "0s"

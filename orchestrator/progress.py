@@ -8,6 +8,8 @@ import os
 import time
 from typing import Any, TextIO
 
+from .humanize import duration
+
 LOG_FORMATS = ("auto", "text", "json")
 _COLORS = {"capacity": "33", "throttle": "35", "success": "32", "auth": "31", "invalid": "31", "locked": "31"}
 
@@ -30,7 +32,7 @@ class Reporter:
         wait = entry.get("wait")
         if wait:
             # Shown once per wait: the wait itself stays a single sleep (no ticking redraws).
-            text += f", next in {_duration(wait)} at {time.strftime('%H:%M:%S', time.localtime(entry['ts'] + wait))}"
+            text += f", next in {duration(wait)} at {time.strftime('%H:%M:%S', time.localtime(entry['ts'] + wait))}"
         if self.live:
             self._write("\r\x1b[K" + text)
             self._line_open = True
@@ -54,12 +56,3 @@ class Reporter:
     def _write(self, text: str) -> None:
         self.stream.write(text)
         self.stream.flush()
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

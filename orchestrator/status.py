@@ -17,6 +17,7 @@ from typing import Any
 
 from .engine.runner import Terraform
 from .engine.state import state_instance
+from .humanize import duration
 from .journal import Journal
 from .lock import Holder, holder
 from .workdir import Workdir
@@ -306,15 +307,4 @@ def _when(ts: float, now: float) -> str:
     delta = ts - now
     if abs(delta) < 1:
         return f"{stamp} (now)"
-    return f"{stamp} (in {_span(delta)})" if delta > 0 else f"{stamp} ({_span(-delta)} ago)"
-
-
-def _span(seconds: float) -> str:
-    """The two largest units, e.g. '2d 3h', '15m 30s', '45s'."""
-    remaining = round(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        value, remaining = divmod(remaining, size)
-        if value:
-            parts.append(f"{value}{unit}")
-    return " ".join(parts[:2]) or "0s"
+    return f"{stamp} (in {duration(delta)})" if delta > 0 else f"{stamp} ({duration(-delta)} ago)"

@@ -2,7 +2,9 @@
 
 import pytest
 
+from orchestrator import oci_api
 from orchestrator.config import FIELDS
+from orchestrator.simulator.store import CloudStore
 
 TOOL_VARIABLES = [field.env for field in FIELDS if field.env] + ["COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM"]
 
@@ -15,3 +17,16 @@ def isolated_home(tmp_path_factory, monkeypatch):
     for name in TOOL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A seeded simulated cloud."""
+    return CloudStore.ensure(tmp_path / "simulator")
+
+
+@pytest.fixture
+def api(store):
+    """The real oci SDK, talking to that cloud's REST endpoint on 127.0.0.1."""
+    with oci_api.connect("DEFAULT", store.directory) as connected:
+        yield connected

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.engine import bundled_engine_path
 
 from .session import new_session
 from .test_config import AD, COMPARTMENT, IMAGE, RUNBOOK_ENV, SUBNET

@@ -12,23 +12,12 @@ import pytest
 from orchestrator import images, oci_api
 from orchestrator.errors import ToolError
 from orchestrator.prepare import prepare
-from orchestrator.simulator.store import PLACEHOLDERS, REGION, CloudStore
+from orchestrator.simulator.store import PLACEHOLDERS, REGION
 from orchestrator.workdir import Workdir
 
 COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
 TENANCY = PLACEHOLDERS["tenancy_ocid"]
 NEWEST_SEEDED = PLACEHOLDERS["image_ocid"]  # Canonical-Ubuntu-22.04-Minimal-aarch64-2026.10.31-0
-
-
-@pytest.fixture
-def store(tmp_path):
-    return CloudStore.ensure(tmp_path / "simulator")
-
-
-@pytest.fixture
-def api(store):
-    with oci_api.connect("DEFAULT", store.directory) as connected:
-        yield connected
 
 
 def image(suffix, name, version, shapes, created, compartment=None):

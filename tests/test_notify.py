@@ -1,13 +1,12 @@
 """Real requests against a Discord-like webhook on 127.0.0.1; nothing is mocked."""
 
-import json
 import logging
 
 import pytest
 
 from orchestrator.notify import Notifier, redact_webhook
 
-from .webhook import WEBHOOK_TOKEN, Reply, WebhookServer
+from .webhook import Reply, WebhookServer
 
 
 @pytest.fixture

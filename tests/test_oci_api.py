@@ -10,20 +10,9 @@ import pytest
 
 from orchestrator import oci_api
 from orchestrator.errors import UsageError
-from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
+from orchestrator.simulator.store import PLACEHOLDERS
 
 COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
-
-
-@pytest.fixture
-def store(tmp_path):
-    return CloudStore.ensure(tmp_path / "simulator")
-
-
-@pytest.fixture
-def api(store):
-    with oci_api.connect("DEFAULT", store.directory) as connected:
-        yield connected
 
 
 def launch(store, **changes):
