@@ -1,0 +1,51 @@
+import io
+import json
+
+from orchestrator.progress import Reporter
+
+ENTRY = {"ts": 1_800_000_000.0, "attempt": 7, "availability_domain": "kIdk:US-ASHBURN-AD-1", "size": "2:12",
+         "category": "capacity", "wait": 600}
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_terminal_gets_one_live_line_with_colour_and_the_next_attempt_time():
+    screen = Terminal()
+    reporter = Reporter(screen, "auto", environ={})
+    reporter.attempt(ENTRY, "out of capacity")
+    reporter.attempt({**ENTRY, "attempt": 8}, "out of capacity")
+    reporter.finish()
+    text = screen.getvalue()
+    assert text.count("\r\x1b[K") == 2 and text.count("\n") == 1
+    assert "attempt 8 kIdk:US-ASHBURN-AD-1 2:12" in text and "\x1b[33mcapacity\x1b[0m" in text
+    assert "next in 10m at" in text
+
+
+def test_no_color_is_honoured():
+    screen = Terminal()
+    Reporter(screen, "auto", environ={"NO_COLOR": "1"}).attempt(ENTRY, "out of capacity")
+    assert "\x1b[33m" not in screen.getvalue()
+
+
+def test_not_a_terminal_gets_one_line_per_attempt():
+    log = io.StringIO()
+    reporter = Reporter(log, "auto", environ={})
+    reporter.attempt(ENTRY, "out of capacity")
+    reporter.attempt({**ENTRY, "attempt": 8}, "out of capacity")
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2 and "\x1b" not in log.getvalue()
+    assert "attempt 8 kIdk:US-ASHBURN-AD-1 2:12: capacity, next in 10m at " in lines[1]
+    assert lines[1].endswith("(out of capacity)")
+
+
+def test_json_lines_for_unattended_runs():
+    log = io.StringIO()
+    reporter = Reporter(log, "json", environ={})
+    reporter.attempt(ENTRY, "out of capacity")
+    reporter.note("Discord notification failed")
+    first, second = map(json.loads, log.getvalue().splitlines())
+    assert first["attempt"] == 7 and first["reason"] == "out of capacity"
+    assert second == {"event": "note", "message": "Discord notification failed"}
