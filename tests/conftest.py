@@ -1,21 +1,10 @@
 """Shared fixtures: every test runs with its own HOME and data folder, and no runbook variables leak in."""
 
-import compileall
-from pathlib import Path
-
 import pytest
 
-import orchestrator
 from orchestrator import oci_api
 from orchestrator.config import FIELDS
 from orchestrator.simulator.store import CloudStore
-
-
-def pytest_configure(config):
-    # With PYTHONDONTWRITEBYTECODE set (as on this machine), every coinpilot-tf and simulated
-    # provider process would compile the package again; compiled once here, they only load it.
-    compileall.compile_dir(Path(orchestrator.__file__).parent, quiet=1)
-
 
 TOOL_VARIABLES = [field.env for field in FIELDS if field.env] + ["COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM"]
 
