@@ -13,7 +13,7 @@ import pytest
 from .session import new_session
 from .test_config import AD, COMPARTMENT, IMAGE, RUNBOOK_ENV, SUBNET
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "oci_errors.jsonl"
+CORPUS = Path(__file__).resolve().parent / "data" / "oci_errors.jsonl"
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from orchestrator.failures import CLASSIFICATION_TABLE, Category, Failure, classify
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "oci_errors.jsonl"
+CORPUS = Path(__file__).resolve().parent / "data" / "oci_errors.jsonl"
 SAMPLES = [json.loads(line) for line in CORPUS.read_text().splitlines() if line.strip()]
 BY_ID = {sample["id"]: sample for sample in SAMPLES}
 TEXT_SAMPLES = [s for s in SAMPLES if not s["text"].lstrip().startswith('{"@')]
