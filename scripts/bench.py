@@ -7,8 +7,8 @@ simulated OCI, each in its own workdir, and the run prints a markdown table and 
 - Baseline: what Terraform-based grabbers run, `terraform apply -auto-approve` again and again on
   the module `coinpilot-tf render --simulate` wrote, with the tool's engine and environment.
 - coinpilot-tf: `retry` with zero waits, run in this process the way the CLI runs it, with a thin
-  timing wrapper around Terraform.run. Its own time per attempt is the attempt's wall time minus
-  the time spent inside Terraform.run (which includes starting the subprocess).
+  timing wrapper around Terraform.execute. Its own time per attempt is the attempt's wall time minus
+  the time spent inside Terraform.execute (which includes starting the subprocess).
 - Attempts are interleaved (coinpilot-tf attempt k, then baseline attempt k) so that both loops see
   the same load on a shared machine; the baseline's attempt runs outside coinpilot-tf's timing.
 - API calls per attempt come from the simulator's calls.jsonl, by time window.
@@ -44,9 +44,10 @@ import click
 from orchestrator.config import FIELDS
 from orchestrator.engine.runner import Terraform
 from orchestrator.journal import Journal
-from orchestrator.prepare import prepare, terraform_for
+from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.retry import RetryLoop
+from orchestrator.session import Session
 from orchestrator.simulator.scenario import MAX_REPEAT
 from orchestrator.simulator.store import CloudStore
 from orchestrator.workdir import Workdir
@@ -170,8 +171,8 @@ class AttemptMarks(Reporter):
 
 @contextmanager
 def timed_terraform_runs() -> Iterator[list[tuple[float, float]]]:
-    """(start, end) of every Terraform.run while the block runs: the time spent inside Terraform."""
-    original = Terraform.run
+    """(start, end) of every Terraform.execute while the block runs: the time spent inside Terraform."""
+    original = Terraform.execute
     spans: list[tuple[float, float]] = []
 
     def run(self, *args, **options):
@@ -181,18 +182,20 @@ def timed_terraform_runs() -> Iterator[list[tuple[float, float]]]:
         finally:
             spans.append((began, time.time()))
 
-    Terraform.run = run
+    Terraform.execute = run
     try:
         yield spans
     finally:
-        Terraform.run = original
+        Terraform.execute = original
 
 
 def compare_loops(attempts: int, root: Path, environ: dict[str, str]) -> dict:
     baseline = BaselineLoop(root / "baseline", attempts, environ)
     workdir = root / "coinpilot-tf"
-    prepared = prepare({"workdir": str(workdir)}, environ, launch_scenario(attempts))
-    tf = terraform_for(prepared, None, environ)
+    session = Session(environ)
+    session.flags, session.scenario = {"workdir": str(workdir)}, launch_scenario(attempts)
+    prepared = prepare(session)
+    tf = session.terraform
     with open(os.devnull, "w") as devnull:
         marks = AttemptMarks(devnull, set(RSS_ATTEMPTS) | {attempts}, baseline.attempt)
         loop = RetryLoop.build(prepared, tf, once=False, reporter=marks)
@@ -206,7 +209,7 @@ def compare_loops(attempts: int, root: Path, environ: dict[str, str]) -> dict:
 
     entries = list(Journal(prepared.workdir.journal).entries())
     loop_started = next(entry["ts"] for entry in entries if entry["event"] == "start")
-    calls = CloudStore(prepared.workdir.simulator_dir).calls()
+    calls = CloudStore(prepared.workdir.path / "simulator").calls()
     ours = []
     for number, ended in enumerate(marks.ended, start=1):
         # The setup before the loop runs no Terraform and calls no API in a fresh simulated workdir,
