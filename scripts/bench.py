@@ -50,11 +50,10 @@ from orchestrator.retry import RetryLoop
 from orchestrator.session import Session
 from orchestrator.simulator.scenario import MAX_REPEAT
 from orchestrator.simulator.store import CloudStore
-from orchestrator.workdir import Workdir
 
 # Runbook variables a user may have exported: the benchmark sets its own (and never notifies Discord).
 RUNBOOK_VARIABLES = frozenset(field.env for field in FIELDS if field.env) | {"COINPILOT_TF_WORKDIR"}
-# What `coinpilot-tf --help` must not import (DESIGN: heavy modules load only when used).
+# What `coinpilot-tf --help` must not import (heavy modules load only when used, cli.py).
 HEAVY_MODULES = ("oci", "jinja2", "requests", "python_terraform", "orchestrator.engine")
 RSS_ATTEMPTS = (1, 10)
 # Time for the idle process to go from its journal line into its wait.
@@ -122,7 +121,9 @@ class BaselineLoop:
             [console_script(), "render", "--simulate", launch_scenario(attempts), "--workdir", str(workdir)],
             env=environ, check=True, stdout=subprocess.DEVNULL,
         )
-        tool = terraform_for(Workdir(workdir), None, environ)  # the tool's engine and environment
+        session = Session(environ)
+        session.flags = {"workdir": str(workdir)}
+        tool = session.terraform  # the tool's engine and environment
         self.engine, self.environment = tool.engine, tool.environment
         self.workdir, self.attempts = workdir, attempts
         self.windows: list[tuple[float, float, int]] = []
