@@ -11,7 +11,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from tenacity import RetryCallState, wait_exponential, wait_fixed, wait_random
@@ -30,16 +30,20 @@ class PolicyConfig:
     throttle_jitter: float = 120  # THROTTLE_JITTER_MAX_SECONDS
     transient_base: float = 60
     transient_max: float = 900
-    # LimitExceeded can be a false alarm for about an hour after a termination (DESIGN.md 5).
+    # LimitExceeded can be a false alarm for about an hour after a termination (README, "Failure categories").
     limit_cooldown: float = 3600
     limit_max_retries: int = 3
-    unknown_max_in_a_row: int = 5
+    unknown_max_retries: int = 4  # the fifth unrecognised failure in a row stops
+    max_attempts: int = 0  # MAX_ATTEMPTS: give up after this many attempts in a run (0 = never)
+    once: bool = False  # --once: one sweep, and the scheduler does the waiting
 
 
 class Action(StrEnum):
     RETRY = "retry"
-    STOP = "stop"
-    DROP_AD = "drop_ad"
+    STOP = "stop"  # a failure retrying cannot fix
+    DROP_AD = "drop_ad"  # retry, without this availability domain
+    GIVE_UP = "give_up"  # MAX_ATTEMPTS reached
+    END_SWEEP = "end_sweep"  # --once: no more calls this run
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,67 @@ class Decision:
     wait: float  # seconds before the next attempt; 0 when stopping
     reason: str  # one line for the user
     reconcile: bool = False  # look for an existing instance before the next launch
+
+
+class Wait(StrEnum):
+    """The wait strategies (tenacity's), built from PolicyConfig in Policy.__init__."""
+
+    CAPACITY = "capacity"
+    THROTTLE = "throttle"
+    TRANSIENT = "transient"
+    LIMIT = "limit"
+
+
+class Count(StrEnum):
+    IN_A_ROW = "in_a_row"  # failures of the same category in a row
+    SINCE_SUCCESS = "since_success"  # since the last success: other failures between do not reset it
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one category makes the loop do. `reason` and `stop_reason` may use {what} (the error),
+    {count}, {limit} and {ads_left}."""
+
+    reason: str
+    wait: Wait | None = None  # None: stop at once with `stop_reason`
+    reconcile: bool = False  # the launch may have gone through: look for ours before launching again
+    count: Count = Count.IN_A_ROW
+    limit: str | None = None  # PolicyConfig field: how many are retried; the next one stops
+    stop_reason: str | None = None
+    drop_ad: bool = False  # retry in the other availability domains; stop when none is left
+    ends_once_sweep: bool = False  # under --once, more calls now would only fail the same way
+
+
+RULES: dict[Category, Rule] = {
+    Category.CAPACITY: Rule("out of capacity ({what})", Wait.CAPACITY),
+    Category.THROTTLE: Rule("throttled by OCI, {count} in a row ({what})", Wait.THROTTLE, ends_once_sweep=True),
+    # A network error or 5xx may come after OCI accepted the launch.
+    Category.TRANSIENT: Rule("transient error, {count} in a row ({what})", Wait.TRANSIENT, reconcile=True),
+    Category.UNCERTAIN: Rule("the launch may have succeeded ({what})", Wait.TRANSIENT, reconcile=True),
+    Category.LIMIT: Rule(
+        "service limit exceeded, cool-down {count}/{limit} ({what})", Wait.LIMIT, reconcile=True,
+        count=Count.SINCE_SUCCESS, limit="limit_max_retries",
+        stop_reason="service limit still exceeded after {limit} cool-downs ({what}): "
+                    "terminate the other A1 instance or lower OCPUS/MEMORY_GBS",
+    ),
+    # The next AD after the capacity interval: back-to-back LaunchInstance calls invite a 429.
+    Category.UNAVAILABLE: Rule(
+        "the shape is not offered in this availability domain ({what}); trying the next of {ads_left}",
+        Wait.CAPACITY, drop_ad=True,
+        stop_reason="the shape is not offered in any availability domain left ({what}): "
+                    "check AVAILABILITY_DOMAIN and the shape",
+    ),
+    Category.AUTH: Rule("", stop_reason="OCI refused the credentials ({what}): check the OCI config profile, API key, "
+                                        "fingerprint and tenancy/user OCIDs, and the IAM policies for the compartment"),
+    Category.INVALID: Rule("", stop_reason="the request or Terraform configuration is invalid ({what}): fix it and run again"),
+    Category.LOCKED: Rule("", stop_reason="the Terraform state is locked ({what}): let that run finish, or if it died run "
+                                          "`coinpilot-tf terraform force-unlock <ID>`"),
+    # Like transient, but a run of them means something retrying will not fix.
+    Category.UNKNOWN: Rule(
+        "unrecognised failure, {count} in a row ({what})", Wait.TRANSIENT, limit="unknown_max_retries",
+        stop_reason="{count} unrecognised failures in a row ({what}): see the full Terraform output",
+    ),
+}
 
 
 class _wait_random_from(wait_random):
@@ -61,81 +126,64 @@ class _wait_random_from(wait_random):
         return self._rng.uniform(self.wait_random_min, self.wait_random_max)
 
 
-_STOP_REASONS = {
-    Category.AUTH: "OCI refused the credentials ({message}): check the OCI config profile, API key, "
-                   "fingerprint and tenancy/user OCIDs, and the IAM policies for the compartment",
-    Category.INVALID: "the request or Terraform configuration is invalid ({message}): fix it and run again",
-    Category.LOCKED: "the Terraform state is locked ({message}): let that run finish, or if it died run "
-                     "`coinpilot-tf terraform force-unlock <ID>`",
-}
-
-
 class Policy:
-    """Decides after each failed attempt; remembers only the consecutive-failure counts it needs."""
+    """Reads RULES after each failed attempt; remembers only the counts the rules need. Every
+    reason the loop ends (besides success and interrupts) is decided here."""
 
-    def __init__(self, config: PolicyConfig, rng: random.Random | None = None):
+    def __init__(self, config: PolicyConfig, rng: random.Random | None = None, rules: dict[Category, Rule] = RULES):
         self.config = config
+        self.rules = rules
         rng = rng or random.Random()
-        self._capacity_wait = wait_fixed(config.retry_interval)
-        self._throttle_wait = (wait_exponential(multiplier=config.throttle_base, max=config.throttle_max)
-                               + _wait_random_from(rng, 0, config.throttle_jitter))
-        self._transient_wait = wait_exponential(multiplier=config.transient_base, max=config.transient_max)
-        self._limit_wait = wait_fixed(config.limit_cooldown)
+        self._waits: dict[Wait, wait_base] = {
+            Wait.CAPACITY: wait_fixed(config.retry_interval),
+            Wait.THROTTLE: (wait_exponential(multiplier=config.throttle_base, max=config.throttle_max)
+                            + _wait_random_from(rng, 0, config.throttle_jitter)),
+            Wait.TRANSIENT: wait_exponential(multiplier=config.transient_base, max=config.transient_max),
+            Wait.LIMIT: wait_fixed(config.limit_cooldown),
+        }
         self.record_success()
 
     def record_success(self) -> None:
         """An attempt got through (or the loop starts over): every count starts again."""
         self._last_category: Category | None = None
         self._in_a_row = 0
-        self._limit_count = 0
+        self._since_success: dict[Category, int] = {}
 
-    def decide(self, failure: Failure, ads_left: int) -> Decision:
+    def decide(self, failure: Failure, ads_left: int, attempts: int = 0) -> Decision:
         """What to do after `failure`.
 
-        `ads_left`: availability domains still to try besides the one that just failed; only
-        `unavailable` uses it.
+        `ads_left`: availability domains still to try besides the one that just failed (for rules
+        that drop an AD). `attempts`: attempts made in this run so far (for MAX_ATTEMPTS).
         """
+        decision = self._by_rule(failure, ads_left)
+        if decision.action == Action.STOP:
+            return decision
+        config = self.config
+        if config.once:
+            decision = replace(decision, wait=0.0)  # a scheduler does the waiting
+            if self.rules.get(failure.category, self.rules[Category.UNKNOWN]).ends_once_sweep:
+                return replace(decision, action=Action.END_SWEEP)
+        if config.max_attempts and attempts >= config.max_attempts:
+            return replace(decision, action=Action.GIVE_UP,
+                           reason=f"MAX_ATTEMPTS={config.max_attempts} reached (last: {failure.category})")
+        return decision
+
+    def _by_rule(self, failure: Failure, ads_left: int) -> Decision:
         category = failure.category
+        rule = self.rules.get(category, self.rules[Category.UNKNOWN])
         self._in_a_row = self._in_a_row + 1 if category == self._last_category else 1
         self._last_category = category
-        cfg = self.config
-        what = failure.message or failure.first_line or "no error text"
-
-        if category == Category.CAPACITY:
-            return self._retry(self._capacity_wait, f"out of capacity ({what})")
-        if category == Category.THROTTLE:
-            return self._retry(self._throttle_wait, f"throttled by OCI, {self._in_a_row} in a row ({what})")
-        if category == Category.TRANSIENT:
-            # A network error or 5xx may come after OCI accepted the launch: look before launching again.
-            return self._retry(self._transient_wait, f"transient error, {self._in_a_row} in a row ({what})", reconcile=True)
-        if category == Category.UNCERTAIN:
-            return self._retry(self._transient_wait, f"the launch may have succeeded ({what})", reconcile=True)
-        if category == Category.LIMIT:
-            # Counted since the last success, not in a row: other failures in between do not
-            # make a real limit go away.
-            self._limit_count += 1
-            if self._limit_count > cfg.limit_max_retries:
-                return _stop(f"service limit still exceeded after {cfg.limit_max_retries} cool-downs ({what}): "
-                             "terminate the other A1 instance or lower OCPUS/MEMORY_GBS")
-            return self._retry(self._limit_wait, f"service limit exceeded, cool-down "
-                               f"{self._limit_count}/{cfg.limit_max_retries} ({what})", reconcile=True)
-        if category == Category.UNAVAILABLE:
-            if ads_left <= 0:
-                return _stop(f"the shape is not offered in any availability domain left ({what}): "
-                             "check AVAILABILITY_DOMAIN and the shape")
-            # The next AD after the capacity interval: back-to-back LaunchInstance calls invite a 429.
-            return Decision(Action.DROP_AD, self._capacity_wait(_attempt(1)),
-                            f"the shape is not offered in this availability domain ({what}); "
-                            f"trying the next of {ads_left}")
-        if category in _STOP_REASONS:
-            return _stop(_STOP_REASONS[category].format(message=what))
-        # unknown: like transient, but a run of them means something retrying will not fix.
-        if self._in_a_row >= cfg.unknown_max_in_a_row:
-            return _stop(f"{self._in_a_row} unrecognised failures in a row ({what}): see the full Terraform output")
-        return self._retry(self._transient_wait, f"unrecognised failure, {self._in_a_row} in a row ({what})")
-
-    def _retry(self, strategy: wait_base, reason: str, reconcile: bool = False) -> Decision:
-        return Decision(Action.RETRY, strategy(_attempt(self._in_a_row)), reason, reconcile)
+        self._since_success[category] = self._since_success.get(category, 0) + 1
+        count = self._in_a_row if rule.count == Count.IN_A_ROW else self._since_success[category]
+        limit = getattr(self.config, rule.limit) if rule.limit else None
+        fields = {"what": failure.message or failure.first_line or "no error text", "count": count,
+                  "limit": limit, "ads_left": ads_left}
+        if rule.wait is None or (limit is not None and count > limit) or (rule.drop_ad and ads_left <= 0):
+            return Decision(Action.STOP, 0.0, (rule.stop_reason or rule.reason).format(**fields))
+        # tenacity's strategies see the count as the attempt number: backoff grows per failure in a row.
+        wait = self._waits[rule.wait](_attempt(1 if rule.drop_ad else count))
+        action = Action.DROP_AD if rule.drop_ad else Action.RETRY
+        return Decision(action, wait, rule.reason.format(**fields), rule.reconcile)
 
 
 def _attempt(number: int) -> RetryCallState:
@@ -143,10 +191,6 @@ def _attempt(number: int) -> RetryCallState:
     state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})
     state.attempt_number = number
     return state
-
-
-def _stop(reason: str) -> Decision:
-    return Decision(Action.STOP, 0.0, reason)
 
 
 class Waiter:

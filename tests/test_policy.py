@@ -204,3 +204,25 @@ def test_after_an_interrupt_every_wait_returns_false_without_sleeping():
 
 def test_real_waiter_completes_a_zero_wait():
     assert Waiter().wait(0) is True
+
+
+def test_every_category_has_a_rule():
+    from orchestrator.policy import RULES
+
+    assert set(RULES) == set(Category)
+
+
+def test_max_attempts_gives_up_after_the_rule_decided():
+    policy = Policy(PolicyConfig(max_attempts=2))
+    assert policy.decide(failure(Category.CAPACITY), 2, attempts=1).action == Action.RETRY
+    last = policy.decide(failure(Category.CAPACITY), 2, attempts=2)
+    assert (last.action, last.reason) == (Action.GIVE_UP, "MAX_ATTEMPTS=2 reached (last: capacity)")
+    assert policy.decide(failure(Category.AUTH), 2, attempts=2).action == Action.STOP  # a stop stays a stop
+
+
+def test_once_waits_nothing_and_ends_the_sweep_after_a_throttle():
+    policy = Policy(PolicyConfig(once=True, max_attempts=1))
+    capacity = policy.decide(failure(Category.CAPACITY), 2, attempts=0)
+    assert (capacity.action, capacity.wait) == (Action.RETRY, 0)
+    throttled = policy.decide(failure(Category.THROTTLE), 2, attempts=1)
+    assert (throttled.action, throttled.wait) == (Action.END_SWEEP, 0)

@@ -1,0 +1,107 @@
+"""The one observer of a retry run: the loop tells it what happened, and it tells the journal,
+the reporter (terminal or JSON lines) and the notifier (Discord), each what it cares about."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .failures import Failure
+from .journal import Event, Journal
+from .notify import Notifier
+from .policy import Decision
+from .progress import Reporter
+from .reconcile import Keeping, Kept
+from .render import Target
+from .result import LaunchResult
+
+SUCCESS = "success"
+INTERRUPTED = "interrupted"
+
+
+class RunEvents:
+    def __init__(self, journal: Journal, reporter: Reporter, notifier: Notifier, *, once: bool,
+                 notify_every: int, clock: Callable[[], float] = time.monotonic):
+        self.journal = journal
+        self.reporter = reporter
+        self.notifier = notifier
+        self.once = once
+        self.notify_every = notify_every
+        self.clock = clock
+        # What this run has seen so far (the journal keeps the history across runs).
+        self.started_at = clock()
+        self.attempts = 0
+        self.counts: dict[str, int] = {}
+        self.last_category: str | None = None
+
+    def note(self, message: str) -> None:
+        self.reporter.note(message)
+
+    def started(self, instance_name: str, ads: Iterable[str], sizes: list[tuple[float, float]],
+                targets: list[Target]) -> int:
+        """The run begins its attempts; returns the number of the last attempt ever journaled."""
+        if not self.once:  # a scheduler runs --once every few minutes: no "started" each time
+            self.notifier.started(instance_name, ads, sizes)
+        self.journal.append(Event.START, targets=[f"{t.availability_domain} {t.size}" for t in targets], once=self.once)
+        return self.journal.last_attempt_number()
+
+    def attempt_began(self) -> None:
+        self.attempts += 1
+
+    def failed(self, number: int, target: Target, failure: Failure, duration: float, decision: Decision) -> None:
+        entry = self._attempt_entry(number, target, failure, duration, decision.wait)
+        self.counts[failure.category] = self.counts.get(failure.category, 0) + 1
+        self.reporter.attempt(entry, decision.reason)
+        if self.last_category is not None and failure.category != self.last_category:
+            self.notifier.category_changed(self.last_category, failure.category, decision.wait)
+        self.last_category = failure.category
+        if self.attempts % self.notify_every == 0:
+            self.notifier.progress(self.attempts, dict(self.counts), self.clock() - self.started_at)
+
+    def cut_short(self, number: int, target: Target, failure: Failure | None, duration: float) -> None:
+        """An attempt an interrupt ended: journaled, then the run ends interrupted."""
+        self._attempt_entry(number, target, failure, duration, None)
+
+    def won(self, number: int, target: Target, duration: float, launch: LaunchResult) -> None:
+        entry = self.journal.append(
+            Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
+            category=SUCCESS, duration=duration, instance_id=launch.instance_id,
+        )
+        self.reporter.attempt(entry, "instance launched")
+        self._succeeded(launch)
+
+    def kept(self, kept: Kept, launch: LaunchResult) -> None:
+        if kept.how == Keeping.IN_STATE:
+            self.journal.append(Event.ALREADY_WON, instance_id=launch.instance_id)
+            return
+        self.journal.append(Event(kept.how), instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state,
+                            attempts=self.attempts)
+        self._succeeded(launch)
+
+    def stopped(self, category: str, reason: str) -> None:
+        self.journal.append(Event.STOP, category=category, reason=reason)
+        self.notifier.stopped(category, reason)
+
+    def gave_up(self, reason: str) -> None:
+        self.journal.append(Event.GAVE_UP, reason=reason, attempts=self.attempts)
+        if not self.once:  # for --once, "no instance this time" is the normal outcome, not news
+            self.notifier.gave_up(self.attempts, reason)
+
+    def interrupted(self) -> None:
+        self.journal.append(Event.INTERRUPTED, attempts=self.attempts)
+        self.notifier.interrupted(self.attempts)
+
+    def _succeeded(self, launch: LaunchResult) -> None:
+        self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
+                                launch.ocpus, launch.memory_gbs, launch.ssh_command)
+
+    def _attempt_entry(self, number: int, target: Target, failure: Failure | None, duration: float,
+                       wait: float | None) -> dict[str, Any]:
+        return self.journal.append(
+            Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
+            category=failure.category if failure else INTERRUPTED,
+            status=failure.status if failure else None, code=failure.code if failure else None,
+            message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
+            duration=duration, wait=None if wait is None else round(wait, 3),
+        )
