@@ -178,7 +178,7 @@ FIELDS: tuple[Field, ...] = (
     Field("availability_domains", "AVAILABILITY_DOMAIN", _availability_domains, None, "Availability domain(s), comma separated, or 'all'."),
     Field("image_ocid", "IMAGE_OCID", _ocid("image"), None, "Image to boot (aarch64)."),
     Field("image_compartment_ocid", "IMAGE_COMPARTMENT_OCID", _ocid("tenancy", "compartment"), None, "Where to look for images (default: the compartment)."),
-    Field("instance_name", "INSTANCE_NAME", _text(_INSTANCE_NAME, "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit"), "coinpilot-a1", "Display name; also names the workdir and the SSH key."),
+    Field("instance_name", "INSTANCE_NAME", _text(_INSTANCE_NAME, "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit"), "coinpilot-ins", "Display name; also names the workdir and the SSH key."),
     Field("ocpus", "OCPUS", _integer(1), FREE_OCPUS, "OCPUs (Always Free: 2 in all)."),
     Field("memory_gbs", "MEMORY_GBS", _number, FREE_MEMORY_GBS, "Memory in GB (Always Free: 12 in all)."),
     Field("sizes", None, _sizes, None, "Sizes to try, largest first, as OCPUS:MEMORY_GBS."),

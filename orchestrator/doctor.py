@@ -322,13 +322,13 @@ def check_existing_instances(ctx: Context) -> Finding:
     name = ctx.settings.instance_name
     ours = ctx.our_instances()
     if not ours:
-        return Finding(OK, f"none is named {name} or tagged {OWNERSHIP_TAG_KEY}")
+        return Finding(OK, f"none is named {name} or tagged {OWNERSHIP_TAG_KEY}={name}")
     won = _won_instance_id(ctx.workdir)
     strangers = [i for i in ours if i.id != won]
     if not strangers:
         return Finding(OK, f"{won} is the instance this workdir won")
     listed = ", ".join(f"{i.display_name} {i.id} ({i.lifecycle_state})" for i in strangers)
-    return Finding(WARN, f"already named {name} or tagged {OWNERSHIP_TAG_KEY}: {listed}",
+    return Finding(WARN, f"already named {name} or tagged {OWNERSHIP_TAG_KEY}={name}: {listed}",
                    "`retry` adopts it instead of launching another; terminate it first, or choose another INSTANCE_NAME, if it is not the one you want")
 
 
@@ -413,11 +413,11 @@ def diagnose(session: Session, notify_test: bool = False, clock: Callable[[], fl
     return run_checks(context_for(session, clock=clock), checks)
 
 
-def preflight(session: Session, settings: Settings | None = None) -> list[Outcome]:
-    """The local checks only (no API call), for `retry` before it loops. Raises UsageError
-    naming the first failing check and its fix; returns the outcomes (warnings included)."""
+def preflight(session: Session, settings: Settings | None = None, needed: tuple[str, ...] | None = None) -> list[Outcome]:
+    """The local checks only (no API call), before anything is sent to OCI. Raises UsageError naming
+    the first failing check among `needed` (default: all) and its fix; returns every outcome."""
     outcomes = run_checks(context_for(session, settings), LOCAL_CHECKS)
-    failed = next((o for o in outcomes if o.status == FAIL), None)
+    failed = next((o for o in outcomes if o.status == FAIL and (needed is None or o.name in needed)), None)
     if failed is not None:
         raise UsageError(failed.name, f"{failed.detail}; fix: {failed.fix}")
     return outcomes

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 
 class Category(StrEnum):
-    """What the retry loop does next; meanings in DESIGN.md section 3."""
+    """What the retry loop does next; meanings in the README, "Failure categories and what the loop does"."""
 
     CAPACITY = "capacity"
     THROTTLE = "throttle"

@@ -26,14 +26,18 @@ class Prepared:
     notices: tuple[str, ...] = ()  # warnings for the user: big sizes, repaired key permissions
 
 
-def prepare(session: Session, refresh_image: bool = False) -> Prepared:
+def prepare(session: Session, refresh_image: bool = False, *, for_launch: bool = True) -> Prepared:
+    """for_launch=False (render): what only a launch needs from the OCI config becomes a warning,
+    when nothing has to be asked of OCI (IMAGE_OCID and the ADs given)."""
     cloud, workdir = session.cloud, session.workdir
     settings = with_placeholders(session.settings, cloud.placeholders)
     cloud.prepare(settings)
-    from .doctor import preflight
+    from .doctor import FAIL, preflight
 
+    asks_oci = not settings.image_ocid or settings.availability_domains == ("all",) or refresh_image
     # The local checks (engine, OCI config, key, fingerprint) before any call to OCI.
-    preflight(session, settings)
+    outcomes = preflight(session, settings, needed=None if for_launch or asks_oci else ("engine",))
+    later = tuple(f"`retry` will need {o.name}: {o.detail}; fix: {o.fix}" for o in outcomes if o.status == FAIL)
     settings, known_ads = _ask_oci(session, settings, refresh_image)
     ads = settings.availability_domains
     if ads == ("all",):
@@ -42,7 +46,7 @@ def prepare(session: Session, refresh_image: bool = False) -> Prepared:
     from .keys import ensure_key_pair
 
     key = ensure_key_pair(key_path)
-    notices = settings.warnings + tuple(f"fixed SSH key permissions: {repair}" for repair in key.repairs)
+    notices = settings.warnings + tuple(f"fixed SSH key permissions: {repair}" for repair in key.repairs) + later
     return Prepared(settings, workdir, tuple(ads), key.private_path, key.public_key, notices)
 
 

@@ -27,7 +27,7 @@ def render_workdir(session: Session, refresh_image: bool) -> Rendered:
     """`coinpilot-tf render`: the module and its values, and the engine's CLI config."""
     from .render import Target, render
 
-    prepared = prepare(session, refresh_image)
+    prepared = prepare(session, refresh_image, for_launch=False)
     session.terraform.write_cli_config()
     target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
     return Rendered(prepared, render(prepared.settings, target, prepared.ssh_public_key, prepared.workdir))

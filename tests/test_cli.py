@@ -150,7 +150,7 @@ def test_wheel_ships_the_templates_and_renders_from_elsewhere(tmp_path):
 
 def test_loose_key_permissions_are_fixed_and_said(session):
     session.run("render", "--simulate", "ok")
-    key = session.workdir / "ssh" / "coinpilot-a1_a1_flex"
+    key = session.workdir / "ssh" / "coinpilot-ins_a1_flex"
     key.chmod(0o644)
     again = session.run("render")
     assert again.returncode == 0
@@ -170,3 +170,15 @@ def test_retry_refuses_a_missing_oci_config_before_any_call(session):
     assert result.stderr.startswith("coinpilot-tf: oci config:") and "fix:" in result.stderr
     assert result.stderr.count("\n") == 1
     assert not (session.workdir / "terraform.tfstate").exists()
+
+
+def test_render_needs_no_oci_config_when_image_and_ads_are_given(session):
+    """Nothing is asked of OCI: the module is written, with a warning naming what `retry` will need."""
+    rendered = session.run("render", extra_env=RUNBOOK_ENV)
+    assert rendered.returncode == 0, rendered.stderr
+    assert (session.workdir / "main.tf").is_file() and (session.workdir / "terraform.tfvars.json").is_file()
+    assert "warning: `retry` will need oci config: " in rendered.stderr and ".oci/config does not exist" in rendered.stderr
+    assert "simulated" not in rendered.stdout
+    retried = session.run("retry", extra_env=RUNBOOK_ENV)
+    assert retried.returncode == 2
+    assert retried.stderr.startswith("coinpilot-tf: oci config: ") and ".oci/config does not exist" in retried.stderr

@@ -79,7 +79,7 @@ def edit_cloud(store, change):
     path.write_text(json.dumps(cloud))
 
 
-def launch(store, name="coinpilot-a1", tags=None, ocpus=2, memory=12):
+def launch(store, name="coinpilot-ins", tags=None, ocpus=2, memory=12):
     return store.launch_instance({
         "availability_domain": ADS[0], "compartment_id": PLACEHOLDERS["compartment_ocid"], "display_name": name,
         "shape": "VM.Standard.A1.Flex", "shape_config": {"ocpus": ocpus, "memory_in_gbs": memory},
@@ -248,15 +248,23 @@ def test_limits_with_no_room_for_the_size_are_reported_before_any_launch(workdir
 def test_limits_held_by_our_own_instance_are_fine(workdir, store):
     launch(store)
     outcome = run(workdir, "A1 limits")["A1 limits"]
-    assert (outcome.status, outcome.detail) == ("ok", "core 2/2 used, memory 12/12 used, by coinpilot-a1 (ours)")
+    assert (outcome.status, outcome.detail) == ("ok", "core 2/2 used, memory 12/12 used, by coinpilot-ins (ours)")
+
+
+def test_another_workdirs_instance_is_not_ours(workdir, store):
+    """Tagged by coinpilot-tf for another instance name: it holds the allowance, and it is not ours."""
+    launch(store, name="coinpilot-other", tags={"coinpilot-tf": "coinpilot-other"})
+    outcomes = run(workdir, "A1 limits", "existing instances")
+    assert outcomes["A1 limits"].status == "FAIL" and "(ours)" not in outcomes["A1 limits"].detail
+    assert outcomes["existing instances"].status == "ok"
 
 
 def test_an_instance_with_our_tag_is_reported_unless_this_workdir_won_it(workdir, store):
-    assert run(workdir, "existing instances")["existing instances"].detail == "none is named coinpilot-a1 or tagged coinpilot-tf"
-    instance = launch(store, name="renamed-by-hand", tags={"coinpilot-tf": "coinpilot-a1"})
+    assert run(workdir, "existing instances")["existing instances"].detail == "none is named coinpilot-ins or tagged coinpilot-tf=coinpilot-ins"
+    instance = launch(store, name="renamed-by-hand", tags={"coinpilot-tf": "coinpilot-ins"})
     outcome = run(workdir, "existing instances")["existing instances"]
     assert outcome.status == "warn"
-    assert outcome.detail == f"already named coinpilot-a1 or tagged coinpilot-tf: renamed-by-hand {instance['id']} (RUNNING)"
+    assert outcome.detail == f"already named coinpilot-ins or tagged coinpilot-tf=coinpilot-ins: renamed-by-hand {instance['id']} (RUNNING)"
     assert "`retry` adopts it" in outcome.fix
     workdir.launch_result.write_text(json.dumps({"instance_id": instance["id"]}))
     assert run(workdir, "existing instances")["existing instances"].detail == f"{instance['id']} is the instance this workdir won"

@@ -22,12 +22,12 @@ def launch(store, **changes):
     details = {
         "availability_domain": PLACEHOLDERS["availability_domains"][0],
         "compartment_id": COMPARTMENT,
-        "display_name": "coinpilot-a1",
+        "display_name": "coinpilot-ins",
         "shape": "VM.Standard.A1.Flex",
         "shape_config": {"ocpus": 2, "memory_in_gbs": 12},
         "source_details": {"source_type": "image", "source_id": PLACEHOLDERS["image_ocid"]},
         "create_vnic_details": {"subnet_id": PLACEHOLDERS["subnet_ocid"], "assign_public_ip": True},
-        "freeform_tags": {"coinpilot-tf": "coinpilot-a1"},
+        "freeform_tags": {"coinpilot-tf": "coinpilot-ins"},
         **changes,
     }
     return store.launch_instance(details).instance
@@ -56,10 +56,10 @@ def test_instances_are_listed(store, api):
     won = launch(store)
     launch(store, display_name="someone-else", freeform_tags={}, shape_config={"ocpus": 0, "memory_in_gbs": 0})
     instances = api.list_instances(COMPARTMENT)
-    assert sorted(i.display_name for i in instances) == ["coinpilot-a1", "someone-else"]
+    assert sorted(i.display_name for i in instances) == ["coinpilot-ins", "someone-else"]
     got = next(i for i in instances if i.id == won["id"])
     assert (got.lifecycle_state, got.shape, got.ocpus, got.memory_gbs) == ("RUNNING", "VM.Standard.A1.Flex", 2, 12)
-    assert got.freeform_tags == {"coinpilot-tf": "coinpilot-a1"}
+    assert got.freeform_tags == {"coinpilot-tf": "coinpilot-ins"}
     assert got.availability_domain == PLACEHOLDERS["availability_domains"][0]
     assert [c["op"] for c in store.calls()] == ["ListInstances"]
 

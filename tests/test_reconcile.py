@@ -57,7 +57,7 @@ def _in_process_loop(tmp_path, monkeypatch, scenario):
     return loop, waits, notes
 
 
-def _our_instance(store: CloudStore, *, display_name="coinpilot-a1", tagged=True, ocpus=2, memory=12, shape="VM.Standard.A1.Flex"):
+def _our_instance(store: CloudStore, *, display_name="coinpilot-ins", tagged=True, ocpus=2, memory=12, shape="VM.Standard.A1.Flex"):
     """An instance launched outside this workdir's state (the scenario must answer `ok`)."""
     launch = store.launch_instance({
         "availability_domain": PLACEHOLDERS["availability_domains"][0],
@@ -123,7 +123,7 @@ def _reconciler(session, monkeypatch, sleep):
     notes = []
     tf = command.terraform
     tf.write_cli_config()
-    return Reconciler(tf, "coinpilot-a1", Waiter(sleep=sleep), list, notes.append), notes
+    return Reconciler(tf, "coinpilot-ins", Waiter(sleep=sleep), list, notes.append), notes
 
 
 def test_a_kept_instance_still_provisioning_is_waited_for_until_running(crashed, tmp_path, monkeypatch):

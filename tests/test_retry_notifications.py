@@ -37,17 +37,17 @@ def test_full_simulated_run_notifies_and_leaks_no_secret(tmp_path, webhook):
     assert len(session.calls("LaunchInstance")) == 4
     sent = messages(webhook)
     assert len(sent) >= 4
-    assert "coinpilot-a1" in sent[0]  # started (sent again after the 429)
+    assert "coinpilot-ins" in sent[0]  # started (sent again after the 429)
     assert any("capacity" in text and "throttle" in text for text in sent)  # category changed
     assert any("2" in text and "attempt" in text.lower() for text in sent)  # progress every 2 attempts
     [instance] = session.live_instances()
     assert instance["id"] in sent[-1] and instance["public_ip"] in sent[-1]  # success
 
-    private_key = (session.workdir / "ssh" / "coinpilot-a1_a1_flex").read_text()
+    private_key = (session.workdir / "ssh" / "coinpilot-ins_a1_flex").read_text()
     secret_lines = [line for line in private_key.splitlines() if "PRIVATE KEY" not in line]
     haystacks = {"stdout": result.stdout, "stderr": result.stderr}
     for path in session.workdir.rglob("*"):
-        if path.is_file() and path.name != "coinpilot-a1_a1_flex":
+        if path.is_file() and path.name != "coinpilot-ins_a1_flex":
             haystacks[str(path)] = path.read_bytes().decode(errors="replace")
     for where, text in haystacks.items():
         assert webhook.token not in text, where

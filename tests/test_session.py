@@ -66,7 +66,7 @@ def test_two_workdirs_share_one_simulated_cloud(shared):
     result = second.run("retry", "--simulate", "ok")
     assert result.returncode == 0, result.stdout + result.stderr
     instances = json.loads((cloud / "cloud.json").read_text())["instances"]
-    assert sorted(i["display_name"] for i in instances if i["lifecycle_state"] == "RUNNING") == ["coinpilot-a1", "coinpilot-two"]
+    assert sorted(i["display_name"] for i in instances if i["lifecycle_state"] == "RUNNING") == ["coinpilot-ins", "coinpilot-two"]
 
 
 def test_another_cloud_for_a_bound_workdir_is_refused(shared, tmp_path):

