@@ -29,13 +29,13 @@ def _flag(name: str) -> Callable:
 
     def remember(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
         if value not in (None, ()):
-            ctx.ensure_object(Session).flags[name] = value
+            ctx.find_object(Session).flags[name] = value
 
     return remember
 
 
 def _simulate(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    ctx.ensure_object(Session).scenario = value
+    ctx.find_object(Session).scenario = value
 
 
 def settings_options(command: Callable) -> Callable:

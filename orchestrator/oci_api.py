@@ -243,10 +243,6 @@ class OciApi:
         compute = self._compute()
         return [_instance(i) for i in self._list("ListInstances", compute.list_instances, compartment_id)]
 
-    def get_instance(self, instance_id: str) -> Instance | None:
-        found = self._get("GetInstance", self._compute().get_instance, instance_id)
-        return found and _instance(found)
-
     # ----- images -----
 
     def list_images(self, compartment_id: str, operating_system: str, shape: str) -> list[Image]:
