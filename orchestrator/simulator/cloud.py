@@ -78,6 +78,9 @@ class SimulatedCloud:
         self.workdir.create()
         entry = self.workdir.path / WORKDIR_ENTRY
         if self.folder != entry.absolute() and not entry.is_symlink():
+            if entry.exists():
+                raise UsageError(FOLDER_SETTING, f"{entry} exists already; move it away to use the simulated cloud in "
+                                                 f"{self.folder}, or unset the variable")
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             entry.symlink_to(self.folder, target_is_directory=True)
         CloudStore.ensure(self.folder, self.scenario,
