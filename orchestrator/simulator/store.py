@@ -207,7 +207,7 @@ class CloudStore:
                 return Answer("ok", None, provider_errors.NOT_FOUND)
             shape_config = changes.get("shape_config")
             resize = shape_config is not None and {**instance["shape_config"], **shape_config} != instance["shape_config"]
-            if resize and instance["lifecycle_state"] not in ("RUNNING", "STOPPED"):
+            if instance["lifecycle_state"] == "TERMINATED" or (resize and instance["lifecycle_state"] not in ("RUNNING", "STOPPED")):
                 return Answer("ok", dict(instance), _incorrect_state(instance))
             outcome = _consume_outcome(cloud, "update") if resize else "ok"
             if outcome == "ok" and resize and _exceeds_a1_limits(
