@@ -91,10 +91,10 @@ def simulate_group(handle_errors: Callable[[Callable], Callable]) -> click.Group
 
     @simulate.command()
     @click.option("--scenario", metavar="SCENARIO", help="Outcomes per operation, e.g. 'capacity*3,ok' or"
-                  " 'launch=capacity,ok;start=capacity,ok' (default: every call succeeds).")
+                  " 'launch=capacity,ok;start=capacity,ok'. Default: the cloud's own (a new cloud answers ok).")
     @click.option("--dir", "directory", type=click.Path(file_okay=False),
                   help="Folder of the simulated cloud (created if missing). Default: the simulated workdir's.")
-    @click.option("--port", default="0", show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
+    @click.option("--port", default="0", metavar="PORT", show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
     @_workdir_options
     @handle_errors
     def serve(scenario: str | None, directory: str | None, port: str, workdir: str | None, instance_name: str | None) -> None:
@@ -132,7 +132,9 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    # SIGINT too: a shell that starts it in the background would leave Ctrl-C's signal ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
     click.echo(f"endpoint:      {endpoint.url}")
     click.echo(f"oci config:    {config} (profile {_PROFILE})")
     click.echo(f"compartment:   {PLACEHOLDERS['compartment_ocid']}")
