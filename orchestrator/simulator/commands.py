@@ -35,6 +35,17 @@ def _simulated_store(workdir: str | None, instance_name: str | None):
     return settings, CloudStore(located.simulator_dir)
 
 
+def _client_config(folder: Path):
+    """(OCI config file, public half of its API key) for clients of the simulated cloud in `folder`:
+    the same throwaway config the tool's own SDK calls use there."""
+    from cryptography.hazmat.primitives import serialization
+
+    from orchestrator.oci_api import ensure_simulated_config, simulated_api_key
+
+    config = ensure_simulated_config(folder, _PROFILE)
+    return config, serialization.load_pem_private_key(simulated_api_key(folder).read_bytes(), None).public_key()
+
+
 def _workdir_options(command: Callable) -> Callable:
     command = click.option("--instance-name", "instance_name", help="Instance whose workdir to use [env INSTANCE_NAME].")(command)
     return click.option("--workdir", "workdir", type=click.Path(file_okay=False), help="The workdir itself [env COINPILOT_TF_WORKDIR].")(command)
@@ -107,9 +118,6 @@ def simulate_group(handle_errors: Callable[[Callable], Callable]) -> click.Group
 def _serve(scenario: str | None, directory: str | None, port_text: str, workdir: str | None, instance_name: str | None) -> None:
     import signal
 
-    from cryptography.hazmat.primitives import serialization
-
-    from orchestrator.oci_api import ensure_simulated_config, simulated_api_key
     from orchestrator.simulator.rest import RestEndpoint
     from orchestrator.simulator.scenario import parse_scenario
     from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
@@ -122,8 +130,7 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
     if folder.exists() and not folder.is_dir():
         raise UsageError("--dir", f"{folder} exists and is not a folder")
     store = CloudStore.ensure(folder, scenario)
-    config = ensure_simulated_config(folder, _PROFILE)
-    public_key = serialization.load_pem_private_key(simulated_api_key(folder).read_bytes(), None).public_key()
+    config, public_key = _client_config(folder)
     try:
         endpoint = RestEndpoint(store, public_key, int(port_text))
     except OSError as error:

@@ -37,7 +37,7 @@ REGION = "sim-region-1"
 # contains exactly these.
 PLACEHOLDERS = {
     "tenancy_ocid": "ocid1.tenancy.oc1..aaaaaaaatolb7j4f7br6tjmq7q5nnpufw6sokrenuh7rsv5fcezabmnusv3a",
-    # The user the simulated tenancy's API key is uploaded for.
+    # The user the simulated tenancy's API key is uploaded for (the simulated OCI config names it).
     "user_ocid": "ocid1.user.oc1..aaaaaaaasimulateduserforthecoinpilottfrestendpoint0000000000",
     "compartment_ocid": "ocid1.compartment.oc1..aaaaaaaablcidnvloecqfvdeqp6guoassfdb74rde7yi7afrhufesa2fl6yq",
     "subnet_ocid": f"ocid1.subnet.oc1.{REGION}.aaaaaaaafuy6kl5ixq4jlipfi6bqkj5mpmpyuipprbglosw4pe6dudolqi5a",
