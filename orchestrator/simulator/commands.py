@@ -20,7 +20,8 @@ from orchestrator.errors import UsageError
 _PROFILE = "DEFAULT"
 
 
-def _simulated_store(workdir: str | None, instance_name: str | None):
+def _simulated_store(workdir: str | None, instance_name: str | None,
+                     hint: str = "start one with `coinpilot-tf retry --simulate ok`"):
     """(settings, store) of the simulated workdir the flags or environment name."""
     from orchestrator.prepare import load
     from orchestrator.simulator.store import CloudStore
@@ -29,8 +30,7 @@ def _simulated_store(workdir: str | None, instance_name: str | None):
     settings, located = load(flags, os.environ)
     if not located.simulated:
         raise UsageError(
-            "--workdir", f"{located.path} is not a simulated workdir; `simulate` acts on the simulated OCI only"
-            " (start one with `coinpilot-tf retry --simulate ok`)",
+            "--workdir", f"{located.path} is not a simulated workdir; `simulate` acts on the simulated OCI only ({hint})",
         )
     return settings, CloudStore(located.simulator_dir)
 
@@ -126,7 +126,8 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
         raise UsageError("--port", f"{port_text!r} is not a port; give a number from 1 to 65535, or 0 for any free port")
     if scenario is not None:
         parse_scenario(scenario, field="--scenario")
-    folder = Path(directory).expanduser().absolute() if directory else _simulated_store(workdir, instance_name)[1].directory
+    folder = Path(directory).expanduser().absolute() if directory else _simulated_store(
+        workdir, instance_name, hint="give --dir DIR to serve a new simulated cloud there")[1].directory
     if folder.exists() and not folder.is_dir():
         raise UsageError("--dir", f"{folder} exists and is not a folder")
     store = CloudStore.ensure(folder, scenario)
