@@ -7,7 +7,6 @@ instance in a simulated workdir. Thin, like cli.py: parse, call, print.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,17 +21,19 @@ _PROFILE = "DEFAULT"
 
 def _simulated_store(workdir: str | None, instance_name: str | None,
                      hint: str = "start one with `coinpilot-tf retry --simulate ok`"):
-    """(settings, store) of the simulated workdir the flags or environment name."""
-    from orchestrator.prepare import load
+    """(settings, store) of the simulated workdir the flags or environment name (the command's Session)."""
+    from orchestrator.session import Session
+    from orchestrator.simulator.cloud import SimulatedCloud
     from orchestrator.simulator.store import CloudStore
 
-    flags = {name: value for name, value in (("workdir", workdir), ("instance_name", instance_name)) if value}
-    settings, located = load(flags, os.environ)
-    if not located.simulated:
+    session = click.get_current_context().find_object(Session)
+    session.flags.update({name: value for name, value in (("workdir", workdir), ("instance_name", instance_name)) if value})
+    if not isinstance(session.cloud, SimulatedCloud):
         raise UsageError(
-            "--workdir", f"{located.path} is not a simulated workdir; `simulate` acts on the simulated OCI only ({hint})",
+            "--workdir", f"{session.workdir.path} is not a simulated workdir; `simulate` acts on the simulated OCI only"
+            f" ({hint})",
         )
-    return settings, CloudStore(located.simulator_dir)
+    return session.settings, CloudStore(session.cloud.folder)
 
 
 def _client_config(folder: Path):
@@ -40,10 +41,10 @@ def _client_config(folder: Path):
     the same throwaway config the tool's own SDK calls use there."""
     from cryptography.hazmat.primitives import serialization
 
-    from orchestrator.oci_api import ensure_simulated_config, simulated_api_key
+    from orchestrator.simulator.cloud import api_key_path, client_config
 
-    config = ensure_simulated_config(folder, _PROFILE)
-    return config, serialization.load_pem_private_key(simulated_api_key(folder).read_bytes(), None).public_key()
+    config = client_config(folder, _PROFILE)
+    return config, serialization.load_pem_private_key(api_key_path(folder).read_bytes(), None).public_key()
 
 
 def _workdir_options(command: Callable) -> Callable:
