@@ -26,7 +26,6 @@ from .store import PLACEHOLDERS, CloudStore
 FOLDER_SETTING = "COINPILOT_TF_SIMULATOR_DIR"
 WORKDIR_ENTRY = "simulator"  # the workdir's record of its cloud: the folder, or a link to it
 CONFIG_DIR = "oci-api"  # the throwaway OCI config and API key, inside the folder
-_USER = "ocid1.user.oc1..aaaaaaaasimulateduserforthecoinpilottfrestendpoint0000000000"
 
 
 def recorded_folder(workdir: Workdir) -> Path | None:
@@ -93,41 +92,11 @@ class SimulatedCloud:
     # ----- the oci SDK against the simulated REST endpoint -----
 
     def config_path(self, profile: str) -> Path:
-        """The throwaway OCI config, with `profile` in it (existing files are kept: a test may have
-        broken them on purpose; a missing profile is added)."""
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        from ..oci_api import api_key_fingerprint
-
-        path = self.folder / CONFIG_DIR / "config"
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        key_path = self.api_key_path
-        if not key_path.exists():
-            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            write_private(key_path, key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            ))
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read(path)
-        # configparser keeps [DEFAULT] apart from the sections.
-        if not (parser.has_section(profile) or (profile == parser.default_section and parser.defaults())):
-            parser[profile] = {
-                "user": _USER,
-                "fingerprint": api_key_fingerprint(key_path),
-                "tenancy": PLACEHOLDERS["tenancy_ocid"],
-                "region": PLACEHOLDERS["region"],
-                "key_file": str(key_path),
-            }
-            text = io.StringIO()
-            parser.write(text)
-            write_private(path, text.getvalue())
-        return path
+        return client_config(self.folder, profile)
 
     @property
     def api_key_path(self) -> Path:
-        """The API key "uploaded" to the simulated tenancy: the endpoint trusts its public half only."""
-        return self.folder / CONFIG_DIR / "api_key.pem"
+        return api_key_path(self.folder)
 
     @contextlib.contextmanager
     def api(self, profile: str) -> Iterator[Any]:
@@ -157,3 +126,41 @@ class SimulatedCloud:
     def reached(self, phase: str) -> None:
         """The crash points of the fault-injection tests (kill_hook.py)."""
         kill_hook.reached(phase)
+
+
+def client_config(folder: Path, profile: str) -> Path:
+    """The throwaway OCI config, with `profile` in it (existing files are kept: a test may have
+    broken them on purpose; a missing profile is added)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from ..oci_api import api_key_fingerprint
+
+    path = Path(folder) / CONFIG_DIR / "config"
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key_path = api_key_path(folder)
+    if not key_path.exists():
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        write_private(key_path, key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ))
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path)
+    # configparser keeps [DEFAULT] apart from the sections.
+    if not (parser.has_section(profile) or (profile == parser.default_section and parser.defaults())):
+        parser[profile] = {
+            "user": PLACEHOLDERS["user_ocid"],
+            "fingerprint": api_key_fingerprint(key_path),
+            "tenancy": PLACEHOLDERS["tenancy_ocid"],
+            "region": PLACEHOLDERS["region"],
+            "key_file": str(key_path),
+        }
+        text = io.StringIO()
+        parser.write(text)
+        write_private(path, text.getvalue())
+    return path
+
+
+def api_key_path(folder: Path) -> Path:
+    """The API key "uploaded" to the simulated tenancy: the endpoint trusts its public half only."""
+    return Path(folder) / CONFIG_DIR / "api_key.pem"
