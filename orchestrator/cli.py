@@ -26,7 +26,7 @@ def settings_options(command: Callable) -> Callable:
     for field in reversed(FIELDS):
         env_note = f" [env {field.env}]" if field.env else ""
         command = click.option(
-            field.flag, field.name, multiple=field.repeatable, default=None,
+            *field.flags, field.name, multiple=field.repeatable, default=None,
             help=field.help + env_note, show_envvar=False,
         )(command)
     command = click.option("--config", "config", type=click.Path(dir_okay=False), help="Optional TOML file with the same settings in lower case.")(command)
@@ -278,6 +278,29 @@ def doctor(notify_test: bool, **kwargs: Any) -> None:
     if workdir.simulated:
         click.echo("mode: simulated OCI (no account used)")
     sys.exit(EXIT_OK if all(outcome.passed for outcome in outcomes) else EXIT_STOPPED)
+
+
+@main.group()
+def notify() -> None:
+    """Notification channels: DISCORD_WEBHOOK_URL and NOTIFY_URLS (Apprise URLs)."""
+
+
+@notify.command("test")
+@settings_options
+@handle_errors
+def notify_test(**kwargs: Any) -> None:
+    """Send one test message to every channel: one line each (URL masked), exit 1 if any failed."""
+    from .notify import Notifier
+    from .prepare import load
+
+    settings, _ = load(_flags(kwargs), os.environ)
+    notifier = Notifier.from_settings(settings)
+    if not notifier.channels:
+        raise UsageError("NOTIFY_URLS", "no channel is set; set DISCORD_WEBHOOK_URL or NOTIFY_URLS (or --notify URL)")
+    results = notifier.test()
+    for channel, error in results:
+        click.echo(f"ok    {channel}" if error is None else f"FAIL  {channel}: {error}")
+    sys.exit(EXIT_OK if all(error is None for _, error in results) else EXIT_STOPPED)
 
 
 @main.command()

@@ -19,7 +19,7 @@ from .engine.refresh import refresh_only
 from .engine.runner import Terraform
 from .failures import Category, Failure, classify
 from .journal import Journal
-from .notify import Notifier
+from .notify import Event, Notifier
 from .policy import Action, Policy, PolicyConfig, Waiter
 from .prepare import Prepared
 from .progress import Reporter
@@ -57,7 +57,7 @@ class RetryLoop:
             throttle_max=settings.throttle_retry_max_seconds,
             throttle_jitter=settings.throttle_jitter_max_seconds,
         ))
-        notifier = Notifier(settings.discord_webhook_url, log=reporter.note)
+        notifier = Notifier.from_settings(settings, log=reporter.note)
         return cls(prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once)
 
     def __init__(
@@ -86,6 +86,12 @@ class RetryLoop:
     # -- the loop -------------------------------------------------------------------------------
 
     def run(self) -> RetryOutcome:
+        try:
+            return self._run()
+        finally:
+            self.notifier.close()  # a bounded wait for the last messages
+
+    def _run(self) -> RetryOutcome:
         workdir = self.prepared.workdir
         self.targets = [Target(ad, size) for size in self.settings.size_list() for ad in self.prepared.availability_domains]
         if render(self.settings, self.targets[0], self.prepared.ssh_public_key, workdir):
@@ -102,8 +108,9 @@ class RetryLoop:
         if existing:
             return existing
         if not self.once:  # a scheduler runs --once every few minutes: no "started" each time
-            self.notifier.started(self.settings.instance_name, self.prepared.availability_domains,
-                                  [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()])
+            self.notifier.notify(Event.STARTED, instance_name=self.settings.instance_name,
+                                 ads=self.prepared.availability_domains,
+                                 sizes=[(size.ocpus, size.memory_gbs) for size in self.settings.size_list()])
         self.journal.append("start", targets=[f"{t.availability_domain} {t.size}" for t in self.targets], once=self.once)
         number = self.journal.last_attempt_number()
         failure = None
@@ -135,7 +142,7 @@ class RetryLoop:
                     return found
             if decision.action == Action.STOP:
                 self.journal.append("stop", category=failure.category, reason=decision.reason)
-                self.notifier.stopped(failure.category, decision.reason)
+                self.notifier.notify(Event.STOP, category=failure.category, reason=decision.reason)
                 return RetryOutcome(EXIT_STOPPED, f"stopped: {decision.reason}")
             if decision.action == Action.DROP_AD:
                 self.targets = [t for t in self.targets if t.availability_domain != target.availability_domain]
@@ -189,7 +196,7 @@ class RetryLoop:
         except ReconcileError as error:
             reason = f"{error}; nothing was launched, and the next `coinpilot-tf retry` checks again first"
             self.journal.append("stop", category="reconcile", reason=reason)
-            self.notifier.stopped("reconcile", reason)
+            self.notifier.notify(Event.STOP, category="reconcile", reason=reason)
             return RetryOutcome(EXIT_STOPPED, f"stopped: {reason}")
         if kept is None:
             return None
@@ -205,8 +212,7 @@ class RetryLoop:
         self.policy.record_success()
         self.journal.append(kept.how, instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=run.attempts)
         self._forget_plans()
-        self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
-                                launch.ocpus, launch.memory_gbs, launch.ssh_command)
+        self._notify_success(launch)
         if kept.how == "kept":
             return RetryOutcome(EXIT_OK, "the unfinished launch did create the instance: kept it", launch)
         return RetryOutcome(EXIT_OK, "adopted our instance found in the compartment (launched earlier, missing from state); "
@@ -221,8 +227,7 @@ class RetryLoop:
         )
         self.reporter.attempt(entry, "instance launched")
         self._forget_plans()
-        self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
-                                launch.ocpus, launch.memory_gbs, launch.ssh_command)
+        self._notify_success(launch)
         return RetryOutcome(EXIT_OK, f"instance launched after {run.attempts} attempt(s)", launch)
 
     def _launch_result(self, attempts: int) -> LaunchResult:
@@ -234,12 +239,12 @@ class RetryLoop:
     def _gave_up(self, run: _Run, reason: str) -> RetryOutcome:
         self.journal.append("gave_up", reason=reason, attempts=run.attempts)
         if not self.once:  # for --once, "no instance this time" is the normal outcome, not news
-            self.notifier.gave_up(run.attempts, reason)
+            self.notifier.notify(Event.GAVE_UP, attempts=run.attempts, reason=reason)
         return RetryOutcome(EXIT_GAVE_UP, f"gave up: {reason}")
 
     def _interrupted(self, run: _Run) -> RetryOutcome:
         self.journal.append("interrupted", attempts=run.attempts)
-        self.notifier.interrupted(run.attempts)
+        self.notifier.notify(Event.INTERRUPTED, attempts=run.attempts)
         return RetryOutcome(EXIT_INTERRUPTED, "interrupted; run `coinpilot-tf retry` again to continue")
 
     # -- records --------------------------------------------------------------------------------
@@ -255,10 +260,16 @@ class RetryLoop:
 
     def _notify_attempt(self, run: _Run, failure: Failure, wait: float) -> None:
         if run.last_category is not None and failure.category != run.last_category:
-            self.notifier.category_changed(run.last_category, failure.category, wait)
+            self.notifier.notify(Event.CATEGORY, old=run.last_category, new=failure.category, wait_seconds=wait)
         run.last_category = failure.category
-        if run.attempts % self.settings.discord_notify_every_n_attempts == 0:
-            self.notifier.progress(run.attempts, dict(run.counts), self.clock() - run.started)
+        if run.attempts % self.settings.notify_every_n_attempts == 0:
+            self.notifier.notify(Event.PROGRESS, attempts=run.attempts, counts_per_category=dict(run.counts),
+                                 elapsed_seconds=self.clock() - run.started)
+
+    def _notify_success(self, launch: LaunchResult) -> None:
+        self.notifier.notify(Event.SUCCESS, instance_id=launch.instance_id, public_ip=launch.public_ip,
+                             availability_domain=launch.availability_domain, ocpus=launch.ocpus,
+                             memory_gbs=launch.memory_gbs, ssh_command=launch.ssh_command)
 
     def _reached(self, phase: str) -> None:
         if self.prepared.simulated:  # test-only crash points (simulator/kill_hook.py)

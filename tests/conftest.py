@@ -6,7 +6,7 @@ from orchestrator import oci_api
 from orchestrator.config import FIELDS
 from orchestrator.simulator.store import CloudStore
 
-TOOL_VARIABLES = [field.env for field in FIELDS if field.env] + ["COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM"]
+TOOL_VARIABLES = [env for field in FIELDS for env in field.env_names] + ["COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM"]
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,7 @@ def test_runbook_environment_names_and_defaults():
     assert settings.max_attempts == 0
     assert (settings.throttle_retry_base_seconds, settings.throttle_retry_max_seconds) == (900, 3600)
     assert settings.throttle_jitter_max_seconds == 120
-    assert settings.discord_notify_every_n_attempts == 10
+    assert settings.notify_every_n_attempts == 10
     assert settings.discord_webhook_url is None
     assert settings.provider_auto_retries is False
     assert settings.warnings == ()

@@ -15,6 +15,7 @@ from python_terraform import IsFlagged
 
 from ..workdir import Workdir, data_dir
 from . import Engine
+from .environment import child_environment
 
 # python-terraform's marker for a flag without a value (-json, -auto-approve...).
 FLAG = IsFlagged
@@ -91,7 +92,7 @@ class Terraform:
     @property
     def environment(self) -> dict[str, str]:
         return {
-            **os.environ,
+            **child_environment(os.environ),  # not the tool's secrets
             "TF_IN_AUTOMATION": "1",
             "TF_INPUT": "0",
             "CHECKPOINT_DISABLE": "1",
