@@ -3,6 +3,7 @@
 `notify test` says which channel works."""
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -197,3 +198,25 @@ def test_apprise_loads_only_for_apprise_urls(tmp_path):
     help_only = subprocess.run([sys.executable, "-c", "import sys, orchestrator.cli; print('apprise' in sys.modules)"],
                                capture_output=True, text=True, cwd=tmp_path)
     assert help_only.stdout.strip() == "False", help_only.stderr
+
+
+def test_ctrl_c_is_not_held_up_by_a_trickling_webhook(tmp_path, servers):
+    trickling = servers(Reply(trickle=True))  # each read gets a byte in time: only a total deadline ends it
+    receiver = servers(Reply(200, {"id": "m1"}))
+    session = new_session(tmp_path, DISCORD_WEBHOOK_URL=trickling.url, NOTIFY_URLS=f"json://{receiver.address}/hook",
+                          RETRY_INTERVAL_SECONDS="3600", NOTIFY_EVERY_N_ATTEMPTS="1")
+    process = subprocess.Popen([COINPILOT, "retry", "--simulate", "capacity*5,ok"], env=session.env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while not session.journal() and process.poll() is None:
+            threading.Event().wait(0.1)  # until the first attempt is journaled: the loop then waits an hour
+        process.send_signal(signal.SIGINT)
+        # Without a total deadline the trickle would hold each message (and the exit) for minutes.
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+
+    assert process.returncode == 130, stderr
+    assert session.journal("interrupted")
+    assert any("Interrupted after 1 attempt" in received.json["message"] for received in receiver.received)
+    assert "Discord notification to" in stdout and trickling.token not in stdout + stderr
