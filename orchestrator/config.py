@@ -231,10 +231,12 @@ FIELDS: tuple[Field, ...] = (
     Field("throttle_retry_max_seconds", "THROTTLE_RETRY_MAX_SECONDS", _integer(0), 3600, "Longest wait after 429s."),
     Field("throttle_jitter_max_seconds", "THROTTLE_JITTER_MAX_SECONDS", _integer(0), 120, "Random extra wait after a 429."),
     Field("discord_webhook_url", "DISCORD_WEBHOOK_URL", _webhook, None, "Discord webhook for notifications (secret)."),
-    Field("notify_urls", "NOTIFY_URLS", _notify_urls, (), "Apprise URL to notify too, e.g. tgram://TOKEN/CHAT (secret)."),
+    Field("notify_urls", "NOTIFY_URLS", _notify_urls, (),
+          "Apprise URL to notify too, e.g. tgram://TOKEN/CHAT (secret)."),
     Field("notify_every_n_attempts", "NOTIFY_EVERY_N_ATTEMPTS", _integer(1), 10, "Progress message every N attempts.",
           env_aliases=("DISCORD_NOTIFY_EVERY_N_ATTEMPTS",)),
-    Field("notify_events", "NOTIFY_EVENTS", _notify_events, None, "Only these events, e.g. success,stop (default: all)."),
+    Field("notify_events", "NOTIFY_EVENTS", _notify_events, None,
+          "Only these events, e.g. success,stop (default: all)."),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 
@@ -259,8 +261,9 @@ class Settings:
     throttle_retry_base_seconds: int
     throttle_retry_max_seconds: int
     throttle_jitter_max_seconds: int
-    discord_webhook_url: str | None
-    notify_urls: tuple[str, ...]
+    # Secrets: kept out of repr(), so that no debug print or traceback shows them.
+    discord_webhook_url: str | None = dataclasses.field(repr=False)
+    notify_urls: tuple[str, ...] = dataclasses.field(repr=False)
     notify_every_n_attempts: int
     notify_events: frozenset | None
     warnings: tuple[str, ...] = ()

@@ -2,6 +2,7 @@
 (real receivers on 127.0.0.1); misbehaving receivers change nothing; no token leaks anywhere;
 `notify test` says which channel works."""
 
+import itertools
 import os
 import signal
 import subprocess
@@ -22,7 +23,7 @@ TELEGRAM_SECRETS = ("AAF-madeuptoken", "123456789")
 def servers():
     started = []
 
-    def start(default: Reply = Reply()) -> WebhookServer:
+    def start(default: Reply | None = None) -> WebhookServer:
         started.append(WebhookServer(default))
         return started[-1]
 
@@ -50,8 +51,8 @@ def test_a_simulated_run_tells_every_channel(tmp_path, servers):
         started, progress, succeeded = sent
         assert "started" in started and "coinpilot-a1" in started
         assert "3 attempts" in progress and "capacity 3" in progress
-        for detail in (instance["id"], instance["public_ip"], instance["availability_domain"], "2 OCPU / 12 GB", "ssh "):
-            assert detail in succeeded
+        details = (instance["id"], instance["public_ip"], instance["availability_domain"], "2 OCPU / 12 GB", "ssh ")
+        assert all(detail in succeeded for detail in details), succeeded
     assert "`" not in to_json[2] and "**" not in to_ntfy[0]  # plain text beyond Discord
 
 
@@ -73,10 +74,11 @@ def test_misbehaving_receivers_change_neither_outcome_nor_pace(tmp_path, servers
     assert [entry["category"] for entry in attempts] == ["capacity"] * 4 + ["success"]
     # Between two failed attempts the loop spends its own time only (journal, policy, no wait):
     # a message being delivered would show here, and each receiver holds one for seconds.
-    for before, after in zip(attempts[:3], attempts[1:4]):
+    for before, after in itertools.pairwise(attempts[:4]):
         assert after["ts"] - before["ts"] - after["duration"] < 1.0
     logged = result.stdout + result.stderr
-    for shown in ("/api/webhooks/123456789/***", f"{trickling.address}/t", f"{failing.address}/f", f"{limiting.address}/l"):
+    shown_urls = ("/api/webhooks/123456789/***", f"{trickling.address}/t", f"{failing.address}/f", f"{limiting.address}/l")
+    for shown in shown_urls:
         assert sum(shown in line and "failed" in line for line in logged.splitlines()) == 1, logged
     assert hanging.token not in logged
 
@@ -175,7 +177,8 @@ def test_a_bad_url_stops_everything_before_any_call(tmp_path):
     for args in (("retry", "--simulate", "ok"), ("notify", "test")):
         result = session.run(*args)
         assert result.returncode == 2
-        assert result.stderr.startswith("coinpilot-tf: NOTIFY_URLS: URL 2 of 2, tgram://*** is not a valid tgram:// URL")
+        assert result.stderr.startswith(
+            "coinpilot-tf: NOTIFY_URLS: URL 2 of 2, tgram://*** is not a valid tgram:// URL")
         assert "secret-bot-token" not in result.stdout + result.stderr
         assert "Traceback" not in result.stderr
     assert session.calls() == []
@@ -193,10 +196,10 @@ def test_apprise_loads_only_for_apprise_urls(tmp_path):
         "print('apprise' in sys.modules)\n"
     )
     discord_only = subprocess.run([sys.executable, "-c", script, "https://discord.com/api/webhooks/1/token"],
-                                  capture_output=True, text=True, env={**os.environ}, cwd=tmp_path)
+                                  capture_output=True, text=True, env={**os.environ}, cwd=tmp_path, check=False)
     assert discord_only.stdout.strip() == "False", discord_only.stderr
     help_only = subprocess.run([sys.executable, "-c", "import sys, orchestrator.cli; print('apprise' in sys.modules)"],
-                               capture_output=True, text=True, cwd=tmp_path)
+                               capture_output=True, text=True, cwd=tmp_path, check=False)
     assert help_only.stdout.strip() == "False", help_only.stderr
 
 

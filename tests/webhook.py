@@ -35,8 +35,8 @@ class WebhookServer:
     close() makes the port refuse connections.
     """
 
-    def __init__(self, default: Reply = Reply()):
-        self._default = default
+    def __init__(self, default: Reply | None = None):
+        self._default = default or Reply()
         self.received: list[Received] = []
         self._replies: list[Reply] = []
         self._lock = threading.Lock()

@@ -13,6 +13,7 @@ from typing import Any
 
 from .channel import Channel
 from .events import Event, message
+from .sender import Sender
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -22,8 +23,6 @@ class Notifier:
         self, channels: Sequence[Channel], events: Collection[Event] | None = None,
         log: Callable[[str], object] | None = None,
     ):
-        from .sender import Sender
-
         self.channels = tuple(channels)
         self._events = frozenset(events) if events else frozenset(Event)
         self._log = log or _LOGGER.warning
@@ -41,7 +40,7 @@ class Notifier:
             return
         try:
             text = message(event, **fields)
-        except Exception as error:  # a message we cannot word must not end the loop
+        except Exception as error:  # noqa: BLE001 - a message we cannot word must not end the loop
             if event not in self._unformatted:
                 self._log(f"could not word the {event} notification ({type(error).__name__}); not sent")
                 self._unformatted.add(event)

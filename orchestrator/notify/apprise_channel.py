@@ -61,7 +61,7 @@ class BadNotifyUrl(ValueError):
     """Why a URL cannot be used; str() holds only the masked URL."""
 
 
-def masked(url: str) -> str:
+def _masked(url: str) -> str:
     """The scheme and nothing else: for a URL Apprise could not read, whose parts may all be secret."""
     scheme, found, _ = url.partition("://")
     return f"{scheme}://***" if found and scheme.isalnum() else "***"
@@ -77,8 +77,7 @@ class AppriseChannel:
         # Its privacy form without the query: the options there are long, and mostly defaults.
         self.shown = plugin.url(privacy=True).partition("?")[0]
         self.kind = str(plugin.service_name)
-        self._secrets = _secret_parts(url, self.shown)
-        hide_secrets(self._secrets)
+        hide_secrets(_secret_parts(url, self.shown))
         plugin.request_rate_per_sec = min(plugin.request_rate_per_sec, MAX_SPACING_SECONDS)
         self._plugin = plugin
         self._apprise = apprise
@@ -91,7 +90,7 @@ class AppriseChannel:
             delivered = self._plugin.notify(
                 body=plain_text(text), title=TITLE, notify_type=self._apprise.NotifyType.INFO,
             )
-        except Exception as error:  # a plugin's own bug must not end the sender; str() may hold the URL
+        except Exception as error:  # noqa: BLE001 - a plugin's own bug must not end the sender; str() may hold the URL
             raise DeliveryFailed(type(error).__name__) from None
         warnings = _WARNINGS.take()
         if not delivered:
@@ -104,10 +103,10 @@ def _why_not(url: str) -> str:
 
     scheme, found, _ = url.partition("://")
     if not found:
-        return f"{masked(url)} is not an Apprise URL (service://...)"
+        return f"{_masked(url)} is not an Apprise URL (service://...)"
     if scheme.lower() not in NotificationManager():
-        return f"{masked(url)}: Apprise knows no service {scheme!r}"
-    return f"{masked(url)} is not a valid {scheme.lower()}:// URL (see its page in the Apprise wiki)"
+        return f"{_masked(url)}: Apprise knows no service {scheme!r}"
+    return f"{_masked(url)} is not a valid {scheme.lower()}:// URL (see its page in the Apprise wiki)"
 
 
 def _secret_parts(url: str, shown: str) -> set[str]:
