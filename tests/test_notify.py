@@ -252,3 +252,19 @@ def test_redact_webhook_keeps_at_most_the_id():
     )
     assert redact_webhook("https://example.com/hooks/secret") == "https://example.com/***"
     assert redact_webhook("secret") == "***"
+
+
+def test_library_logs_never_show_the_discord_token(discord, caplog, capfd):
+    caplog.set_level(logging.DEBUG)
+    notifier = Notifier([DiscordChannel(discord.url)])
+
+    assert notifier.test()[0][1] is None  # urllib3 logs the request path at DEBUG
+    discord.close()
+    assert notifier.test()[0][1] == "could not connect"
+
+    assert any(
+        record.name.startswith("urllib3") and "/webhooks/123456789/***" in record.getMessage()
+        for record in caplog.records
+    )
+    out, err = capfd.readouterr()
+    assert discord.token not in caplog.text + out + err
