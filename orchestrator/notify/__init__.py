@@ -20,10 +20,10 @@ _LOGGER = logging.getLogger(__name__)
 
 class Notifier:
     def __init__(
-        self, channels: Sequence[Channel], events: Collection[Event] | None = None,
+        self, channels: Sequence[Channel] | None, events: Collection[Event] | None = None,
         log: Callable[[str], object] | None = None,
     ):
-        self.channels = tuple(channels)
+        self.channels = tuple(channels or ())
         self._events = frozenset(events) if events else frozenset(Event)
         self._log = log or _LOGGER.warning
         self._sender = Sender(self.channels)
