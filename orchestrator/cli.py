@@ -43,7 +43,7 @@ def settings_options(command: Callable) -> Callable:
     for field in reversed(FIELDS):
         env_note = f" [env {field.env}]" if field.env else ""
         command = click.option(
-            field.flag, field.name, multiple=field.repeatable, default=None, expose_value=False,
+            *field.flags, field.name, multiple=field.repeatable, default=None, expose_value=False,
             callback=_flag(field.name), help=field.help + env_note, show_envvar=False,
         )(command)
     command = click.option("--config", "config", type=click.Path(dir_okay=False), expose_value=False,
@@ -248,7 +248,7 @@ def _print_launch(launch, result_path) -> None:
 
 @main.command()
 @settings_options
-@click.option("--notify-test", is_flag=True, help="Also send a test message to DISCORD_WEBHOOK_URL.")
+@click.option("--notify-test", is_flag=True, help="Also send a test message to every notification channel.")
 @handle_errors
 @pass_session
 def doctor(session: Session, notify_test: bool) -> None:
@@ -260,6 +260,28 @@ def doctor(session: Session, notify_test: bool) -> None:
         click.echo(outcome.line())
     _print_cloud_notice(session)
     sys.exit(ExitCode.OK if all(outcome.passed for outcome in outcomes) else ExitCode.STOPPED)
+
+
+@main.group()
+def notify() -> None:
+    """Notification channels: DISCORD_WEBHOOK_URL and NOTIFY_URLS (Apprise URLs)."""
+
+
+@notify.command("test")
+@settings_options
+@handle_errors
+@pass_session
+def notify_test(session: Session) -> None:
+    """Send one test message to every channel: one line each (URL masked), exit 1 if any failed."""
+    from .notify import Notifier
+
+    notifier = Notifier.from_settings(session.settings)
+    if not notifier.channels:
+        raise UsageError("NOTIFY_URLS", "no channel is set; set DISCORD_WEBHOOK_URL or NOTIFY_URLS (or --notify URL)")
+    results = notifier.test()
+    for channel, error in results:
+        click.echo(f"ok    {channel}" if error is None else f"FAIL  {channel}: {error}")
+    sys.exit(ExitCode.OK if all(error is None for _, error in results) else ExitCode.STOPPED)
 
 
 @main.command()

@@ -133,6 +133,37 @@ def _webhook(name: str, raw: Any) -> str:
     return text
 
 
+def _items(raw: Any) -> list[str]:
+    """A list from a flag or TOML array, or from text separated by commas or whitespace."""
+    items = raw if isinstance(raw, (list, tuple)) else re.split(r"[\s,]+", str(raw))
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _notify_urls(name: str, raw: Any) -> tuple[str, ...]:
+    from .notify.apprise_channel import AppriseChannel, BadNotifyUrl
+
+    urls = tuple(_items(raw))
+    for position, url in enumerate(urls, start=1):
+        try:
+            AppriseChannel(url)
+        except BadNotifyUrl as error:
+            # str(error) shows the URL masked: it is a secret.
+            raise UsageError(name, f"URL {position} of {len(urls)}, {error}; "
+                                   "see https://github.com/caronc/apprise/wiki for each service's URL") from None
+    return urls
+
+
+def _notify_events(name: str, raw: Any) -> frozenset:
+    from .notify.events import Event
+
+    names = _items(raw)
+    known = [event.value for event in Event if event != Event.TEST]
+    for event in names:
+        if event not in known:
+            raise UsageError(name, f"{event!r} is not an event; use some of {','.join(known)}")
+    return frozenset(Event(event) for event in names)
+
+
 def _sizes(name: str, raw: Any) -> tuple[Size, ...]:
     items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
     sizes = []
@@ -157,10 +188,19 @@ class Field:
     parse: Callable[[str, Any], Any]
     default: Any
     help: str
+    env_aliases: tuple[str, ...] = ()  # older names that keep working
 
     @property
     def flag(self) -> str:
         return _FLAG_NAMES.get(self.name, "--" + self.name.replace("_", "-"))
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return (self.flag, *("--" + alias.lower().replace("_", "-") for alias in self.env_aliases))
+
+    @property
+    def env_names(self) -> tuple[str, ...]:
+        return (self.env, *self.env_aliases) if self.env else ()
 
     @property
     def repeatable(self) -> bool:
@@ -168,7 +208,7 @@ class Field:
 
 
 # Flags that repeat, named in the singular.
-_FLAG_NAMES = {"availability_domains": "--availability-domain", "sizes": "--size"}
+_FLAG_NAMES = {"availability_domains": "--availability-domain", "sizes": "--size", "notify_urls": "--notify"}
 
 
 FIELDS: tuple[Field, ...] = (
@@ -191,7 +231,12 @@ FIELDS: tuple[Field, ...] = (
     Field("throttle_retry_max_seconds", "THROTTLE_RETRY_MAX_SECONDS", _integer(0), 3600, "Longest wait after 429s."),
     Field("throttle_jitter_max_seconds", "THROTTLE_JITTER_MAX_SECONDS", _integer(0), 120, "Random extra wait after a 429."),
     Field("discord_webhook_url", "DISCORD_WEBHOOK_URL", _webhook, None, "Discord webhook for notifications (secret)."),
-    Field("discord_notify_every_n_attempts", "DISCORD_NOTIFY_EVERY_N_ATTEMPTS", _integer(1), 10, "Progress message every N attempts."),
+    Field("notify_urls", "NOTIFY_URLS", _notify_urls, (),
+          "Apprise URL to notify too, e.g. tgram://TOKEN/CHAT (secret)."),
+    Field("notify_every_n_attempts", "NOTIFY_EVERY_N_ATTEMPTS", _integer(1), 10, "Progress message every N attempts.",
+          env_aliases=("DISCORD_NOTIFY_EVERY_N_ATTEMPTS",)),
+    Field("notify_events", "NOTIFY_EVENTS", _notify_events, None,
+          "Only these events, e.g. success,stop (default: all)."),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 
@@ -216,8 +261,11 @@ class Settings:
     throttle_retry_base_seconds: int
     throttle_retry_max_seconds: int
     throttle_jitter_max_seconds: int
-    discord_webhook_url: str | None
-    discord_notify_every_n_attempts: int
+    # Secrets: kept out of repr(), so that no debug print or traceback shows them.
+    discord_webhook_url: str | None = dataclasses.field(repr=False)
+    notify_urls: tuple[str, ...] = dataclasses.field(repr=False)
+    notify_every_n_attempts: int
+    notify_events: frozenset | None
     warnings: tuple[str, ...] = ()
 
     def size_list(self) -> tuple[Size, ...]:
@@ -239,7 +287,7 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         raise UsageError("--config", f"{path} is not valid TOML: {error}") from None
     by_key = {field.name: field for field in FIELDS}
-    by_key.update({field.env.lower(): field for field in FIELDS if field.env})
+    by_key.update({env.lower(): field for field in FIELDS for env in field.env_names})
     values = {}
     for key, value in data.items():
         field = by_key.get(key.lower())
@@ -256,8 +304,8 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str], config_f
     for field in FIELDS:
         if flags.get(field.name) not in (None, ()):
             raw, label = flags[field.name], field.flag
-        elif field.env and environ.get(field.env, "").strip():
-            raw, label = environ[field.env], field.env
+        elif env := next((env for env in field.env_names if environ.get(env, "").strip()), None):
+            raw, label = environ[env], env
         elif field.name in from_file:
             raw, label = from_file[field.name], field.env or field.name
         else:

@@ -347,15 +347,16 @@ def check_clock(ctx: Context) -> Finding:
     return Finding(OK, detail)
 
 
-def check_discord(ctx: Context) -> Finding:
+def check_notifications(ctx: Context) -> Finding:
     from .notify import Notifier
 
-    if not ctx.settings.discord_webhook_url:
-        return Finding(FAIL, "DISCORD_WEBHOOK_URL is not set")
-    problems: list[str] = []
-    if Notifier(ctx.settings.discord_webhook_url, log=problems.append).test():
-        return Finding(OK, "test message sent")
-    return Finding(FAIL, "Discord did not take the test message" + (f": {problems[-1]}" if problems else ""))
+    notifier = Notifier.from_settings(ctx.settings)
+    if not notifier.channels:
+        return Finding(FAIL, "no channel is set (DISCORD_WEBHOOK_URL, NOTIFY_URLS)")
+    failed = [f"{channel}: {error}" for channel, error in notifier.test() if error is not None]
+    if failed:
+        return Finding(FAIL, "the test message did not get through to " + "; ".join(failed))
+    return Finding(OK, f"test message sent to {len(notifier.channels)} channel(s)")
 
 
 _CONFIG_FIX = f"create an API key in {_API_KEYS_PAGE} and paste the config snippet it shows into ~/.oci/config (or run `oci setup config`)"
@@ -379,7 +380,8 @@ API_CHECKS: tuple[Check, ...] = (
     Check("existing instances", check_existing_instances, "check the compartment's instances", (*_API, "compartment")),
     Check("clock", check_clock, "sync your clock (NTP, e.g. `timedatectl set-ntp true`)", _API),
 )
-NOTIFY_CHECK = Check("discord", check_discord, "check DISCORD_WEBHOOK_URL (Server Settings > Integrations > Webhooks)")
+NOTIFY_CHECK = Check("notifications", check_notifications,
+                     "check DISCORD_WEBHOOK_URL (Server Settings > Integrations > Webhooks) and NOTIFY_URLS")
 
 
 def run_checks(ctx: Context, checks: tuple[Check, ...]) -> list[Outcome]:
@@ -408,7 +410,7 @@ def context_for(session: Session, settings: Settings | None = None, clock: Calla
 
 
 def diagnose(session: Session, notify_test: bool = False, clock: Callable[[], float] = time.time) -> list[Outcome]:
-    """`coinpilot-tf doctor`: every check (and the Discord test message if asked)."""
+    """`coinpilot-tf doctor`: every check (and the notifications' test message if asked)."""
     checks = LOCAL_CHECKS + API_CHECKS + ((NOTIFY_CHECK,) if notify_test else ())
     return run_checks(context_for(session, clock=clock), checks)
 

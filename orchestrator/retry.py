@@ -54,7 +54,7 @@ class RetryLoop:
             max_attempts=settings.max_attempts,
             once=once,
         ))
-        notifier = Notifier(settings.discord_webhook_url, log=reporter.note)
+        notifier = Notifier.from_settings(settings, log=reporter.note)
         return cls(prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once)
 
     def __init__(
@@ -70,7 +70,7 @@ class RetryLoop:
         self.clock = clock
         self.journal = Journal(prepared.workdir.journal)
         self.events = RunEvents(self.journal, reporter, notifier, once=once,
-                                notify_every=self.settings.discord_notify_every_n_attempts, clock=clock)
+                                notify_every=self.settings.notify_every_n_attempts, clock=clock)
         self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, self._compartment_instances, reporter.note)
         # The cloud's phase hook: the fault-injection tests' crash points; nothing against OCI.
         self._reached = tf.cloud.reached
@@ -86,6 +86,12 @@ class RetryLoop:
     # -- the loop -------------------------------------------------------------------------------
 
     def run(self) -> RetryOutcome:
+        try:
+            return self._run()
+        finally:
+            self.events.close()
+
+    def _run(self) -> RetryOutcome:
         outcome = self._set_up() or self._look_for_ours()  # ours may be in state, tainted, or missing from it
         if outcome:
             return outcome

@@ -1,5 +1,5 @@
 """The one observer of a retry run: the loop tells it what happened, and it tells the journal,
-the reporter (terminal or JSON lines) and the notifier (Discord), each what it cares about."""
+the reporter (terminal or JSON lines) and the notifier (Discord and Apprise channels), each what it cares about."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from .failures import Failure
 from .journal import Event, Journal
+from .notify import Event as NotifyEvent
 from .notify import Notifier
 from .policy import Decision
 from .progress import Reporter
@@ -42,7 +43,7 @@ class RunEvents:
                 targets: list[Target]) -> int:
         """The run begins its attempts; returns the number of the last attempt ever journaled."""
         if not self.once:  # a scheduler runs --once every few minutes: no "started" each time
-            self.notifier.started(instance_name, ads, sizes)
+            self.notifier.notify(NotifyEvent.STARTED, instance_name=instance_name, ads=ads, sizes=sizes)
         self.journal.append(Event.START, targets=[f"{t.availability_domain} {t.size}" for t in targets], once=self.once)
         return self.journal.last_attempt_number()
 
@@ -54,10 +55,12 @@ class RunEvents:
         self.counts[failure.category] = self.counts.get(failure.category, 0) + 1
         self.reporter.attempt(entry, decision.reason)
         if self.last_category is not None and failure.category != self.last_category:
-            self.notifier.category_changed(self.last_category, failure.category, decision.wait)
+            self.notifier.notify(NotifyEvent.CATEGORY, old=self.last_category, new=failure.category,
+                                 wait_seconds=decision.wait)
         self.last_category = failure.category
         if self.attempts % self.notify_every == 0:
-            self.notifier.progress(self.attempts, dict(self.counts), self.clock() - self.started_at)
+            self.notifier.notify(NotifyEvent.PROGRESS, attempts=self.attempts, counts_per_category=dict(self.counts),
+                                 elapsed_seconds=self.clock() - self.started_at)
 
     def cut_short(self, number: int, target: Target, failure: Failure | None, duration: float) -> None:
         """An attempt an interrupt ended: journaled, then the run ends interrupted."""
@@ -81,20 +84,24 @@ class RunEvents:
 
     def stopped(self, category: str, reason: str) -> None:
         self.journal.append(Event.STOP, category=category, reason=reason)
-        self.notifier.stopped(category, reason)
+        self.notifier.notify(NotifyEvent.STOP, category=category, reason=reason)
 
     def gave_up(self, reason: str) -> None:
         self.journal.append(Event.GAVE_UP, reason=reason, attempts=self.attempts)
         if not self.once:  # for --once, "no instance this time" is the normal outcome, not news
-            self.notifier.gave_up(self.attempts, reason)
+            self.notifier.notify(NotifyEvent.GAVE_UP, attempts=self.attempts, reason=reason)
 
     def interrupted(self) -> None:
         self.journal.append(Event.INTERRUPTED, attempts=self.attempts)
-        self.notifier.interrupted(self.attempts)
+        self.notifier.notify(NotifyEvent.INTERRUPTED, attempts=self.attempts)
+
+    def close(self) -> None:
+        self.notifier.close()  # a bounded wait for the last messages
 
     def _succeeded(self, launch: LaunchResult) -> None:
-        self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
-                                launch.ocpus, launch.memory_gbs, launch.ssh_command)
+        self.notifier.notify(NotifyEvent.SUCCESS, instance_id=launch.instance_id, public_ip=launch.public_ip,
+                             availability_domain=launch.availability_domain, ocpus=launch.ocpus,
+                             memory_gbs=launch.memory_gbs, ssh_command=launch.ssh_command)
 
     def _attempt_entry(self, number: int, target: Target, failure: Failure | None, duration: float,
                        wait: float | None) -> dict[str, Any]:

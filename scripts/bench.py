@@ -52,9 +52,9 @@ from orchestrator.simulator.scenario import MAX_REPEAT
 from orchestrator.simulator.store import CloudStore
 
 # Runbook variables a user may have exported: the benchmark sets its own (and never notifies Discord).
-RUNBOOK_VARIABLES = frozenset(field.env for field in FIELDS if field.env) | {"COINPILOT_TF_WORKDIR"}
+RUNBOOK_VARIABLES = frozenset(env for field in FIELDS for env in field.env_names) | {"COINPILOT_TF_WORKDIR"}
 # What `coinpilot-tf --help` must not import (heavy modules load only when used, cli.py).
-HEAVY_MODULES = ("oci", "jinja2", "requests", "python_terraform", "orchestrator.engine")
+HEAVY_MODULES = ("oci", "jinja2", "requests", "apprise", "python_terraform", "orchestrator.engine")
 RSS_ATTEMPTS = (1, 10)
 # Time for the idle process to go from its journal line into its wait.
 SETTLE_SECONDS = 0.5

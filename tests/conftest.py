@@ -7,7 +7,7 @@ from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import CloudStore
 from orchestrator.workdir import Workdir
 
-TOOL_VARIABLES = [field.env for field in FIELDS if field.env] + [
+TOOL_VARIABLES = [env for field in FIELDS for env in field.env_names] + [
     "COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM", "COINPILOT_TF_SIMULATOR_DIR",
 ]
 

@@ -30,7 +30,7 @@ def test_runbook_environment_names_and_defaults():
     assert settings.max_attempts == 0
     assert (settings.throttle_retry_base_seconds, settings.throttle_retry_max_seconds) == (900, 3600)
     assert settings.throttle_jitter_max_seconds == 120
-    assert settings.discord_notify_every_n_attempts == 10
+    assert settings.notify_every_n_attempts == 10
     assert settings.discord_webhook_url is None
     assert settings.provider_auto_retries is False
     assert settings.warnings == ()
@@ -103,6 +103,10 @@ BAD_INPUTS = [
     ({"DISCORD_WEBHOOK_URL": "https://example.com/api/webhooks/1/abc"}, {}, "DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks"),
     ({"DISCORD_WEBHOOK_URL": "https://discord.com/channels/1/2"}, {}, "DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks"),
     ({"DISCORD_NOTIFY_EVERY_N_ATTEMPTS": "0"}, {}, "DISCORD_NOTIFY_EVERY_N_ATTEMPTS", ">= 1"),
+    ({"NOTIFY_EVERY_N_ATTEMPTS": "0"}, {}, "NOTIFY_EVERY_N_ATTEMPTS", ">= 1"),
+    ({"NOTIFY_URLS": "json://127.0.0.1/a nothing-known"}, {}, "NOTIFY_URLS", "URL 2 of 2, *** is not an Apprise URL"),
+    ({}, {"notify_urls": ("bogus://x",)}, "--notify", "URL 1 of 1, bogus://***: Apprise knows no service"),
+    ({"NOTIFY_EVENTS": "success,win"}, {}, "NOTIFY_EVENTS", "'win' is not an event; use some of started,progress"),
     ({"INSTANCE_NAME": "../escape"}, {}, "INSTANCE_NAME", "letters, digits"),
     ({"INSTANCE_NAME": "has space"}, {}, "INSTANCE_NAME", "letters, digits"),
     ({"OCI_PROFILE": "bad profile!"}, {}, "OCI_PROFILE", "profile name"),
@@ -124,6 +128,34 @@ def test_webhook_never_echoed_in_the_error():
     secret = "https://discord.com/api/webhooks/1/SECRET-TOKEN/extra"
     with pytest.raises(UsageError) as caught:
         load_settings({}, {**RUNBOOK_ENV, "DISCORD_WEBHOOK_URL": secret})
+    assert "SECRET-TOKEN" not in str(caught.value)
+
+
+def test_notification_settings_from_each_source(tmp_path):
+    from orchestrator.notify import Event
+
+    urls = ("json://127.0.0.1:8080/a", "ntfy://127.0.0.1:8081/topic")
+    from_env = load_settings({}, {**RUNBOOK_ENV, "NOTIFY_URLS": f" {urls[0]},\n{urls[1]} ", "NOTIFY_EVENTS": "success, stop"})
+    assert from_env.notify_urls == urls
+    assert from_env.notify_events == {Event.SUCCESS, Event.STOP}
+    assert load_settings({"notify_urls": urls}, RUNBOOK_ENV).notify_urls == urls  # --notify, repeated
+    config = tmp_path / "coinpilot.toml"
+    config.write_text(f"notify_urls = {list(urls)!r}\ndiscord_notify_every_n_attempts = 4\n".replace("'", '"'))
+    from_file = load_settings({}, RUNBOOK_ENV, config)
+    assert (from_file.notify_urls, from_file.notify_every_n_attempts) == (urls, 4)
+    assert load_settings({}, RUNBOOK_ENV).notify_events is None  # every event
+
+
+def test_notify_every_n_attempts_keeps_its_discord_name():
+    assert load_settings({}, {**RUNBOOK_ENV, "DISCORD_NOTIFY_EVERY_N_ATTEMPTS": "5"}).notify_every_n_attempts == 5
+    both = {**RUNBOOK_ENV, "DISCORD_NOTIFY_EVERY_N_ATTEMPTS": "5", "NOTIFY_EVERY_N_ATTEMPTS": "7"}
+    assert load_settings({}, both).notify_every_n_attempts == 7  # the new name wins
+
+
+def test_notify_url_never_echoed_in_the_error():
+    with pytest.raises(UsageError) as caught:
+        load_settings({}, {**RUNBOOK_ENV, "NOTIFY_URLS": "tgram://SECRET-TOKEN"})
+    assert str(caught.value).startswith("NOTIFY_URLS: URL 1 of 1, tgram://*** is not a valid tgram:// URL")
     assert "SECRET-TOKEN" not in str(caught.value)
 
 

@@ -46,7 +46,7 @@ def simulated_cloud(workdir):
 
 
 def run(workdir, *names, env=None, clock=time.time, cloud=None):
-    """The named checks (all but discord if none), as {name: Outcome}."""
+    """The named checks (all but notifications if none), as {name: Outcome}."""
     checks = tuple(CHECKS[name] for name in names) or doctor.LOCAL_CHECKS + doctor.API_CHECKS
     session = command_session(workdir.path, {**os.environ, **(env or {})})
     if cloud is not None:
@@ -281,7 +281,7 @@ def test_clock_skew_against_the_api_date_header(workdir):
     assert "NTP" in far.fix
 
 
-# ----- discord -----
+# ----- notifications -----
 
 
 @contextlib.contextmanager
@@ -309,15 +309,15 @@ def webhook_server(status):
 
 
 def test_notify_test_sends_a_message_or_says_what_is_wrong(workdir):
-    unset = run(workdir, "discord")["discord"]
-    assert (unset.status, unset.detail) == ("FAIL", "DISCORD_WEBHOOK_URL is not set")
+    unset = run(workdir, "notifications")["notifications"]
+    assert (unset.status, unset.detail) == ("FAIL", "no channel is set (DISCORD_WEBHOOK_URL, NOTIFY_URLS)")
     with webhook_server(204) as (url, received):
-        sent = run(workdir, "discord", env={"DISCORD_WEBHOOK_URL": url})["discord"]
-    assert (sent.status, sent.detail) == ("ok", "test message sent")
+        sent = run(workdir, "notifications", env={"DISCORD_WEBHOOK_URL": url})["notifications"]
+    assert (sent.status, sent.detail) == ("ok", "test message sent to 1 channel(s)")
     assert "test message" in received[0]["content"]
     with webhook_server(404) as (url, _):
-        refused = run(workdir, "discord", env={"DISCORD_WEBHOOK_URL": url})["discord"]
-    assert refused.status == "FAIL" and "secret-token" not in refused.line()
+        refused = run(workdir, "notifications", env={"DISCORD_WEBHOOK_URL": url})["notifications"]
+    assert refused.status == "FAIL" and "HTTP 404" in refused.detail and "secret-token" not in refused.line()
 
 
 # ----- real mode -----

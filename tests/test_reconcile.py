@@ -53,7 +53,7 @@ def _in_process_loop(tmp_path, monkeypatch, scenario):
     notes = io.StringIO()
     loop = RetryLoop(prepared, session.terraform, policy=Policy(PolicyConfig()),
                      waiter=Waiter(sleep=lambda seconds: waits.append(seconds) and False),
-                     notifier=Notifier(None), reporter=Reporter(notes, "text"))
+                     notifier=Notifier([]), reporter=Reporter(notes, "text"))
     return loop, waits, notes
 
 

@@ -133,7 +133,7 @@ def _in_process_loop(tmp_path, monkeypatch, scenario, **env):
         throttle_max=settings.throttle_retry_max_seconds, throttle_jitter=settings.throttle_jitter_max_seconds,
     ), rng=random.Random(7))
     loop = RetryLoop(prepared, session.terraform, policy=policy, waiter=waiter,
-                     notifier=Notifier(None), reporter=Reporter(io.StringIO(), "text"))
+                     notifier=Notifier([]), reporter=Reporter(io.StringIO(), "text"))
     return loop, waits
 
 

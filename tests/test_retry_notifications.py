@@ -5,7 +5,8 @@ import io
 
 import pytest
 
-from orchestrator.notify import Notifier
+from orchestrator.notify import Notifier, sender
+from orchestrator.notify.discord import DiscordChannel
 from orchestrator.policy import Policy, PolicyConfig, Waiter
 from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
@@ -70,6 +71,7 @@ def test_a_refusing_webhook_changes_neither_outcome_nor_attempts(tmp_path, webho
 
 
 def test_a_hanging_webhook_times_out_and_the_loop_goes_on(tmp_path, monkeypatch, webhook):
+    monkeypatch.setattr(sender, "DELIVERY_DEADLINE_SECONDS", 0.2)
     webhook.reply(*[Reply(hang=True)] * 10)
     monkeypatch.setenv("COINPILOT_TF_WORKDIR", str(tmp_path / "wd"))
     monkeypatch.setenv("RETRY_INTERVAL_SECONDS", "0")
@@ -78,7 +80,7 @@ def test_a_hanging_webhook_times_out_and_the_loop_goes_on(tmp_path, monkeypatch,
     notes = io.StringIO()
     loop = RetryLoop(
         prepared, session.terraform, policy=Policy(PolicyConfig(retry_interval=0)),
-        waiter=Waiter(), notifier=Notifier(webhook.url, timeout=0.2), reporter=Reporter(notes, "text"),
+        waiter=Waiter(), notifier=Notifier([DiscordChannel(webhook.url)]), reporter=Reporter(notes, "text"),
     )
 
     outcome = loop.run()

@@ -1,4 +1,5 @@
-"""A Discord-like webhook on 127.0.0.1 for tests: records what it is sent, answers as told."""
+"""A Discord-like webhook on 127.0.0.1 for tests: records what it is sent, answers as told.
+With another path and default reply, it stands in for Apprise's json:// and ntfy:// receivers too."""
 
 import json
 import threading
@@ -19,17 +20,23 @@ class Reply:
     status: int = 204
     json: object = None
     hang: bool = False
+    trickle: bool = False  # a 200 whose body comes one byte every TRICKLE_SECONDS, until the server closes
+
+
+TRICKLE_SECONDS = 0.2
 
 
 class WebhookServer:
     """A Discord-like webhook on 127.0.0.1 (ephemeral port) that records what it is sent.
 
     It answers 204 unless told otherwise with reply(): `reply(Reply(429, {"retry_after": 0.01}))`,
-    `reply(Reply(500))`, `reply(Reply(hang=True))` (holds the request until the server closes).
-    Replies are used in order, one per request. close() makes the port refuse connections.
+    `reply(Reply(500))`, `reply(Reply(hang=True))` (holds the request until the server closes),
+    `reply(Reply(trickle=True))`. Replies are used in order, one per request, then `default`.
+    close() makes the port refuse connections.
     """
 
-    def __init__(self):
+    def __init__(self, default: Reply | None = None):
+        self._default = default or Reply()
         self.received: list[Received] = []
         self._replies: list[Reply] = []
         self._lock = threading.Lock()
@@ -41,6 +48,7 @@ class WebhookServer:
         self._thread.start()
         self._closed = False
         host, port = self._http.server_address[:2]
+        self.address = f"{host}:{port}"
         self.url = f"http://{host}:{port}/api/webhooks/123456789/{WEBHOOK_TOKEN}"
         self.token = WEBHOOK_TOKEN
 
@@ -60,7 +68,7 @@ class WebhookServer:
     def _next_reply(self, received: Received) -> Reply:
         with self._lock:
             self.received.append(received)
-            return self._replies.pop(0) if self._replies else Reply()
+            return self._replies.pop(0) if self._replies else self._default
 
     def _handler_class(self):
         server = self
@@ -71,6 +79,14 @@ class WebhookServer:
                 reply = server._next_reply(Received(self.path, json.loads(body) if body else None))
                 if reply.hang:
                     server._release_hung.wait()
+                    return
+                if reply.trickle:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "1000000")
+                    self.end_headers()
+                    while not server._release_hung.wait(TRICKLE_SECONDS):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
                     return
                 payload = b"" if reply.json is None else json.dumps(reply.json).encode()
                 self.send_response(reply.status)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ToolError, UsageError
+from .environment import child_environment
 
 INSTALL_HINT = (
     "no Terraform engine found: install Terraform (https://developer.hashicorp.com/terraform/install) "
@@ -59,7 +60,7 @@ def _version(path: str) -> str:
     try:
         out = subprocess.run(
             [path, "version"], capture_output=True, text=True, timeout=60,
-            env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"},
+            env={**child_environment(os.environ), "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"},
         ).stdout
     except OSError as error:
         raise ToolError(f"cannot run the Terraform engine {path}: {error.strerror}") from None

@@ -18,6 +18,7 @@ from ..errors import ToolError
 from ..failures import Failure, classify
 from ..workdir import Workdir, data_dir, write_private
 from . import Engine
+from .environment import child_environment
 
 if TYPE_CHECKING:
     from ..cloud import Cloud
@@ -109,7 +110,7 @@ class Terraform:
     @property
     def environment(self) -> dict[str, str]:
         return {
-            **os.environ,
+            **child_environment(os.environ),  # not the tool's secrets
             "TF_IN_AUTOMATION": "1",
             "TF_INPUT": "0",
             "CHECKPOINT_DISABLE": "1",

@@ -1,0 +1,120 @@
+"""What the loop tells people, and the words for it: one formatter per event.
+
+A new event is one Event member and one formatter in MESSAGES. The text is Discord's
+(light Markdown); other channels get it as plain text (see plain_text).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+from ..humanize import duration
+
+DISCORD_CONTENT_LIMIT = 2000
+STOP_MESSAGE_LIMIT = 1500
+
+
+class Event(enum.StrEnum):
+    """The names NOTIFY_EVENTS accepts."""
+
+    STARTED = "started"
+    PROGRESS = "progress"
+    CATEGORY = "category"
+    SUCCESS = "success"
+    STOP = "stop"
+    GAVE_UP = "gave_up"
+    INTERRUPTED = "interrupted"
+    TEST = "test"  # `notify test`: never filtered out
+
+
+def _started(instance_name: str, ads: Iterable[str], sizes: Iterable[tuple[float, float]]) -> str:
+    """sizes: (ocpus, memory_gbs) pairs, in the order they are tried."""
+    return (
+        f"🚀 **coinpilot-tf started** for `{instance_name}`\n"
+        f"ADs: {', '.join(ads)}\n"
+        f"Sizes: {', '.join(_shape(ocpus, memory_gbs) for ocpus, memory_gbs in sizes)}"
+    )
+
+
+def _progress(attempts: int, counts_per_category: Mapping[str, int], elapsed_seconds: float) -> str:
+    counts = sorted(counts_per_category.items(), key=lambda item: -item[1])
+    return f"⏳ Still trying: **{_attempts(attempts)}** in {duration(elapsed_seconds)}\n" + " · ".join(
+        f"{category} {count}" for category, count in counts
+    )
+
+
+def _category(old: str, new: str, wait_seconds: float) -> str:
+    return f"🔀 **{old} → {new}**: next attempt in {duration(wait_seconds)}"
+
+
+def _success(
+    instance_id: str, public_ip: str | None, availability_domain: str, ocpus: float, memory_gbs: float,
+    ssh_command: str | None,
+) -> str:
+    lines = [
+        "✅ **Instance created!**",
+        f"ID: `{instance_id}`",
+        f"IP: `{public_ip}`" if public_ip else "IP: none (no public IP)",
+        f"AD: `{availability_domain}`",
+        f"Shape: {_shape(ocpus, memory_gbs)}",
+    ]
+    if ssh_command:
+        lines.append(f"SSH: `{ssh_command}`")
+    return "\n".join(lines)
+
+
+def _stop(category: str, reason: str) -> str:
+    """A failure retrying cannot fix."""
+    # A ``` in the reason would end the code block early.
+    shown = _clip(reason.replace("```", "'''"), STOP_MESSAGE_LIMIT)
+    return f"🛑 **Stopped: {category}**. Retrying cannot fix this:\n```\n{shown}\n```"
+
+
+def _gave_up(attempts: int, reason: str) -> str:
+    return f"🏳️ **Gave up** after {_attempts(attempts)}: {reason}"
+
+
+def _interrupted(attempts: int) -> str:
+    return f"⏹️ **Interrupted** after {_attempts(attempts)}."
+
+
+def _test() -> str:
+    return "🔔 coinpilot-tf test message: notifications work."
+
+
+MESSAGES: dict[Event, Callable[..., str]] = {
+    Event.STARTED: _started,
+    Event.PROGRESS: _progress,
+    Event.CATEGORY: _category,
+    Event.SUCCESS: _success,
+    Event.STOP: _stop,
+    Event.GAVE_UP: _gave_up,
+    Event.INTERRUPTED: _interrupted,
+    Event.TEST: _test,
+}
+
+
+def message(event: Event, **fields) -> str:
+    return _clip(MESSAGES[event](**fields), DISCORD_CONTENT_LIMIT)
+
+
+_MARKUP = re.compile(r"\*\*|`")
+
+
+def plain_text(text: str) -> str:
+    """The message without Discord's Markdown, for channels that show text as it is."""
+    return "\n".join(_MARKUP.sub("", line) for line in text.splitlines() if line.strip() != "```")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt" if count == 1 else f"{count} attempts"
+
+
+def _shape(ocpus: float, memory_gbs: float) -> str:
+    return f"{ocpus:g} OCPU / {memory_gbs:g} GB"
