@@ -67,6 +67,8 @@ _STOP_REASONS = {
     Category.INVALID: "the request or Terraform configuration is invalid ({message}): fix it and run again",
     Category.LOCKED: "the Terraform state is locked ({message}): let that run finish, or if it died run "
                      "`coinpilot-tf terraform force-unlock <ID>`",
+    # Retrying would launch again while what the last launch won is not on disk (retry.py says where it is).
+    Category.STATE_WRITE: "Terraform could not save its state ({message})",
 }
 
 
@@ -129,10 +131,12 @@ class Policy:
                             f"trying the next of {ads_left}")
         if category in _STOP_REASONS:
             return _stop(_STOP_REASONS[category].format(message=what))
-        # unknown: like transient, but a run of them means something retrying will not fix.
+        # unknown: like transient, but a run of them means something retrying will not fix. Who knows
+        # whether the launch went through: look before launching again.
         if self._in_a_row >= cfg.unknown_max_in_a_row:
             return _stop(f"{self._in_a_row} unrecognised failures in a row ({what}): see the full Terraform output")
-        return self._retry(self._transient_wait, f"unrecognised failure, {self._in_a_row} in a row ({what})")
+        return self._retry(self._transient_wait, f"unrecognised failure, {self._in_a_row} in a row ({what})",
+                           reconcile=True)
 
     def _retry(self, strategy: wait_base, reason: str, reconcile: bool = False) -> Decision:
         return Decision(Action.RETRY, strategy(_attempt(self._in_a_row)), reason, reconcile)

@@ -13,6 +13,7 @@ A kept instance still PROVISIONING or STARTING is waited for until RUNNING.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,15 +24,20 @@ from .engine.refresh import refresh_only
 from .engine.runner import Run, Terraform
 from .engine.state import StateInstance, forget_instance, state_instance, untaint
 from .errors import ToolError
-from .failures import classify
+from .failures import Category, Failure, classify
 from .policy import Waiter
 from .render import OWNERSHIP_TAG_KEY
 
 if TYPE_CHECKING:
     from .oci_api import Instance
     from .prepare import Prepared
+    from .workdir import Workdir
 
 GONE_STATES = ("TERMINATING", "TERMINATED")
+# Where Terraform puts a state it could not save, and the words it says so with.
+ERRORED_STATE = "errored.tfstate"
+_ERRORED_WRITTEN = re.compile(r'written\s+to\s+the\s+file\s+\\?"errored\.tfstate', re.IGNORECASE)
+_INSTANCE_OCID = re.compile(r"\bocid1\.instance\.[a-z0-9.-]*\.[a-z0-9]+", re.IGNORECASE)
 STARTING_STATES = ("PROVISIONING", "STARTING")
 RUNNING_POLL_SECONDS = 10
 # PROVISIONING usually lasts a minute or two; after this the instance is kept as it is.
@@ -145,7 +151,9 @@ class Reconciler:
     def _must(self, run: Run, what: str) -> None:
         if not run.ok:
             failure = classify(run.output)
-            raise ReconcileError(f"{what} failed ({failure.category}): {failure.first_line}")
+            fix = (f"; make {self.tf.workdir.path} writable first (free space, remove what is in the way)"
+                   if failure.category == Category.STATE_WRITE else "")
+            raise ReconcileError(f"{what} failed ({failure.category}): {failure.message or failure.first_line}{fix}")
 
 
 def compartment_instances(prepared: Prepared) -> Callable[[], list[Instance]]:
@@ -159,3 +167,20 @@ def compartment_instances(prepared: Prepared) -> Callable[[], list[Instance]]:
             return api.list_instances(prepared.settings.compartment_ocid)
 
     return list_instances
+
+
+def unsaved_launch(workdir: Workdir, failure: Failure) -> str:
+    """One line after Terraform could not save its state: where the instance is, how to recover.
+
+    Retrying would launch a second instance, so the loop stops here; the next `retry` adopts it
+    from the compartment before any launch (or the user pushes Terraform's own copy back).
+    """
+    found = _INSTANCE_OCID.search(failure.raw)
+    what = f"OCI launched {found.group(0)}" if found else "the launch may have gone through"
+    errored = _ERRORED_WRITTEN.search(failure.raw)
+    kept = f"Terraform kept the new state in {workdir.path / ERRORED_STATE}" if errored else "no file holds it"
+    push = (f"; or first put Terraform's copy back with `coinpilot-tf terraform state push {ERRORED_STATE}`"
+            if errored else "")
+    return (f"Terraform could not save its state ({failure.message or failure.first_line}): {what} and {kept}. "
+            f"Fix {workdir.path} (free space, make it writable, remove what is in the way), then run "
+            f"`coinpilot-tf retry`: it adopts the instance instead of launching another{push}")

@@ -23,7 +23,7 @@ from .notify import Notifier
 from .policy import Action, Policy, PolicyConfig, Waiter
 from .prepare import Prepared
 from .progress import Reporter
-from .reconcile import Kept, ReconcileError, Reconciler, compartment_instances
+from .reconcile import Kept, ReconcileError, Reconciler, compartment_instances, unsaved_launch
 from .render import Target, render
 from .result import LaunchResult, write_launch_result
 
@@ -73,7 +73,7 @@ class RetryLoop:
         self.reporter = reporter
         self.once = once
         self.clock = clock
-        self.journal = Journal(prepared.workdir.journal)
+        self.journal = Journal(prepared.workdir.journal, warn=reporter.note)
         self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, compartment_instances(prepared), reporter.note)
         self.interrupted = False
 
@@ -116,8 +116,8 @@ class RetryLoop:
             failure = self._attempt(target)
             duration = round(self.clock() - began, 3)
             self._reached("journal")
-            if self.interrupted:
-                self._journal_attempt(number, target, failure, duration, wait=None)
+            if self.interrupted:  # the launch may have gone through: the next run looks first
+                self._journal_attempt(number, target, failure, duration, wait=None, category="interrupted")
                 return self._interrupted(run)
             if failure is None:
                 return self._succeeded(number, target, duration, run)
@@ -134,9 +134,12 @@ class RetryLoop:
                 if found:
                     return found
             if decision.action == Action.STOP:
-                self.journal.append("stop", category=failure.category, reason=decision.reason)
-                self.notifier.stopped(failure.category, decision.reason)
-                return RetryOutcome(EXIT_STOPPED, f"stopped: {decision.reason}")
+                reason = decision.reason
+                if failure.category == Category.STATE_WRITE:  # never launch again while a win is unrecorded
+                    reason = unsaved_launch(self.prepared.workdir, failure)
+                self.journal.append("stop", category=failure.category, reason=reason)
+                self.notifier.stopped(failure.category, reason)
+                return RetryOutcome(EXIT_STOPPED, f"stopped: {reason}")
             if decision.action == Action.DROP_AD:
                 self.targets = [t for t in self.targets if t.availability_domain != target.availability_domain]
             if self.once and failure.category == Category.THROTTLE:
@@ -244,10 +247,11 @@ class RetryLoop:
 
     # -- records --------------------------------------------------------------------------------
 
-    def _journal_attempt(self, number: int, target: Target, failure: Failure | None, duration: float, wait: float | None) -> dict:
+    def _journal_attempt(self, number: int, target: Target, failure: Failure | None, duration: float, wait: float | None,
+                         category: str | None = None) -> dict:
         return self.journal.append(
             "attempt", attempt=number, availability_domain=target.availability_domain, size=str(target.size),
-            category=failure.category if failure else "interrupted",
+            category=category or (failure.category if failure else "interrupted"),
             status=failure.status if failure else None, code=failure.code if failure else None,
             message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
             duration=duration, wait=None if wait is None else round(wait, 3),

@@ -36,6 +36,7 @@ TIMELINE_MARKS = {
     "auth": "A",
     "invalid": "I",
     "locked": "L",
+    "state_write": "S",
     "interrupted": "!",
 }
 TIMELINE_WIDTH = 60  # marks per row; busier hours are scaled down
@@ -96,6 +97,7 @@ class Status:
     last_destroy: dict[str, Any] | None
     run: Holder | None  # the live run holding the workdir
     next_attempt_at: float | None  # only while a retry holds the workdir and waits
+    journal_damaged: int = 0  # journal lines skipped: cut short or edited
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -116,6 +118,7 @@ class Status:
         return {
             "workdir": str(self.workdir),
             "workdir_exists": self.exists,
+            "journal_damaged_lines": self.journal_damaged,
             "simulated": self.simulated,
             "instance": instance,
             "destroyed": destroyed,
@@ -160,6 +163,8 @@ class Status:
                  + (" (simulated OCI)" if self.simulated else "")]
         lines += self._instance_lines(now)
         lines += self._attempt_lines(now)
+        if self.journal_damaged:
+            lines.append(f"journal:       {self.journal_damaged} damaged line(s) skipped (cut short or edited)")
         lines += self._run_lines(now)
         lines += timeline_lines(self.attempts)
         return "\n".join(lines)
@@ -224,7 +229,8 @@ def collect_status(workdir: Workdir, tf: Terraform | None) -> Status:
     instance = Instance.from_state(found.id, found.attributes, found.tainted) if found else None
     attempts: list[dict[str, Any]] = []
     last_run_event = last_destroy = None
-    for entry in Journal(workdir.journal).entries():
+    journal = Journal(workdir.journal)
+    for entry in journal.entries():
         event = entry.get("event")
         if event == "attempt":
             attempts.append(entry)
@@ -242,7 +248,7 @@ def collect_status(workdir: Workdir, tf: Terraform | None) -> Status:
     return Status(
         workdir=workdir.path, exists=workdir.path.is_dir(), simulated=workdir.simulated, instance=instance,
         attempts=attempts, last_run_event=last_run_event, last_destroy=last_destroy,
-        run=run, next_attempt_at=next_attempt_at,
+        run=run, next_attempt_at=next_attempt_at, journal_damaged=journal.damaged,
     )
 
 
