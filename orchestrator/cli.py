@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .config import FIELDS
-from .errors import ToolError, UsageError
+from .errors import ToolError, UsageError, disk_problem
 
 EXIT_OK, EXIT_STOPPED, EXIT_USAGE, EXIT_GAVE_UP, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -50,6 +50,9 @@ def handle_errors(command: Callable) -> Callable:
             sys.exit(EXIT_USAGE)
         except ToolError as error:
             click.echo(f"coinpilot-tf: {error}", err=True)
+            sys.exit(EXIT_STOPPED)
+        except OSError as error:  # the machine's: a full or read-only disk, a folder in the way
+            click.echo(f"coinpilot-tf: {disk_problem(error)}", err=True)
             sys.exit(EXIT_STOPPED)
 
     return wrapper

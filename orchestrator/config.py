@@ -145,7 +145,17 @@ def _sizes(name: str, raw: Any) -> tuple[Size, ...]:
 
 
 def _path(name: str, raw: Any) -> Path:
-    return Path(str(raw)).expanduser()
+    return user_path(name, raw)
+
+
+def user_path(name: str, raw: Any) -> Path:
+    """A path as the user typed it, `~` and `~user` expanded; UsageError if that user is unknown."""
+    try:
+        return Path(str(raw)).expanduser()
+    except RuntimeError:  # ~someone with no such user (or no HOME for ~)
+        user = str(raw).split("/", 1)[0]
+        raise UsageError(name, f"{str(raw)!r}: cannot expand {user} (no such user, or HOME is not set); "
+                               "give the path in full") from None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -105,8 +105,11 @@ class WorkdirLock:
         data = json.dumps({"pid": self._holder.pid, "command": self._holder.command, "started": self._holder.started,
                            "terraform_pid": self._holder.terraform_pid}).encode() + b"\n"
         # Write first, then cut: a crash in between never leaves the file empty (empty = released).
-        os.pwrite(self._fd, data, 0)
-        os.ftruncate(self._fd, len(data))
+        try:
+            os.pwrite(self._fd, data, 0)
+            os.ftruncate(self._fd, len(data))
+        except OSError as error:  # a full disk: say which file
+            raise OSError(error.errno, error.strerror, str(self.path)) from None
 
     def _settle_state_lock(self) -> None:
         state = self.workdir.state

@@ -37,6 +37,7 @@ GONE_STATES = ("TERMINATING", "TERMINATED")
 # Where Terraform puts a state it could not save, and the words it says so with.
 ERRORED_STATE = "errored.tfstate"
 _ERRORED_WRITTEN = re.compile(r'written\s+to\s+the\s+file\s+\\?"errored\.tfstate', re.IGNORECASE)
+_CREATE_STARTED = re.compile(r"\boci_core_instance\.\w+: Creating\.\.\.")
 _INSTANCE_OCID = re.compile(r"\bocid1\.instance\.[a-z0-9.-]*\.[a-z0-9]+", re.IGNORECASE)
 STARTING_STATES = ("PROVISIONING", "STARTING")
 RUNNING_POLL_SECONDS = 10
@@ -176,7 +177,14 @@ def unsaved_launch(workdir: Workdir, failure: Failure) -> str:
     from the compartment before any launch (or the user pushes Terraform's own copy back).
     """
     found = _INSTANCE_OCID.search(failure.raw)
-    what = f"OCI launched {found.group(0)}" if found else "the launch may have gone through"
+    if found:
+        what = f"OCI launched {found.group(0)}"
+    elif _CREATE_STARTED.search(failure.raw):
+        what = "the launch may have gone through"
+    else:
+        return (f"Terraform could not save its state ({failure.message or failure.first_line}); nothing was "
+                f"launched. Fix {workdir.path} (free space, make it writable, remove what is in the way), "
+                "then run `coinpilot-tf retry` again")
     errored = _ERRORED_WRITTEN.search(failure.raw)
     kept = f"Terraform kept the new state in {workdir.path / ERRORED_STATE}" if errored else "no file holds it"
     push = (f"; or first put Terraform's copy back with `coinpilot-tf terraform state push {ERRORED_STATE}`"
