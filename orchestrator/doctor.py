@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import configparser
 import contextlib
-import json
 import os
 import re
 import stat
@@ -22,6 +21,7 @@ from pathlib import Path
 from .config import SHAPE, Settings, user_path, with_placeholders
 from .errors import ToolError, UsageError
 from .oci_api import ApiError, Instance, LimitUsage, OciApi, api_key_fingerprint, config_file, connect, ensure_simulated_config
+from .result import recorded
 from .workdir import Workdir
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
@@ -341,10 +341,7 @@ def check_existing_instances(ctx: Context) -> Finding:
 
 
 def _won_instance_id(workdir: Workdir) -> str | None:
-    try:
-        return json.loads(workdir.launch_result.read_text()).get("instance_id")
-    except (OSError, ValueError):
-        return None
+    return recorded(workdir, "instance_id")
 
 
 def check_clock(ctx: Context) -> Finding:

@@ -1,10 +1,16 @@
-"""The won instance: launch_result.json (0600) in the workdir, and the ssh command to reach it."""
+"""The won instance: launch_result.json (0600) in the workdir, and the ssh command to reach it.
+
+The file is the record of a win: a later run that finds the same instance adds what it sees
+(IP, state) but keeps what the win recorded (attempts, when) and anything it does not know.
+Readers take a damaged or hand-edited file as no record at all.
+"""
 
 from __future__ import annotations
 
 import json
+import shlex
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +19,13 @@ from .workdir import Workdir
 SSH_USER = "ubuntu"  # the user of the Canonical Ubuntu images the tool picks
 
 
+# What the win recorded, kept when a later run records the same instance again.
+WIN_FIELDS = ("attempts", "recorded_at")
+
+
 def ssh_command(private_key: Path | str, public_ip: str | None) -> str | None:
-    return f"ssh -i {private_key} {SSH_USER}@{public_ip}" if public_ip else None
+    """Quoted for a POSIX shell: a space in the key path must survive a paste."""
+    return shlex.join(["ssh", "-i", str(private_key), f"{SSH_USER}@{public_ip}"]) if public_ip else None
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,35 @@ class LaunchResult:
         return asdict(self)
 
 
-def write_launch_result(workdir: Workdir, launch: LaunchResult) -> Path:
-    workdir.write_private(workdir.launch_result, json.dumps(launch.to_dict(), indent=2, sort_keys=True) + "\n")
-    return workdir.launch_result
+def read_launch_result(workdir: Workdir) -> dict[str, Any]:
+    """The recorded result as a JSON object; {} if missing, unreadable or not an object."""
+    try:
+        record = json.loads(workdir.launch_result.read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def recorded(workdir: Workdir, name: str) -> str | None:
+    """One text field of the recorded result (the key path, the instance id), or None."""
+    value = read_launch_result(workdir).get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def write_launch_result(workdir: Workdir, launch: LaunchResult) -> LaunchResult:
+    """Record `launch`; for the instance already recorded, add to the record instead of replacing it.
+    Returns what was recorded."""
+    previous = read_launch_result(workdir)
+    record = launch.to_dict()
+    if previous.get("instance_id") == launch.instance_id:
+        kept = {name: previous[name] for name in WIN_FIELDS if _same_type(previous.get(name), record[name])}
+        fresh = {name: value for name, value in record.items() if value is not None}
+        record = {**previous, **fresh, **kept}
+        launch = replace(launch, **{field.name: record[field.name] for field in fields(LaunchResult)
+                                    if _same_type(record[field.name], getattr(launch, field.name))})
+    workdir.write_private(workdir.launch_result, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return launch
+
+
+def _same_type(value: Any, like: Any) -> bool:
+    return like is None or (value is not None and type(value) is type(like))

@@ -231,8 +231,7 @@ class RetryLoop:
     def _launch_result(self, attempts: int) -> LaunchResult:
         values: dict[str, Any] = outputs(self.tf)
         launch = LaunchResult.from_outputs(values, self.prepared.ssh_private_key, attempts)
-        write_launch_result(self.prepared.workdir, launch)
-        return launch
+        return write_launch_result(self.prepared.workdir, launch)
 
     def _gave_up(self, run: _Run, reason: str) -> RetryOutcome:
         self.journal.append("gave_up", reason=reason, attempts=run.attempts)

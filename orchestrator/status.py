@@ -17,6 +17,7 @@ from typing import Any
 
 from .engine.runner import Terraform
 from .engine.state import state_instance
+from .errors import ToolError
 from .humanize import duration
 from .journal import Journal
 from .lock import Holder, holder
@@ -98,6 +99,7 @@ class Status:
     run: Holder | None  # the live run holding the workdir
     next_attempt_at: float | None  # only while a retry holds the workdir and waits
     journal_damaged: int = 0  # journal lines skipped: cut short or edited
+    state_problem: str | None = None  # why the state could not be read (the rest is still shown)
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -119,6 +121,7 @@ class Status:
             "workdir": str(self.workdir),
             "workdir_exists": self.exists,
             "journal_damaged_lines": self.journal_damaged,
+            "state_problem": self.state_problem,
             "simulated": self.simulated,
             "instance": instance,
             "destroyed": destroyed,
@@ -171,6 +174,8 @@ class Status:
 
     def _instance_lines(self, now: float) -> list[str]:
         instance = self.instance
+        if self.state_problem:
+            return [f"instance:      unknown: {self.state_problem}"]
         if instance is None:
             if self.last_destroy:
                 return [f"instance:      none in state (destroyed {self.last_destroy.get('instance_id')} "
@@ -225,7 +230,11 @@ class Status:
 
 def collect_status(workdir: Workdir, tf: Terraform | None) -> Status:
     """tf: the engine bound to the workdir; None when there is no state to read."""
-    found = state_instance(tf) if tf is not None else None
+    state_problem = None
+    try:
+        found = state_instance(tf) if tf is not None else None
+    except ToolError as error:  # a damaged state: the journal and the run are still worth showing
+        found, state_problem = None, str(error)
     instance = Instance.from_state(found.id, found.attributes, found.tainted) if found else None
     attempts: list[dict[str, Any]] = []
     last_run_event = last_destroy = None
@@ -248,7 +257,7 @@ def collect_status(workdir: Workdir, tf: Terraform | None) -> Status:
     return Status(
         workdir=workdir.path, exists=workdir.path.is_dir(), simulated=workdir.simulated, instance=instance,
         attempts=attempts, last_run_event=last_run_event, last_destroy=last_destroy,
-        run=run, next_attempt_at=next_attempt_at, journal_damaged=journal.damaged,
+        run=run, next_attempt_at=next_attempt_at, journal_damaged=journal.damaged, state_problem=state_problem,
     )
 
 

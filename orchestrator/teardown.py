@@ -5,7 +5,6 @@ The SSH key stays: it is the user's, and a later `retry` reuses it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from .errors import ToolError, UsageError
 from .failures import classify
 from .journal import Journal
 from .lock import workdir_lock
+from .result import recorded
 from .workdir import Workdir
 
 
@@ -52,14 +52,8 @@ def _destroy(workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool]) ->
         raise ToolError(f"terraform destroy failed ({failure.category}): {failure.first_line}; "
                         "the instance is still in state, run `coinpilot-tf destroy` again")
     journal.append("destroy", instance_id=instance.id)
-    key = _launch_key(workdir)
+    key = recorded(workdir, "ssh_private_key")
     # It described the instance just destroyed; `ssh` and scripts must not find it.
     workdir.launch_result.unlink(missing_ok=True)
     return Teardown(instance.id, name, key)
 
-
-def _launch_key(workdir: Workdir) -> str | None:
-    try:
-        return json.loads(workdir.launch_result.read_text()).get("ssh_private_key")
-    except (OSError, ValueError):
-        return None

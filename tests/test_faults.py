@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from orchestrator.journal import Journal
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.simulator.kill_hook import FILLER
 
 from .session import Session, new_session
+from .workdirs import copy_session, won_session
 
 
 def no_traceback(result: subprocess.CompletedProcess) -> bool:
@@ -185,3 +188,114 @@ def test_a_workdir_that_cannot_be_created_is_bad_input(tmp_path, read_only):
     assert result.returncode == 2 and no_traceback(result), result.stderr
     assert result.stderr.strip() == (f"coinpilot-tf: --workdir: cannot create or use the workdir {parent / 'workdir'} "
                                      "(Read-only file system); choose a writable folder (--workdir or COINPILOT_TF_WORKDIR)")
+
+
+# -- 3. damaged journal lines -------------------------------------------------------------------
+
+DAMAGED_LINES = (b'[1, 2]\n'  # valid JSON, not an object
+                 b'{"event": "attempt", "attempt": "x", "ts": 1}\n'  # not a whole number
+                 b'{"event": "attempt", "attempt": 7, "category": "capacity"}\n'  # no time
+                 b'\xff\xfe not utf-8\n'
+                 b'{"event": "attempt", "attem')  # cut short by a crash, no newline
+
+
+def test_damaged_journal_lines_are_skipped_counted_and_reported_once(tmp_path):
+    session = new_session(tmp_path)
+    assert session.run("retry", "--simulate", "capacity*2,ok", extra_env={"MAX_ATTEMPTS": "1"}).returncode == 3
+    with (session.workdir / "journal.jsonl").open("ab") as journal:
+        journal.write(DAMAGED_LINES)
+
+    status = session.run("status")
+    assert status.returncode == 0 and no_traceback(status), status.stderr
+    assert "journal:       5 damaged line(s) skipped" in status.stdout
+    assert json.loads(session.run("status", "--json").stdout)["journal_damaged_lines"] == 5
+
+    result = session.run("retry")
+    assert result.returncode == 0 and no_traceback(result), result.stderr
+    assert (result.stdout + result.stderr).count("skipped 5 damaged line(s)") == 1
+    entries = list(Journal(session.workdir / "journal.jsonl").entries())
+    # The cut line did not swallow the next entry: the new run's start is there, numbering goes on.
+    assert [entry["event"] for entry in entries].count("start") == 2
+    assert [entry["attempt"] for entry in entries if entry["event"] == "attempt"] == [1, 2, 3]
+
+
+# -- 4, 8, 9. launch_result.json, run.lock and the state ----------------------------------------
+
+@pytest.fixture(scope="module")
+def won(tmp_path_factory) -> Session:
+    """A workdir that won its instance after one capacity failure; its path has a space in it."""
+    return won_session(tmp_path_factory.mktemp("won") / "my instances")
+
+
+@pytest.fixture
+def copy(won, tmp_path) -> Session:
+    return copy_session(won, tmp_path / "my copy")
+
+
+def test_the_connect_line_can_be_pasted_into_a_shell(copy):
+    result = copy.run("retry")
+
+    [connect] = [line.split(":", 1)[1].strip() for line in result.stdout.splitlines() if line.startswith("connect:")]
+    key = str(copy.workdir / "ssh" / "coinpilot-a1_a1_flex")
+    [instance] = copy.live_instances()
+    assert shlex.split(connect) == ["ssh", "-i", key, f"ubuntu@{instance['public_ip']}"]
+    assert json.loads((copy.workdir / "launch_result.json").read_text())["ssh_command"] == connect
+
+
+def test_retry_after_a_win_keeps_what_the_win_recorded(copy):
+    recorded = json.loads((copy.workdir / "launch_result.json").read_text())
+    assert recorded["attempts"] == 2
+    (copy.workdir / "launch_result.json").write_text(json.dumps({**recorded, "note": "mine"}))
+
+    assert copy.run("retry").returncode == 0
+
+    def without_key(record: dict) -> dict:  # the copy's key has moved with its workdir
+        return {name: value for name, value in record.items() if not name.startswith("ssh_")}
+
+    again = json.loads((copy.workdir / "launch_result.json").read_text())
+    assert without_key(again) == without_key({**recorded, "note": "mine"})
+
+
+@pytest.mark.parametrize("content", ["[1]", '{"ssh_private_key": 5, "instance_id": []}', "\xff"])
+def test_a_launch_result_of_the_wrong_shape_never_breaks_ssh_or_destroy(copy, content):
+    (copy.workdir / "launch_result.json").write_text(content, errors="surrogateescape")
+
+    ssh = copy.run("ssh", "--print")
+    assert ssh.returncode == 2 and no_traceback(ssh) and len(ssh.stderr.splitlines()) == 1, ssh.stderr
+    assert "launch_result.json does not name the SSH key" in ssh.stderr
+
+    destroyed = copy.run("destroy", "--yes")
+    assert destroyed.returncode == 0 and no_traceback(destroyed), destroyed.stderr
+    assert copy.live_instances() == []
+
+
+def test_a_state_of_the_wrong_shape_is_explained_then_repaired_by_retry(copy):
+    [instance] = copy.live_instances()
+    (copy.workdir / "terraform.tfstate").write_text("{}")
+
+    status = copy.run("status")
+    assert status.returncode == 0 and no_traceback(status), status.stderr
+    assert "Terraform cannot read the state" in status.stdout and "run `coinpilot-tf retry`" in status.stdout
+    output = copy.run("output")
+    assert output.returncode == 1 and no_traceback(output) and len(output.stderr.splitlines()) == 1, output.stderr
+    assert "does not have a \"version\" attribute" in output.stderr and "coinpilot-tf retry" in output.stderr
+
+    repaired = copy.run("retry")
+    assert repaired.returncode == 0, repaired.stderr
+    assert [found["id"] for found in copy.live_instances()] == [instance["id"]]
+    assert json.loads(copy.run("output", "--json").stdout)["instance_id"] == instance["id"]
+
+
+def test_a_lock_naming_a_terraform_pid_that_is_now_a_stranger_does_not_hold_up_the_run(copy):
+    stranger = subprocess.Popen(["sleep", "600"])
+    try:
+        record = {"pid": 4194303, "command": "retry", "started": "2026-11-29T10:00:00+0000",
+                  "terraform_pid": stranger.pid, "terraform_start": 1}
+        (copy.workdir / "run.lock").write_text(json.dumps(record))
+
+        result = copy.run("retry", timeout=60)  # would wait LEFTOVER_WAIT_SECONDS for the stranger
+
+        assert result.returncode == 0 and "waiting for the Terraform" not in result.stderr, result.stderr
+    finally:
+        stranger.kill()
+        stranger.wait()
