@@ -299,3 +299,31 @@ def test_a_lock_naming_a_terraform_pid_that_is_now_a_stranger_does_not_hold_up_t
     finally:
         stranger.kill()
         stranger.wait()
+
+
+# -- 5. a key path that is not a key ------------------------------------------------------------
+
+def not_keys(home: Path) -> dict[str, Path]:
+    ssh = home / ".ssh"
+    ssh.mkdir(mode=0o755, parents=True, exist_ok=True)
+    (ssh / "config").write_text("Host *\n")
+    notes = home / "notes.txt"
+    notes.write_text("not a key\n")
+    os.chmod(notes, 0o644)
+    fifo = home / "fifo"
+    os.mkfifo(fifo)
+    return {"a folder": ssh, "a text file": notes, "a FIFO": fifo, "/dev/null": Path("/dev/null")}
+
+
+@pytest.mark.parametrize("kind", ["a folder", "a text file", "a FIFO", "/dev/null"])
+def test_a_key_path_that_is_not_a_key_changes_nothing(tmp_path, isolated_home, kind):
+    path = not_keys(isolated_home)[kind]
+    modes = {found: found.stat().st_mode for found in (path, isolated_home / ".ssh", isolated_home / ".ssh" / "config")}
+    session = new_session(tmp_path, SSH_KEY_PATH=str(path))
+
+    result = session.run("retry", "--simulate", "ok")
+
+    assert result.returncode == 2 and no_traceback(result), result.stderr
+    assert len(result.stderr.splitlines()) == 1 and str(path) in result.stderr and "point" in result.stderr
+    assert {found: found.stat().st_mode for found in modes} == modes
+    assert session.calls("LaunchInstance") == []
