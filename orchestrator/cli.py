@@ -7,8 +7,10 @@ Heavy modules load inside the commands that use them, so --help stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +22,9 @@ from .config import FIELDS
 from .errors import ToolError, UsageError, disk_problem
 
 EXIT_OK, EXIT_STOPPED, EXIT_USAGE, EXIT_GAVE_UP, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# What stops a run cleanly (journal, notification, lock released, Terraform's state saved, exit 130):
+# Ctrl-C, `systemctl stop`, and a closed terminal or dropped ssh session.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 def settings_options(command: Callable) -> Callable:
     """Every setting as a flag (flag > environment > config file > default), plus where things live."""
@@ -219,17 +224,20 @@ def ssh(print_only: bool, ssh_args: tuple[str, ...], **kwargs: Any) -> None:
 @handle_errors
 def retry(simulate: str | None, once: bool, log_format: str, refresh_image: bool, **kwargs: Any) -> None:
     """Launch the instance, retrying until it exists (or a failure retrying cannot fix)."""
-    import signal
-
     from .lock import workdir_lock
     from .prepare import load, prepare, terraform_for
     from .progress import Reporter
     from .retry import RetryLoop
 
-    def stop_before_the_loop(*_: Any) -> None:
+    def stop_before_the_loop(signum: int, _: Any) -> None:
+        _leave_a_closed_terminal(signum)
         raise KeyboardInterrupt
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    def stop_the_loop(signum: int, _: Any) -> None:
+        _leave_a_closed_terminal(signum)
+        loop.interrupt()
+
+    for signum in STOP_SIGNALS:
         signal.signal(signum, stop_before_the_loop)
     _, workdir = load(_flags(kwargs), os.environ)
     try:
@@ -241,8 +249,8 @@ def retry(simulate: str | None, once: bool, log_format: str, refresh_image: bool
             tf = terraform_for(prepared, kwargs.get("engine"), os.environ)
             tf.on_process = lock.record_terraform
             loop = RetryLoop.build(prepared, tf, once=once, reporter=reporter)
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, lambda *_: loop.interrupt())
+            for signum in STOP_SIGNALS:
+                signal.signal(signum, stop_the_loop)
             outcome = loop.run()
     except KeyboardInterrupt:
         click.echo("interrupted before the first attempt; nothing was launched", err=True)
@@ -252,6 +260,21 @@ def retry(simulate: str | None, once: bool, log_format: str, refresh_image: bool
         _print_launch(outcome.launch, prepared.workdir.launch_result)
     click.echo(outcome.message, err=outcome.exit_code != EXIT_OK)
     sys.exit(outcome.exit_code)
+
+
+def _leave_a_closed_terminal(signum: int) -> None:
+    """After SIGHUP the terminal is gone and writing to it fails: the rest goes to /dev/null (the
+    journal and the notification keep the record). Pipes and files are kept."""
+    import stat
+
+    if signum != signal.SIGHUP:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            if stat.S_ISCHR(os.fstat(fd).st_mode):
+                os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _print_launch(launch, result_path) -> None:
