@@ -85,14 +85,18 @@ def main() -> None:
 @handle_errors
 def render(simulate: str | None, refresh_image: bool, **kwargs: Any) -> None:
     """Write the Terraform module and terraform.tfvars.json into the workdir."""
-    from .prepare import prepare, terraform_for
+    from .lock import workdir_lock
+    from .prepare import load, prepare, terraform_for
     from .render import Target, render as render_module
 
-    prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
-    _print_notices(prepared)
-    terraform_for(prepared, kwargs.get("engine"), os.environ)
-    target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
-    changed = render_module(prepared.settings, target, prepared.ssh_public_key, prepared.workdir)
+    _, workdir = load(_flags(kwargs), os.environ)
+    # Refused (exit 2) while a retry runs there: the module must not change under its saved plans.
+    with workdir_lock(workdir, "render", note=lambda line: click.echo(line, err=True)):
+        prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
+        _print_notices(prepared)
+        terraform_for(prepared, kwargs.get("engine"), os.environ)
+        target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
+        changed = render_module(prepared.settings, target, prepared.ssh_public_key, prepared.workdir)
     click.echo(f"workdir: {prepared.workdir.path}")
     click.echo(f"rendered: {', '.join(changed) if changed else 'no changes'}")
     if prepared.simulated:
@@ -307,7 +311,7 @@ def doctor(notify_test: bool, **kwargs: Any) -> None:
 
 
 @main.command()
-@click.argument("source", type=click.File("r"), default="-")
+@click.argument("source", type=click.File("rb"), default="-")
 @handle_errors
 def classify(source) -> None:
     """Why did it stop? Classify Terraform's output (FILE or - for stdin) and print it as JSON."""
@@ -315,4 +319,6 @@ def classify(source) -> None:
 
     from .failures import classify as classify_text
 
-    click.echo(json.dumps(classify_text(source.read()).to_dict(), sort_keys=True))
+    # Any bytes: a log with a stray binary part (or the wrong file) still gets classified.
+    text = source.read().decode("utf-8", errors="replace")
+    click.echo(json.dumps(classify_text(text).to_dict(), sort_keys=True))

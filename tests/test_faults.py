@@ -19,7 +19,7 @@ from orchestrator.journal import Journal
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.simulator.kill_hook import FILLER
 
-from .session import Session, new_session
+from .session import COINPILOT, Session, new_session
 from .workdirs import copy_session, won_session
 
 
@@ -327,3 +327,62 @@ def test_a_key_path_that_is_not_a_key_changes_nothing(tmp_path, isolated_home, k
     assert len(result.stderr.splitlines()) == 1 and str(path) in result.stderr and "point" in result.stderr
     assert {found: found.stat().st_mode for found in modes} == modes
     assert session.calls("LaunchInstance") == []
+
+
+# -- 10. bad input is one line, exit 2, nothing sent ---------------------------------------------
+
+@pytest.mark.parametrize(("env", "field", "says"), [
+    ({"RETRY_INTERVAL_SECONDS": "99999999999"}, "RETRY_INTERVAL_SECONDS", "must be at most 604800 (a week)"),
+    ({"THROTTLE_RETRY_MAX_SECONDS": "9" * 30}, "THROTTLE_RETRY_MAX_SECONDS", "must be at most 604800 (a week)"),
+    ({"RETRY_INTERVAL_SECONDS": "６０"}, "RETRY_INTERVAL_SECONDS", "must be a whole number"),
+    ({"MEMORY_GBS": "65", "OCPUS": "1"}, "MEMORY_GBS", "1..64 GB per OCPU"),
+    ({"COINPILOT_TF_WORKDIR": "~nosuchuser/workdir"}, "COINPILOT_TF_WORKDIR", "cannot expand ~nosuchuser"),
+    ({"SSH_KEY_PATH": "~nosuchuser/key"}, "SSH_KEY_PATH", "cannot expand ~nosuchuser"),
+    ({"COINPILOT_TF_WORKDIR": "/proc/coinpilot"}, "COINPILOT_TF_WORKDIR", "inside a folder the system owns"),
+])
+def test_bad_input_is_one_line_and_exit_2_before_any_call(tmp_path, env, field, says):
+    session = new_session(tmp_path)
+
+    result = session.run("retry", "--simulate", "ok", extra_env=env)
+
+    assert result.returncode == 2 and no_traceback(result), result.stderr
+    assert len(result.stderr.splitlines()) == 1 and f"{field}: " in result.stderr and says in result.stderr
+    assert session.calls() == []
+
+
+def test_one_ocpu_with_seven_gb_is_a_size_a1_flex_accepts(tmp_path):
+    # 1 to 64 GB per OCPU (OCI's shape documentation); 6 GB per OCPU is only the console's default.
+    session = new_session(tmp_path, OCPUS="1", MEMORY_GBS="7")
+    assert session.run("render", "--simulate", "ok").returncode == 0
+
+
+def test_classify_reads_any_bytes(tmp_path):
+    binary = tmp_path / "a.out"
+    binary.write_bytes(b"\x7fELF\x00\xff\xfe Error: 500-InternalError, Out of host capacity.\n")
+
+    result = new_session(tmp_path).run("classify", str(binary))
+
+    assert result.returncode == 0 and no_traceback(result), result.stderr
+    assert json.loads(result.stdout)["category"] == "capacity"
+
+
+# -- 11. render while a retry holds the workdir --------------------------------------------------
+
+def test_render_is_refused_while_a_retry_holds_the_workdir(tmp_path):
+    session = new_session(tmp_path, RETRY_INTERVAL_SECONDS="600")
+    retry = subprocess.Popen([COINPILOT, "retry", "--simulate", "capacity*100"], env=session.env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in retry.stdout:  # the first attempt is journaled: the loop now waits, holding the workdir
+            if "capacity" in line:
+                break
+        module = {path.name: path.read_bytes() for path in session.workdir.glob("*.tf*")}
+
+        result = session.run("render", extra_env={"MEMORY_GBS": "6", "OCPUS": "1"})
+
+        assert result.returncode == 2 and no_traceback(result), result.stderr
+        assert f"`coinpilot-tf retry` (pid {retry.pid}" in result.stderr and len(result.stderr.splitlines()) == 1
+        assert {path.name: path.read_bytes() for path in session.workdir.glob("*.tf*")} == module
+    finally:
+        retry.terminate()
+        retry.wait(timeout=60)
