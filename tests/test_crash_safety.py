@@ -146,6 +146,7 @@ def test_a_signal_mid_apply_saves_the_state_and_exits_130(tmp_path, signal_name)
     assert result.returncode == 130, result.stderr
     assert "interrupted" in result.stderr
     assert session.journal("interrupted"), "no journal line for the interruption"
+    assert session.journal()[-1]["category"] == "interrupted"  # not 'unknown': the launch may have gone through
     # Terraform finished the create it had in flight and saved it: the state is intact.
     [instance] = session.live_instances()
     assert state_instance(session.workdir) == (instance["id"], False)
