@@ -12,13 +12,28 @@ import json
 import math
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from .workdir import PRIVATE_FILE
+
+
+class Event(StrEnum):
+    """The journal's events: `status` and scripts read them back."""
+
+    START = "start"
+    ATTEMPT = "attempt"
+    STOP = "stop"
+    GAVE_UP = "gave_up"
+    INTERRUPTED = "interrupted"
+    ALREADY_WON = "already_won"  # the instance was in state before the first launch
+    KEPT = "kept"  # an unfinished launch did create the instance
+    ADOPTED = "adopted"  # ours, found in the compartment, imported
+    DESTROY = "destroy"
+    DESTROY_FAILED = "destroy_failed"
 
 
 @dataclass
@@ -50,13 +65,10 @@ class Journal:
                                   "the other entries are used as they are")
 
     def last_attempt_number(self) -> int:
-        return max((entry["attempt"] for entry in self.entries() if entry["event"] == "attempt"), default=0)
+        return max((entry["attempt"] for entry in self.entries() if entry["event"] == Event.ATTEMPT), default=0)
 
-    def category_counts(self) -> Counter:
-        return Counter(entry["category"] for entry in self.entries() if entry["event"] == "attempt")
-
-    def append(self, event: str, **fields: Any) -> dict[str, Any]:
-        entry = {"ts": round(time.time(), 3), "event": event, **fields}
+    def append(self, event: Event, **fields: Any) -> dict[str, Any]:
+        entry = {"ts": round(time.time(), 3), "event": str(event), **fields}
         line = (json.dumps(entry, sort_keys=True) + "\n").encode()
         try:
             # One write() of a whole line in append mode: a crash leaves at most one partial line,
@@ -90,7 +102,7 @@ def usable_entry(line: bytes) -> dict[str, Any] | None:
         return None
     if entry.get("wait") is not None and not _number(entry["wait"]):
         return None
-    if entry["event"] == "attempt":
+    if entry["event"] == Event.ATTEMPT:
         attempt = entry.get("attempt")
         if not (isinstance(attempt, int) and not isinstance(attempt, bool) and attempt > 0):
             return None

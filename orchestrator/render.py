@@ -12,7 +12,7 @@ from importlib import resources
 
 from . import __version__
 from .config import SHAPE, Settings, Size
-from .workdir import MODULE_FILE, Workdir
+from .workdir import MODULE_FILE, Workdir, write_file, write_private
 
 PROVIDER_VERSION_CONSTRAINT = ">= 6.0.0"
 # Freeform tag that marks an instance as ours (adoption looks for it).
@@ -76,9 +76,9 @@ def render(settings: Settings, target: Target, ssh_public_key: str, workdir: Wor
     workdir.create()
     changed = []
     for name, content in module_files().items():
-        if workdir.write(workdir.path / name, content, MODULE_FILE):
+        if write_file(workdir.path / name, content, MODULE_FILE):
             changed.append(name)
     content = json.dumps(tfvars(settings, target, ssh_public_key), indent=2, sort_keys=True) + "\n"
-    if workdir.write_private(workdir.tfvars, content):
+    if write_private(workdir.tfvars, content):
         changed.append(workdir.tfvars.name)
     return changed

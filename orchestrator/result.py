@@ -2,7 +2,7 @@
 
 The file is the record of a win: a later run that finds the same instance adds what it sees
 (IP, state) but keeps what the win recorded (attempts, when) and anything it does not know.
-Readers take a damaged or hand-edited file as no record at all.
+Readers take a damaged or hand-edited file as no record, and a field of the wrong type as absent.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .workdir import Workdir
+from .workdir import Workdir, write_private
 
 SSH_USER = "ubuntu"  # the user of the Canonical Ubuntu images the tool picks
 
 
 # What the win recorded, kept when a later run records the same instance again.
 WIN_FIELDS = ("attempts", "recorded_at")
+_NUMBER_FIELDS = ("ocpus", "memory_gbs", "attempts")  # the others are text
 
 
 def ssh_command(private_key: Path | str, public_ip: str | None) -> str | None:
@@ -58,39 +59,43 @@ class LaunchResult:
             recorded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
 
+    @classmethod
+    def load(cls, workdir: Workdir) -> LaunchResult | None:
+        """The workdir's launch_result.json; None if it is missing, unreadable or names no instance."""
+        data = _read(workdir)
+        values = {field.name: data.get(field.name) if _fits(field.name, data.get(field.name)) else None
+                  for field in fields(cls)}
+        return cls(**values) if values["instance_id"] else None
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def read_launch_result(workdir: Workdir) -> dict[str, Any]:
-    """The recorded result as a JSON object; {} if missing, unreadable or not an object."""
-    try:
-        record = json.loads(workdir.launch_result.read_text())
-    except (OSError, ValueError):
-        return {}
-    return record if isinstance(record, dict) else {}
-
-
-def recorded(workdir: Workdir, name: str) -> str | None:
-    """One text field of the recorded result (the key path, the instance id), or None."""
-    value = read_launch_result(workdir).get(name)
-    return value if isinstance(value, str) and value else None
 
 
 def write_launch_result(workdir: Workdir, launch: LaunchResult) -> LaunchResult:
     """Record `launch`; for the instance already recorded, add to the record instead of replacing it.
     Returns what was recorded."""
-    previous = read_launch_result(workdir)
+    previous = _read(workdir)
     record = launch.to_dict()
     if previous.get("instance_id") == launch.instance_id:
-        kept = {name: previous[name] for name in WIN_FIELDS if _same_type(previous.get(name), record[name])}
+        kept = {name: previous[name] for name in WIN_FIELDS if _fits(name, previous.get(name))}
         fresh = {name: value for name, value in record.items() if value is not None}
         record = {**previous, **fresh, **kept}
         launch = replace(launch, **{field.name: record[field.name] for field in fields(LaunchResult)
-                                    if _same_type(record[field.name], getattr(launch, field.name))})
-    workdir.write_private(workdir.launch_result, json.dumps(record, indent=2, sort_keys=True) + "\n")
+                                    if _fits(field.name, record[field.name])})
+    write_private(workdir.launch_result, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return launch
 
 
-def _same_type(value: Any, like: Any) -> bool:
-    return like is None or (value is not None and type(value) is type(like))
+def _read(workdir: Workdir) -> dict[str, Any]:
+    try:
+        data = json.loads(workdir.launch_result.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _fits(name: str, value: Any) -> bool:
+    """Whether a recorded value has the type its field holds (None never fits)."""
+    if name in _NUMBER_FIELDS:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, str) and value != ""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from .engine.output import outputs
 from .engine.runner import Terraform
 from .errors import ToolError, UsageError
-from .result import SSH_USER, recorded
+from .result import SSH_USER, LaunchResult
 from .workdir import Workdir
 
 
@@ -21,10 +21,11 @@ def ssh_argv(workdir: Workdir, tf: Terraform, extra: Sequence[str] = ()) -> list
     public_ip = values.get("public_ip")
     if not public_ip:
         raise UsageError("ssh", f"the instance has no public IP; reach {values.get('private_ip') or 'it'} from inside its VCN")
-    key = recorded(workdir, "ssh_private_key")
-    if key is None:
+    launch = LaunchResult.load(workdir)
+    key = launch.ssh_private_key if launch else None
+    if not key:
         raise UsageError("ssh", f"{workdir.launch_result} does not name the SSH key; run `coinpilot-tf retry`, "
-                                "which records it and exits at once when the instance exists") from None
+                                "which records it and exits at once when the instance exists")
     return ["ssh", "-i", key, f"{SSH_USER}@{public_ip}", *extra]
 
 

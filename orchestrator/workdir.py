@@ -73,38 +73,33 @@ class Workdir:
     def launch_result(self) -> Path:
         return self.path / "launch_result.json"
 
-    @property
-    def simulator_dir(self) -> Path:
-        return self.path / "simulator"
-
-    @property
-    def simulated(self) -> bool:
-        """A workdir rendered with --simulate keeps using the simulator."""
-        return (self.simulator_dir / "cloud.json").exists()
-
     def plan_file(self, availability_domain: str, size: str) -> Path:
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{availability_domain}_{size}")
         return self.path / f"attempt-{safe}.tfplan"
 
-    def write_private(self, path: Path, content: str) -> bool:
-        """Write a 0600 file only when its content changed; True if written."""
-        return self.write(path, content, PRIVATE_FILE)
 
-    def write(self, path: Path, content: str, mode: int) -> bool:
-        """Write a file only when its content changed, whole or not at all (a full disk leaves the
-        old one as it was); True if written."""
-        if path.is_file() and path.read_text(errors="replace") == content:
-            if path.stat().st_mode & 0o777 != mode:
-                os.chmod(path, mode)
-            return False
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(content)
-        except OSError as error:  # say which file
-            tmp.unlink(missing_ok=True)
-            raise OSError(error.errno, error.strerror, str(path)) from None
-        os.replace(tmp, path)
-        os.chmod(path, mode)
-        return True
+def write_private(path: Path, content: str | bytes) -> bool:
+    """The one writer of private (0600) files: atomic, and only when the content changed; True if written."""
+    return write_file(path, content, PRIVATE_FILE)
+
+
+def write_file(path: Path, content: str | bytes, mode: int) -> bool:
+    """Write a file whole or not at all (a full disk leaves the old one as it was), only when its
+    content changed; True if written. A file left as it was keeps its mode if that is `mode` already,
+    so a read-only workdir can be used by the commands that only read."""
+    data = content.encode() if isinstance(content, str) else content
+    if path.is_file() and path.read_bytes() == data:
+        if path.stat().st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+        return False
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as error:  # say which file
+        tmp.unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(path)) from None
+    os.replace(tmp, path)
+    os.chmod(path, mode)
+    return True

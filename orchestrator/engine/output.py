@@ -7,10 +7,10 @@ import json
 from .runner import FLAG, Terraform
 
 
-def outputs(tf: Terraform) -> dict[str, object]:
-    run = tf.run("output", json=FLAG)
-    if not run.ok:
-        from .state import failed_to_read
+def outputs_argv(tf: Terraform) -> list[str]:
+    return tf.argv("output", json=FLAG)
 
-        raise failed_to_read(tf, "output", run)
+
+def outputs(tf: Terraform) -> dict[str, object]:
+    run = tf.check(outputs_argv(tf), "terraform output")
     return {name: item.get("value") for name, item in json.loads(run.stdout or "{}").items()}

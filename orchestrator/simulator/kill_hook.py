@@ -11,7 +11,8 @@ and before Terraform hears of it: the most dangerous moment). Two faults take th
 a signal there, in the workdir Terraform (and so the provider) runs in: FULL fills its file
 system, BLOCK_STATE puts a directory where Terraform writes its state backup; either way
 Terraform cannot save the state of the create it is finishing. Only a simulated workdir honours
-it: the loop asks only when `prepared.simulated`, and the provider exists only there.
+it: the loop calls its cloud's phase hook, and only SimulatedCloud.reached (simulator/cloud.py)
+calls this; the provider exists only there.
 """
 
 from __future__ import annotations
