@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .config import FIELDS
-from .errors import ExitCode, ToolError, UsageError
+from .errors import ExitCode, ToolError, UsageError, disk_problem
 from .progress import LOG_FORMATS
 from .session import Session
 
@@ -78,6 +78,9 @@ def handle_errors(command: Callable) -> Callable:
         except ToolError as error:
             click.echo(f"coinpilot-tf: {error}", err=True)
             sys.exit(ExitCode.STOPPED)
+        except OSError as error:  # the machine's: a full or read-only disk, a folder in the way
+            click.echo(f"coinpilot-tf: {disk_problem(error)}", err=True)
+            sys.exit(ExitCode.STOPPED)
 
     return wrapper
 
@@ -111,7 +114,7 @@ def render(session: Session, refresh_image: bool) -> None:
     """Write the Terraform module and terraform.tfvars.json into the workdir."""
     from .usecases import render_workdir
 
-    rendered = render_workdir(session, refresh_image)
+    rendered = render_workdir(session, refresh_image, note=lambda line: click.echo(line, err=True))
     _print_notices(rendered.prepared)
     click.echo(f"workdir: {rendered.prepared.workdir.path}")
     click.echo(f"rendered: {', '.join(rendered.changed) if rendered.changed else 'no changes'}")
@@ -285,7 +288,7 @@ def notify_test(session: Session) -> None:
 
 
 @main.command()
-@click.argument("source", type=click.File("r"), default="-")
+@click.argument("source", type=click.File("rb"), default="-")
 @handle_errors
 def classify(source) -> None:
     """Why did it stop? Classify Terraform's output (FILE or - for stdin) and print it as JSON."""
@@ -293,7 +296,9 @@ def classify(source) -> None:
 
     from .failures import classify as classify_text
 
-    click.echo(json.dumps(classify_text(source.read()).to_dict(), sort_keys=True))
+    # Any bytes: a log with a stray binary part (or the wrong file) still gets classified.
+    text = source.read().decode("utf-8", errors="replace")
+    click.echo(json.dumps(classify_text(text).to_dict(), sort_keys=True))
 
 
 # Last: the group takes handle_errors from above.

@@ -19,7 +19,9 @@ from .errors import UsageError
 SHAPE = "VM.Standard.A1.Flex"
 FREE_OCPUS = 2
 FREE_MEMORY_GBS = 12
-# What VM.Standard.A1.Flex accepts (OCI shape documentation).
+# What VM.Standard.A1.Flex accepts (OCI "Compute Shapes" and Data Science "Supported Compute Shapes":
+# 1-80 OCPUs, 1 to 64 GB per OCPU, 512 GB in all). 6 GB per OCPU is only the console's default
+# ratio, so 1 OCPU with 7 GB is a valid size.
 A1_MAX_OCPUS = 80
 A1_MAX_MEMORY_GBS = 512
 A1_MEMORY_PER_OCPU = (1, 64)
@@ -63,22 +65,39 @@ def _ocid(*types: str) -> Callable[[str, Any], str]:
     return parse
 
 
-def _integer(minimum: int) -> Callable[[str, Any], int]:
+def _integer(minimum: int, maximum: int | None = None, bound: str = "") -> Callable[[str, Any], int]:
+    """A whole number in minimum..maximum; `bound` says what the maximum is, for the message."""
+
     def parse(name: str, raw: Any) -> int:
+        text = str(raw).strip()
         try:
-            value = int(str(raw).strip())
+            if not text.isascii():  # int() reads other scripts' digits too ("٣" is 3)
+                raise ValueError(text)
+            value = int(text)
         except ValueError:
             raise UsageError(name, f"must be a whole number, got {str(raw)!r}") from None
         if value < minimum:
             raise UsageError(name, f"must be >= {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise UsageError(name, f"must be at most {maximum}{bound}, got {value}")
         return value
 
     return parse
 
 
+# The longest wait any setting may ask for: beyond it, a typo (and a sleep the OS cannot do).
+MAX_WAIT_SECONDS = 7 * 24 * 3600
+_seconds = _integer(0, MAX_WAIT_SECONDS, " (a week)")
+# The largest boot volume OCI creates, in GB.
+MAX_BOOT_VOLUME_GBS = 32768
+
+
 def _number(name: str, raw: Any) -> float:
     try:
-        value = float(str(raw).strip())
+        text = str(raw).strip()
+        if not text.isascii():  # float() reads other scripts' digits too
+            raise ValueError(text)
+        value = float(text)
     except ValueError:
         raise UsageError(name, f"must be a number, got {str(raw)!r}") from None
     if not value > 0:
@@ -176,7 +195,17 @@ def _sizes(name: str, raw: Any) -> tuple[Size, ...]:
 
 
 def _path(name: str, raw: Any) -> Path:
-    return Path(str(raw)).expanduser()
+    return user_path(name, raw)
+
+
+def user_path(name: str, raw: Any) -> Path:
+    """A path as the user typed it, `~` and `~user` expanded; UsageError if that user is unknown."""
+    try:
+        return Path(str(raw)).expanduser()
+    except RuntimeError:  # ~someone with no such user (or no HOME for ~)
+        user = str(raw).split("/", 1)[0]
+        raise UsageError(name, f"{str(raw)!r}: cannot expand {user} (no such user, or HOME is not set); "
+                               "give the path in full") from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -222,14 +251,15 @@ FIELDS: tuple[Field, ...] = (
     Field("ocpus", "OCPUS", _integer(1), FREE_OCPUS, "OCPUs (Always Free: 2 in all)."),
     Field("memory_gbs", "MEMORY_GBS", _number, FREE_MEMORY_GBS, "Memory in GB (Always Free: 12 in all)."),
     Field("sizes", None, _sizes, None, "Sizes to try, largest first, as OCPUS:MEMORY_GBS."),
-    Field("boot_volume_size_gbs", "BOOT_VOLUME_SIZE_GBS", _integer(50), None, "Boot volume size in GB (default: the image's)."),
+    Field("boot_volume_size_gbs", "BOOT_VOLUME_SIZE_GBS", _integer(50, MAX_BOOT_VOLUME_GBS, " (OCI's largest)"), None,
+          "Boot volume size in GB (default: the image's)."),
     Field("ssh_key_path", "SSH_KEY_PATH", _path, None, "Private key path (default ~/.ssh/coinpilot-oci/<INSTANCE_NAME>_a1_flex)."),
     Field("provider_auto_retries", "OCI_PROVIDER_AUTO_RETRIES", _boolean, False, "Let the OCI provider retry by itself too."),
-    Field("retry_interval_seconds", "RETRY_INTERVAL_SECONDS", _integer(0), 600, "Wait after 'Out of host capacity'."),
+    Field("retry_interval_seconds", "RETRY_INTERVAL_SECONDS", _seconds, 600, "Wait after 'Out of host capacity'."),
     Field("max_attempts", "MAX_ATTEMPTS", _integer(0), 0, "Give up after this many attempts (0 = never)."),
-    Field("throttle_retry_base_seconds", "THROTTLE_RETRY_BASE_SECONDS", _integer(0), 900, "First wait after a 429."),
-    Field("throttle_retry_max_seconds", "THROTTLE_RETRY_MAX_SECONDS", _integer(0), 3600, "Longest wait after 429s."),
-    Field("throttle_jitter_max_seconds", "THROTTLE_JITTER_MAX_SECONDS", _integer(0), 120, "Random extra wait after a 429."),
+    Field("throttle_retry_base_seconds", "THROTTLE_RETRY_BASE_SECONDS", _seconds, 900, "First wait after a 429."),
+    Field("throttle_retry_max_seconds", "THROTTLE_RETRY_MAX_SECONDS", _seconds, 3600, "Longest wait after 429s."),
+    Field("throttle_jitter_max_seconds", "THROTTLE_JITTER_MAX_SECONDS", _seconds, 120, "Random extra wait after a 429."),
     Field("discord_webhook_url", "DISCORD_WEBHOOK_URL", _webhook, None, "Discord webhook for notifications (secret)."),
     Field("notify_urls", "NOTIFY_URLS", _notify_urls, (),
           "Apprise URL to notify too, e.g. tgram://TOKEN/CHAT (secret)."),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cloud import Cloud
-from .config import SHAPE, Settings, with_placeholders
+from .config import SHAPE, Settings, user_path, with_placeholders
 from .engine import Engine
 from .errors import ToolError, UsageError
 from .oci_api import ApiError, Instance, LimitUsage, OciApi, api_key_fingerprint
@@ -92,7 +92,7 @@ class Context:
         return parser[name] if parser.has_section(name) or (name == parser.default_section and parser.defaults()) else None
 
     def key_path(self) -> Path:
-        return Path(self.profile()["key_file"]).expanduser()
+        return user_path(f"key_file in {self.config_path}", self.profile()["key_file"])
 
     def api(self) -> OciApi:
         if self._api is None:

@@ -1,5 +1,7 @@
-"""Errors the CLI turns into exit codes, and the exit codes; everything else is a bug."""
+"""Errors the CLI turns into exit codes, and the exit codes; everything else is a bug (or the
+machine's: see disk_problem)."""
 
+import errno
 from enum import IntEnum
 
 
@@ -24,3 +26,22 @@ class UsageError(Exception):
 
 class ToolError(Exception):
     """A failure retrying cannot fix (missing engine, broken workdir...): exit 1."""
+
+
+# What to do when the machine refuses a file operation, by errno; the path is said with it.
+_DISK_FIXES = {
+    errno.ENOSPC: "the disk is full: free some space there (or move the workdir with --workdir), then run again",
+    errno.EDQUOT: "your disk quota is used up: free some space there, then run again",
+    errno.EROFS: "that file system is read-only: make it writable, or use a workdir elsewhere (--workdir)",
+    errno.EACCES: "you may not write there: fix its owner or permissions, or use a workdir elsewhere (--workdir)",
+    errno.EPERM: "you may not change that: fix its owner or permissions, or use a workdir elsewhere (--workdir)",
+    errno.EISDIR: "a folder is in the way of that file: move the folder away, then run again",
+    errno.ENOTDIR: "a file is in the way of that folder: move the file away, then run again",
+}
+
+
+def disk_problem(error: OSError) -> str:
+    """One line for an OSError the tool did not expect: the path, what the system said, and the fix."""
+    where = error.filename if error.filename is not None else "a file of the workdir"
+    fix = _DISK_FIXES.get(error.errno, "fix that path, then run again")
+    return f"{where}: {error.strerror or error}; {fix}"

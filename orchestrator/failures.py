@@ -25,6 +25,7 @@ class Category(StrEnum):
     INVALID = "invalid"
     UNCERTAIN = "uncertain"
     LOCKED = "locked"
+    STATE_WRITE = "state_write"
     UNKNOWN = "unknown"
 
 
@@ -61,9 +62,19 @@ class Failure:
 # Each service error is summarised as a token "⟨<status> <code>⟩" (status "?" when the format has
 # none) put in front of the normalised text, so one table row can match the status or code whatever
 # the provider format was. The text is lower-cased with whitespace collapsed.
-# Order matters: capacity wins over everything (it hides inside 500s and work-request failures),
+# Order matters: a state that cannot be written wins over everything (whatever else failed, what
+# Terraform knows is not on disk), then capacity (it hides inside 500s and work-request failures),
 # then the most specific shapes; the first matching row decides.
 CLASSIFICATION_TABLE: tuple[tuple[str, Category, str], ...] = (
+    ((r"\bfailed to (?:save|persist) state\b|\berror saving state\b|\berrored\.tfstate\b"
+      r"|\bfailed to (?:create|write) (?:the )?local state\b|\bfailed to write (?:the )?state\b"
+      r"|\berror writing (?:the )?state\b"),
+     Category.STATE_WRITE,
+     ("Terraform could not write the state: 'Failed to save state' / 'Failed to persist state to backend' "
+      "(local backend, Terraform >= 0.12 and OpenTofu; the state then goes to errored.tfstate or stdout); "
+      "'Error writing state file' from import, state rm, untaint")),
+    (r"\bno space left on device\b|\bread-only file system\b|\bdisk quota exceeded\b", Category.STATE_WRITE,
+     "ENOSPC / EROFS / EDQUOT on any file Terraform writes in the workdir (state, its lock info, a plan)"),
     (r"\bout of (?:host )?capacity\b", Category.CAPACITY,
      "LaunchInstance 500 InternalError, every provider format; also inside work-request errors"),
     (r"\bacquiring the state lock\b|\berror locking state\b", Category.LOCKED,
@@ -230,7 +241,9 @@ def _message(body: str) -> str:
             message = " ".join(_INLINE_LABEL.sub("", message).split())
             if message:
                 return message
-    return next((line.strip() for line in body.splitlines() if line.strip()), "")
+    # No known format: the first line that says it is an error, else the first line (not a progress line).
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    return next((line for line in lines if "error" in line.lower()), lines[0] if lines else "")
 
 
 def _request_id(body: str) -> str | None:

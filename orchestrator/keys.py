@@ -2,6 +2,7 @@
 
 import base64
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ PRIVATE_MODE = 0o600
 PUBLIC_MODE = 0o644
 OPENSSH_PRIVATE_HEADER = b"-----BEGIN OPENSSH PRIVATE KEY-----"
 OPENSSH_KEY_MAGIC = b"openssh-key-v1\0"
+# An RSA 16384-bit key in PEM is about 13 kB: anything much larger is not a key.
+KEY_FILE_MAX_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,13 +40,15 @@ def default_key_path(instance_name: str) -> Path:
 
 
 def ensure_key_pair(private_path: Path) -> KeyPair:
-    """Create the pair if missing, else check it: permissions tightened, halves matching.
+    """Create the pair if missing, else check it: halves matching, then permissions tightened.
 
-    Bad files raise UsageError naming them; the private key is only ever read, never returned.
+    Bad files raise UsageError naming them, before anything is changed: only files this function
+    created or has just read as the two halves of one key get their mode changed. The private key
+    is only ever read, never returned.
     """
     private_path = Path(private_path).expanduser()
     public_path = private_path.with_name(private_path.name + ".pub")
-    if not private_path.exists():
+    if not private_path.exists() and not private_path.is_symlink():
         if public_path.exists():
             raise UsageError(
                 FIELD,
@@ -55,15 +60,14 @@ def ensure_key_pair(private_path: Path) -> KeyPair:
         except OSError as error:
             raise UsageError(FIELD, f"cannot create {error.filename or private_path} ({error.strerror})") from None
 
-    repairs = _tighten_folder(private_path.parent) + _tighten(private_path, PRIVATE_MODE)
     derived = _public_line_of_private(private_path)
-    if not public_path.exists():
+    if not public_path.exists() and not public_path.is_symlink():
         public_line = f"{derived} {private_path.name}"
+        repairs = _tighten_folder(private_path.parent) + _tighten(private_path, PRIVATE_MODE)
         _write_public(public_path, public_line)
         repairs.append(f"{public_path}: missing, rebuilt from {private_path}")
         return KeyPair(private_path, public_path, public_line, False, tuple(repairs))
 
-    repairs += _tighten(public_path, PUBLIC_MODE)
     public_text = _read(public_path).decode(errors="replace").strip()
     public_line = public_text.splitlines()[0].strip() if public_text else ""
     if _normalised_public_line(public_line, public_path) != derived:
@@ -72,6 +76,8 @@ def ensure_key_pair(private_path: Path) -> KeyPair:
             f"{private_path} and {public_path} do not match; put back the matching pair, "
             f"or delete {public_path} to have it rebuilt from {private_path}",
         )
+    repairs = (_tighten_folder(private_path.parent) + _tighten(private_path, PRIVATE_MODE)
+               + _tighten(public_path, PUBLIC_MODE))
     return KeyPair(private_path, public_path, public_line, False, tuple(repairs))
 
 
@@ -135,10 +141,21 @@ def _tighten(path: Path, allowed_mode: int) -> list[str]:
 
 
 def _read(path: Path) -> bytes:
+    """A key file's bytes; a path that is not a regular file of key size is refused unread."""
     try:
-        return path.read_bytes()
+        # Opened once, so what is checked is what is read; O_NONBLOCK: a FIFO must not hang us.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+                raise UsageError(FIELD, f"{path} is {kind}; point SSH_KEY_PATH at a private key file "
+                                        "(or at a path that does not exist yet, to have a pair created)")
+            if info.st_size > KEY_FILE_MAX_BYTES:
+                raise _not_a_private_key(path)
+            return handle.read()
     except OSError as error:
-        raise UsageError(FIELD, f"cannot read {path} ({error.strerror})") from None
+        raise UsageError(FIELD, f"cannot read {path} ({error.strerror}); fix its permissions or point "
+                                "SSH_KEY_PATH at another key") from None
 
 
 def _public_line(public_key) -> str:

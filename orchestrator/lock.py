@@ -4,13 +4,15 @@ The kernel drops a flock when its holder dies, however it dies (crash, SIGKILL, 
 a lock whose holder is gone is simply free: the next run takes it over and says so. The file
 records who holds it (pid first, which `status` reads) and the Terraform command that run has
 in flight: if the run died, that Terraform may still be writing the state, and the next run
-waits for it. Terraform's own state lock (a POSIX lock on terraform.tfstate) is never broken:
+waits for it. Each pid is recorded with its process's start time: a pid the system has since
+given to an unrelated process is not mistaken for ours. A record of the wrong shape is no record. Terraform's own state lock (a POSIX lock on terraform.tfstate) is never broken:
 its leftover `.terraform.tfstate.lock.info` is removed only once no process holds the lock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -29,6 +31,9 @@ STATE_LOCK_INFO = ".terraform.tfstate.lock.info"
 # A real launch waits for RUNNING, which takes a minute or two.
 LEFTOVER_WAIT_SECONDS = 600
 _POLL_SECONDS = 0.2
+# In the command line of every engine the tool runs (terraform, tofu, terraform-bundled): how a
+# record without start times (an older version's) tells its Terraform from a stranger with its pid.
+ENGINE_WORDS = ("terraform", "tofu")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class Holder:
     command: str
     started: str
     terraform_pid: int | None = None
+    # Start times (clock ticks since boot, from /proc) of pid and terraform_pid; None where unknown.
+    pid_start: int | None = None
+    terraform_start: int | None = None
 
     def describe(self) -> str:
         return f"`coinpilot-tf {self.command}` (pid {self.pid}, since {self.started})"
@@ -76,14 +84,15 @@ class WorkdirLock:
             raise WorkdirBusy(self.workdir, holder) from None
         self._fd = fd
         left = _parse(os.pread(fd, 4096, 0))
-        self._holder = Holder(os.getpid(), self.command, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        self._holder = Holder(os.getpid(), self.command, time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                              pid_start=_start_time(os.getpid()))
         self._write()
         if left is not None:
             # A clean release empties the file: this one ended without releasing it.
             self.note(f"took over the workdir lock of {left.describe()}, which ended without releasing it")
-            if left.terraform_pid and _running(left.terraform_pid):
+            if left.terraform_pid and _running(left.terraform_pid, left.terraform_start, ENGINE_WORDS):
                 self.note(f"waiting for the Terraform it started (pid {left.terraform_pid}) to finish writing the state")
-                _wait_until(lambda: not _running(left.terraform_pid),
+                _wait_until(lambda: not _running(left.terraform_pid, left.terraform_start, ENGINE_WORDS),
                             f"Terraform (pid {left.terraform_pid}) left by the previous run is still running")
         self._settle_state_lock()
         self._recover_state()
@@ -91,7 +100,8 @@ class WorkdirLock:
     def record_terraform(self, pid: int | None) -> None:
         """The runner calls this as each Terraform command starts (pid) and ends (None)."""
         if self._fd is not None and self._holder is not None:
-            self._holder = Holder(self._holder.pid, self._holder.command, self._holder.started, pid)
+            self._holder = dataclasses.replace(self._holder, terraform_pid=pid,
+                                               terraform_start=_start_time(pid) if pid else None)
             self._write()
 
     def release(self) -> None:
@@ -102,11 +112,13 @@ class WorkdirLock:
         self._fd = None
 
     def _write(self) -> None:
-        data = json.dumps({"pid": self._holder.pid, "command": self._holder.command, "started": self._holder.started,
-                           "terraform_pid": self._holder.terraform_pid}).encode() + b"\n"
+        data = json.dumps(dataclasses.asdict(self._holder)).encode() + b"\n"
         # Write first, then cut: a crash in between never leaves the file empty (empty = released).
-        os.pwrite(self._fd, data, 0)
-        os.ftruncate(self._fd, len(data))
+        try:
+            os.pwrite(self._fd, data, 0)
+            os.ftruncate(self._fd, len(data))
+        except OSError as error:  # a full disk: say which file
+            raise OSError(error.errno, error.strerror, str(self.path)) from None
 
     def _settle_state_lock(self) -> None:
         state = self.workdir.state
@@ -131,7 +143,7 @@ class WorkdirLock:
         backup = state.with_name(f"{state.name}.backup")
         if _readable_state(backup):
             shutil.copy2(backup, state)
-        self.note(f"the Terraform state was cut short by a crash: moved it to {aside.name}"
+        self.note(f"the Terraform state was damaged (cut short by a crash, or emptied): moved it to {aside.name}"
                   + (f" and restored {backup.name}" if state.exists() else ""))
 
 
@@ -153,7 +165,7 @@ def holder(workdir: Workdir) -> Holder | None:
         found = _parse((workdir.path / LOCK_NAME).read_bytes())
     except OSError:
         return None
-    return found if found is not None and _running(found.pid) else None
+    return found if found is not None and _running(found.pid, found.pid_start) else None
 
 
 def state_lock_held(state: Path) -> bool:
@@ -172,35 +184,78 @@ def state_lock_held(state: Path) -> bool:
 
 
 def _readable_state(path: Path) -> bool:
-    """Empty (Terraform creates the file to lock it) or whole JSON; not a file cut short."""
+    """Empty (Terraform creates the file to lock it) or a whole state object; not a file cut short
+    or emptied to `{}` (Terraform refuses a state without its format version)."""
     try:
         text = path.read_text()
-        return not text.strip() or isinstance(json.loads(text), dict)
+        if not text.strip():
+            return True
+        state = json.loads(text)
+        return isinstance(state, dict) and type(state.get("version")) is int
     except (OSError, ValueError):
         return False
 
 
 def _parse(data: bytes) -> Holder | None:
+    """The holder the file records; None if empty or not a record this module wrote."""
     try:
         record = json.loads(data)
-        return Holder(int(record["pid"]), str(record["command"]), str(record["started"]), record.get("terraform_pid"))
-    except (ValueError, KeyError, TypeError):
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not _pid(record.get("pid")):
+        return None
+    terraform_pid = record.get("terraform_pid")
+    return Holder(record["pid"], str(record.get("command", "?")), str(record.get("started", "?")),
+                  terraform_pid if _pid(terraform_pid) else None,
+                  _tick(record.get("pid_start")), _tick(record.get("terraform_start")))
+
+
+def _pid(value: object) -> bool:
+    return type(value) is int and 0 < value < 2**22  # Linux's largest pid_max
+
+
+def _tick(value: object) -> int | None:
+    return value if type(value) is int and value >= 0 else None
+
+
+def _start_time(pid: int) -> int | None:
+    """When the process started, in clock ticks since boot; None without /proc (macOS)."""
+    stat = _proc_stat(pid)
+    return int(stat[19]) if stat else None
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after the command name: state first, start time 20th."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
         return None
 
 
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (an orphan's exit may go unreaped for a while in a container)."""
+def _running(pid: int, started: int | None = None, programs: tuple[str, ...] = ()) -> bool:
+    """Alive, not a zombie (an orphan's exit may go unreaped for a while in a container), and the
+    same process (pids are reused): its recorded start time, else one of `programs` in its command line."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        pass
+    stat = _proc_stat(pid)
+    if stat is None:
         return True  # no /proc (macOS): alive is all we can tell
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    if stat[0] == "Z":
+        return False
+    if started is not None:
+        return int(stat[19]) == started
+    return not programs or any(word in _command_line(pid) for word in programs)
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").lower()
+    except OSError:
+        return ""
 
 
 def _wait_until(done: Callable[[], bool], timeout_message: str) -> None:

@@ -107,9 +107,12 @@ RULES: dict[Category, Rule] = {
     Category.INVALID: Rule("", stop_reason="the request or Terraform configuration is invalid ({what}): fix it and run again"),
     Category.LOCKED: Rule("", stop_reason="the Terraform state is locked ({what}): let that run finish, or if it died run "
                                           "`coinpilot-tf terraform force-unlock <ID>`"),
-    # Like transient, but a run of them means something retrying will not fix.
+    # Retrying would launch again while what the last launch won is not on disk (retry.py says where it is).
+    Category.STATE_WRITE: Rule("", stop_reason="Terraform could not save its state ({what})"),
+    # Like transient, but a run of them means something retrying will not fix. Who knows whether
+    # the launch went through: look before launching again.
     Category.UNKNOWN: Rule(
-        "unrecognised failure, {count} in a row ({what})", Wait.TRANSIENT, limit="unknown_max_retries",
+        "unrecognised failure, {count} in a row ({what})", Wait.TRANSIENT, reconcile=True, limit="unknown_max_retries",
         stop_reason="{count} unrecognised failures in a row ({what}): see the full Terraform output",
     ),
 }

@@ -13,6 +13,7 @@ A kept instance still PROVISIONING or STARTING is waited for until RUNNING.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,10 +29,17 @@ from .policy import Waiter
 from .render import OWNERSHIP_TAG_KEY
 
 if TYPE_CHECKING:
+    from .failures import Failure
     from .oci_api import Instance
+    from .workdir import Workdir
 
 # Lifecycle states of an instance that is going or gone: never ours to keep.
 GONE_STATES = ("TERMINATING", "TERMINATED")
+# Where Terraform puts a state it could not save, and the words it says so with.
+ERRORED_STATE = "errored.tfstate"
+_ERRORED_WRITTEN = re.compile(r'written\s+to\s+the\s+file\s+\\?"errored\.tfstate', re.IGNORECASE)
+_CREATE_STARTED = re.compile(r"\boci_core_instance\.\w+: Creating\.\.\.")
+_INSTANCE_OCID = re.compile(r"\bocid1\.instance\.[a-z0-9.-]*\.[a-z0-9]+", re.IGNORECASE)
 STARTING_STATES = ("PROVISIONING", "STARTING")
 RUNNING_POLL_SECONDS = 10
 # PROVISIONING usually lasts a minute or two; after this the instance is kept as it is.
@@ -149,3 +157,27 @@ class Reconciler:
     def _refreshed(self) -> StateInstance | None:
         refresh_only(self.tf)
         return state_instance(self.tf)
+
+
+def unsaved_launch(workdir: Workdir, failure: Failure) -> str:
+    """One line after Terraform could not save its state: where the instance is, how to recover.
+
+    Retrying would launch a second instance, so the loop stops here; the next `retry` adopts it
+    from the compartment before any launch (or the user pushes Terraform's own copy back).
+    """
+    found = _INSTANCE_OCID.search(failure.raw)
+    if found:
+        what = f"OCI launched {found.group(0)}"
+    elif _CREATE_STARTED.search(failure.raw):
+        what = "the launch may have gone through"
+    else:
+        return (f"Terraform could not save its state ({failure.message or failure.first_line}); nothing was "
+                f"launched. Fix {workdir.path} (free space, make it writable, remove what is in the way), "
+                "then run `coinpilot-tf retry` again")
+    errored = _ERRORED_WRITTEN.search(failure.raw)
+    kept = f"Terraform kept the new state in {workdir.path / ERRORED_STATE}" if errored else "no file holds it"
+    push = (f"; or first put Terraform's copy back with `coinpilot-tf terraform state push {ERRORED_STATE}`"
+            if errored else "")
+    return (f"Terraform could not save its state ({failure.message or failure.first_line}): {what} and {kept}. "
+            f"Fix {workdir.path} (free space, make it writable, remove what is in the way), then run "
+            f"`coinpilot-tf retry`: it adopts the instance instead of launching another{push}")

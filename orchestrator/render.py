@@ -12,7 +12,7 @@ from importlib import resources
 
 from . import __version__
 from .config import SHAPE, Settings, Size
-from .workdir import Workdir, write_private
+from .workdir import MODULE_FILE, Workdir, write_file, write_private
 
 PROVIDER_VERSION_CONSTRAINT = ">= 6.0.0"
 # Freeform tag that marks an instance as ours (adoption looks for it).
@@ -76,9 +76,7 @@ def render(settings: Settings, target: Target, ssh_public_key: str, workdir: Wor
     workdir.create()
     changed = []
     for name, content in module_files().items():
-        path = workdir.path / name
-        if not path.exists() or path.read_text() != content:
-            path.write_text(content)
+        if write_file(workdir.path / name, content, MODULE_FILE):
             changed.append(name)
     content = json.dumps(tfvars(settings, target, ssh_public_key), indent=2, sort_keys=True) + "\n"
     if write_private(workdir.tfvars, content):

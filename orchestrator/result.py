@@ -1,10 +1,16 @@
-"""The won instance: launch_result.json (0600) in the workdir, and the ssh command to reach it."""
+"""The won instance: launch_result.json (0600) in the workdir, and the ssh command to reach it.
+
+The file is the record of a win: a later run that finds the same instance adds what it sees
+(IP, state) but keeps what the win recorded (attempts, when) and anything it does not know.
+Readers take a damaged or hand-edited file as no record, and a field of the wrong type as absent.
+"""
 
 from __future__ import annotations
 
 import json
+import shlex
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +19,14 @@ from .workdir import Workdir, write_private
 SSH_USER = "ubuntu"  # the user of the Canonical Ubuntu images the tool picks
 
 
+# What the win recorded, kept when a later run records the same instance again.
+WIN_FIELDS = ("attempts", "recorded_at")
+_NUMBER_FIELDS = ("ocpus", "memory_gbs", "attempts")  # the others are text
+
+
 def ssh_command(private_key: Path | str, public_ip: str | None) -> str | None:
-    return f"ssh -i {private_key} {SSH_USER}@{public_ip}" if public_ip else None
+    """Quoted for a POSIX shell: a space in the key path must survive a paste."""
+    return shlex.join(["ssh", "-i", str(private_key), f"{SSH_USER}@{public_ip}"]) if public_ip else None
 
 
 @dataclass(frozen=True)
@@ -49,20 +61,41 @@ class LaunchResult:
 
     @classmethod
     def load(cls, workdir: Workdir) -> LaunchResult | None:
-        """The workdir's launch_result.json; None if it is missing or unreadable."""
-        try:
-            data = json.loads(workdir.launch_result.read_text())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict):
-            return None
-        known = {field.name for field in fields(cls)}
-        return cls(**{name: data.get(name) for name in known})
+        """The workdir's launch_result.json; None if it is missing, unreadable or names no instance."""
+        data = _read(workdir)
+        values = {field.name: data.get(field.name) if _fits(field.name, data.get(field.name)) else None
+                  for field in fields(cls)}
+        return cls(**values) if values["instance_id"] else None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def write_launch_result(workdir: Workdir, launch: LaunchResult) -> Path:
-    write_private(workdir.launch_result, json.dumps(launch.to_dict(), indent=2, sort_keys=True) + "\n")
-    return workdir.launch_result
+def write_launch_result(workdir: Workdir, launch: LaunchResult) -> LaunchResult:
+    """Record `launch`; for the instance already recorded, add to the record instead of replacing it.
+    Returns what was recorded."""
+    previous = _read(workdir)
+    record = launch.to_dict()
+    if previous.get("instance_id") == launch.instance_id:
+        kept = {name: previous[name] for name in WIN_FIELDS if _fits(name, previous.get(name))}
+        fresh = {name: value for name, value in record.items() if value is not None}
+        record = {**previous, **fresh, **kept}
+        launch = replace(launch, **{field.name: record[field.name] for field in fields(LaunchResult)
+                                    if _fits(field.name, record[field.name])})
+    write_private(workdir.launch_result, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return launch
+
+
+def _read(workdir: Workdir) -> dict[str, Any]:
+    try:
+        data = json.loads(workdir.launch_result.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _fits(name: str, value: Any) -> bool:
+    """Whether a recorded value has the type its field holds (None never fits)."""
+    if name in _NUMBER_FIELDS:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, str) and value != ""

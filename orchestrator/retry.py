@@ -20,14 +20,14 @@ from .engine.plan import plan
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform, TerraformError
 from .errors import ExitCode
-from .failures import Failure
+from .failures import Category, Failure
 from .journal import Journal
 from .notify import Notifier
 from .oci_api import Instance
 from .policy import Action, Decision, Policy, PolicyConfig, Waiter
 from .prepare import Prepared
 from .progress import Reporter
-from .reconcile import Keeping, Kept, Reconciler
+from .reconcile import Keeping, Kept, Reconciler, unsaved_launch
 from .render import Target, render
 from .result import LaunchResult, write_launch_result
 from .run_events import RunEvents
@@ -68,7 +68,7 @@ class RetryLoop:
         self.waiter = waiter
         self.once = once
         self.clock = clock
-        self.journal = Journal(prepared.workdir.journal)
+        self.journal = Journal(prepared.workdir.journal, warn=reporter.note)
         self.events = RunEvents(self.journal, reporter, notifier, once=once,
                                 notify_every=self.settings.notify_every_n_attempts, clock=clock)
         self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, self._compartment_instances, reporter.note)
@@ -144,8 +144,11 @@ class RetryLoop:
             if found:
                 return found
         if decision.action == Action.STOP:
-            self.events.stopped(failure.category, decision.reason)
-            return RetryOutcome(ExitCode.STOPPED, f"stopped: {decision.reason}")
+            reason = decision.reason
+            if failure.category == Category.STATE_WRITE:  # never launch again while a win is unrecorded
+                reason = unsaved_launch(self.prepared.workdir, failure)
+            self.events.stopped(failure.category, reason)
+            return RetryOutcome(ExitCode.STOPPED, f"stopped: {reason}")
         if decision.action == Action.GIVE_UP:
             return self._gave_up(decision.reason)
         if decision.action == Action.END_SWEEP:
@@ -228,8 +231,7 @@ class RetryLoop:
 
     def _launch_result(self) -> LaunchResult:
         launch = LaunchResult.from_outputs(outputs(self.tf), self.prepared.ssh_private_key, self.events.attempts)
-        write_launch_result(self.prepared.workdir, launch)
-        return launch
+        return write_launch_result(self.prepared.workdir, launch)
 
     def _gave_up(self, reason: str) -> RetryOutcome:
         self.events.gave_up(reason)

@@ -63,8 +63,9 @@ class RunEvents:
                                  elapsed_seconds=self.clock() - self.started_at)
 
     def cut_short(self, number: int, target: Target, failure: Failure | None, duration: float) -> None:
-        """An attempt an interrupt ended: journaled, then the run ends interrupted."""
-        self._attempt_entry(number, target, failure, duration, None)
+        """An attempt an interrupt ended: journaled as interrupted whatever Terraform printed (the
+        launch may have gone through: the next run looks first), then the run ends interrupted."""
+        self._attempt_entry(number, target, failure, duration, None, category=INTERRUPTED)
 
     def won(self, number: int, target: Target, duration: float, launch: LaunchResult) -> None:
         entry = self.journal.append(
@@ -104,10 +105,10 @@ class RunEvents:
                              memory_gbs=launch.memory_gbs, ssh_command=launch.ssh_command)
 
     def _attempt_entry(self, number: int, target: Target, failure: Failure | None, duration: float,
-                       wait: float | None) -> dict[str, Any]:
+                       wait: float | None, category: str | None = None) -> dict[str, Any]:
         return self.journal.append(
             Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
-            category=failure.category if failure else INTERRUPTED,
+            category=category or (failure.category if failure else INTERRUPTED),
             status=failure.status if failure else None, code=failure.code if failure else None,
             message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
             duration=duration, wait=None if wait is None else round(wait, 3),

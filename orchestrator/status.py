@@ -19,6 +19,7 @@ from typing import Any
 from .cloud import OCI_LABEL, Cloud
 from .engine.runner import Terraform
 from .engine.state import state_instance
+from .errors import ToolError
 from .humanize import duration
 from .journal import Event, Journal
 from .lock import Holder, holder
@@ -38,6 +39,7 @@ TIMELINE_MARKS = {
     "auth": "A",
     "invalid": "I",
     "locked": "L",
+    "state_write": "S",
     "interrupted": "!",
 }
 TIMELINE_WIDTH = 60  # marks per row; busier hours are scaled down
@@ -102,6 +104,8 @@ class Status:
     last_destroy: dict[str, Any] | None
     run: Holder | None  # the live run holding the workdir
     next_attempt_at: float | None  # only while a retry holds the workdir and waits
+    journal_damaged: int = 0  # journal lines skipped: cut short or edited
+    state_problem: str | None = None  # why the state could not be read (the rest is still shown)
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -122,6 +126,8 @@ class Status:
         return {
             "workdir": str(self.workdir),
             "workdir_exists": self.exists,
+            "journal_damaged_lines": self.journal_damaged,
+            "state_problem": self.state_problem,
             **self.cloud_fields,
             "instance": instance,
             "destroyed": destroyed,
@@ -166,12 +172,16 @@ class Status:
                  + (f" ({self.cloud_label})" if self.cloud_label != OCI_LABEL else "")]
         lines += self._instance_lines(now)
         lines += self._attempt_lines(now)
+        if self.journal_damaged:
+            lines.append(f"journal:       {self.journal_damaged} damaged line(s) skipped (cut short or edited)")
         lines += self._run_lines(now)
         lines += timeline_lines(self.attempts)
         return "\n".join(lines)
 
     def _instance_lines(self, now: float) -> list[str]:
         instance = self.instance
+        if self.state_problem:
+            return [f"instance:      unknown: {self.state_problem}"]
         if instance is None:
             if self.last_destroy:
                 return [f"instance:      none in state (destroyed {self.last_destroy.get('instance_id')} "
@@ -226,11 +236,16 @@ class Status:
 
 def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform]) -> Status:
     """tf: the engine bound to the workdir, asked for only when there is state to read. Writes nothing."""
-    found = state_instance(tf()) if workdir.state.exists() else None
+    state_problem = None
+    try:
+        found = state_instance(tf()) if workdir.state.exists() else None
+    except ToolError as error:  # a damaged state: the journal and the run are still worth showing
+        found, state_problem = None, str(error)
     instance = Instance.from_state(found.id, found.attributes, found.tainted) if found else None
     attempts: list[dict[str, Any]] = []
     last_run_event = last_destroy = None
-    for entry in Journal(workdir.journal).entries():
+    journal = Journal(workdir.journal)
+    for entry in journal.entries():
         event = entry.get("event")
         if event == Event.ATTEMPT:
             attempts.append(entry)
@@ -249,7 +264,7 @@ def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform]) 
         workdir=workdir.path, exists=workdir.path.is_dir(), cloud_label=cloud.label, cloud_fields=cloud.status_fields,
         instance=instance,
         attempts=attempts, last_run_event=last_run_event, last_destroy=last_destroy,
-        run=run, next_attempt_at=next_attempt_at,
+        run=run, next_attempt_at=next_attempt_at, journal_damaged=journal.damaged, state_problem=state_problem,
     )
 
 

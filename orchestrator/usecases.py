@@ -6,7 +6,10 @@ the engine's pid reported to the lock.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +19,10 @@ from .errors import ExitCode
 from .prepare import Prepared, prepare
 from .session import Session
 
+# What stops a run cleanly (journal, notification, lock released, Terraform's state saved, exit 130):
+# Ctrl-C, `systemctl stop`, and a closed terminal or dropped ssh session.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -23,14 +30,17 @@ class Rendered:
     changed: list[str]
 
 
-def render_workdir(session: Session, refresh_image: bool) -> Rendered:
-    """`coinpilot-tf render`: the module and its values, and the engine's CLI config."""
+def render_workdir(session: Session, refresh_image: bool, note: Callable[[str], None]) -> Rendered:
+    """`coinpilot-tf render`: the module and its values, and the engine's CLI config. Refused
+    (WorkdirBusy, exit 2) while a retry runs there: the module must not change under its saved plans."""
+    from .lock import workdir_lock
     from .render import Target, render
 
-    prepared = prepare(session, refresh_image, for_launch=False)
-    session.terraform.write_cli_config()
-    target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
-    return Rendered(prepared, render(prepared.settings, target, prepared.ssh_public_key, prepared.workdir))
+    with workdir_lock(session.workdir, "render", note=note):
+        prepared = prepare(session, refresh_image, for_launch=False)
+        session.terraform.write_cli_config()
+        target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
+        return Rendered(prepared, render(prepared.settings, target, prepared.ssh_public_key, prepared.workdir))
 
 
 @dataclass(frozen=True)
@@ -43,16 +53,21 @@ class Retried:
 
 def retry(session: Session, *, once: bool, log_format: str, refresh_image: bool,
           note: Callable[[str], None], notices: Callable[[Prepared], None]) -> Retried:
-    """Lock the workdir, prepare it, run the loop; Ctrl-C or SIGTERM before the loop ends the run
-    with nothing launched, and during the loop lets a running Terraform save its state."""
+    """Lock the workdir, prepare it, run the loop; Ctrl-C, SIGTERM or SIGHUP before the loop ends
+    the run with nothing launched, and during the loop lets a running Terraform save its state."""
     from .lock import workdir_lock
     from .progress import Reporter
     from .retry import RetryLoop
 
-    def stop_before_the_loop(*_: Any) -> None:
+    def stop_before_the_loop(signum: int, _: Any) -> None:
+        _leave_a_closed_terminal(signum)
         raise KeyboardInterrupt
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    def stop_the_loop(signum: int, _: Any) -> None:
+        _leave_a_closed_terminal(signum)
+        loop.interrupt()
+
+    for signum in STOP_SIGNALS:
         signal.signal(signum, stop_before_the_loop)
     workdir = session.workdir
     try:
@@ -64,10 +79,23 @@ def retry(session: Session, *, once: bool, log_format: str, refresh_image: bool,
             tf = session.terraform
             tf.on_process = lock.record_terraform
             loop = RetryLoop.build(prepared, tf, once=once, reporter=reporter)
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, lambda *_: loop.interrupt())
+            for signum in STOP_SIGNALS:
+                signal.signal(signum, stop_the_loop)
             outcome = loop.run()
     except KeyboardInterrupt:
         return Retried(ExitCode.INTERRUPTED, "interrupted before the first attempt; nothing was launched")
     reporter.finish()
     return Retried(outcome.exit_code, outcome.message, prepared, outcome.launch)
+
+
+def _leave_a_closed_terminal(signum: int) -> None:
+    """After SIGHUP the terminal is gone and writing to it fails: the rest goes to /dev/null (the
+    journal and the notification keep the record). Pipes and files are kept."""
+    if signum != signal.SIGHUP:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            if stat.S_ISCHR(os.fstat(fd).st_mode):
+                os.dup2(devnull, fd)
+    os.close(devnull)

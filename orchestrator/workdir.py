@@ -7,10 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import user_path
 from .errors import UsageError
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
+MODULE_FILE = 0o644  # the rendered module holds nothing secret
+# Kernel and device folders: a workdir there cannot hold files (and must not try).
+SYSTEM_FOLDERS = tuple(Path(folder) for folder in ("/proc", "/sys", "/dev"))
 
 
 def data_dir() -> Path:
@@ -28,14 +32,25 @@ class Workdir:
     def locate(cls, instance_name: str, explicit: str | os.PathLike | None, environ: Mapping[str, str]) -> Workdir:
         """--workdir beats COINPILOT_TF_WORKDIR beats <data dir>/workdirs/<instance name>."""
         chosen = explicit or environ.get("COINPILOT_TF_WORKDIR")
-        path = Path(chosen).expanduser() if chosen else data_dir() / "workdirs" / instance_name
+        field = "--workdir" if explicit else "COINPILOT_TF_WORKDIR"
+        path = user_path(field, chosen) if chosen else data_dir() / "workdirs" / instance_name
+        path = path.absolute()
         if path.exists() and not path.is_dir():
-            raise UsageError("--workdir", f"{path} exists and is not a folder")
-        return cls(path.absolute())
+            raise UsageError(field, f"{path} exists and is not a folder")
+        if any(path.is_relative_to(system) for system in SYSTEM_FOLDERS):
+            raise UsageError(field, f"{path} is inside a folder the system owns; choose a folder of yours")
+        return cls(path)
 
     def create(self) -> None:
-        self.path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-        os.chmod(self.path, PRIVATE_DIR)
+        """Make the folder (private) if it is missing; an existing one is left as it is when it is
+        private already, so commands that only read work in a read-only workdir."""
+        try:
+            self.path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+            if self.path.stat().st_mode & 0o777 != PRIVATE_DIR:
+                os.chmod(self.path, PRIVATE_DIR)
+        except OSError as error:
+            raise UsageError("--workdir", f"cannot create or use the workdir {self.path} ({error.strerror}); "
+                                          "choose a writable folder (--workdir or COINPILOT_TF_WORKDIR)") from None
 
     # Files the tool owns inside the workdir.
     @property
@@ -65,14 +80,26 @@ class Workdir:
 
 def write_private(path: Path, content: str | bytes) -> bool:
     """The one writer of private (0600) files: atomic, and only when the content changed; True if written."""
+    return write_file(path, content, PRIVATE_FILE)
+
+
+def write_file(path: Path, content: str | bytes, mode: int) -> bool:
+    """Write a file whole or not at all (a full disk leaves the old one as it was), only when its
+    content changed; True if written. A file left as it was keeps its mode if that is `mode` already,
+    so a read-only workdir can be used by the commands that only read."""
     data = content.encode() if isinstance(content, str) else content
-    if path.exists() and path.read_bytes() == data:
-        os.chmod(path, PRIVATE_FILE)
+    if path.is_file() and path.read_bytes() == data:
+        if path.stat().st_mode & 0o777 != mode:
+            os.chmod(path, mode)
         return False
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as error:  # say which file
+        tmp.unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(path)) from None
     os.replace(tmp, path)
-    os.chmod(path, PRIVATE_FILE)
+    os.chmod(path, mode)
     return True

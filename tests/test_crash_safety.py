@@ -137,7 +137,7 @@ def test_sigkill_at_any_point_leaves_exactly_one_instance(tmp_path):
     assert hit >= set(PHASES), f"phases never hit (seed {SEED}): {set(PHASES) - hit}"
 
 
-@pytest.mark.parametrize("signal_name", ["INT", "TERM"])
+@pytest.mark.parametrize("signal_name", ["INT", "TERM", "HUP"])
 def test_a_signal_mid_apply_saves_the_state_and_exits_130(tmp_path, signal_name):
     session = new_session(tmp_path)
 
@@ -146,6 +146,7 @@ def test_a_signal_mid_apply_saves_the_state_and_exits_130(tmp_path, signal_name)
     assert result.returncode == 130, result.stderr
     assert "interrupted" in result.stderr
     assert session.journal("interrupted"), "no journal line for the interruption"
+    assert session.journal()[-1]["category"] == "interrupted"  # not 'unknown': the launch may have gone through
     # Terraform finished the create it had in flight and saved it: the state is intact.
     [instance] = session.live_instances()
     assert state_instance(session.workdir) == (instance["id"], False)

@@ -27,9 +27,15 @@ def _dead_pid() -> int:
     return finished.pid
 
 
-def _left_by(workdir: Workdir, pid: int, terraform_pid: int | None = None) -> None:
+def _start(pid: int) -> int:
+    """The process's start time as /proc says it (clock ticks since boot): what run.lock records."""
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19])
+
+
+def _left_by(workdir: Workdir, pid: int, terraform_pid: int | None = None, **more) -> None:
     workdir.create()
-    record = {"pid": pid, "command": "retry", "started": "2026-11-29T10:00:00+0000", "terraform_pid": terraform_pid}
+    record = {"pid": pid, "command": "retry", "started": "2026-11-29T10:00:00+0000", "terraform_pid": terraform_pid,
+              "terraform_start": _start(terraform_pid) if terraform_pid else None, **more}
     (workdir.path / LOCK_NAME).write_text(json.dumps(record) + "\n")
 
 
@@ -84,6 +90,36 @@ def test_the_terraform_a_dead_run_left_running_is_waited_for(tmp_path):
     assert f"waiting for the Terraform it started (pid {leftover.pid}) to finish writing the state" in notes
 
 
+@pytest.mark.parametrize("record", [{"terraform_start": 1}, {"terraform_start": None}],
+                         ids=["another start time", "an older record without one"])
+def test_a_terraform_pid_now_held_by_a_stranger_is_not_waited_for(tmp_path, record):
+    workdir = Workdir(tmp_path)
+    stranger = subprocess.Popen(["sleep", "600"])  # has the pid the dead run's Terraform had
+    try:
+        _left_by(workdir, _dead_pid(), terraform_pid=stranger.pid, **record)
+        notes = []
+
+        with workdir_lock(workdir, "retry", notes.append):
+            pass
+
+        assert not any("waiting" in note for note in notes), notes
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+@pytest.mark.parametrize("content", ['[1, 2]', '{"pid": "x"}', '{"pid": -1}', '{"pid": 99999999999999999999}',
+                                     '{"pid": 1, "terraform_pid": "abc"}', '"retry"', 'null'])
+def test_a_lock_record_of_the_wrong_shape_is_no_record(tmp_path, content):
+    workdir = Workdir(tmp_path)
+    workdir.create()
+    (tmp_path / LOCK_NAME).write_text(content)
+
+    assert holder(workdir) is None or holder(workdir).pid == 1
+    with workdir_lock(workdir, "retry", lambda note: None):
+        assert holder(workdir).pid == os.getpid()
+
+
 def test_terraforms_state_lock_is_waited_for_never_broken(tmp_path):
     workdir = Workdir(tmp_path)
     workdir.create()
@@ -133,7 +169,22 @@ def test_a_state_cut_short_by_a_crash_goes_back_to_the_backup(tmp_path):
 
     [aside] = tmp_path.glob("terraform.tfstate.broken-*")
     assert aside.read_text() == json.dumps(STATE)[:40]
-    assert notes == [f"the Terraform state was cut short by a crash: moved it to {aside.name} and restored terraform.tfstate.backup"]
+    assert notes == [(f"the Terraform state was damaged (cut short by a crash, or emptied): moved it to {aside.name} "
+                      "and restored terraform.tfstate.backup")]
+
+
+@pytest.mark.parametrize("damaged", ["{}", "[]", '{"version": "4"}'])
+def test_a_state_emptied_to_the_wrong_shape_goes_back_to_the_backup(tmp_path, damaged):
+    workdir = Workdir(tmp_path)
+    workdir.create()
+    workdir.state.write_text(damaged)
+    (tmp_path / "terraform.tfstate.backup").write_text(json.dumps(STATE))
+
+    with workdir_lock(workdir, "retry", lambda note: None):
+        assert json.loads(workdir.state.read_text()) == STATE
+
+    [aside] = tmp_path.glob("terraform.tfstate.broken-*")
+    assert aside.read_text() == damaged
 
 
 def test_an_empty_state_is_left_alone(tmp_path):

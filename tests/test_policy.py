@@ -91,6 +91,16 @@ def test_unknown_is_transient_but_stops_after_five_in_a_row():
     assert [d.wait for d in result[:4]] == [60, 120, 240, 480]
 
 
+def test_after_an_unknown_failure_the_loop_looks_for_ours_before_launching_again():
+    # Nobody knows whether that launch went through.
+    assert all(d.reconcile for d in decisions(Policy(CONFIG), *[Category.UNKNOWN] * 4))
+
+
+def test_a_state_that_cannot_be_saved_stops_at_once():
+    [decision] = decisions(Policy(CONFIG), Category.STATE_WRITE)
+    assert decision.action == Action.STOP and not decision.reconcile
+
+
 def test_unknowns_that_are_not_in_a_row_do_not_stop():
     policy = Policy(CONFIG)
     for _ in range(3):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -15,7 +16,7 @@ import python_terraform
 from python_terraform import IsFlagged
 
 from ..errors import ToolError
-from ..failures import Failure, classify
+from ..failures import Category, Failure, classify
 from ..workdir import Workdir, data_dir, write_private
 from . import Engine
 from .environment import child_environment
@@ -52,10 +53,26 @@ class TerraformError(ToolError):
     """An engine command failed; `failure` is its output classified (failures.py)."""
 
     def __init__(self, what: str, failure: Failure, run: Run | None = None):
-        super().__init__(f"{what} failed ({failure.category}): {failure.first_line}")
+        super().__init__(f"{what} failed ({failure.category}): {failure.message or failure.first_line}"
+                         + _what_to_do(failure))
         self.what = what
         self.failure = failure
         self.run = run
+
+
+# Terraform's words for a state file it cannot load (cut short, emptied to {}, not JSON).
+_DAMAGED_STATE = re.compile(r"unsupported state file format|failed to load state|state snapshot was created by",
+                            re.IGNORECASE)
+
+
+def _what_to_do(failure: Failure) -> str:
+    """The fix for the failures a user can act on whatever the command was: a damaged state, a disk."""
+    if _DAMAGED_STATE.search(" ".join(failure.raw.split())):
+        return ("; the state file is damaged: run `coinpilot-tf retry`, which sets it aside, goes back to "
+                "terraform.tfstate.backup and finds the instance again")
+    if failure.category == Category.STATE_WRITE:
+        return "; make the workdir writable first (free space, remove what is in the way), then run again"
+    return ""
 
 
 def cli_config(provider_overrides: Mapping[str, Path]) -> str:

@@ -9,9 +9,11 @@ Phases: render, init, plan, journal, wait (reached in the loop), apply (reached 
 simulated provider once the cloud has answered a LaunchInstance, maybe creating the instance,
 and before Terraform hears of it: the most dangerous moment) and update (reached in the
 provider once the cloud has accepted a START or a resizing UpdateInstance, before Terraform
-hears of it). Only a simulated workdir honours it: the loop calls its cloud's phase hook, and
-only SimulatedCloud.reached (simulator/cloud.py) calls this from there; the provider exists
-only there.
+hears of it). Two faults take the place of a signal there, in the workdir Terraform (and so
+the provider) runs in: FULL fills its file system, BLOCK_STATE puts a directory where Terraform
+writes its state backup; either way Terraform cannot save the state of the create it is
+finishing. Only a simulated workdir honours it: the loop calls its cloud's phase hook, and only
+SimulatedCloud.reached (simulator/cloud.py) calls this; the provider exists only there.
 """
 
 from __future__ import annotations
@@ -35,11 +37,34 @@ def reached(phase: str, *, in_provider: bool = False) -> None:
     wanted_phase, _, signal_name = os.environ.get(ENV, "").partition(":")
     if wanted_phase != phase:
         return
+    if signal_name in FAULTS:
+        FAULTS[signal_name]()
+        return
     signum = signal.Signals[f"SIG{signal_name or 'KILL'}"]
     # The provider runs under Terraform, which runs under the tool.
     os.kill(_grandparent() if in_provider else os.getpid(), signum)
     if in_provider and signum != signal.SIGKILL:
         time.sleep(SIGNAL_IN_FLIGHT_SECONDS)
+
+
+def _fill_disk() -> None:
+    with open(FILLER, "wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 4096)
+        except OSError:
+            pass  # ENOSPC: full
+
+
+def _block_state() -> None:
+    backup = "terraform.tfstate.backup"
+    if os.path.isfile(backup):
+        os.unlink(backup)
+    os.makedirs(backup, exist_ok=True)
+
+
+FILLER = "disk-filler"  # what FULL leaves in the workdir; a test removes it to free the space
+FAULTS = {"FULL": _fill_disk, "BLOCK_STATE": _block_state}
 
 
 def _grandparent() -> int:
