@@ -35,7 +35,8 @@ def settings_options(command: Callable) -> Callable:
 
 def workdir_options(command: Callable) -> Callable:
     command = click.option("--workdir", "workdir", type=click.Path(file_okay=False), help="The workdir itself [env COINPILOT_TF_WORKDIR].")(command)
-    return click.option("--terraform", "engine", help="Terraform or OpenTofu binary [env COINPILOT_TF_TERRAFORM].")(command)
+    return click.option("--terraform", "engine", help="Terraform or OpenTofu binary, or 'bundled' for the engine "
+                        "shipped with coinpilot-tf [env COINPILOT_TF_TERRAFORM].")(command)
 
 
 def handle_errors(command: Callable) -> Callable:
@@ -131,7 +132,7 @@ def status(as_json: bool, **kwargs: Any) -> None:
     from .status import collect_status
 
     _, workdir = load(_flags(kwargs), os.environ)
-    tf = terraform_for(workdir, kwargs.get("engine"), os.environ) if workdir.state.exists() else None
+    tf = terraform_for(workdir, kwargs.get("engine"), os.environ) if workdir.has_state else None
     report = collect_status(workdir, tf)
     click.echo(report.to_json() if as_json else report.to_text())
 
@@ -148,7 +149,7 @@ def output(as_json: bool, **kwargs: Any) -> None:
     from .prepare import terraform_for
 
     workdir = _existing_workdir(kwargs)
-    values = outputs(terraform_for(workdir, kwargs.get("engine"), os.environ)) if workdir.state.exists() else {}
+    values = outputs(terraform_for(workdir, kwargs.get("engine"), os.environ)) if workdir.has_state else {}
     if as_json:
         click.echo(json.dumps(values, indent=2, sort_keys=True))
         return

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .backends import LOCAL, check_backend_config, parse_backend, parse_backend_config
 from .errors import UsageError
 
 SHAPE = "VM.Standard.A1.Flex"
@@ -168,7 +169,7 @@ class Field:
 
 
 # Flags that repeat, named in the singular.
-_FLAG_NAMES = {"availability_domains": "--availability-domain", "sizes": "--size"}
+_FLAG_NAMES = {"availability_domains": "--availability-domain", "sizes": "--size", "backend_config": "--backend-config"}
 
 
 FIELDS: tuple[Field, ...] = (
@@ -192,6 +193,8 @@ FIELDS: tuple[Field, ...] = (
     Field("throttle_jitter_max_seconds", "THROTTLE_JITTER_MAX_SECONDS", _integer(0), 120, "Random extra wait after a 429."),
     Field("discord_webhook_url", "DISCORD_WEBHOOK_URL", _webhook, None, "Discord webhook for notifications (secret)."),
     Field("discord_notify_every_n_attempts", "DISCORD_NOTIFY_EVERY_N_ATTEMPTS", _integer(1), 10, "Progress message every N attempts."),
+    Field("state_backend", "STATE_BACKEND", parse_backend, LOCAL, "Where the Terraform state lives: local, oci, s3 or pg."),
+    Field("backend_config", "STATE_BACKEND_CONFIG", parse_backend_config, (), "Backend setting KEY=VALUE for terraform init (no secrets)."),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 
@@ -218,6 +221,8 @@ class Settings:
     throttle_jitter_max_seconds: int
     discord_webhook_url: str | None
     discord_notify_every_n_attempts: int
+    state_backend: str
+    backend_config: tuple[tuple[str, str], ...]
     warnings: tuple[str, ...] = ()
 
     def size_list(self) -> tuple[Size, ...]:
@@ -281,6 +286,7 @@ def _check_consistency(settings: Settings) -> Settings:
             warnings.append(f"size {size} exceeds the Always Free allowance ({FREE_OCPUS} OCPUs / {FREE_MEMORY_GBS} GB): OCI will bill it or refuse it")
     if settings.throttle_retry_max_seconds < settings.throttle_retry_base_seconds:
         raise UsageError("THROTTLE_RETRY_MAX_SECONDS", f"must be >= THROTTLE_RETRY_BASE_SECONDS ({settings.throttle_retry_base_seconds})")
+    check_backend_config(settings.state_backend, settings.backend_config, "STATE_BACKEND_CONFIG")
     return settings.replace(warnings=tuple(warnings))
 
 

@@ -25,6 +25,7 @@ class Category(StrEnum):
     INVALID = "invalid"
     UNCERTAIN = "uncertain"
     LOCKED = "locked"
+    BACKEND = "backend"
     UNKNOWN = "unknown"
 
 
@@ -66,6 +67,10 @@ class Failure:
 CLASSIFICATION_TABLE: tuple[tuple[str, Category, str], ...] = (
     (r"\bout of (?:host )?capacity\b", Category.CAPACITY,
      "LaunchInstance 500 InternalError, every provider format; also inside work-request errors"),
+    (r"\bfailed to (?:save|persist) state\b|\berrored\.tfstate\b|\bfailed to get existing workspaces\b"
+     r"|\berror (?:loading|refreshing) state\b|\bbackend initialization required\b", Category.BACKEND,
+     "the state backend failed to read or write the state (Terraform's backend errors; a state it could not "
+     "write goes to errored.tfstate)"),
     (r"\bacquiring the state lock\b|\berror locking state\b", Category.LOCKED,
      "Terraform state lock, any backend (terraform-exec stateLockErrRegexp)"),
     (r"\boperation timeout\b|\btimeout while waiting for state\b", Category.UNCERTAIN,

@@ -121,6 +121,11 @@ class Notifier:
 
         return self._notify(content)
 
+    def won_elsewhere(self, instance_id: str, attempts: int) -> bool:
+        """Another run sharing the state backend won the instance while this one was trying."""
+        return self._notify(lambda: f"🤝 **Another run won it**: `{instance_id}` is in the shared state; "
+                                    f"this run stops after {_attempts(attempts)}, nothing launched by it.")
+
     def stopped(self, category: str, message: str) -> bool:
         """A failure retrying cannot fix."""
         def content() -> str:

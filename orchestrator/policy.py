@@ -67,6 +67,8 @@ _STOP_REASONS = {
     Category.INVALID: "the request or Terraform configuration is invalid ({message}): fix it and run again",
     Category.LOCKED: "the Terraform state is locked ({message}): let that run finish, or if it died run "
                      "`coinpilot-tf terraform force-unlock <ID>`",
+    Category.BACKEND: "the state backend failed ({message}): check that it is up and reachable, and "
+                      "STATE_BACKEND_CONFIG and its credentials (PG_CONN_STR, the OCI profile, AWS_*)",
 }
 
 

@@ -7,6 +7,7 @@ LaunchInstance call. Waiting happens only in policy.Waiter.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,9 +15,11 @@ from typing import Any
 from .engine.apply import apply_plan, is_stale
 from .engine.init import init_if_needed
 from .engine.output import outputs
-from .engine.plan import plan
+from .engine.plan import creates_instance, plan
 from .engine.refresh import refresh_only
-from .engine.runner import Terraform
+from .engine.runner import Run, Terraform
+from .engine.state import push_state
+from .errors import UsageError
 from .failures import Category, Failure, classify
 from .journal import Journal
 from .notify import Notifier
@@ -28,6 +31,7 @@ from .render import Target, render
 from .result import LaunchResult, write_launch_result
 
 EXIT_OK, EXIT_STOPPED, EXIT_GAVE_UP, EXIT_INTERRUPTED = 0, 1, 3, 130
+STATE_LOCK_NOTE = "; waited for the state lock held by another run"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class RetryOutcome:
     exit_code: int
     message: str
     launch: LaunchResult | None = None
+
+
+class _StateHasInstance(Exception):
+    """A fresh plan does not create the instance: another run sharing the state won it meanwhile."""
 
 
 @dataclass
@@ -76,6 +84,7 @@ class RetryLoop:
         self.journal = Journal(prepared.workdir.journal)
         self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, compartment_instances(prepared), reporter.note)
         self.interrupted = False
+        self._waited_for_state_lock = False  # in the current attempt
 
     def interrupt(self) -> None:
         """From a signal handler: end a wait at once, let a running Terraform save its state."""
@@ -91,10 +100,15 @@ class RetryLoop:
         if render(self.settings, self.targets[0], self.prepared.ssh_public_key, workdir):
             self._forget_plans()  # the module or its values changed under the saved plans
         self._reached("render")
-        initialized = init_if_needed(self.tf)
-        if initialized is not None and not initialized.ok:
-            failure = classify(initialized.output)
-            return RetryOutcome(EXIT_STOPPED, f"stopped: terraform init failed ({failure.category}): {failure.first_line}")
+        if workdir.remote_state and _local_state_holds_instance(workdir.state):
+            raise UsageError("STATE_BACKEND", f"this workdir's instance is in its local state, not in the "
+                             f"{self.settings.state_backend} backend; move it there first with "
+                             "`coinpilot-tf render --migrate-state` (same settings), then run again")
+        initialized = init_if_needed(self.tf, self.settings.backend_config)
+        if initialized is not None:
+            self._forget_plans()  # a saved plan records the backend and engine it was made with
+            if not initialized.ok:
+                return self._init_failed(classify(initialized.output))
         self._reached("init")
         run = _Run(started=self.clock())
         # Before the first launch: ours may be in state already, tainted, or missing from it.
@@ -113,7 +127,15 @@ class RetryLoop:
             number += 1
             run.attempts += 1
             began = self.clock()
-            failure = self._attempt(target)
+            self._waited_for_state_lock = False
+            try:
+                failure = self._attempt(target)
+            except _StateHasInstance:
+                number, run.attempts = number - 1, run.attempts - 1  # nothing was tried
+                found = self._look_for_ours(run)
+                if found:
+                    return found
+                continue
             duration = round(self.clock() - began, 3)
             self._reached("journal")
             if self.interrupted:
@@ -127,16 +149,14 @@ class RetryLoop:
             # --once is for schedulers: they do the waiting.
             wait = 0.0 if self.once else decision.wait
             entry = self._journal_attempt(number, target, failure, duration, wait)
-            self.reporter.attempt(entry, decision.reason)
+            self.reporter.attempt(entry, decision.reason + (STATE_LOCK_NOTE if self._waited_for_state_lock else ""))
             self._notify_attempt(run, failure, wait)
             if decision.reconcile:  # the launch may have gone through, or ours exists already
                 found = self._look_for_ours(run)
                 if found:
                     return found
             if decision.action == Action.STOP:
-                self.journal.append("stop", category=failure.category, reason=decision.reason)
-                self.notifier.stopped(failure.category, decision.reason)
-                return RetryOutcome(EXIT_STOPPED, f"stopped: {decision.reason}")
+                return self._stopped(failure.category, decision.reason + self._errored_state_note())
             if decision.action == Action.DROP_AD:
                 self.targets = [t for t in self.targets if t.availability_domain != target.availability_domain]
             if self.once and failure.category == Category.THROTTLE:
@@ -160,19 +180,24 @@ class RetryLoop:
 
     def _attempt(self, target: Target) -> Failure | None:
         workdir = self.prepared.workdir
-        if not workdir.state.exists():
+        if not workdir.has_state:
             refreshed = refresh_only(self.tf)
             if not refreshed.ok:
                 return classify(refreshed.output)
         plan_file = workdir.plan_file(target.availability_domain, str(target.size))
-        for _ in range(2):  # a stale plan is remade once, within the same attempt
+        # A stale plan is remade once, within the same attempt: the state changed since it was
+        # made, and with a shared state the new plan tells whether another run won meanwhile.
+        for _ in range(2):
             if not plan_file.exists():
-                planned = plan(self.tf, plan_file, target.as_vars())
+                planned = self._waits(plan(self.tf, plan_file, target.as_vars()))
                 if not planned.ok:
                     plan_file.unlink(missing_ok=True)
                     return classify(planned.output)
+                if not creates_instance(planned):
+                    plan_file.unlink(missing_ok=True)
+                    raise _StateHasInstance
                 self._reached("plan")
-            applied = apply_plan(self.tf, plan_file)
+            applied = self._waits(apply_plan(self.tf, plan_file))
             if applied.ok:
                 return None
             if not is_stale(applied):
@@ -180,17 +205,23 @@ class RetryLoop:
             plan_file.unlink(missing_ok=True)
         return classify(applied.output)
 
+    def _waits(self, run: Run) -> Run:
+        """Notes whether the command waited for the state lock another run held."""
+        self._waited_for_state_lock = self._waited_for_state_lock or run.waited_for_state_lock
+        return run
+
     # -- endings --------------------------------------------------------------------------------
 
     def _look_for_ours(self, run: _Run) -> RetryOutcome | None:
         """The ending if our instance exists (in state, tainted, or in the compartment); None to launch."""
+        stopped = self._push_errored_state()
+        if stopped:
+            return stopped
         try:
             kept = self.reconciler.find()
         except ReconcileError as error:
-            reason = f"{error}; nothing was launched, and the next `coinpilot-tf retry` checks again first"
-            self.journal.append("stop", category="reconcile", reason=reason)
-            self.notifier.stopped("reconcile", reason)
-            return RetryOutcome(EXIT_STOPPED, f"stopped: {reason}")
+            return self._stopped("reconcile", f"{error}; nothing was launched, and the next `coinpilot-tf retry` "
+                                              "checks again first")
         if kept is None:
             return None
         if self.interrupted:
@@ -200,8 +231,14 @@ class RetryLoop:
     def _kept(self, kept: Kept, run: _Run) -> RetryOutcome:
         launch = self._launch_result(attempts=run.attempts)
         if kept.how == "in_state":
-            self.journal.append("already_won", instance_id=launch.instance_id)
-            return RetryOutcome(EXIT_OK, "the instance already exists in this workdir's state; nothing launched", launch)
+            self.journal.append("already_won", instance_id=launch.instance_id, attempts=run.attempts)
+            if run.attempts:  # it appeared while this run was trying: another run sharing the state won it
+                self.notifier.won_elsewhere(launch.instance_id, run.attempts)
+                return RetryOutcome(EXIT_OK, f"another run sharing the {self.settings.state_backend} state won the "
+                                             "instance meanwhile; nothing launched by this one", launch)
+            where = "this workdir's state" if not self.prepared.workdir.remote_state else \
+                f"the shared state ({self.settings.state_backend} backend)"
+            return RetryOutcome(EXIT_OK, f"the instance already exists in {where}; nothing launched", launch)
         self.policy.record_success()
         self.journal.append(kept.how, instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=run.attempts)
         self._forget_plans()
@@ -218,8 +255,9 @@ class RetryLoop:
         entry = self.journal.append(
             "attempt", attempt=number, availability_domain=target.availability_domain, size=str(target.size),
             category="success", duration=duration, instance_id=launch.instance_id,
+            **({"waited_for_state_lock": True} if self._waited_for_state_lock else {}),
         )
-        self.reporter.attempt(entry, "instance launched")
+        self.reporter.attempt(entry, "instance launched" + (STATE_LOCK_NOTE if self._waited_for_state_lock else ""))
         self._forget_plans()
         self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
                                 launch.ocpus, launch.memory_gbs, launch.ssh_command)
@@ -230,6 +268,51 @@ class RetryLoop:
         launch = LaunchResult.from_outputs(values, self.prepared.ssh_private_key, attempts)
         write_launch_result(self.prepared.workdir, launch)
         return launch
+
+    def _stopped(self, category: str, reason: str) -> RetryOutcome:
+        self.journal.append("stop", category=category, reason=reason)
+        self.notifier.stopped(category, reason)
+        return RetryOutcome(EXIT_STOPPED, f"stopped: {reason}")
+
+    def _init_failed(self, failure: Failure) -> RetryOutcome:
+        if not self.prepared.workdir.remote_state:
+            return RetryOutcome(EXIT_STOPPED, f"stopped: terraform init failed ({failure.category}): {failure.first_line}")
+        # Init reaches the backend before anything else: its network errors are the backend's too.
+        backend = Failure(Category.BACKEND, failure.status, failure.code, failure.message, failure.request_id,
+                          failure.address, failure.raw)
+        return self._stopped(Category.BACKEND, f"STATE_BACKEND={self.settings.state_backend}: terraform init failed: "
+                                               + self.policy.decide(backend, ads_left=0).reason + "; nothing was launched")
+
+    def _push_errored_state(self) -> RetryOutcome | None:
+        """A launch whose state the backend could not take left it in errored.tfstate: write it
+        to the backend before anything else. A backend that refuses it (the shared state moved
+        on) gets it set aside: the instance is then adopted from the compartment by its tag."""
+        errored = self.prepared.workdir.errored_state
+        if not errored.exists():
+            return None
+        pushed = push_state(self.tf, errored)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        if pushed.ok:
+            os.replace(errored, errored.with_name(f"{errored.name}.pushed-{stamp}"))
+            self.journal.append("state_pushed")
+            self.reporter.note("wrote errored.tfstate (the state of an earlier launch) to the state backend")
+            return None
+        failure = classify(pushed.output)
+        if failure.category in (Category.BACKEND, Category.TRANSIENT, Category.LOCKED):
+            return self._stopped(Category.BACKEND, f"errored.tfstate holds the state of an earlier launch and the state "
+                                                   f"backend cannot take it yet ({failure.first_line}); nothing was "
+                                                   "launched: run `coinpilot-tf retry` again once the backend is up")
+        aside = errored.with_name(f"{errored.name}.refused-{stamp}")
+        os.replace(errored, aside)
+        self.reporter.note(f"the state backend refused errored.tfstate ({failure.first_line}); kept it as {aside.name} "
+                           "and looking for the instance in the compartment instead")
+        return None
+
+    def _errored_state_note(self) -> str:
+        if not self.prepared.workdir.errored_state.exists():
+            return ""
+        return ("; the state of the launch is saved in errored.tfstate, and the next `coinpilot-tf retry` writes it "
+                "to the backend before anything else")
 
     def _gave_up(self, run: _Run, reason: str) -> RetryOutcome:
         self.journal.append("gave_up", reason=reason, attempts=run.attempts)
@@ -251,6 +334,7 @@ class RetryLoop:
             status=failure.status if failure else None, code=failure.code if failure else None,
             message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
             duration=duration, wait=None if wait is None else round(wait, 3),
+            **({"waited_for_state_lock": True} if self._waited_for_state_lock else {}),
         )
 
     def _notify_attempt(self, run: _Run, failure: Failure, wait: float) -> None:
@@ -269,3 +353,15 @@ class RetryLoop:
     def _forget_plans(self) -> None:
         for plan_file in self.prepared.workdir.path.glob("attempt-*.tfplan"):
             plan_file.unlink(missing_ok=True)
+
+
+def _local_state_holds_instance(state_file) -> bool:
+    """A local terraform.tfstate with our instance in it (a migration leaves it empty)."""
+    import json
+
+    try:
+        document = json.loads(state_file.read_text() or "{}")
+    except (OSError, ValueError):
+        return False
+    return any(resource.get("type") == "oci_core_instance" and resource.get("instances")
+               for resource in document.get("resources", []))

@@ -36,6 +36,7 @@ TIMELINE_MARKS = {
     "auth": "A",
     "invalid": "I",
     "locked": "L",
+    "backend": "B",
     "interrupted": "!",
 }
 TIMELINE_WIDTH = 60  # marks per row; busier hours are scaled down

@@ -47,6 +47,26 @@ class Workdir:
         return self.path / "terraform.tfstate"
 
     @property
+    def backend_file(self) -> Path:
+        """Rendered only for a remote state backend (render.BACKEND_FILE)."""
+        return self.path / "backend.tf"
+
+    @property
+    def remote_state(self) -> bool:
+        """The state lives in a remote backend, not in this folder."""
+        return self.backend_file.exists()
+
+    @property
+    def has_state(self) -> bool:
+        """Whether there may be a state to read: a remote one, or the local file."""
+        return self.remote_state or self.state.exists()
+
+    @property
+    def errored_state(self) -> Path:
+        """Where Terraform saves a state it could not write to the backend."""
+        return self.path / "errored.tfstate"
+
+    @property
     def cli_config(self) -> Path:
         return self.path / "terraform.rc"
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from .import_ import INSTANCE_ADDRESS
 from .runner import FLAG, Run, Terraform
 
 
@@ -17,3 +19,17 @@ def plan(tf: Terraform, plan_file: Path, variables: dict[str, object]) -> Run:
 def plan_changes(tf: Terraform) -> Run:
     """-detailed-exitcode: 0 no changes, 2 changes, 1 error."""
     return tf.run("plan", input=False, no_color=FLAG, detailed_exitcode=FLAG)
+
+
+def creates_instance(run: Run) -> bool:
+    """Whether a `plan -json` creates the instance (and only that: not a replace, no no-op).
+    Anything else means the state already holds one, put there by another run or machine."""
+    for line in run.stdout.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        change = message.get("change") if message.get("type") == "planned_change" else None
+        if change and change.get("resource", {}).get("addr") == INSTANCE_ADDRESS:
+            return change.get("action") == "create"
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,13 @@ FLAG = IsFlagged
 PRIVATE_UMASK = 0o077
 # How long an interrupted Terraform gets to write its state before it is killed.
 INTERRUPT_GRACE_SECONDS = 120
+# How long a command waits for the state lock another run holds (-lock-timeout). With a shared
+# backend that run may be in the middle of a launch, which waits for RUNNING: a minute or two.
+STATE_LOCK_TIMEOUT_SECONDS = 600
+# The commands that take the state lock, and so accept -lock-timeout.
+LOCKING_COMMANDS = ("plan", "apply", "import", "untaint", "destroy", "state rm", "state push")
+# Terraform prints this when it waited for the state lock (after 400 ms; `-json`: state_lock_acquire).
+STATE_LOCK_WAIT_MARKER = "Acquiring state lock"
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,10 @@ class Run:
     def output(self) -> str:
         return self.stdout + self.stderr
 
+    @property
+    def waited_for_state_lock(self) -> bool:
+        return STATE_LOCK_WAIT_MARKER in self.stdout
+
 
 def cli_config(provider_dir: Path | None) -> str:
     """Terraform's CLI config: a shared plugin cache, and the simulator in place of oracle/oci."""
@@ -48,12 +60,20 @@ def cli_config(provider_dir: Path | None) -> str:
         "disable_checkpoint = true",
     ]
     if provider_dir is not None:
+        from ..simulator.launcher import mirror_dir
+
         lines += [
             "provider_installation {",
             "  dev_overrides {",
             f'    "oracle/oci" = "{_hcl_path(provider_dir)}"',
             "  }",
-            "  direct {}",
+            "  filesystem_mirror {",
+            f'    path    = "{_hcl_path(mirror_dir(provider_dir))}"',
+            '    include = ["oracle/oci"]',
+            "  }",
+            "  direct {",
+            '    exclude = ["oracle/oci"]',
+            "  }",
             "}",
         ]
     return "\n".join(lines) + "\n"
@@ -103,22 +123,29 @@ class Terraform:
         return self._argv_builder.generate_cmd_string(command, *args, **options)
 
     def run(self, command: str, *args: str, **options: object) -> Run:
+        if command in LOCKING_COMMANDS:
+            options = {"lock_timeout": f"{STATE_LOCK_TIMEOUT_SECONDS}s", **options}
         argv = self.argv(command, *args, **options)
-        # Own process group: a terminal's Ctrl-C reaches us only, and we forward exactly one
-        # interrupt (a second one makes Terraform exit without saving state).
-        process = subprocess.Popen(
-            argv, cwd=self.workdir.path, env=self.environment, text=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True, umask=PRIVATE_UMASK,
-        )
-        self._process = process
-        self.on_process(process.pid)
-        try:
-            stdout, stderr = process.communicate()
-        finally:
-            self._process = None
-            self.on_process(None)
-        return Run(tuple(argv), process.returncode, stdout, stderr)
+        # Output goes to unlinked files, not pipes: if this process dies, Terraform must not die
+        # of SIGPIPE at its next line, between a launch OCI accepted and the state it writes.
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            # Own process group: a terminal's Ctrl-C reaches us only, and we forward exactly one
+            # interrupt (a second one makes Terraform exit without saving state).
+            process = subprocess.Popen(
+                argv, cwd=self.workdir.path, env=self.environment, text=True,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                start_new_session=True, umask=PRIVATE_UMASK,
+            )
+            self._process = process
+            self.on_process(process.pid)
+            try:
+                process.wait()
+            finally:
+                self._process = None
+                self.on_process(None)
+            out.seek(0)
+            err.seek(0)
+            return Run(tuple(argv), process.returncode, out.read(), err.read())
 
     def interrupt(self) -> bool:
         """Forward one interrupt to a running command; True if one was running."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import ToolError
 from .import_ import INSTANCE_ADDRESS
@@ -18,7 +19,7 @@ class StateInstance:
 
 
 def state_instance(tf: Terraform) -> StateInstance | None:
-    if not tf.workdir.state.exists():
+    if not tf.workdir.has_state:
         return None
     run = tf.run("show", json=FLAG)
     if not run.ok:
@@ -37,4 +38,9 @@ def untaint(tf: Terraform) -> Run:
 
 def forget_instance(tf: Terraform) -> Run:
     """terraform state rm: the instance is terminating, nothing is left to destroy or keep."""
-    return tf.run("state", "rm", INSTANCE_ADDRESS)
+    return tf.run("state rm", INSTANCE_ADDRESS)
+
+
+def push_state(tf: Terraform, path: Path) -> Run:
+    """terraform state push: write a state Terraform saved aside (errored.tfstate) to the backend."""
+    return tf.run("state push", str(path))

@@ -9,16 +9,23 @@ Phases: render, init, plan, journal, wait (reached in the loop) and apply (reach
 simulated provider once the cloud has answered a LaunchInstance, maybe creating the instance,
 and before Terraform hears of it: the most dangerous moment). Only a simulated workdir honours
 it: the loop asks only when `prepared.simulated`, and the provider exists only there.
+
+    COINPILOT_TF_SIM_RUN_AT="<phase>:<command>"   e.g. "apply:pg_ctl -D /tmp/db stop"
+
+runs the command (and waits for it) the first time the phase is reached instead: the fault
+tests stop the state backend's server at the moment OCI has accepted a launch.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import time
 
 ENV = "COINPILOT_TF_SIM_KILL_AT"
+RUN_ENV = "COINPILOT_TF_SIM_RUN_AT"
 PHASES = ("render", "init", "plan", "apply", "journal", "wait")
 
 # With a catchable signal, how long the provider holds the launch open: the tool's forwarded
@@ -28,6 +35,9 @@ SIGNAL_IN_FLIGHT_SECONDS = 1.0
 
 def reached(phase: str, *, in_provider: bool = False) -> None:
     """Called at each phase; does nothing unless the test armed this one."""
+    run_phase, _, command = os.environ.get(RUN_ENV, "").partition(":")
+    if run_phase == phase:
+        subprocess.run(shlex.split(command), stdin=subprocess.DEVNULL, capture_output=True, check=False)
     wanted_phase, _, signal_name = os.environ.get(ENV, "").partition(":")
     if wanted_phase != phase:
         return
