@@ -75,21 +75,36 @@ def main() -> None:
 @settings_options
 @click.option("--simulate", metavar="SCENARIO", help="Use the simulated OCI (e.g. 'capacity*3,ok'); the workdir remembers it.")
 @click.option("--refresh-image", is_flag=True, help="Discover the newest image again instead of the one recorded in the workdir (IMAGE_OCID empty).")
+@click.option("--migrate-state", is_flag=True, help="Move the workdir's state to the backend STATE_BACKEND names "
+              "(terraform init -migrate-state).")
 @handle_errors
-def render(simulate: str | None, refresh_image: bool, **kwargs: Any) -> None:
+def render(simulate: str | None, refresh_image: bool, migrate_state: bool, **kwargs: Any) -> None:
     """Write the Terraform module and terraform.tfvars.json into the workdir."""
-    from .prepare import prepare, terraform_for
+    import contextlib
+
+    from .lock import workdir_lock
+    from .prepare import load, prepare, terraform_for
     from .render import Target, render as render_module
 
-    prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
-    _print_notices(prepared)
-    terraform_for(prepared, kwargs.get("engine"), os.environ)
-    target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
-    changed = render_module(prepared.settings, target, prepared.ssh_public_key, prepared.workdir)
-    click.echo(f"workdir: {prepared.workdir.path}")
-    click.echo(f"rendered: {', '.join(changed) if changed else 'no changes'}")
-    if prepared.simulated:
-        click.echo("mode: simulated OCI (no account used)")
+    _, workdir = load(_flags(kwargs), os.environ)
+    # A migration must not race a retry using the same state.
+    held = workdir_lock(workdir, "render --migrate-state", note=lambda line: click.echo(line, err=True)) \
+        if migrate_state else contextlib.nullcontext()
+    with held:
+        prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
+        _print_notices(prepared)
+        tf = terraform_for(prepared, kwargs.get("engine"), os.environ)
+        target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
+        changed = render_module(prepared.settings, target, prepared.ssh_public_key, prepared.workdir)
+        click.echo(f"workdir: {prepared.workdir.path}")
+        click.echo(f"rendered: {', '.join(changed) if changed else 'no changes'}")
+        if prepared.simulated:
+            click.echo("mode: simulated OCI (no account used)")
+        if migrate_state:
+            from .migrate import move_state
+
+            settings = prepared.settings
+            click.echo(move_state(tf, settings.state_backend, settings.backend_config))
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

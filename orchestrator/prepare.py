@@ -45,6 +45,7 @@ def prepare(flags: Mapping[str, Any], environ: Mapping[str, str], simulate: str 
         if simulate is not None:
             parse_scenario(simulate)
         workdir.create()
+        _share_simulator(workdir, environ)
         CloudStore.ensure(
             workdir.simulator_dir, simulate,
             subnet_ocid=settings.subnet_ocid, compartment_ocid=settings.compartment_ocid,
@@ -69,6 +70,20 @@ def prepare(flags: Mapping[str, Any], environ: Mapping[str, str], simulate: str 
     key = ensure_key_pair(key_path)
     notices = settings.warnings + tuple(f"fixed SSH key permissions: {repair}" for repair in key.repairs)
     return Prepared(settings, workdir, tuple(ads), key.private_path, key.public_key, simulated, notices)
+
+
+# A simulated cloud several workdirs share (standing for several machines and one OCI).
+SIMULATOR_DIR_SETTING = "COINPILOT_TF_SIMULATOR_DIR"
+
+
+def _share_simulator(workdir: Workdir, environ: Mapping[str, str]) -> None:
+    """With COINPILOT_TF_SIMULATOR_DIR, <workdir>/simulator is a link to that folder."""
+    shared = environ.get(SIMULATOR_DIR_SETTING, "").strip()
+    if not shared or workdir.simulator_dir.is_symlink():
+        return
+    folder = Path(shared).expanduser().absolute()
+    folder.mkdir(parents=True, exist_ok=True)
+    workdir.simulator_dir.symlink_to(folder, target_is_directory=True)
 
 
 def _ask_oci(settings: Settings, workdir: Workdir, refresh_image: bool) -> tuple[Settings, tuple[str, ...]]:

@@ -97,6 +97,7 @@ class Status:
     last_destroy: dict[str, Any] | None
     run: Holder | None  # the live run holding the workdir
     next_attempt_at: float | None  # only while a retry holds the workdir and waits
+    state_backend: str = "local"  # where the instance was read from; the journal is always this workdir's
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -118,6 +119,8 @@ class Status:
             "workdir": str(self.workdir),
             "workdir_exists": self.exists,
             "simulated": self.simulated,
+            "state_backend": self.state_backend,
+            "journal": str(self.workdir / "journal.jsonl"),
             "instance": instance,
             "destroyed": destroyed,
             "attempts": {
@@ -160,6 +163,9 @@ class Status:
         lines = [f"workdir:       {self.workdir}" + ("" if self.exists else " (does not exist yet)")
                  + (" (simulated OCI)" if self.simulated else "")]
         lines += self._instance_lines(now)
+        if self.state_backend != "local":
+            lines.append(f"state:         shared, in the {self.state_backend} backend; the attempts below are this "
+                         "machine's only (its journal.jsonl stays local)")
         lines += self._attempt_lines(now)
         lines += self._run_lines(now)
         lines += timeline_lines(self.attempts)
@@ -243,7 +249,7 @@ def collect_status(workdir: Workdir, tf: Terraform | None) -> Status:
     return Status(
         workdir=workdir.path, exists=workdir.path.is_dir(), simulated=workdir.simulated, instance=instance,
         attempts=attempts, last_run_event=last_run_event, last_destroy=last_destroy,
-        run=run, next_attempt_at=next_attempt_at,
+        run=run, next_attempt_at=next_attempt_at, state_backend=workdir.state_backend,
     )
 
 

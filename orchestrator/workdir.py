@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,14 @@ class Workdir:
     def remote_state(self) -> bool:
         """The state lives in a remote backend, not in this folder."""
         return self.backend_file.exists()
+
+    @property
+    def state_backend(self) -> str:
+        """The backend type the rendered module names ("local" without a backend block)."""
+        if not self.remote_state:
+            return "local"
+        match = re.search(r'backend\s+"([a-z0-9_]+)"', self.backend_file.read_text())
+        return match.group(1) if match else "local"
 
     @property
     def has_state(self) -> bool:

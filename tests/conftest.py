@@ -1,12 +1,17 @@
 """Shared fixtures: every test runs with its own HOME and data folder, and no runbook variables leak in."""
 
+import itertools
+import os
+
 import pytest
 
 from orchestrator import oci_api
 from orchestrator.config import FIELDS
 from orchestrator.simulator.store import CloudStore
 
-TOOL_VARIABLES = [field.env for field in FIELDS if field.env] + ["COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM"]
+TOOL_VARIABLES = [field.env for field in FIELDS if field.env] + [
+    "COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM", "COINPILOT_TF_SIMULATOR_DIR", "PG_CONN_STR",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -30,3 +35,30 @@ def api(store):
     """The real oci SDK, talking to that cloud's REST endpoint on 127.0.0.1."""
     with oci_api.connect("DEFAULT", store.directory) as connected:
         yield connected
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on 127.0.0.1 for this test process (see tests/postgres.py)."""
+    from .postgres import PostgresServer, server_binaries
+
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL's server binaries are missing (Debian: apt-get install postgresql; .ci/run does it)")
+    server = PostgresServer(binaries).initialize()
+    server.start()
+    yield server
+    server.remove()
+
+
+_SCHEMAS = itertools.count()
+
+
+@pytest.fixture
+def pg_state(postgres):
+    """The environment of a run whose state is in the `pg` backend, in a schema of its own."""
+    return {
+        "STATE_BACKEND": "pg",
+        "STATE_BACKEND_CONFIG": f"schema_name=state_{os.getpid()}_{next(_SCHEMAS)}",
+        "PG_CONN_STR": postgres.conn_str,
+    }

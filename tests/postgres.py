@@ -52,13 +52,21 @@ class PostgresServer:
     def conn_str(self) -> str:
         return f"postgres://{SUPERUSER}@127.0.0.1:{self.port}/postgres?sslmode=disable"
 
-    def _run(self, *argv: str) -> None:
+    def command(self, *argv: str) -> list[str]:
+        """argv of a server program, run as the server's user."""
         command = [str(self.binaries / argv[0]), *argv[1:]]
-        if self.user:
-            command = ["runuser", "-u", self.user, "--", *command]
+        return ["runuser", "-u", self.user, "--", *command] if self.user else command
+
+    def stop_command(self) -> list[str]:
+        return self.command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def _run(self, *argv: str) -> None:
+        self._check(self.command(*argv))
+
+    def _check(self, command: list[str]) -> None:
         result = subprocess.run(command, check=False, capture_output=True, text=True, cwd=self.base, timeout=120)
         if result.returncode != 0:
-            raise RuntimeError(f"{argv[0]} failed: {result.stdout}{result.stderr}")
+            raise RuntimeError(f"{' '.join(command)} failed: {result.stdout}{result.stderr}")
 
     def initialize(self) -> PostgresServer:
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync")
@@ -69,7 +77,7 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.base / "server.log"), "-w", "start")
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        self._check(self.stop_command())
 
     def remove(self) -> None:
         try:

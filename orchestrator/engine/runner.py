@@ -97,6 +97,7 @@ class Terraform:
     def __init__(self, engine: Engine, workdir: Workdir, provider_dir: Path | None = None):
         self.engine = engine
         self.workdir = workdir
+        self.provider_dir = provider_dir
         self.simulated = provider_dir is not None
         self._argv_builder = _ArgvBuilder(working_dir=str(workdir.path), terraform_bin_path=engine.path)
         self._process: subprocess.Popen[str] | None = None
