@@ -110,7 +110,13 @@ class Reconciler:
         if others:
             self.note(f"{len(ours)} live instances carry the name or tag {self.instance_name!r}: adopting the oldest, "
                       f"{chosen.id}; check the others yourself: {', '.join(found.id for found in others)}")
-        self._must(import_instance(self.tf, chosen.id, {}), "terraform import")
+        imported = import_instance(self.tf, chosen.id, {})
+        if not imported.ok:
+            # With a shared state, another run may have recorded it meanwhile (its launch or import).
+            recorded = self.from_state()
+            if recorded is not None:
+                return recorded
+            self._must(imported, "terraform import")
         instance = self._refreshed()  # fills the outputs
         if instance is None:
             return None

@@ -8,11 +8,15 @@ from __future__ import annotations
 import json
 import shlex
 import socket
+import subprocess
+import time
 
 from orchestrator.simulator.kill_hook import RUN_ENV
 
 from .postgres import PostgresServer, server_binaries
-from .session import new_session
+from .session import COINPILOT, new_session
+
+LOCK_TRY_DEADLINE = 180  # a safety net only: the retry reaches the lock in seconds
 
 
 def _workdir_text(workdir) -> str:
@@ -118,3 +122,41 @@ def test_a_backend_lost_after_the_launch_keeps_the_instance_and_never_launches_a
         assert json.loads(session.run("output", "--json").stdout)["instance_id"] == instance["id"]
     finally:
         server.remove()
+
+
+def test_an_attempt_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_path, postgres, pg_state):
+    session = new_session(tmp_path, **pg_state, MAX_ATTEMPTS="1")
+    assert session.run("retry", "--simulate", "capacity").returncode == 3  # the state exists now
+    schema = pg_state["STATE_BACKEND_CONFIG"].removeprefix("schema_name=")
+    psql = [str(postgres.binaries / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", postgres.conn_str]
+    # Another run holds the lock (Terraform's pg backend takes an advisory lock on the state's row).
+    holder = subprocess.Popen(psql, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        holder.stdin.write("SELECT pg_backend_pid();\n"
+                           f"SELECT pg_advisory_lock(id) FROM {schema}.states WHERE name = 'default';\n"
+                           "SELECT 'held';\n")
+        holder.stdin.flush()
+        holder_pid = holder.stdout.readline().strip()
+        while holder.stdout.readline().strip() != "held":
+            pass
+        waiting = subprocess.Popen([COINPILOT, "retry"], env=session.env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Release it once the retry's Terraform has tried to take it (its connection's last query).
+        tried = ("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%advisory%' "
+                 f"AND pid NOT IN (pg_backend_pid(), {holder_pid})")
+        deadline = time.monotonic() + LOCK_TRY_DEADLINE
+        while subprocess.run([*psql, "-c", tried], capture_output=True, text=True, check=True).stdout.strip() == "0":
+            assert waiting.poll() is None, waiting.communicate()
+            assert time.monotonic() < deadline, "the retry never tried to take the state lock"
+        holder.stdin.write("SELECT pg_advisory_unlock_all();\n")
+        holder.stdin.close()
+        out, err = waiting.communicate(timeout=240)
+    finally:
+        holder.kill()
+        holder.wait()
+
+    assert waiting.returncode == 3, out + err
+    last = session.journal()[-1]
+    assert last["waited_for_state_lock"] is True
+    assert "waited for the state lock held by another run" in out
+    assert len(session.calls("LaunchInstance")) == 2
