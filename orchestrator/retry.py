@@ -51,6 +51,7 @@ class _Run:
 
     started: float
     attempts: int = 0
+    plans_without_launch: int = 0  # fresh plans in a row that found an instance in the state
     counts: dict[str, int] = field(default_factory=dict)
     last_category: str | None = None
 
@@ -135,7 +136,13 @@ class RetryLoop:
                 found = self._look_for_ours(run)
                 if found:
                     return found
+                # It was gone and left the state: the next plan creates one, or something is wrong.
+                run.plans_without_launch += 1
+                if run.plans_without_launch > 1:
+                    return self._stopped(Category.INVALID, "the plan does not create the instance, yet the state holds "
+                                                           "none to keep: see `coinpilot-tf terraform plan`")
                 continue
+            run.plans_without_launch = 0
             duration = round(self.clock() - began, 3)
             self._reached("journal")
             if self.interrupted:
@@ -232,7 +239,7 @@ class RetryLoop:
         launch = self._launch_result(attempts=run.attempts)
         if kept.how == "in_state":
             self.journal.append("already_won", instance_id=launch.instance_id, attempts=run.attempts)
-            if run.attempts:  # it appeared while this run was trying: another run sharing the state won it
+            if run.attempts and self.prepared.workdir.remote_state:  # it appeared while this run was trying
                 self.notifier.won_elsewhere(launch.instance_id, run.attempts)
                 return RetryOutcome(EXIT_OK, f"another run sharing the {self.settings.state_backend} state won the "
                                              "instance meanwhile; nothing launched by this one", launch)
@@ -300,11 +307,11 @@ class RetryLoop:
         failure = classify(pushed.output)
         if failure.category in (Category.BACKEND, Category.TRANSIENT, Category.LOCKED):
             return self._stopped(Category.BACKEND, f"errored.tfstate holds the state of an earlier launch and the state "
-                                                   f"backend cannot take it yet ({failure.first_line}); nothing was "
+                                                   f"backend cannot take it yet ({failure.message}); nothing was "
                                                    "launched: run `coinpilot-tf retry` again once the backend is up")
         aside = errored.with_name(f"{errored.name}.refused-{stamp}")
         os.replace(errored, aside)
-        self.reporter.note(f"the state backend refused errored.tfstate ({failure.first_line}); kept it as {aside.name} "
+        self.reporter.note(f"the state backend refused errored.tfstate ({failure.message}); kept it as {aside.name} "
                            "and looking for the instance in the compartment instead")
         return None
 

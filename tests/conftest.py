@@ -40,15 +40,12 @@ def api(store):
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server on 127.0.0.1 for this test process (see tests/postgres.py)."""
-    from .postgres import PostgresServer, server_binaries
+    from .postgres import running_server
 
-    binaries = server_binaries()
-    if binaries is None:
-        pytest.skip("PostgreSQL's server binaries are missing (Debian: apt-get install postgresql; .ci/run does it)")
-    server = PostgresServer(binaries).initialize()
-    server.start()
-    yield server
-    server.remove()
+    with running_server() as server:
+        if server is None:
+            pytest.skip("PostgreSQL's server binaries are missing (Debian: apt-get install postgresql; .ci/run does it)")
+        yield server
 
 
 _SCHEMAS = itertools.count()

@@ -7,6 +7,7 @@ that user owns. Authentication is `trust`, on loopback only.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -14,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 SUPERUSER = "coinpilot"
@@ -85,6 +87,22 @@ class PostgresServer:
         except RuntimeError:
             pass  # already stopped
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_server() -> Iterator[PostgresServer | None]:
+    """A started server for the `with` block (None without the binaries): the test fixture, and
+    what scripts/bench.py can use to measure the pg backend (PG_CONN_STR=server.conn_str)."""
+    binaries = server_binaries()
+    if binaries is None:
+        yield None
+        return
+    server = PostgresServer(binaries).initialize()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
 
 
 def _user_exists(name: str) -> bool:
