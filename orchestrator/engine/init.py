@@ -38,6 +38,10 @@ def init_if_needed(tf: Terraform, backend_config: BackendConfig = ()) -> Run | N
         return None
     options = {"reconfigure": FLAG, "backend_config": dict(backend_config)} if tf.workdir.remote_state else {}
     run = tf.run("init", input=False, no_color=FLAG, **options)
+    if not run.ok and tf.workdir.remote_state:
+        # Two machines configuring a new backend at once race on creating its storage (pg:
+        # CREATE TABLE IF NOT EXISTS is not atomic); the second try finds it made.
+        run = tf.run("init", input=False, no_color=FLAG, **options)
     if run.ok:
         stamp.write_text(fingerprint)
     return run
