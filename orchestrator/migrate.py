@@ -13,9 +13,8 @@ from pathlib import Path
 
 from .engine.import_ import INSTANCE_ADDRESS
 from .engine.init import BackendConfig, migrate_state
-from .engine.runner import FLAG, Terraform
+from .engine.runner import FLAG, Terraform, TerraformError
 from .errors import ToolError, UsageError
-from .failures import classify
 from .render import BACKEND_FILE
 from .workdir import Workdir
 
@@ -28,10 +27,7 @@ def move_state(tf: Terraform, backend: str, backend_config: BackendConfig) -> st
     if held:
         raise ToolError(f"the {backend} backend already holds an instance ({held}); not overwriting it. If it is "
                         "yours, this workdir needs no migration: run `coinpilot-tf retry` with the same settings")
-    run = migrate_state(tf, backend_config)
-    if not run.ok:
-        failure = classify(run.output)
-        raise ToolError(f"terraform init -migrate-state failed ({failure.category}): {failure.message}")
+    migrate_state(tf, backend_config)
     return (f"moved the state to the {backend} backend; {tf.workdir.state.name} in the workdir is now empty "
             f"({tf.workdir.state.name}.backup keeps the old copy)")
 
@@ -42,15 +38,15 @@ def instance_in_backend(tf: Terraform, backend_config: BackendConfig) -> str | N
     with tempfile.TemporaryDirectory(prefix="coinpilot-tf-target-") as scratch:
         workdir = Workdir(Path(scratch))
         (workdir.path / BACKEND_FILE).write_text((tf.workdir.path / BACKEND_FILE).read_text())
-        reader = Terraform(tf.engine, workdir, tf.provider_dir)
-        initialized = reader.run("init", input=False, no_color=FLAG, backend_config=dict(backend_config))
-        if not initialized.ok:
-            failure = classify(initialized.output)
-            raise ToolError(f"cannot read the state backend ({failure.message}): check STATE_BACKEND_CONFIG "
-                            "and the backend's credentials")
-        pulled = reader.run("state pull")
-        if not pulled.ok:
-            raise ToolError(f"cannot read the state backend: {classify(pulled.output).message}")
+        reader = Terraform(tf.engine, workdir, tf.cloud)
+        reader.write_cli_config()
+        try:
+            reader.check(reader.argv("init", input=False, no_color=FLAG, backend_config=dict(backend_config)),
+                         "terraform init")
+            pulled = reader.check(reader.argv("state pull"), "terraform state pull")
+        except TerraformError as error:
+            raise ToolError(f"cannot read the state backend ({error.failure.message}): check STATE_BACKEND_CONFIG "
+                            "and the backend's credentials") from None
     document = json.loads(pulled.stdout or "{}")
     for resource in document.get("resources", []):
         if f"{resource.get('type')}.{resource.get('name')}" == INSTANCE_ADDRESS and resource.get("mode") == "managed":

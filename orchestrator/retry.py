@@ -7,30 +7,31 @@ LaunchInstance call. Waiting happens only in policy.Waiter.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine.apply import apply_plan, is_stale
+from .engine.apply import StalePlan, apply_plan
 from .engine.init import init_if_needed
 from .engine.output import outputs
 from .engine.plan import creates_instance, plan
 from .engine.refresh import refresh_only
-from .engine.runner import Run, Terraform
+from .engine.runner import Terraform, TerraformError
 from .engine.state import push_state
-from .errors import UsageError
-from .failures import Category, Failure, classify
-from .journal import Journal
+from .errors import ExitCode, UsageError
+from .failures import Category, Failure
+from .journal import Event, Journal
 from .notify import Notifier
 from .policy import Action, Policy, PolicyConfig, Waiter
 from .prepare import Prepared
 from .progress import Reporter
-from .reconcile import Kept, ReconcileError, Reconciler, compartment_instances
+from .reconcile import Keeping, Kept, Reconciler
 from .render import Target, render
 from .result import LaunchResult, write_launch_result
 
-EXIT_OK, EXIT_STOPPED, EXIT_GAVE_UP, EXIT_INTERRUPTED = 0, 1, 3, 130
+EXIT_OK, EXIT_STOPPED, EXIT_GAVE_UP, EXIT_INTERRUPTED = ExitCode.OK, ExitCode.STOPPED, ExitCode.GAVE_UP, ExitCode.INTERRUPTED
 STATE_LOCK_NOTE = "; waited for the state lock held by another run"
 
 
@@ -83,7 +84,9 @@ class RetryLoop:
         self.once = once
         self.clock = clock
         self.journal = Journal(prepared.workdir.journal)
-        self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, compartment_instances(prepared), reporter.note)
+        self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, self._compartment_instances, reporter.note)
+        # The cloud's phase hook: the fault-injection tests' crash points, nothing against OCI.
+        self._reached = tf.cloud.reached
         self.interrupted = False
         self._waited_for_state_lock = False  # in the current attempt
 
@@ -101,15 +104,16 @@ class RetryLoop:
         if render(self.settings, self.targets[0], self.prepared.ssh_public_key, workdir):
             self._forget_plans()  # the module or its values changed under the saved plans
         self._reached("render")
+        self.tf.write_cli_config()
         if workdir.remote_state and _local_state_holds_instance(workdir.state):
             raise UsageError("STATE_BACKEND", f"this workdir's instance is in its local state, not in the "
                              f"{self.settings.state_backend} backend; move it there first with "
                              "`coinpilot-tf render --migrate-state` (same settings), then run again")
-        initialized = init_if_needed(self.tf, self.settings.backend_config)
-        if initialized is not None:
-            self._forget_plans()  # a saved plan records the backend and engine it was made with
-            if not initialized.ok:
-                return self._init_failed(classify(initialized.output))
+        try:
+            if init_if_needed(self.tf, self.settings.backend_config):
+                self._forget_plans()  # a saved plan records the backend and engine it was made with
+        except TerraformError as error:
+            return self._init_failed(error)
         self._reached("init")
         run = _Run(started=self.clock())
         # Before the first launch: ours may be in state already, tainted, or missing from it.
@@ -119,7 +123,7 @@ class RetryLoop:
         if not self.once:  # a scheduler runs --once every few minutes: no "started" each time
             self.notifier.started(self.settings.instance_name, self.prepared.availability_domains,
                                   [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()])
-        self.journal.append("start", targets=[f"{t.availability_domain} {t.size}" for t in self.targets], once=self.once)
+        self.journal.append(Event.START, targets=[f"{t.availability_domain} {t.size}" for t in self.targets], once=self.once)
         number = self.journal.last_attempt_number()
         failure = None
         for target in self._schedule():
@@ -128,7 +132,7 @@ class RetryLoop:
             number += 1
             run.attempts += 1
             began = self.clock()
-            self._waited_for_state_lock = False
+            lock_waits = self.tf.state_lock_waits
             try:
                 failure = self._attempt(target)
             except _StateHasInstance:
@@ -143,6 +147,7 @@ class RetryLoop:
                                                            "none to keep: see `coinpilot-tf terraform plan`")
                 continue
             run.plans_without_launch = 0
+            self._waited_for_state_lock = self.tf.state_lock_waits > lock_waits
             duration = round(self.clock() - began, 3)
             self._reached("journal")
             if self.interrupted:
@@ -186,36 +191,30 @@ class RetryLoop:
                 return
 
     def _attempt(self, target: Target) -> Failure | None:
+        """None if the instance was launched, else what went wrong."""
         workdir = self.prepared.workdir
-        if not workdir.has_state:
-            refreshed = refresh_only(self.tf)
-            if not refreshed.ok:
-                return classify(refreshed.output)
         plan_file = workdir.plan_file(target.availability_domain, str(target.size))
-        # A stale plan is remade once, within the same attempt: the state changed since it was
-        # made, and with a shared state the new plan tells whether another run won meanwhile.
-        for _ in range(2):
-            if not plan_file.exists():
-                planned = self._waits(plan(self.tf, plan_file, target.as_vars()))
-                if not planned.ok:
+        try:
+            if not workdir.has_state:
+                refresh_only(self.tf)
+            # A stale plan is remade once, within the same attempt: the state changed since it was
+            # made, and with a shared state the new plan tells whether another run won meanwhile.
+            for remade in (False, True):
+                if not plan_file.exists():
+                    if not creates_instance(plan(self.tf, plan_file, target.as_vars())):
+                        plan_file.unlink(missing_ok=True)
+                        raise _StateHasInstance
+                    self._reached("plan")
+                try:
+                    apply_plan(self.tf, plan_file)
+                    return None
+                except StalePlan:
                     plan_file.unlink(missing_ok=True)
-                    return classify(planned.output)
-                if not creates_instance(planned):
-                    plan_file.unlink(missing_ok=True)
-                    raise _StateHasInstance
-                self._reached("plan")
-            applied = self._waits(apply_plan(self.tf, plan_file))
-            if applied.ok:
-                return None
-            if not is_stale(applied):
-                return classify(applied.output)
-            plan_file.unlink(missing_ok=True)
-        return classify(applied.output)
-
-    def _waits(self, run: Run) -> Run:
-        """Notes whether the command waited for the state lock another run held."""
-        self._waited_for_state_lock = self._waited_for_state_lock or run.waited_for_state_lock
-        return run
+                    if remade:
+                        raise
+        except TerraformError as error:
+            return error.failure
+        return None
 
     # -- endings --------------------------------------------------------------------------------
 
@@ -226,7 +225,8 @@ class RetryLoop:
             return stopped
         try:
             kept = self.reconciler.find()
-        except ReconcileError as error:
+        except TerraformError as error:
+            # Terraform could not read or record the instance; nothing was launched meanwhile.
             return self._stopped("reconcile", f"{error}; nothing was launched, and the next `coinpilot-tf retry` "
                                               "checks again first")
         if kept is None:
@@ -237,21 +237,21 @@ class RetryLoop:
 
     def _kept(self, kept: Kept, run: _Run) -> RetryOutcome:
         launch = self._launch_result(attempts=run.attempts)
-        if kept.how == "in_state":
-            self.journal.append("already_won", instance_id=launch.instance_id, attempts=run.attempts)
-            if run.attempts and self.prepared.workdir.remote_state:  # it appeared while this run was trying
+        if kept.how == Keeping.IN_STATE:
+            self.journal.append(Event.ALREADY_WON, instance_id=launch.instance_id, attempts=run.attempts)
+            remote = self.prepared.workdir.remote_state
+            if run.attempts and remote:  # it appeared while this run was trying
                 self.notifier.won_elsewhere(launch.instance_id, run.attempts)
                 return RetryOutcome(EXIT_OK, f"another run sharing the {self.settings.state_backend} state won the "
                                              "instance meanwhile; nothing launched by this one", launch)
-            where = "this workdir's state" if not self.prepared.workdir.remote_state else \
-                f"the shared state ({self.settings.state_backend} backend)"
+            where = f"the shared state ({self.settings.state_backend} backend)" if remote else "this workdir's state"
             return RetryOutcome(EXIT_OK, f"the instance already exists in {where}; nothing launched", launch)
         self.policy.record_success()
-        self.journal.append(kept.how, instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=run.attempts)
+        self.journal.append(Event(kept.how), instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=run.attempts)
         self._forget_plans()
         self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
                                 launch.ocpus, launch.memory_gbs, launch.ssh_command)
-        if kept.how == "kept":
+        if kept.how == Keeping.KEPT:
             return RetryOutcome(EXIT_OK, "the unfinished launch did create the instance: kept it", launch)
         return RetryOutcome(EXIT_OK, "adopted our instance found in the compartment (launched earlier, missing from state); "
                                      "nothing new launched", launch)
@@ -260,7 +260,7 @@ class RetryLoop:
         self.policy.record_success()
         launch = self._launch_result(attempts=run.attempts)
         entry = self.journal.append(
-            "attempt", attempt=number, availability_domain=target.availability_domain, size=str(target.size),
+            Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
             category="success", duration=duration, instance_id=launch.instance_id,
             **({"waited_for_state_lock": True} if self._waited_for_state_lock else {}),
         )
@@ -277,14 +277,15 @@ class RetryLoop:
         return launch
 
     def _stopped(self, category: str, reason: str) -> RetryOutcome:
-        self.journal.append("stop", category=category, reason=reason)
+        self.journal.append(Event.STOP, category=category, reason=reason)
         self.notifier.stopped(category, reason)
         return RetryOutcome(EXIT_STOPPED, f"stopped: {reason}")
 
-    def _init_failed(self, failure: Failure) -> RetryOutcome:
+    def _init_failed(self, error: TerraformError) -> RetryOutcome:
         if not self.prepared.workdir.remote_state:
-            return RetryOutcome(EXIT_STOPPED, f"stopped: terraform init failed ({failure.category}): {failure.first_line}")
+            return RetryOutcome(EXIT_STOPPED, f"stopped: {error}")
         # Init reaches the backend before anything else: its network errors are the backend's too.
+        failure = error.failure
         backend = Failure(Category.BACKEND, failure.status, failure.code, failure.message, failure.request_id,
                           failure.address, failure.raw)
         return self._stopped(Category.BACKEND, f"STATE_BACKEND={self.settings.state_backend}: terraform init failed: "
@@ -297,22 +298,23 @@ class RetryLoop:
         errored = self.prepared.workdir.errored_state
         if not errored.exists():
             return None
-        pushed = push_state(self.tf, errored)
         stamp = time.strftime("%Y%m%dT%H%M%S")
-        if pushed.ok:
-            os.replace(errored, errored.with_name(f"{errored.name}.pushed-{stamp}"))
-            self.journal.append("state_pushed")
-            self.reporter.note("wrote errored.tfstate (the state of an earlier launch) to the state backend")
+        try:
+            push_state(self.tf, errored)
+        except TerraformError as error:
+            failure = error.failure
+            if failure.category in (Category.BACKEND, Category.TRANSIENT, Category.LOCKED):
+                return self._stopped(Category.BACKEND, "errored.tfstate holds the state of an earlier launch and the "
+                                                       f"state backend cannot take it yet ({failure.message}); nothing "
+                                                       "was launched: run `coinpilot-tf retry` again once it is up")
+            aside = errored.with_name(f"{errored.name}.refused-{stamp}")
+            os.replace(errored, aside)
+            self.reporter.note(f"the state backend refused errored.tfstate ({failure.message}); kept it as "
+                               f"{aside.name} and looking for the instance in the compartment instead")
             return None
-        failure = classify(pushed.output)
-        if failure.category in (Category.BACKEND, Category.TRANSIENT, Category.LOCKED):
-            return self._stopped(Category.BACKEND, f"errored.tfstate holds the state of an earlier launch and the state "
-                                                   f"backend cannot take it yet ({failure.message}); nothing was "
-                                                   "launched: run `coinpilot-tf retry` again once the backend is up")
-        aside = errored.with_name(f"{errored.name}.refused-{stamp}")
-        os.replace(errored, aside)
-        self.reporter.note(f"the state backend refused errored.tfstate ({failure.message}); kept it as {aside.name} "
-                           "and looking for the instance in the compartment instead")
+        os.replace(errored, errored.with_name(f"{errored.name}.pushed-{stamp}"))
+        self.journal.append(Event.STATE_PUSHED)
+        self.reporter.note("wrote errored.tfstate (the state of an earlier launch) to the state backend")
         return None
 
     def _errored_state_note(self) -> str:
@@ -322,13 +324,13 @@ class RetryLoop:
                 "to the backend before anything else")
 
     def _gave_up(self, run: _Run, reason: str) -> RetryOutcome:
-        self.journal.append("gave_up", reason=reason, attempts=run.attempts)
+        self.journal.append(Event.GAVE_UP, reason=reason, attempts=run.attempts)
         if not self.once:  # for --once, "no instance this time" is the normal outcome, not news
             self.notifier.gave_up(run.attempts, reason)
         return RetryOutcome(EXIT_GAVE_UP, f"gave up: {reason}")
 
     def _interrupted(self, run: _Run) -> RetryOutcome:
-        self.journal.append("interrupted", attempts=run.attempts)
+        self.journal.append(Event.INTERRUPTED, attempts=run.attempts)
         self.notifier.interrupted(run.attempts)
         return RetryOutcome(EXIT_INTERRUPTED, "interrupted; run `coinpilot-tf retry` again to continue")
 
@@ -336,7 +338,7 @@ class RetryLoop:
 
     def _journal_attempt(self, number: int, target: Target, failure: Failure | None, duration: float, wait: float | None) -> dict:
         return self.journal.append(
-            "attempt", attempt=number, availability_domain=target.availability_domain, size=str(target.size),
+            Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
             category=failure.category if failure else "interrupted",
             status=failure.status if failure else None, code=failure.code if failure else None,
             message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
@@ -351,11 +353,10 @@ class RetryLoop:
         if run.attempts % self.settings.discord_notify_every_n_attempts == 0:
             self.notifier.progress(run.attempts, dict(run.counts), self.clock() - run.started)
 
-    def _reached(self, phase: str) -> None:
-        if self.prepared.simulated:  # test-only crash points (simulator/kill_hook.py)
-            from .simulator import kill_hook
-
-            kill_hook.reached(phase)
+    def _compartment_instances(self) -> list:
+        """ListInstances in the launch compartment, through the oci SDK and the session's cloud."""
+        with self.tf.cloud.api(self.settings.oci_profile) as api:
+            return api.list_instances(self.settings.compartment_ocid)
 
     def _forget_plans(self) -> None:
         for plan_file in self.prepared.workdir.path.glob("attempt-*.tfplan"):
@@ -364,8 +365,6 @@ class RetryLoop:
 
 def _local_state_holds_instance(state_file) -> bool:
     """A local terraform.tfstate with our instance in it (a migration leaves it empty)."""
-    import json
-
     try:
         document = json.loads(state_file.read_text() or "{}")
     except (OSError, ValueError):

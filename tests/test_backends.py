@@ -15,7 +15,7 @@ from orchestrator.errors import UsageError
 from orchestrator.render import Target, render
 from orchestrator.workdir import Workdir
 
-from .session import new_session
+from .session import command_session, new_session
 from .test_config import RUNBOOK_ENV
 from .test_render import PUBLIC_KEY
 
@@ -85,22 +85,22 @@ def test_terraform_bundled_picks_the_engine_shipped_with_coinpilot_tf():
 
 
 def test_doctor_checks_the_engine_against_the_backend(tmp_path):
-    workdir = Workdir(tmp_path / "wd")
-    settings = load_settings({}, {"STATE_BACKEND": "oci", "STATE_BACKEND_CONFIG": "bucket=b,namespace=n"})
+    workdir = tmp_path / "wd"
+    backend = {"state_backend": "oci", "backend_config": ("bucket=b", "namespace=n")}
     old = tmp_path / "bin" / "terraform"
     old.parent.mkdir()
     old.write_text("#!/bin/sh\necho 'Terraform v1.11.4'\n")
     old.chmod(0o755)
     check = next(check for check in doctor.LOCAL_CHECKS if check.name == "state backend")
 
-    [outcome] = doctor.run_checks(doctor.context_for(settings, workdir, str(old), os.environ), (check,))
+    [outcome] = doctor.run_checks(doctor.context_for(command_session(workdir, engine=str(old), **backend)), (check,))
 
     assert outcome.status == "FAIL"
     assert outcome.line() == (
         f"FAIL  state backend: STATE_BACKEND=oci: the 'oci' state backend needs Terraform 1.12 or newer, and the "
         f"engine is terraform 1.11.4 ({old}); fix: put a newer terraform on PATH, or use the engine shipped with "
         "coinpilot-tf: --terraform bundled (COINPILOT_TF_TERRAFORM=bundled)")
-    [bundled] = doctor.run_checks(doctor.context_for(settings, workdir, BUNDLED, os.environ), (check,))
+    [bundled] = doctor.run_checks(doctor.context_for(command_session(workdir, engine=BUNDLED, **backend)), (check,))
     assert bundled.status == "ok"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .runner import FLAG, Run, Terraform
+from .runner import FLAG, Terraform
 
 STAMP = ".init-stamp"
 # The files whose content decides what init downloads and which backend it configures.
@@ -27,30 +27,36 @@ def _fingerprint(tf: Terraform, backend_config: BackendConfig) -> str:
     return digest.hexdigest()
 
 
-def init_if_needed(tf: Terraform, backend_config: BackendConfig = ()) -> Run | None:
-    """Returns the run, or None when nothing changed. A simulated workdir with its state in the
-    folder needs no init (Terraform itself advises against init under dev_overrides)."""
-    if tf.simulated and not tf.workdir.remote_state:
-        return None
+def init_argv(tf: Terraform, backend_config: BackendConfig = ()) -> list[str]:
+    if tf.workdir.remote_state:
+        return tf.argv("init", input=False, no_color=FLAG, reconfigure=FLAG, backend_config=dict(backend_config))
+    return tf.argv("init", input=False, no_color=FLAG)
+
+
+def init_if_needed(tf: Terraform, backend_config: BackendConfig = ()) -> bool:
+    """True if init ran. Not with dev_overrides and a state in the folder: Terraform itself
+    advises against init under them (a remote backend needs it all the same)."""
+    if tf.cloud.provider_overrides() and not tf.workdir.remote_state:
+        return False
     stamp = tf.workdir.path / STAMP
     fingerprint = _fingerprint(tf, backend_config)
     if stamp.exists() and stamp.read_text() == fingerprint:
-        return None
-    options = {"reconfigure": FLAG, "backend_config": dict(backend_config)} if tf.workdir.remote_state else {}
-    run = tf.run("init", input=False, no_color=FLAG, **options)
-    if not run.ok and tf.workdir.remote_state:
-        # Two machines configuring a new backend at once race on creating its storage (pg:
-        # CREATE TABLE IF NOT EXISTS is not atomic); the second try finds it made.
-        run = tf.run("init", input=False, no_color=FLAG, **options)
-    if run.ok:
-        stamp.write_text(fingerprint)
-    return run
+        return False
+    argv = init_argv(tf, backend_config)
+    # Two machines configuring a new backend at once race on creating its storage (pg: CREATE
+    # TABLE IF NOT EXISTS is not atomic): a remote backend's init gets a second try.
+    if not (tf.workdir.remote_state and tf.execute(argv).ok):
+        tf.check(argv, "terraform init")
+    stamp.write_text(fingerprint)
+    return True
 
 
-def migrate_state(tf: Terraform, backend_config: BackendConfig) -> Run:
+def migrate_state_argv(tf: Terraform, backend_config: BackendConfig) -> list[str]:
+    return tf.argv("init", input=False, no_color=FLAG, migrate_state=FLAG, force_copy=FLAG,
+                   backend_config=dict(backend_config))
+
+
+def migrate_state(tf: Terraform, backend_config: BackendConfig) -> None:
     """terraform init -migrate-state: copy the state to the backend the module now names."""
-    run = tf.run("init", input=False, no_color=FLAG, migrate_state=FLAG, force_copy=FLAG,
-                 backend_config=dict(backend_config))
-    if run.ok:
-        (tf.workdir.path / STAMP).write_text(_fingerprint(tf, backend_config))
-    return run
+    tf.check(migrate_state_argv(tf, backend_config), "terraform init -migrate-state")
+    (tf.workdir.path / STAMP).write_text(_fingerprint(tf, backend_config))

@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ToolError
 from .import_ import INSTANCE_ADDRESS
-from .runner import FLAG, Run, Terraform
+from .runner import FLAG, Terraform
 
 
 @dataclass(frozen=True)
@@ -18,13 +17,14 @@ class StateInstance:
     attributes: dict
 
 
+def show_argv(tf: Terraform) -> list[str]:
+    return tf.argv("show", json=FLAG)
+
+
 def state_instance(tf: Terraform) -> StateInstance | None:
     if not tf.workdir.has_state:
         return None
-    run = tf.run("show", json=FLAG)
-    if not run.ok:
-        raise ToolError(f"terraform show failed: {run.stderr.strip()[:300]}")
-    document = json.loads(run.stdout or "{}")
+    document = json.loads(tf.check(show_argv(tf), "terraform show").stdout or "{}")
     for resource in document.get("values", {}).get("root_module", {}).get("resources", []):
         if resource.get("address") == INSTANCE_ADDRESS:
             values = resource.get("values") or {}
@@ -32,15 +32,27 @@ def state_instance(tf: Terraform) -> StateInstance | None:
     return None
 
 
-def untaint(tf: Terraform) -> Run:
-    return tf.run("untaint", INSTANCE_ADDRESS, no_color=FLAG)
+def untaint_argv(tf: Terraform) -> list[str]:
+    return tf.argv("untaint", INSTANCE_ADDRESS, no_color=FLAG)
 
 
-def forget_instance(tf: Terraform) -> Run:
+def untaint(tf: Terraform) -> None:
+    tf.check(untaint_argv(tf), "terraform untaint")
+
+
+def forget_instance_argv(tf: Terraform) -> list[str]:
+    return tf.argv("state rm", INSTANCE_ADDRESS)
+
+
+def forget_instance(tf: Terraform) -> None:
     """terraform state rm: the instance is terminating, nothing is left to destroy or keep."""
-    return tf.run("state rm", INSTANCE_ADDRESS)
+    tf.check(forget_instance_argv(tf), "terraform state rm")
 
 
-def push_state(tf: Terraform, path: Path) -> Run:
+def push_state_argv(tf: Terraform, path: Path) -> list[str]:
+    return tf.argv("state push", str(path))
+
+
+def push_state(tf: Terraform, path: Path) -> None:
     """terraform state push: write a state Terraform saved aside (errored.tfstate) to the backend."""
-    return tf.run("state push", str(path))
+    tf.check(push_state_argv(tf, path), "terraform state push")
