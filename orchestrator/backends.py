@@ -38,7 +38,8 @@ BACKENDS: dict[str, Backend] = {
                 "bucket=tfstate,namespace=<namespace>,key=coinpilot-a1.tfstate,region=eu-frankfurt-1"),
         # use_lockfile (S3 native locking) is generally available from Terraform 1.11 and OpenTofu 1.10.
         Backend("s3", (1, 11), (1, 10),
-                {"access_key": "AWS_ACCESS_KEY_ID", "secret_key": "AWS_SECRET_ACCESS_KEY", "token": "AWS_SESSION_TOKEN"},
+                {"access_key": "AWS_ACCESS_KEY_ID", "secret_key": "AWS_SECRET_ACCESS_KEY",
+                 "token": "AWS_SESSION_TOKEN"},
                 "bucket=tfstate,key=coinpilot-a1.tfstate,use_lockfile=true,..."),
         Backend("pg", (1, 5), (1, 6), {"conn_str": "PG_CONN_STR"}, "schema_name=coinpilot_a1"),
     )

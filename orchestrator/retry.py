@@ -288,8 +288,9 @@ class RetryLoop:
         failure = error.failure
         backend = Failure(Category.BACKEND, failure.status, failure.code, failure.message, failure.request_id,
                           failure.address, failure.raw)
+        reason = self.policy.decide(backend, ads_left=0).reason
         return self._stopped(Category.BACKEND, f"STATE_BACKEND={self.settings.state_backend}: terraform init failed: "
-                                               + self.policy.decide(backend, ads_left=0).reason + "; nothing was launched")
+                                               f"{reason}; nothing was launched")
 
     def _push_errored_state(self) -> RetryOutcome | None:
         """A launch whose state the backend could not take left it in errored.tfstate: write it

@@ -45,7 +45,8 @@ def postgres():
 
     with running_server() as server:
         if server is None:
-            pytest.skip("PostgreSQL's server binaries are missing (Debian: apt-get install postgresql; .ci/run does it)")
+            pytest.skip("PostgreSQL's server binaries are missing (Debian: apt-get install postgresql; "
+                        ".ci/run does it)")
         yield server
 
 

@@ -21,7 +21,8 @@ from .test_render import PUBLIC_KEY
 
 
 def test_backend_settings_from_the_environment_and_repeated_flags():
-    settings = load_settings({}, {"STATE_BACKEND": "PG", "STATE_BACKEND_CONFIG": "schema_name=a1, skip_table_creation=false"})
+    settings = load_settings({}, {"STATE_BACKEND": "PG",
+                                  "STATE_BACKEND_CONFIG": "schema_name=a1, skip_table_creation=false"})
     assert settings.state_backend == "pg"
     assert settings.backend_config == (("schema_name", "a1"), ("skip_table_creation", "false"))
     flags = load_settings({"state_backend": "oci", "backend_config": ("bucket=tfstate", "namespace=ns")}, {})
@@ -116,6 +117,7 @@ def test_retry_with_a_backend_the_engine_lacks_stops_in_one_line_before_anything
 
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("coinpilot-tf: state backend: STATE_BACKEND=oci: the 'oci' state backend needs Terraform 1.12")
+    assert line.startswith("coinpilot-tf: state backend: STATE_BACKEND=oci: the 'oci' state backend needs "
+                           "Terraform 1.12")
     assert line.endswith("--terraform bundled (COINPILOT_TF_TERRAFORM=bundled)")
     assert session.calls("LaunchInstance") == []

@@ -62,7 +62,8 @@ def _trial(number: int, race: Race, base: Path, conn_str: str) -> None:
         "INSTANCE_NAME": "coinpilot-race", "NO_COLOR": "1",
         "RETRY_INTERVAL_SECONDS": "0", "THROTTLE_RETRY_BASE_SECONDS": "1", "THROTTLE_RETRY_MAX_SECONDS": "1",
         "THROTTLE_JITTER_MAX_SECONDS": "0",
-        "STATE_BACKEND": "pg", "PG_CONN_STR": conn_str, "STATE_BACKEND_CONFIG": f"schema_name=race_{os.getpid()}_{number}",
+        "STATE_BACKEND": "pg", "PG_CONN_STR": conn_str,
+        "STATE_BACKEND_CONFIG": f"schema_name=race_{os.getpid()}_{number}",
         "COINPILOT_TF_SIMULATOR_DIR": str(base / "cloud"),
     }
     first, second = _machine(base, "machine-a", shared), _machine(base, "machine-b", shared)

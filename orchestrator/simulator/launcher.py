@@ -44,7 +44,6 @@ def install_provider(store_dir: Path) -> Path:
     for `dev_overrides`."""
     store_dir = Path(store_dir).resolve()
     bin_dir = store_dir / "bin"
-    script = bin_dir / "terraform-provider-oci"
     content = _SCRIPT.format(
         python=sys.executable,
         package_root=str(Path(orchestrator.__file__).resolve().parent.parent),
@@ -61,7 +60,8 @@ def _write_script(script: Path, content: str) -> None:
         return
     script.parent.mkdir(parents=True, exist_ok=True)
     # Several tool processes may install at once: never let Terraform run a half-written file.
-    with tempfile.NamedTemporaryFile("w", dir=script.parent, prefix=".provider.", delete=False, encoding="utf-8") as tmp:
+    with tempfile.NamedTemporaryFile("w", dir=script.parent, prefix=".provider.", delete=False,
+                                     encoding="utf-8") as tmp:
         tmp.write(content)
     os.chmod(tmp.name, 0o755)
     os.replace(tmp.name, script)
