@@ -55,7 +55,8 @@ def workdir_options(command: Callable) -> Callable:
     command = click.option("--workdir", "workdir", type=click.Path(file_okay=False), expose_value=False,
                            callback=_flag("workdir"), help="The workdir itself [env COINPILOT_TF_WORKDIR].")(command)
     return click.option("--terraform", "engine", expose_value=False, callback=_flag("engine"),
-                        help="Terraform or OpenTofu binary [env COINPILOT_TF_TERRAFORM].")(command)
+                        help="Terraform or OpenTofu binary, or 'bundled' for the engine shipped with coinpilot-tf "
+                             "[env COINPILOT_TF_TERRAFORM].")(command)
 
 
 def instance_options(command: Callable) -> Callable:
@@ -108,17 +109,24 @@ def main(ctx: click.Context) -> None:
 @click.option("--simulate", metavar="SCENARIO", expose_value=False, callback=_simulate,
               help="Use the simulated OCI (e.g. 'capacity*3,ok'); the workdir remembers it.")
 @click.option("--refresh-image", is_flag=True, help="Discover the newest image again instead of the one recorded in the workdir (IMAGE_OCID empty).")
+@click.option("--migrate-state", is_flag=True, help="Move the workdir's state to the backend STATE_BACKEND names "
+              "(terraform init -migrate-state).")
 @handle_errors
 @pass_session
-def render(session: Session, refresh_image: bool) -> None:
+def render(session: Session, refresh_image: bool, migrate_state: bool) -> None:
     """Write the Terraform module and terraform.tfvars.json into the workdir."""
-    from .usecases import render_workdir
+    from .usecases import migrate_workdir_state, render_workdir
 
-    rendered = render_workdir(session, refresh_image, note=lambda line: click.echo(line, err=True))
+    if migrate_state:
+        rendered, moved = migrate_workdir_state(session, refresh_image, note=lambda line: click.echo(line, err=True))
+    else:
+        rendered, moved = render_workdir(session, refresh_image, note=lambda line: click.echo(line, err=True)), None
     _print_notices(rendered.prepared)
     click.echo(f"workdir: {rendered.prepared.workdir.path}")
     click.echo(f"rendered: {', '.join(rendered.changed) if rendered.changed else 'no changes'}")
     _print_cloud_notice(session)
+    if moved:
+        click.echo(moved)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -159,7 +167,7 @@ def output(session: Session, as_json: bool) -> None:
     from .engine.output import outputs
 
     workdir = session.existing_workdir()
-    values = outputs(session.terraform) if workdir.state.exists() else {}
+    values = outputs(session.terraform) if workdir.has_state else {}
     if as_json:
         click.echo(json.dumps(values, indent=2, sort_keys=True))
         return

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .backends import LOCAL, check_backend_config, parse_backend, parse_backend_config
 from .errors import UsageError
 
 SHAPE = "VM.Standard.A1.Flex"
@@ -237,7 +238,8 @@ class Field:
 
 
 # Flags that repeat, named in the singular.
-_FLAG_NAMES = {"availability_domains": "--availability-domain", "sizes": "--size", "notify_urls": "--notify"}
+_FLAG_NAMES = {"availability_domains": "--availability-domain", "sizes": "--size", "notify_urls": "--notify",
+               "backend_config": "--backend-config"}
 
 
 FIELDS: tuple[Field, ...] = (
@@ -267,6 +269,8 @@ FIELDS: tuple[Field, ...] = (
           env_aliases=("DISCORD_NOTIFY_EVERY_N_ATTEMPTS",)),
     Field("notify_events", "NOTIFY_EVENTS", _notify_events, None,
           "Only these events, e.g. success,stop (default: all)."),
+    Field("state_backend", "STATE_BACKEND", parse_backend, LOCAL, "Where the Terraform state lives: local, oci, s3 or pg."),
+    Field("backend_config", "STATE_BACKEND_CONFIG", parse_backend_config, (), "Backend setting KEY=VALUE for terraform init (no secrets)."),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 
@@ -296,6 +300,8 @@ class Settings:
     notify_urls: tuple[str, ...] = dataclasses.field(repr=False)
     notify_every_n_attempts: int
     notify_events: frozenset | None
+    state_backend: str
+    backend_config: tuple[tuple[str, str], ...]
     warnings: tuple[str, ...] = ()
 
     def size_list(self) -> tuple[Size, ...]:
@@ -359,6 +365,7 @@ def _check_consistency(settings: Settings) -> Settings:
             warnings.append(f"size {size} exceeds the Always Free allowance ({FREE_OCPUS} OCPUs / {FREE_MEMORY_GBS} GB): OCI will bill it or refuse it")
     if settings.throttle_retry_max_seconds < settings.throttle_retry_base_seconds:
         raise UsageError("THROTTLE_RETRY_MAX_SECONDS", f"must be >= THROTTLE_RETRY_BASE_SECONDS ({settings.throttle_retry_base_seconds})")
+    check_backend_config(settings.state_backend, settings.backend_config, "STATE_BACKEND_CONFIG")
     return settings.replace(warnings=tuple(warnings))
 
 

@@ -136,6 +136,19 @@ def check_engine(ctx: Context) -> Finding:
     return Finding(OK, engine.describe())
 
 
+def check_state_backend(ctx: Context) -> Finding:
+    from .backends import LOCAL, engine_problem
+
+    backend = ctx.settings.state_backend
+    engine = ctx.engine()
+    problem = engine_problem(backend, engine.kind, engine.version)
+    if problem:
+        return Finding(FAIL, f"STATE_BACKEND={backend}: {problem}, and the engine is {engine.describe()}")
+    if backend == LOCAL:
+        return Finding(OK, f"local, in {ctx.workdir.path}")
+    return Finding(OK, f"{backend}, with {engine.kind} {engine.version}")
+
+
 def check_oci_config(ctx: Context) -> Finding:
     path, name = ctx.config_path, ctx.settings.oci_profile
     if not path.is_file():
@@ -365,6 +378,8 @@ _API = (*_LOCAL, "region")
 
 LOCAL_CHECKS: tuple[Check, ...] = (
     Check("engine", check_engine, "install Terraform 1.5+ or OpenTofu, or set COINPILOT_TF_TERRAFORM to its path"),
+    Check("state backend", check_state_backend, "put a newer terraform on PATH, or use the engine shipped with "
+          "coinpilot-tf: --terraform bundled (COINPILOT_TF_TERRAFORM=bundled)", ("engine",)),
     Check("oci config", check_oci_config, _CONFIG_FIX),
     Check("key file", check_key_file, "point key_file in the profile at the private key of your OCI API key", ("oci config",)),
     Check("key permissions", check_key_permissions, "chmod 600 the key file", ("key file",)),

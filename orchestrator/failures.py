@@ -26,6 +26,7 @@ class Category(StrEnum):
     UNCERTAIN = "uncertain"
     LOCKED = "locked"
     STATE_WRITE = "state_write"
+    BACKEND = "backend"
     UNKNOWN = "unknown"
 
 
@@ -77,6 +78,10 @@ CLASSIFICATION_TABLE: tuple[tuple[str, Category, str], ...] = (
      "ENOSPC / EROFS / EDQUOT on any file Terraform writes in the workdir (state, its lock info, a plan)"),
     (r"\bout of (?:host )?capacity\b", Category.CAPACITY,
      "LaunchInstance 500 InternalError, every provider format; also inside work-request errors"),
+    # A backend that could not write the state is the state_write row above (errored.tfstate).
+    (r"\bfailed to get existing workspaces\b|\berror (?:loading|refreshing) state\b"
+     r"|\bbackend initialization required\b", Category.BACKEND,
+     "the state backend could not be read or set up (Terraform's backend errors at init, plan or refresh)"),
     (r"\bacquiring the state lock\b|\berror locking state\b", Category.LOCKED,
      "Terraform state lock, any backend (terraform-exec stateLockErrRegexp)"),
     (r"\boperation timeout\b|\btimeout while waiting for state\b", Category.UNCERTAIN,

@@ -32,6 +32,7 @@ class Event(StrEnum):
     ALREADY_WON = "already_won"  # the instance was in state before the first launch
     KEPT = "kept"  # an unfinished launch did create the instance
     ADOPTED = "adopted"  # ours, found in the compartment, imported
+    STATE_PUSHED = "state_pushed"  # errored.tfstate written to the state backend
     DESTROY = "destroy"
     DESTROY_FAILED = "destroy_failed"
 

@@ -107,6 +107,8 @@ RULES: dict[Category, Rule] = {
     Category.INVALID: Rule("", stop_reason="the request or Terraform configuration is invalid ({what}): fix it and run again"),
     Category.LOCKED: Rule("", stop_reason="the Terraform state is locked ({what}): let that run finish, or if it died run "
                                           "`coinpilot-tf terraform force-unlock <ID>`"),
+    Category.BACKEND: Rule("", stop_reason="the state backend failed ({what}): check that it is up and reachable, and "
+                                           "STATE_BACKEND_CONFIG and its credentials (PG_CONN_STR, the OCI profile, AWS_*)"),
     # Retrying would launch again while what the last launch won is not on disk (retry.py says where it is).
     Category.STATE_WRITE: Rule("", stop_reason="Terraform could not save its state ({what})"),
     # Like transient, but a run of them means something retrying will not fix. Who knows whether

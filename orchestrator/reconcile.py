@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from .engine.import_ import import_instance
 from .engine.output import outputs
 from .engine.refresh import refresh_only
-from .engine.runner import Terraform
+from .engine.runner import Terraform, TerraformError
 from .engine.state import StateInstance, forget_instance, state_instance, untaint
 from .errors import ToolError
 from .policy import Waiter
@@ -129,7 +129,14 @@ class Reconciler:
         if others:
             self.note(f"{len(ours)} live instances carry the name or tag {self.instance_name!r}: adopting the oldest, "
                       f"{chosen.id}; check the others yourself: {', '.join(found.id for found in others)}")
-        import_instance(self.tf, chosen.id, {})
+        try:
+            import_instance(self.tf, chosen.id, {})
+        except TerraformError:
+            # With a shared state, another run may have recorded it meanwhile (its launch or import).
+            recorded = self.from_state()
+            if recorded is None:
+                raise
+            return recorded
         instance = self._refreshed()  # fills the outputs
         if instance is None:
             return None

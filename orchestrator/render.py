@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from . import __version__
+from .backends import LOCAL
 from .config import SHAPE, Settings, Size
 from .workdir import MODULE_FILE, Workdir, write_file, write_private
 
@@ -18,6 +19,9 @@ PROVIDER_VERSION_CONSTRAINT = ">= 6.0.0"
 # Freeform tag that marks an instance as ours (adoption looks for it).
 OWNERSHIP_TAG_KEY = "coinpilot-tf"
 TEMPLATE_NAMES = ("versions.tf.j2", "provider.tf.j2", "variables.tf.j2", "main.tf.j2", "outputs.tf.j2")
+# Rendered only for a remote state backend.
+BACKEND_TEMPLATE = "backend.tf.j2"
+BACKEND_FILE = BACKEND_TEMPLATE.removesuffix(".j2")
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Target:
         }
 
 
-def module_files() -> dict[str, str]:
+def module_files(state_backend: str = LOCAL) -> dict[str, str]:
     """The rendered .tf files by name."""
     import jinja2
 
@@ -48,10 +52,12 @@ def module_files() -> dict[str, str]:
         "provider_version_constraint": PROVIDER_VERSION_CONSTRAINT,
         "shape": SHAPE,
         "ownership_tag_key": OWNERSHIP_TAG_KEY,
+        "state_backend": state_backend,
     }
+    names = TEMPLATE_NAMES + ((BACKEND_TEMPLATE,) if state_backend != LOCAL else ())
     return {
         name.removesuffix(".j2"): environment.from_string(folder.joinpath(name).read_text()).render(context)
-        for name in TEMPLATE_NAMES
+        for name in names
     }
 
 
@@ -75,9 +81,13 @@ def render(settings: Settings, target: Target, ssh_public_key: str, workdir: Wor
     """Write the module and tfvars; returns the names of the files that changed."""
     workdir.create()
     changed = []
-    for name, content in module_files().items():
+    files = module_files(settings.state_backend)
+    for name, content in files.items():
         if write_file(workdir.path / name, content, MODULE_FILE):
             changed.append(name)
+    if BACKEND_FILE not in files and (workdir.path / BACKEND_FILE).exists():
+        (workdir.path / BACKEND_FILE).unlink()  # back to the local state
+        changed.append(BACKEND_FILE)
     content = json.dumps(tfvars(settings, target, ssh_public_key), indent=2, sort_keys=True) + "\n"
     if write_private(workdir.tfvars, content):
         changed.append(workdir.tfvars.name)

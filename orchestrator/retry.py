@@ -9,6 +9,8 @@ only in policy.Waiter.
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +18,11 @@ from pathlib import Path
 from .engine.apply import StalePlan, apply_plan
 from .engine.init import init_if_needed
 from .engine.output import outputs
-from .engine.plan import plan
+from .engine.plan import creates_instance, plan
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform, TerraformError
-from .errors import ExitCode
+from .engine.state import push_state
+from .errors import ExitCode, UsageError
 from .failures import Category, Failure
 from .journal import Journal
 from .notify import Notifier
@@ -33,6 +36,10 @@ from .result import LaunchResult, write_launch_result
 from .run_events import RunEvents
 
 RECONCILE = "reconcile"  # the stop category when Terraform cannot read or record our instance
+
+
+class _StateHasInstance(Exception):
+    """A fresh plan does not create the instance: another run sharing the state won it meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class RetryLoop:
         self._reached = tf.cloud.reached
         self.targets = [Target(ad, size) for size in self.settings.size_list() for ad in prepared.availability_domains]
         self.interrupted = False
+        self._plans_without_launch = 0  # fresh plans in a row that found an instance in the state
 
     def interrupt(self) -> None:
         """From a signal handler: end a wait at once, let a running Terraform save its state."""
@@ -102,10 +110,11 @@ class RetryLoop:
         for target in self._schedule():
             if self.interrupted:
                 return self._interrupted()
-            number += 1
-            outcome, last = self._one_attempt(number, target)
+            outcome, failure, tried = self._one_attempt(number + 1, target)
             if outcome:
                 return outcome
+            number += tried
+            last = failure or last
         return self._gave_up(f"--once: no instance this time (last: {last.category if last else 'none'})")
 
     def _set_up(self) -> RetryOutcome | None:
@@ -114,29 +123,54 @@ class RetryLoop:
             self._forget_plans()  # the module or its values changed under the saved plans
         self._reached("render")
         self.tf.write_cli_config()
+        workdir = self.prepared.workdir
+        if workdir.remote_state and _local_state_holds_instance(workdir.state):
+            raise UsageError("STATE_BACKEND", f"this workdir's instance is in its local state, not in the "
+                             f"{self.settings.state_backend} backend; move it there first with "
+                             "`coinpilot-tf render --migrate-state` (same settings), then run again")
         try:
-            init_if_needed(self.tf)
+            if init_if_needed(self.tf, self.settings.backend_config):
+                self._forget_plans()  # a saved plan records the backend and engine it was made with
         except TerraformError as error:
-            return RetryOutcome(ExitCode.STOPPED, f"stopped: {error}")
+            return self._init_failed(error)
         self._reached("init")
         return None
 
-    def _one_attempt(self, number: int, target: Target) -> tuple[RetryOutcome | None, Failure | None]:
-        """Attempt, then act on the policy's decision; an outcome when the run ends here."""
+    def _one_attempt(self, number: int, target: Target) -> tuple[RetryOutcome | None, Failure | None, bool]:
+        """Attempt, then act on the policy's decision: (an outcome when the run ends here, the
+        failure, whether an attempt was made at all)."""
         self.events.attempt_began()
+        lock_waits = self.tf.state_lock_waits
         began = self.clock()
-        failure = self._attempt(target)
+        try:
+            failure = self._attempt(target)
+        except _StateHasInstance:
+            self.events.attempt_withdrawn()  # nothing was tried
+            return self._state_has_instance(), None, False
+        self._plans_without_launch = 0
+        waited = self.tf.state_lock_waits > lock_waits
         duration = round(self.clock() - began, 3)
         self._reached("journal")
         if self.interrupted:
             self.events.cut_short(number, target, failure, duration)
-            return self._interrupted(), failure
+            return self._interrupted(), failure, True
         if failure is None:
-            return self._won(number, target, duration), None
+            return self._won(number, target, duration, waited), None, True
         ads_left = len({t.availability_domain for t in self.targets}) - 1
         decision = self.policy.decide(failure, ads_left=ads_left, attempts=self.events.attempts)
-        self.events.failed(number, target, failure, duration, decision)
-        return self._act(decision, failure, target), failure
+        self.events.failed(number, target, failure, duration, decision, waited_for_state_lock=waited)
+        return self._act(decision, failure, target), failure, True
+
+    def _state_has_instance(self) -> RetryOutcome | None:
+        found = self._look_for_ours()
+        if found:
+            return found
+        # It was gone and left the state: the next plan creates one, or something is wrong.
+        self._plans_without_launch += 1
+        if self._plans_without_launch > 1:
+            return self._stopped(Category.INVALID, "the plan does not create the instance, yet the state holds "
+                                                   "none to keep: see `coinpilot-tf terraform plan`")
+        return None
 
     def _act(self, decision: Decision, failure: Failure, target: Target) -> RetryOutcome | None:
         if decision.reconcile:  # the launch may have gone through, or ours exists already
@@ -147,8 +181,7 @@ class RetryLoop:
             reason = decision.reason
             if failure.category == Category.STATE_WRITE:  # never launch again while a win is unrecorded
                 reason = unsaved_launch(self.prepared.workdir, failure)
-            self.events.stopped(failure.category, reason)
-            return RetryOutcome(ExitCode.STOPPED, f"stopped: {reason}")
+            return self._stopped(failure.category, reason + self._errored_state_note())
         if decision.action == Action.GIVE_UP:
             return self._gave_up(decision.reason)
         if decision.action == Action.END_SWEEP:
@@ -175,7 +208,7 @@ class RetryLoop:
         workdir = self.prepared.workdir
         plan_file = workdir.plan_file(target.availability_domain, str(target.size))
         try:
-            if not workdir.state.exists():
+            if not workdir.has_state:
                 refresh_only(self.tf)
             try:
                 self._plan_and_apply(plan_file, target)
@@ -188,7 +221,10 @@ class RetryLoop:
 
     def _plan_and_apply(self, plan_file: Path, target: Target) -> None:
         if not plan_file.exists():
-            plan(self.tf, plan_file, target.as_vars())
+            # After a stale plan the new one tells whether another run sharing the state won meanwhile.
+            if not creates_instance(plan(self.tf, plan_file, target.as_vars())):
+                plan_file.unlink(missing_ok=True)
+                raise _StateHasInstance
             self._reached("plan")
         apply_plan(self.tf, plan_file)
 
@@ -196,13 +232,15 @@ class RetryLoop:
 
     def _look_for_ours(self) -> RetryOutcome | None:
         """The ending if our instance exists (in state, tainted, or in the compartment); None to launch."""
+        stopped = self._push_errored_state()
+        if stopped:
+            return stopped
         try:
             kept = self.reconciler.find()
         except TerraformError as error:
             # Terraform could not read or record the instance; nothing was launched meanwhile.
-            reason = f"{error}; nothing was launched, and the next `coinpilot-tf retry` checks again first"
-            self.events.stopped(RECONCILE, reason)
-            return RetryOutcome(ExitCode.STOPPED, f"stopped: {reason}")
+            return self._stopped(RECONCILE, f"{error}; nothing was launched, and the next `coinpilot-tf retry` "
+                                            "checks again first")
         if kept is None:
             return None
         if self.interrupted:
@@ -214,24 +252,76 @@ class RetryLoop:
         if kept.how != Keeping.IN_STATE:
             self.policy.record_success()
             self._forget_plans()
-        self.events.kept(kept, launch)
+        remote = self.prepared.workdir.remote_state
+        won_elsewhere = kept.how == Keeping.IN_STATE and remote and self.events.attempts > 0  # while this run tried
+        self.events.kept(kept, launch, won_elsewhere=won_elsewhere)
+        if won_elsewhere:
+            return RetryOutcome(ExitCode.OK, f"another run sharing the {self.settings.state_backend} state won the "
+                                             "instance meanwhile; nothing launched by this one", launch)
         if kept.how == Keeping.IN_STATE:
-            return RetryOutcome(ExitCode.OK, "the instance already exists in this workdir's state; nothing launched", launch)
+            where = f"the shared state ({self.settings.state_backend} backend)" if remote else "this workdir's state"
+            return RetryOutcome(ExitCode.OK, f"the instance already exists in {where}; nothing launched", launch)
         if kept.how == Keeping.KEPT:
             return RetryOutcome(ExitCode.OK, "the unfinished launch did create the instance: kept it", launch)
         return RetryOutcome(ExitCode.OK, "adopted our instance found in the compartment (launched earlier, missing from state); "
                                          "nothing new launched", launch)
 
-    def _won(self, number: int, target: Target, duration: float) -> RetryOutcome:
+    def _won(self, number: int, target: Target, duration: float, waited_for_state_lock: bool) -> RetryOutcome:
         self.policy.record_success()
         launch = self._launch_result()
         self._forget_plans()
-        self.events.won(number, target, duration, launch)
+        self.events.won(number, target, duration, launch, waited_for_state_lock=waited_for_state_lock)
         return RetryOutcome(ExitCode.OK, f"instance launched after {self.events.attempts} attempt(s)", launch)
 
     def _launch_result(self) -> LaunchResult:
         launch = LaunchResult.from_outputs(outputs(self.tf), self.prepared.ssh_private_key, self.events.attempts)
         return write_launch_result(self.prepared.workdir, launch)
+
+    def _stopped(self, category: str, reason: str) -> RetryOutcome:
+        self.events.stopped(category, reason)
+        return RetryOutcome(ExitCode.STOPPED, f"stopped: {reason}")
+
+    def _init_failed(self, error: TerraformError) -> RetryOutcome:
+        if not self.prepared.workdir.remote_state:
+            return RetryOutcome(ExitCode.STOPPED, f"stopped: {error}")
+        # Init reaches the backend before anything else: its network errors are the backend's too.
+        failure = error.failure
+        backend = Failure(Category.BACKEND, failure.status, failure.code, failure.message, failure.request_id,
+                          failure.address, failure.raw)
+        reason = self.policy.decide(backend, ads_left=0).reason
+        return self._stopped(Category.BACKEND, f"STATE_BACKEND={self.settings.state_backend}: terraform init failed: "
+                                               f"{reason}; nothing was launched")
+
+    def _push_errored_state(self) -> RetryOutcome | None:
+        """A launch whose state the backend could not take left it in errored.tfstate: write it
+        to the backend before anything else. A backend that refuses it (the shared state moved
+        on) gets it set aside: the instance is then adopted from the compartment by its tag."""
+        errored = self.prepared.workdir.errored_state
+        if not self.prepared.workdir.remote_state or not errored.exists():
+            return None
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        try:
+            push_state(self.tf, errored)
+        except TerraformError as error:
+            failure = error.failure
+            if failure.category in (Category.BACKEND, Category.TRANSIENT, Category.LOCKED):
+                return self._stopped(Category.BACKEND, "errored.tfstate holds the state of an earlier launch and the "
+                                                       f"state backend cannot take it yet ({failure.message}); nothing "
+                                                       "was launched: run `coinpilot-tf retry` again once it is up")
+            aside = errored.with_name(f"{errored.name}.refused-{stamp}")
+            os.replace(errored, aside)
+            self.events.note(f"the state backend refused errored.tfstate ({failure.message}); kept it as "
+                             f"{aside.name} and looking for the instance in the compartment instead")
+            return None
+        os.replace(errored, errored.with_name(f"{errored.name}.pushed-{stamp}"))
+        self.events.state_pushed()
+        return None
+
+    def _errored_state_note(self) -> str:
+        if not self.prepared.workdir.remote_state or not self.prepared.workdir.errored_state.exists():
+            return ""
+        return ("; the state of the launch is saved in errored.tfstate, and the next `coinpilot-tf retry` writes it "
+                "to the backend before anything else")
 
     def _gave_up(self, reason: str) -> RetryOutcome:
         self.events.gave_up(reason)
@@ -251,3 +341,14 @@ class RetryLoop:
     def _forget_plans(self) -> None:
         for plan_file in self.prepared.workdir.path.glob("attempt-*.tfplan"):
             plan_file.unlink(missing_ok=True)
+
+
+def _local_state_holds_instance(state_file: Path) -> bool:
+    """A local terraform.tfstate with our instance in it (a migration leaves it empty)."""
+    try:
+        document = json.loads(state_file.read_text() or "{}")
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and any(
+        resource.get("type") == "oci_core_instance" and resource.get("instances")
+        for resource in document.get("resources", []) if isinstance(resource, dict))

@@ -18,6 +18,7 @@ from .render import Target
 from .result import LaunchResult
 
 SUCCESS = "success"
+STATE_LOCK_NOTE = "; waited for the state lock held by another run"
 INTERRUPTED = "interrupted"
 
 
@@ -50,10 +51,16 @@ class RunEvents:
     def attempt_began(self) -> None:
         self.attempts += 1
 
-    def failed(self, number: int, target: Target, failure: Failure, duration: float, decision: Decision) -> None:
-        entry = self._attempt_entry(number, target, failure, duration, decision.wait)
+    def attempt_withdrawn(self) -> None:
+        """The attempt made no call: the shared state already holds an instance."""
+        self.attempts -= 1
+
+    def failed(self, number: int, target: Target, failure: Failure, duration: float, decision: Decision,
+               waited_for_state_lock: bool = False) -> None:
+        entry = self._attempt_entry(number, target, failure, duration, decision.wait,
+                                    waited_for_state_lock=waited_for_state_lock)
         self.counts[failure.category] = self.counts.get(failure.category, 0) + 1
-        self.reporter.attempt(entry, decision.reason)
+        self.reporter.attempt(entry, decision.reason + (STATE_LOCK_NOTE if waited_for_state_lock else ""))
         if self.last_category is not None and failure.category != self.last_category:
             self.notifier.notify(NotifyEvent.CATEGORY, old=self.last_category, new=failure.category,
                                  wait_seconds=decision.wait)
@@ -67,21 +74,30 @@ class RunEvents:
         launch may have gone through: the next run looks first), then the run ends interrupted."""
         self._attempt_entry(number, target, failure, duration, None, category=INTERRUPTED)
 
-    def won(self, number: int, target: Target, duration: float, launch: LaunchResult) -> None:
+    def won(self, number: int, target: Target, duration: float, launch: LaunchResult,
+            waited_for_state_lock: bool = False) -> None:
         entry = self.journal.append(
             Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
             category=SUCCESS, duration=duration, instance_id=launch.instance_id,
+            **({"waited_for_state_lock": True} if waited_for_state_lock else {}),
         )
-        self.reporter.attempt(entry, "instance launched")
+        self.reporter.attempt(entry, "instance launched" + (STATE_LOCK_NOTE if waited_for_state_lock else ""))
         self._succeeded(launch)
 
-    def kept(self, kept: Kept, launch: LaunchResult) -> None:
+    def kept(self, kept: Kept, launch: LaunchResult, won_elsewhere: bool = False) -> None:
+        """won_elsewhere: the instance appeared in the shared state while this run was trying."""
         if kept.how == Keeping.IN_STATE:
-            self.journal.append(Event.ALREADY_WON, instance_id=launch.instance_id)
+            self.journal.append(Event.ALREADY_WON, instance_id=launch.instance_id, attempts=self.attempts)
+            if won_elsewhere:
+                self.notifier.notify(NotifyEvent.WON_ELSEWHERE, instance_id=launch.instance_id, attempts=self.attempts)
             return
         self.journal.append(Event(kept.how), instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state,
                             attempts=self.attempts)
         self._succeeded(launch)
+
+    def state_pushed(self) -> None:
+        self.journal.append(Event.STATE_PUSHED)
+        self.reporter.note("wrote errored.tfstate (the state of an earlier launch) to the state backend")
 
     def stopped(self, category: str, reason: str) -> None:
         self.journal.append(Event.STOP, category=category, reason=reason)
@@ -105,11 +121,13 @@ class RunEvents:
                              memory_gbs=launch.memory_gbs, ssh_command=launch.ssh_command)
 
     def _attempt_entry(self, number: int, target: Target, failure: Failure | None, duration: float,
-                       wait: float | None, category: str | None = None) -> dict[str, Any]:
+                       wait: float | None, category: str | None = None,
+                       waited_for_state_lock: bool = False) -> dict[str, Any]:
         return self.journal.append(
             Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
             category=category or (failure.category if failure else INTERRUPTED),
             status=failure.status if failure else None, code=failure.code if failure else None,
             message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
             duration=duration, wait=None if wait is None else round(wait, 3),
+            **({"waited_for_state_lock": True} if waited_for_state_lock else {}),
         )

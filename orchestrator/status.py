@@ -40,6 +40,7 @@ TIMELINE_MARKS = {
     "invalid": "I",
     "locked": "L",
     "state_write": "S",
+    "backend": "B",
     "interrupted": "!",
 }
 TIMELINE_WIDTH = 60  # marks per row; busier hours are scaled down
@@ -106,6 +107,7 @@ class Status:
     next_attempt_at: float | None  # only while a retry holds the workdir and waits
     journal_damaged: int = 0  # journal lines skipped: cut short or edited
     state_problem: str | None = None  # why the state could not be read (the rest is still shown)
+    state_backend: str = "local"  # where the instance was read from; the journal is always this workdir's
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -129,6 +131,8 @@ class Status:
             "journal_damaged_lines": self.journal_damaged,
             "state_problem": self.state_problem,
             **self.cloud_fields,
+            "state_backend": self.state_backend,
+            "journal": str(self.workdir / "journal.jsonl"),
             "instance": instance,
             "destroyed": destroyed,
             "attempts": {
@@ -171,6 +175,9 @@ class Status:
         lines = [f"workdir:       {self.workdir}" + ("" if self.exists else " (does not exist yet)")
                  + (f" ({self.cloud_label})" if self.cloud_label != OCI_LABEL else "")]
         lines += self._instance_lines(now)
+        if self.state_backend != "local":
+            lines.append(f"state:         shared, in the {self.state_backend} backend; the attempts below are this "
+                         "machine's only (its journal.jsonl stays local)")
         lines += self._attempt_lines(now)
         if self.journal_damaged:
             lines.append(f"journal:       {self.journal_damaged} damaged line(s) skipped (cut short or edited)")
@@ -238,7 +245,7 @@ def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform]) 
     """tf: the engine bound to the workdir, asked for only when there is state to read. Writes nothing."""
     state_problem = None
     try:
-        found = state_instance(tf()) if workdir.state.exists() else None
+        found = state_instance(tf()) if workdir.has_state else None
     except ToolError as error:  # a damaged state: the journal and the run are still worth showing
         found, state_problem = None, str(error)
     instance = Instance.from_state(found.id, found.attributes, found.tainted) if found else None
@@ -265,6 +272,7 @@ def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform]) 
         instance=instance,
         attempts=attempts, last_run_event=last_run_event, last_destroy=last_destroy,
         run=run, next_attempt_at=next_attempt_at, journal_damaged=journal.damaged, state_problem=state_problem,
+        state_backend=workdir.state_backend,
     )
 
 

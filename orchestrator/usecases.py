@@ -34,13 +34,31 @@ def render_workdir(session: Session, refresh_image: bool, note: Callable[[str], 
     """`coinpilot-tf render`: the module and its values, and the engine's CLI config. Refused
     (WorkdirBusy, exit 2) while a retry runs there: the module must not change under its saved plans."""
     from .lock import workdir_lock
-    from .render import Target, render
 
     with workdir_lock(session.workdir, "render", note=note):
-        prepared = prepare(session, refresh_image, for_launch=False)
-        session.terraform.write_cli_config()
-        target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
-        return Rendered(prepared, render(prepared.settings, target, prepared.ssh_public_key, prepared.workdir))
+        return _render(session, refresh_image)
+
+
+def _render(session: Session, refresh_image: bool) -> Rendered:
+    """The render step itself; the caller holds the workdir lock."""
+    from .render import Target, render
+
+    prepared = prepare(session, refresh_image, for_launch=False)
+    session.terraform.write_cli_config()
+    target = Target(prepared.availability_domains[0], prepared.settings.size_list()[0])
+    return Rendered(prepared, render(prepared.settings, target, prepared.ssh_public_key, prepared.workdir))
+
+
+def migrate_workdir_state(session: Session, refresh_image: bool, note: Callable[[str], None]) -> tuple[Rendered, str]:
+    """`coinpilot-tf render --migrate-state`: render for the new backend, then move the state
+    there, holding the workdir so that no retry uses the state meanwhile."""
+    from .lock import workdir_lock
+    from .migrate import move_state
+
+    with workdir_lock(session.workdir, "render --migrate-state", note=note):
+        rendered = _render(session, refresh_image)
+        settings = rendered.prepared.settings
+        return rendered, move_state(session.terraform, settings.state_backend, settings.backend_config)
 
 
 @dataclass(frozen=True)

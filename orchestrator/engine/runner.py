@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,13 @@ FLAG = IsFlagged
 PRIVATE_UMASK = 0o077
 # How long an interrupted Terraform gets to write its state before it is killed.
 INTERRUPT_GRACE_SECONDS = 120
+# How long a command waits for the state lock another run holds (-lock-timeout). With a shared
+# backend that run may be in the middle of a launch, which waits for RUNNING: a minute or two.
+STATE_LOCK_TIMEOUT_SECONDS = 600
+# The commands that take the state lock, and so accept -lock-timeout.
+LOCKING_COMMANDS = ("plan", "apply", "import", "untaint", "destroy", "state rm", "state push")
+# Terraform prints this when it waited for the state lock (after 400 ms; `-json`: state_lock_acquire).
+STATE_LOCK_WAIT_MARKER = "Acquiring state lock"
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,10 @@ class Run:
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
+
+    @property
+    def waited_for_state_lock(self) -> bool:
+        return STATE_LOCK_WAIT_MARKER in self.stdout
 
 
 class TerraformError(ToolError):
@@ -82,9 +94,17 @@ def cli_config(provider_overrides: Mapping[str, Path]) -> str:
         "disable_checkpoint = true",
     ]
     if provider_overrides:
+        from ..simulator.launcher import mirror_dir
+
+        sources = ", ".join(f'"{source}"' for source in sorted(provider_overrides))
         lines += ["provider_installation {", "  dev_overrides {"]
         lines += [f'    "{source}" = "{_hcl_path(path)}"' for source, path in sorted(provider_overrides.items())]
-        lines += ["  }", "  direct {}", "}"]
+        lines += ["  }"]
+        # `terraform init` (a remote state backend needs it) installs them from a mirror beside them.
+        for path in sorted(set(provider_overrides.values())):
+            lines += ["  filesystem_mirror {", f'    path    = "{_hcl_path(mirror_dir(path))}"',
+                      f"    include = [{sources}]", "  }"]
+        lines += ["  direct {", f"    exclude = [{sources}]", "  }", "}"]
     return "\n".join(lines) + "\n"
 
 
@@ -113,6 +133,7 @@ class Terraform:
         self._argv_builder = _ArgvBuilder(working_dir=str(workdir.path), terraform_bin_path=engine.path)
         self._process: subprocess.Popen[str] | None = None
         self._interrupted = False
+        self.state_lock_waits = 0  # commands that waited for the state lock another run held
         # Told each command's pid as it starts and None as it ends: the workdir lock records it,
         # so that if this process dies the next run waits for that Terraform to finish.
         self.on_process: Callable[[int | None], None] = lambda pid: None
@@ -136,25 +157,34 @@ class Terraform:
         }
 
     def argv(self, command: str, *args: str, **options: object) -> list[str]:
+        if command in LOCKING_COMMANDS:
+            options = {"lock_timeout": f"{STATE_LOCK_TIMEOUT_SECONDS}s", **options}
         return self._argv_builder.generate_cmd_string(command, *args, **options)
 
     def execute(self, argv: list[str]) -> Run:
         """Run a command line; its exit code, stdout and stderr, whatever they are."""
-        # Own process group: a terminal's Ctrl-C reaches us only, and we forward exactly one
-        # interrupt (a second one makes Terraform exit without saving state).
-        process = subprocess.Popen(
-            argv, cwd=self.workdir.path, env=self.environment, text=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True, umask=PRIVATE_UMASK,
-        )
-        self._process = process
-        self.on_process(process.pid)
-        try:
-            stdout, stderr = process.communicate()
-        finally:
-            self._process = None
-            self.on_process(None)
-        return Run(tuple(argv), process.returncode, stdout, stderr)
+        # Output goes to unlinked files, not pipes: if this process dies, Terraform must not die
+        # of SIGPIPE at its next line, between a launch OCI accepted and the state it writes.
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            # Own process group: a terminal's Ctrl-C reaches us only, and we forward exactly one
+            # interrupt (a second one makes Terraform exit without saving state).
+            process = subprocess.Popen(
+                argv, cwd=self.workdir.path, env=self.environment, text=True,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                start_new_session=True, umask=PRIVATE_UMASK,
+            )
+            self._process = process
+            self.on_process(process.pid)
+            try:
+                process.wait()
+            finally:
+                self._process = None
+                self.on_process(None)
+            out.seek(0)
+            err.seek(0)
+            run = Run(tuple(argv), process.returncode, out.read(), err.read())
+        self.state_lock_waits += run.waited_for_state_lock
+        return run
 
     def check(self, argv: list[str], what: str) -> Run:
         """Run a command line; unless it succeeds, TerraformError("<what> failed (category): ...")."""

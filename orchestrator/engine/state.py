@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from .import_ import INSTANCE_ADDRESS
 from .runner import FLAG, Terraform
@@ -21,7 +22,7 @@ def show_argv(tf: Terraform) -> list[str]:
 
 
 def state_instance(tf: Terraform) -> StateInstance | None:
-    if not tf.workdir.state.exists():
+    if not tf.workdir.has_state:
         return None
     document = json.loads(tf.check(show_argv(tf), "terraform show").stdout or "{}")
     for resource in document.get("values", {}).get("root_module", {}).get("resources", []):
@@ -40,9 +41,18 @@ def untaint(tf: Terraform) -> None:
 
 
 def forget_instance_argv(tf: Terraform) -> list[str]:
-    return tf.argv("state", "rm", INSTANCE_ADDRESS)
+    return tf.argv("state rm", INSTANCE_ADDRESS)
 
 
 def forget_instance(tf: Terraform) -> None:
     """terraform state rm: the instance is terminating, nothing is left to destroy or keep."""
     tf.check(forget_instance_argv(tf), "terraform state rm")
+
+
+def push_state_argv(tf: Terraform, path: Path) -> list[str]:
+    return tf.argv("state push", str(path))
+
+
+def push_state(tf: Terraform, path: Path) -> None:
+    """terraform state push: write a state Terraform saved aside (errored.tfstate) to the backend."""
+    tf.check(push_state_argv(tf, path), "terraform state push")

@@ -26,6 +26,7 @@ class Event(enum.StrEnum):
     STOP = "stop"
     GAVE_UP = "gave_up"
     INTERRUPTED = "interrupted"
+    WON_ELSEWHERE = "won_elsewhere"  # another run sharing the state backend won it
     TEST = "test"  # `notify test`: never filtered out
 
 
@@ -80,6 +81,11 @@ def _interrupted(attempts: int) -> str:
     return f"⏹️ **Interrupted** after {_attempts(attempts)}."
 
 
+def _won_elsewhere(instance_id: str, attempts: int) -> str:
+    return (f"🤝 **Another run won it**: `{instance_id}` is in the shared state; "
+            f"this run stops after {_attempts(attempts)}, nothing launched by it.")
+
+
 def _test() -> str:
     return "🔔 coinpilot-tf test message: notifications work."
 
@@ -92,6 +98,7 @@ MESSAGES: dict[Event, Callable[..., str]] = {
     Event.STOP: _stop,
     Event.GAVE_UP: _gave_up,
     Event.INTERRUPTED: _interrupted,
+    Event.WON_ELSEWHERE: _won_elsewhere,
     Event.TEST: _test,
 }
 

@@ -14,16 +14,23 @@ the provider) runs in: FULL fills its file system, BLOCK_STATE puts a directory 
 writes its state backup; either way Terraform cannot save the state of the create it is
 finishing. Only a simulated workdir honours it: the loop calls its cloud's phase hook, and only
 SimulatedCloud.reached (simulator/cloud.py) calls this; the provider exists only there.
+
+    COINPILOT_TF_SIM_RUN_AT="<phase>:<command>"   e.g. "apply:pg_ctl -D /tmp/db stop"
+
+runs the command (and waits for it) the first time the phase is reached instead: the fault
+tests stop the state backend's server at the moment OCI has accepted a launch.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import time
 
 ENV = "COINPILOT_TF_SIM_KILL_AT"
+RUN_ENV = "COINPILOT_TF_SIM_RUN_AT"
 # A launch run reaches these; only a resize or a start reaches "update".
 PHASES = ("render", "init", "plan", "apply", "journal", "wait")
 
@@ -34,6 +41,9 @@ SIGNAL_IN_FLIGHT_SECONDS = 1.0
 
 def reached(phase: str, *, in_provider: bool = False) -> None:
     """Called at each phase; does nothing unless the test armed this one."""
+    run_phase, _, command = os.environ.get(RUN_ENV, "").partition(":")
+    if run_phase == phase:
+        subprocess.run(shlex.split(command), stdin=subprocess.DEVNULL, capture_output=True, check=False)
     wanted_phase, _, signal_name = os.environ.get(ENV, "").partition(":")
     if wanted_phase != phase:
         return

@@ -1,6 +1,7 @@
 """Installs the simulated provider where a Terraform `dev_overrides` block can find it."""
 
 import os
+import platform
 import sys
 import tempfile
 from pathlib import Path
@@ -21,22 +22,46 @@ main({store_dir!r})
 """
 
 
+# `terraform init` (needed by a remote state backend) installs providers even under dev_overrides:
+# it finds the simulator as oracle/oci in a filesystem mirror beside the script, in the unpacked
+# layout <host>/<namespace>/<type>/<version>/<os>_<arch>/.
+MIRROR = "mirror"
+MIRROR_VERSION = "6.0.0"
+
+
+def mirror_dir(provider_dir: Path) -> Path:
+    return Path(provider_dir) / MIRROR
+
+
+def _target() -> str:
+    system = {"win32": "windows"}.get(sys.platform, sys.platform)
+    machine = platform.machine().lower()
+    return f"{system}_{ {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(machine, machine) }"
+
+
 def install_provider(store_dir: Path) -> Path:
-    """Write `<store_dir>/bin/terraform-provider-oci`; return the directory for `dev_overrides`."""
+    """Write `<store_dir>/bin/terraform-provider-oci` and its mirror copy; return the directory
+    for `dev_overrides`."""
     store_dir = Path(store_dir).resolve()
     bin_dir = store_dir / "bin"
-    script = bin_dir / "terraform-provider-oci"
     content = _SCRIPT.format(
         python=sys.executable,
         package_root=str(Path(orchestrator.__file__).resolve().parent.parent),
         store_dir=str(store_dir),
     )
+    mirrored = mirror_dir(bin_dir) / "registry.terraform.io" / "oracle" / "oci" / MIRROR_VERSION / _target()
+    for folder in (bin_dir, mirrored):
+        _write_script(folder / "terraform-provider-oci", content)
+    return bin_dir
+
+
+def _write_script(script: Path, content: str) -> None:
     if script.exists() and script.read_text(encoding="utf-8") == content:
-        return bin_dir
-    bin_dir.mkdir(parents=True, exist_ok=True)
+        return
+    script.parent.mkdir(parents=True, exist_ok=True)
     # Several tool processes may install at once: never let Terraform run a half-written file.
-    with tempfile.NamedTemporaryFile("w", dir=bin_dir, prefix=".provider.", delete=False, encoding="utf-8") as tmp:
+    with tempfile.NamedTemporaryFile("w", dir=script.parent, prefix=".provider.", delete=False,
+                                     encoding="utf-8") as tmp:
         tmp.write(content)
     os.chmod(tmp.name, 0o755)
     os.replace(tmp.name, script)
-    return bin_dir

@@ -10,6 +10,7 @@ def test_children_get_what_they_use_and_no_secret():
         "COINPILOT_TF_SIM_KILL_AT": "apply", "SSL_CERT_FILE": "/etc/ssl/cert.pem",
         "DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/1/token", "NOTIFY_URLS": "tgram://token/1",
         "COMPARTMENT_OCID": "ocid1.compartment.oc1..x", "AWS_SECRET_ACCESS_KEY": "key", "GITHUB_TOKEN": "token",
+        "PG_CONN_STR": "postgres://u:p@127.0.0.1/db",
     }
 
     passed = child_environment(environ)
@@ -17,5 +18,7 @@ def test_children_get_what_they_use_and_no_secret():
     assert set(passed) == {
         "PATH", "HOME", "LC_ALL", "https_proxy", "TF_LOG", "TF_VAR_region", "OCI_CLI_PROFILE",
         "COINPILOT_TF_SIM_KILL_AT", "SSL_CERT_FILE",
+        # The state backends read their own credentials (pg: PG_CONN_STR; s3: AWS_*).
+        "AWS_SECRET_ACCESS_KEY", "PG_CONN_STR",
     }
     assert passed["TF_VAR_region"] == "us-ashburn-1"

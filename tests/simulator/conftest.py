@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from orchestrator.render import TEMPLATE_NAMES
 from orchestrator.simulator.launcher import install_provider
 from orchestrator.simulator.rest import RestEndpoint, key_fingerprint
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
@@ -81,9 +82,9 @@ def workdir(tmp_path: Path) -> Workdir:
     templates = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
     )
-    for template in TEMPLATES.glob("*.tf.j2"):
-        (module / template.name.removesuffix(".j2")).write_text(
-            templates.get_template(template.name).render(
+    for name in TEMPLATE_NAMES:  # the module with its state in the folder: no backend block
+        (module / name.removesuffix(".j2")).write_text(
+            templates.get_template(name).render(
                 shape="VM.Standard.A1.Flex",
                 ownership_tag_key="coinpilot-tf",
                 provider_version_constraint=">= 6.0.0",

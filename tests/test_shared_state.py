@@ -1,0 +1,162 @@
+"""The state in Terraform's `pg` backend, on a real PostgreSQL server: a user's sessions.
+
+Terraform reads the connection string from PG_CONN_STR itself; nothing of it reaches the workdir.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import socket
+import subprocess
+import time
+
+from orchestrator.simulator.kill_hook import RUN_ENV
+
+from .postgres import PostgresServer, server_binaries
+from .session import COINPILOT, new_session
+
+LOCK_TRY_DEADLINE = 180  # a safety net only: the retry reaches the lock in seconds
+
+
+def _workdir_text(workdir) -> str:
+    """Every file the tool or Terraform wrote in the workdir, the simulated cloud aside."""
+    return "".join(path.read_text(errors="replace") for path in workdir.rglob("*")
+                   if path.is_file() and "simulator" not in path.relative_to(workdir).parts)
+
+
+def test_a_pg_state_holds_the_instance_and_status_and_output_read_it(tmp_path, pg_state):
+    session = new_session(tmp_path, **pg_state)
+
+    result = session.run("retry", "--simulate", "capacity*3,ok")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    [instance] = session.live_instances()
+    assert not (session.workdir / "terraform.tfstate").exists()  # the state is in PostgreSQL
+    # After the first attempt each attempt is one LaunchInstance call, as with a local state.
+    assert len(session.calls("LaunchInstance")) == len(session.journal()) == 4
+    output = session.run("output", "--json")
+    assert json.loads(output.stdout)["instance_id"] == instance["id"]
+    status = session.run("status", "--json")
+    report = json.loads(status.stdout)
+    assert report["instance"]["id"] == instance["id"]
+    assert report["state_backend"] == "pg"
+    assert "journal.jsonl stays local" in session.run("status").stdout
+    assert pg_state["PG_CONN_STR"] not in _workdir_text(session.workdir)
+
+    again = session.run("retry")
+    assert again.returncode == 0, again.stderr
+    assert "already exists in the shared state (pg backend)" in again.stdout
+    assert len(session.calls("LaunchInstance")) == 4
+
+
+def test_a_local_state_moves_to_pg_with_one_command(tmp_path, pg_state):
+    session = new_session(tmp_path)
+    assert session.run("retry", "--simulate", "ok").returncode == 0
+    [instance] = session.live_instances()
+    session.env.update(pg_state)
+
+    refused = session.run("retry")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "coinpilot-tf: STATE_BACKEND: this workdir's instance is in its local state, not in the pg backend; move it "
+        "there first with `coinpilot-tf render --migrate-state` (same settings), then run again"]
+
+    moved = session.run("render", "--migrate-state")
+
+    assert moved.returncode == 0, moved.stderr
+    assert "moved the state to the pg backend" in moved.stdout
+    assert json.loads(session.run("output", "--json").stdout)["instance_id"] == instance["id"]
+    again = session.run("retry")
+    assert again.returncode == 0, again.stderr
+    assert "already exists in the shared state" in again.stdout
+    assert len(session.calls("LaunchInstance")) == 1
+    # A second migration would overwrite the state the backend now holds: refused.
+    twice = session.run("render", "--migrate-state")
+    assert twice.returncode == 1
+    assert f"already holds an instance ({instance['id']})" in twice.stderr
+
+
+def test_an_unreachable_backend_stops_before_any_launch(tmp_path):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    session = new_session(tmp_path, STATE_BACKEND="pg", PG_CONN_STR=f"postgres://nobody@127.0.0.1:{port}/x?sslmode=disable")
+
+    result = session.run("retry", "--simulate", "ok")
+
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("stopped: STATE_BACKEND=pg: terraform init failed: the state backend failed (")
+    assert "PG_CONN_STR" in line and "nothing was launched" in line
+    assert session.calls("LaunchInstance") == []
+    assert session.journal("stop")[-1]["category"] == "backend"
+
+
+def test_a_backend_lost_after_the_launch_keeps_the_instance_and_never_launches_again(tmp_path):
+    server = PostgresServer(server_binaries()).initialize()
+    server.start()
+    try:
+        session = new_session(tmp_path, STATE_BACKEND="pg", PG_CONN_STR=server.conn_str)
+        # PostgreSQL goes down once OCI has accepted the launch, before Terraform writes the state.
+        stop_at_apply = {RUN_ENV: "apply:" + shlex.join(server.stop_command())}
+
+        lost = session.run("retry", "--simulate", "ok", extra_env=stop_at_apply)
+
+        assert lost.returncode == 1, lost.stdout + lost.stderr
+        assert "errored.tfstate" in lost.stderr
+        [instance] = session.live_instances()
+        assert (session.workdir / "errored.tfstate").exists()
+
+        still_down = session.run("retry")
+        assert still_down.returncode == 1
+        assert "errored.tfstate holds the state of an earlier launch" in still_down.stderr
+
+        server.start()
+        back = session.run("retry")
+
+        assert back.returncode == 0, back.stdout + back.stderr
+        assert "wrote errored.tfstate" in back.stdout
+        assert len(session.calls("LaunchInstance")) == 1
+        assert [i["id"] for i in session.live_instances()] == [instance["id"]]
+        assert json.loads(session.run("output", "--json").stdout)["instance_id"] == instance["id"]
+    finally:
+        server.remove()
+
+
+def test_an_attempt_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_path, postgres, pg_state):
+    session = new_session(tmp_path, **pg_state, MAX_ATTEMPTS="1")
+    assert session.run("retry", "--simulate", "capacity").returncode == 3  # the state exists now
+    schema = pg_state["STATE_BACKEND_CONFIG"].removeprefix("schema_name=")
+    psql = [str(postgres.binaries / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", postgres.conn_str]
+    # Another run holds the lock (Terraform's pg backend takes an advisory lock on the state's row).
+    holder = subprocess.Popen(psql, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        holder.stdin.write("SELECT pg_backend_pid();\n"
+                           f"SELECT pg_advisory_lock(id) FROM {schema}.states WHERE name = 'default';\n"
+                           "SELECT 'held';\n")
+        holder.stdin.flush()
+        holder_pid = holder.stdout.readline().strip()
+        while holder.stdout.readline().strip() != "held":
+            pass
+        waiting = subprocess.Popen([COINPILOT, "retry"], env=session.env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Release it once the retry's Terraform has tried to take it (its connection's last query).
+        tried = ("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%advisory%' "
+                 f"AND pid NOT IN (pg_backend_pid(), {holder_pid})")
+        deadline = time.monotonic() + LOCK_TRY_DEADLINE
+        while subprocess.run([*psql, "-c", tried], capture_output=True, text=True, check=True).stdout.strip() == "0":
+            assert waiting.poll() is None, waiting.communicate()
+            assert time.monotonic() < deadline, "the retry never tried to take the state lock"
+        holder.stdin.write("SELECT pg_advisory_unlock_all();\n")
+        holder.stdin.close()
+        out, err = waiting.communicate(timeout=240)
+    finally:
+        holder.kill()
+        holder.wait()
+
+    assert waiting.returncode == 3, out + err
+    last = session.journal()[-1]
+    assert last["waited_for_state_lock"] is True
+    assert "waited for the state lock held by another run" in out
+    assert len(session.calls("LaunchInstance")) == 2
