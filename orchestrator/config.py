@@ -192,6 +192,8 @@ FIELDS: tuple[Field, ...] = (
     Field("throttle_jitter_max_seconds", "THROTTLE_JITTER_MAX_SECONDS", _integer(0), 120, "Random extra wait after a 429."),
     Field("discord_webhook_url", "DISCORD_WEBHOOK_URL", _webhook, None, "Discord webhook for notifications (secret)."),
     Field("discord_notify_every_n_attempts", "DISCORD_NOTIFY_EVERY_N_ATTEMPTS", _integer(1), 10, "Progress message every N attempts."),
+    Field("grow_after_win", "GROW_AFTER_WIN", _boolean, False,
+          "After winning a smaller size, go on to resize to the first --size (the resize reboots the instance)."),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 
@@ -218,6 +220,7 @@ class Settings:
     throttle_jitter_max_seconds: int
     discord_webhook_url: str | None
     discord_notify_every_n_attempts: int
+    grow_after_win: bool
     warnings: tuple[str, ...] = ()
 
     def size_list(self) -> tuple[Size, ...]:
