@@ -35,8 +35,9 @@ class Target:
         }
 
 
-def module_files() -> dict[str, str]:
-    """The rendered .tf files by name."""
+def module_files(manage_size: bool = False) -> dict[str, str]:
+    """The rendered .tf files by name. manage_size: shape_config leaves ignore_changes, so a
+    new size is an in-place update (only `grow` renders this way)."""
     import jinja2
 
     folder = resources.files("orchestrator.templates")
@@ -48,6 +49,7 @@ def module_files() -> dict[str, str]:
         "provider_version_constraint": PROVIDER_VERSION_CONSTRAINT,
         "shape": SHAPE,
         "ownership_tag_key": OWNERSHIP_TAG_KEY,
+        "manage_size": manage_size,
     }
     return {
         name.removesuffix(".j2"): environment.from_string(folder.joinpath(name).read_text()).render(context)
@@ -71,11 +73,11 @@ def tfvars(settings: Settings, target: Target, ssh_public_key: str) -> dict[str,
     return values
 
 
-def render(settings: Settings, target: Target, ssh_public_key: str, workdir: Workdir) -> list[str]:
+def render(settings: Settings, target: Target, ssh_public_key: str, workdir: Workdir, manage_size: bool = False) -> list[str]:
     """Write the module and tfvars; returns the names of the files that changed."""
     workdir.create()
     changed = []
-    for name, content in module_files().items():
+    for name, content in module_files(manage_size).items():
         path = workdir.path / name
         if not path.exists() or path.read_text() != content:
             path.write_text(content)
