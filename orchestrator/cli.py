@@ -206,16 +206,57 @@ def ssh(print_only: bool, ssh_args: tuple[str, ...], **kwargs: Any) -> None:
     sys.exit(run_ssh(argv))
 
 
+def loop_options(command: Callable) -> Callable:
+    """What `retry` and `grow` share: the settings, a scenario for the simulator, and how to run."""
+    command = click.option("--refresh-image", is_flag=True, help="Discover the newest image again instead of the one "
+                           "recorded in the workdir (IMAGE_OCID empty).")(command)
+    command = click.option("--log-format", type=click.Choice(["auto", "text", "json"]), default="auto",
+                           show_default=True, help="auto: a live line on a terminal, text lines otherwise.")(command)
+    command = click.option("--once", is_flag=True, help="One attempt per AD and size, then exit (for cron and CI "
+                           "schedulers).")(command)
+    command = click.option("--simulate", metavar="SCENARIO", help="Run against the simulated OCI, e.g. 'capacity*3,ok' "
+                           "or 'launch=capacity,ok;update=capacity*2,ok' (no account needed).")(command)
+    return settings_options(command)
+
+
 @main.command()
-@settings_options
-@click.option("--simulate", metavar="SCENARIO", help="Run against the simulated OCI, e.g. 'capacity*3,ok' (no account needed).")
-@click.option("--once", is_flag=True, help="One attempt per AD and size, then exit (for cron and CI schedulers).")
-@click.option("--log-format", type=click.Choice(["auto", "text", "json"]), default="auto", show_default=True,
-              help="auto: a live line on a terminal, text lines otherwise.")
-@click.option("--refresh-image", is_flag=True, help="Discover the newest image again instead of the one recorded in the workdir (IMAGE_OCID empty).")
+@loop_options
 @handle_errors
 def retry(simulate: str | None, once: bool, log_format: str, refresh_image: bool, **kwargs: Any) -> None:
-    """Launch the instance, retrying until it exists (or a failure retrying cannot fix)."""
+    """Launch the instance, retrying until it exists (or a failure retrying cannot fix); start it if it is stopped."""
+    _run_loop(kwargs, simulate, once, log_format, refresh_image, grow=False)
+
+
+@main.command()
+@loop_options
+@click.option("--yes", is_flag=True, help="Do not ask before resizing (the resize reboots the instance); for schedulers.")
+@handle_errors
+def grow(simulate: str | None, once: bool, log_format: str, refresh_image: bool, yes: bool, **kwargs: Any) -> None:
+    """Resize the won instance in place to the first --size, retrying like the launch. It reboots the instance."""
+    from .engine.state import state_instance
+    from .operation import grow_request
+    from .prepare import load, terraform_for
+
+    settings, workdir = load(_flags(kwargs), os.environ)
+    tf = terraform_for(workdir, kwargs.get("engine"), os.environ) if workdir.state.exists() else None
+    request = grow_request(state_instance(tf) if tf else None, settings.size_list()[0])
+    if request.nothing_to_do:
+        click.echo(request.nothing_to_do)
+        sys.exit(EXIT_OK)
+    click.echo(f"grow: {request.instance_id} from {request.current} to {request.wanted}; the resize reboots the "
+               "instance (OCI stops and starts it)", err=True)
+    if not yes:
+        try:
+            confirmed = click.confirm("Resize it now?", default=False, err=True)
+        except click.Abort:  # no terminal, or Ctrl-C/Ctrl-D at the prompt
+            confirmed = False
+        if not confirmed:
+            raise UsageError("--yes", "not confirmed; nothing was changed (pass --yes to resize without asking)")
+    _run_loop(kwargs, simulate, once, log_format, refresh_image, grow=True)
+
+
+def _run_loop(kwargs: dict[str, Any], simulate: str | None, once: bool, log_format: str, refresh_image: bool,
+              grow: bool) -> None:
     import signal
 
     from .lock import workdir_lock
@@ -228,21 +269,22 @@ def retry(simulate: str | None, once: bool, log_format: str, refresh_image: bool
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop_before_the_loop)
+    command = "grow" if grow else "retry"
     _, workdir = load(_flags(kwargs), os.environ)
     try:
         # One run per workdir, from before the first file is written until the end.
-        with workdir_lock(workdir, "retry", note=lambda line: click.echo(line, err=True)) as lock:
+        with workdir_lock(workdir, command, note=lambda line: click.echo(line, err=True)) as lock:
             prepared = prepare(_flags(kwargs), os.environ, simulate, refresh_image)
             _print_notices(prepared)
             reporter = Reporter(sys.stdout, log_format)
             tf = terraform_for(prepared, kwargs.get("engine"), os.environ)
             tf.on_process = lock.record_terraform
-            loop = RetryLoop.build(prepared, tf, once=once, reporter=reporter)
+            loop = RetryLoop.build(prepared, tf, once=once, reporter=reporter, grow=grow)
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: loop.interrupt())
             outcome = loop.run()
     except KeyboardInterrupt:
-        click.echo("interrupted before the first attempt; nothing was launched", err=True)
+        click.echo(f"interrupted before the first attempt; nothing was {'resized' if grow else 'launched'}", err=True)
         sys.exit(EXIT_INTERRUPTED)
     reporter.finish()
     if outcome.launch:

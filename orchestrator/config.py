@@ -45,6 +45,11 @@ class Size:
     def __str__(self) -> str:
         return f"{self.ocpus}:{self.memory_gbs:g}"
 
+    @classmethod
+    def of(cls, ocpus: float, memory_gbs: float) -> Size:
+        """From numbers as Terraform or OCI report them (12.0 -> 12)."""
+        return cls(int(ocpus), _plain(float(memory_gbs)))
+
 
 # ---- parsers: text (env, file, flag) -> value, UsageError on bad text -------------
 

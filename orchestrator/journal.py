@@ -7,10 +7,21 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Iterator
 
 from .workdir import PRIVATE_FILE
+
+
+class AfterWinEvent(StrEnum):
+    """Journal events of what happens to a won instance (status reads them back)."""
+
+    INSTANCE_STOPPED = "instance_stopped"  # the refresh found it STOPPED/STOPPING: a start follows
+    STARTED = "started"  # the start succeeded
+    GROWN = "grown"  # the resize succeeded
+    INSTANCE_GONE = "instance_gone"  # the refresh found it terminated or gone: a new launch follows
+    REFUSED = "refused"  # a saved plan would have deleted or replaced it; nothing applied
 
 
 @dataclass

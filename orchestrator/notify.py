@@ -121,6 +121,26 @@ class Notifier:
 
         return self._notify(content)
 
+    def growing(self, instance_name: str, current: tuple[float, float], wanted: tuple[float, float]) -> bool:
+        return self._notify(lambda: f"📈 **coinpilot-tf grow** for `{instance_name}`: {_shape(*current)} → "
+                                    f"{_shape(*wanted)} (the instance reboots when it succeeds)")
+
+    def grown(self, instance_id: str, ocpus: float, memory_gbs: float, attempts: int) -> bool:
+        return self._notify(lambda: f"✅ **Instance resized** to {_shape(ocpus, memory_gbs)} after "
+                                    f"{_attempts(attempts)}\nID: `{instance_id}`")
+
+    def starting(self, instance_id: str, lifecycle_state: str) -> bool:
+        return self._notify(lambda: f"⏸️ **Instance {lifecycle_state}**: stopped by OCI or a user; starting it\n"
+                                    f"ID: `{instance_id}`")
+
+    def started_instance(self, instance_id: str, public_ip: str | None, attempts: int) -> bool:
+        return self._notify(lambda: f"✅ **Instance started** after {_attempts(attempts)}\nID: `{instance_id}`\n"
+                                    + (f"IP: `{public_ip}`" if public_ip else "IP: none (no public IP)"))
+
+    def instance_lost(self, instance_id: str, lifecycle_state: str) -> bool:
+        return self._notify(lambda: f"⚠️ **Instance {lifecycle_state}**: terminated by OCI or a user; launching a "
+                                    f"new one\nWas: `{instance_id}`")
+
     def stopped(self, category: str, message: str) -> bool:
         """A failure retrying cannot fix."""
         def content() -> str:

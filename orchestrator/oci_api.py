@@ -377,12 +377,12 @@ class OciApi:
     def cpu_utilization(self, instance_id: str, compartment_id: str, days: int = 7) -> list[float]:
         """The instance's CpuUtilization (%, as the compute agent reports it) over the last `days`,
         one mean per 5 minutes, oldest first; empty when the agent has reported nothing."""
-        from datetime import timedelta, timezone
+        from datetime import UTC, timedelta
 
         import oci.monitoring
 
         monitoring = self._client(oci.monitoring.MonitoringClient)
-        end = datetime.now(timezone.utc).replace(microsecond=0)
+        end = datetime.now(UTC).replace(microsecond=0)
         details = oci.monitoring.models.SummarizeMetricsDataDetails(
             namespace=CPU_METRIC_NAMESPACE,
             query=f'CpuUtilization[5m]{{resourceId = "{instance_id}"}}.mean()',

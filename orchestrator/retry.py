@@ -1,25 +1,32 @@
-"""The loop: attempt, classify, decide, journal, notify, wait; until the instance exists.
+"""The loop: attempt, classify, decide, journal, notify, wait; until the operation is done.
 
-Each (AD, size) target gets a saved plan that is applied again and again while
-the state is unchanged, so after the first attempt an attempt is one
-LaunchInstance call. Waiting happens only in policy.Waiter.
+The operation (operation.py) is a launch, a start of a stopped instance, or a grow. Each (AD,
+size) target gets a saved plan that is applied again and again while the state is unchanged, so
+after the first attempt an attempt is one LaunchInstance (UpdateInstance, START) call. Every
+saved plan is checked before its first apply: one that would delete or replace the instance is
+refused. Waiting happens only in policy.Waiter.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import operation
+from .config import Size
 from .engine.apply import apply_plan, is_stale
 from .engine.init import init_if_needed
 from .engine.output import outputs
 from .engine.plan import plan
+from .engine.plan_safety import DestructivePlan, refuse_destructive
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform
 from .failures import Category, Failure, classify
-from .journal import Journal
+from .journal import AfterWinEvent, Journal
 from .notify import Notifier
+from .operation import STOPPED_STATES, Kind, Operation
 from .policy import Action, Policy, PolicyConfig, Waiter
 from .prepare import Prepared
 from .progress import Reporter
@@ -49,7 +56,7 @@ class _Run:
 
 class RetryLoop:
     @classmethod
-    def build(cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter) -> RetryLoop:
+    def build(cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter, grow: bool = False) -> RetryLoop:
         settings = prepared.settings
         policy = Policy(PolicyConfig(
             retry_interval=settings.retry_interval_seconds,
@@ -58,12 +65,13 @@ class RetryLoop:
             throttle_jitter=settings.throttle_jitter_max_seconds,
         ))
         notifier = Notifier(settings.discord_webhook_url, log=reporter.note)
-        return cls(prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once)
+        return cls(prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once, grow=grow)
 
     def __init__(
         self, prepared: Prepared, tf: Terraform, *, policy: Policy, waiter: Waiter,
-        notifier: Notifier, reporter: Reporter, once: bool = False, clock=time.monotonic,
+        notifier: Notifier, reporter: Reporter, once: bool = False, grow: bool = False, clock=time.monotonic,
     ):
+        """grow: resize the won instance to the first size (`coinpilot-tf grow`) instead of launching."""
         self.prepared = prepared
         self.settings = prepared.settings
         self.tf = tf
@@ -72,10 +80,12 @@ class RetryLoop:
         self.notifier = notifier
         self.reporter = reporter
         self.once = once
+        self.grow = grow
         self.clock = clock
         self.journal = Journal(prepared.workdir.journal)
         self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, compartment_instances(prepared), reporter.note)
         self.interrupted = False
+        self._checked_plans: set = set()  # saved plans refuse_destructive has passed in this run
 
     def interrupt(self) -> None:
         """From a signal handler: end a wait at once, let a running Terraform save its state."""
@@ -83,12 +93,38 @@ class RetryLoop:
         self.waiter.interrupt()
         self.tf.interrupt()
 
-    # -- the loop -------------------------------------------------------------------------------
+    # -- the runs -------------------------------------------------------------------------------
 
     def run(self) -> RetryOutcome:
-        workdir = self.prepared.workdir
-        self.targets = [Target(ad, size) for size in self.settings.size_list() for ad in self.prepared.availability_domains]
-        if render(self.settings, self.targets[0], self.prepared.ssh_public_key, workdir):
+        """`retry`: launch the instance, or start it if it is stopped, relaunch it if it is gone;
+        `grow`: resize the won instance in place. Each goes through the same loop."""
+        launching = operation.launch(self.settings.size_list(), self.prepared.availability_domains)
+        failed = self._render(launching)
+        if failed:
+            return failed
+        run = _Run(started=self.clock())
+        # Before anything else: ours may be in state already (running, stopped, terminated), tainted,
+        # or missing from it.
+        try:
+            kept = self.reconciler.find()
+        except ReconcileError as error:
+            return self._reconcile_failed(error)
+        self._record_lost()
+        if kept is not None and self.interrupted:
+            return self._interrupted(run, launching)  # it stays in state: the next run finds it there
+        if self.grow:
+            return self._grow_won(kept)
+        if kept is None:
+            outcome = self._loop(launching)
+        elif kept.lifecycle_state in STOPPED_STATES:
+            outcome = self._start(kept)
+        else:
+            outcome = self._kept(kept, run)
+        return self._after_win(outcome)
+
+    def _render(self, op: Operation) -> RetryOutcome | None:
+        """Write the module the operation needs (and init if needed); an ending if init fails."""
+        if render(self.settings, op.targets[0], self.prepared.ssh_public_key, self.prepared.workdir, op.manage_size):
             self._forget_plans()  # the module or its values changed under the saved plans
         self._reached("render")
         initialized = init_if_needed(self.tf)
@@ -96,45 +132,127 @@ class RetryLoop:
             failure = classify(initialized.output)
             return RetryOutcome(EXIT_STOPPED, f"stopped: terraform init failed ({failure.category}): {failure.first_line}")
         self._reached("init")
+        return None
+
+    def _after_win(self, outcome: RetryOutcome) -> RetryOutcome:
+        """A smaller size won: say that `grow` can resize it, or go on into grow (GROW_AFTER_WIN)."""
+        launch = outcome.launch
+        wanted = self.settings.size_list()[0]
+        if outcome.exit_code != EXIT_OK or launch is None or launch.ocpus is None or launch.memory_gbs is None:
+            return outcome
+        current = Size.of(launch.ocpus, launch.memory_gbs)
+        if not operation.smaller(current, wanted):
+            return outcome
+        if self.settings.grow_after_win:
+            self.reporter.note(f"{outcome.message}; GROW_AFTER_WIN: resizing it to {wanted} now (the instance reboots)")
+            return self._grow(launch.instance_id, launch.availability_domain, current)
+        return RetryOutcome(outcome.exit_code, f"{outcome.message}\nthe instance is {current}, smaller than the first "
+                            f"size {wanted}: `coinpilot-tf grow` resizes it in place (it reboots), or set "
+                            "GROW_AFTER_WIN=true to let `retry` do it", launch)
+
+    def _grow_won(self, kept: Kept | None) -> RetryOutcome:
+        if kept is None:
+            return RetryOutcome(EXIT_STOPPED, "nothing to grow: the state holds no instance (or it was terminated); "
+                                              "`coinpilot-tf retry` launches one")
+        values = outputs(self.tf)
+        current = Size.of(values["ocpus"], values["memory_gbs"])
+        wanted = self.settings.size_list()[0]
+        if not operation.smaller(current, wanted):
+            return RetryOutcome(EXIT_OK, f"nothing to grow: the instance is {current}, the first size is {wanted}",
+                                self._launch_result(self._recorded_attempts()))
+        return self._grow(kept.instance_id, str(values["availability_domain"]), current)
+
+    def _grow(self, instance_id: str, availability_domain: str, current: Size) -> RetryOutcome:
+        growing = operation.grow(instance_id, availability_domain, self.settings.size_list()[0])
+        failed = self._render(growing)
+        if failed:
+            return failed
+        if not self.once:
+            wanted = growing.targets[0].size
+            self.notifier.growing(self.settings.instance_name, (current.ocpus, current.memory_gbs),
+                                  (wanted.ocpus, wanted.memory_gbs))
+        try:
+            return self._loop(growing)
+        finally:
+            # Back to the module every other command uses: shape_config ignored again.
+            render(self.settings, growing.targets[0], self.prepared.ssh_public_key, self.prepared.workdir)
+
+    def _start(self, kept: Kept) -> RetryOutcome:
+        values = outputs(self.tf)
+        if self._newly_stopped(kept.instance_id):
+            self.journal.append(AfterWinEvent.INSTANCE_STOPPED, instance_id=kept.instance_id,
+                                lifecycle_state=kept.lifecycle_state)
+            self.notifier.starting(kept.instance_id, str(kept.lifecycle_state))
+        self.reporter.note(f"the instance {kept.instance_id} is {kept.lifecycle_state} (stopped by OCI or a user); "
+                           "starting it")
+        size = Size.of(values["ocpus"], values["memory_gbs"])
+        return self._loop(operation.start(kept.instance_id, str(values["availability_domain"]), size))
+
+    def _newly_stopped(self, instance_id: str) -> bool:
+        """False while the journal already says this stop was seen (a scheduler's --once runs repeat it)."""
+        for entry in reversed(list(self.journal.entries())):
+            if entry.get("event") == AfterWinEvent.INSTANCE_STOPPED:
+                return entry.get("instance_id") != instance_id
+            if entry.get("event") in (AfterWinEvent.STARTED, "destroy", "already_won") or entry.get("category") == "success":
+                return True
+        return True
+
+    def _record_lost(self) -> None:
+        lost = self.reconciler.lost
+        if lost is None:
+            return
+        self.reconciler.lost = None
+        self.journal.append(AfterWinEvent.INSTANCE_GONE, instance_id=lost.instance_id,
+                            lifecycle_state=lost.lifecycle_state,
+                            reason=f"{lost.lifecycle_state.lower()} in OCI: terminated by OCI or a user; launching a new one")
+        self.prepared.workdir.launch_result.unlink(missing_ok=True)
+        self.notifier.instance_lost(lost.instance_id, lost.lifecycle_state)
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def _loop(self, op: Operation) -> RetryOutcome:
+        """Attempts at the operation's targets until it is done, a failure retrying cannot fix,
+        MAX_ATTEMPTS, --once's sweep, or an interrupt."""
         run = _Run(started=self.clock())
-        # Before the first launch: ours may be in state already, tainted, or missing from it.
-        existing = self._look_for_ours(run)
-        if existing:
-            return existing
-        if not self.once:  # a scheduler runs --once every few minutes: no "started" each time
+        self.targets = list(op.targets)
+        if op.kind == Kind.LAUNCH and not self.once:  # a scheduler runs --once every few minutes: no "started" each time
             self.notifier.started(self.settings.instance_name, self.prepared.availability_domains,
                                   [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()])
-        self.journal.append("start", targets=[f"{t.availability_domain} {t.size}" for t in self.targets], once=self.once)
+        self.journal.append("start", operation=op.kind, targets=[f"{t.availability_domain} {t.size}" for t in self.targets],
+                            once=self.once)
         number = self.journal.last_attempt_number()
         failure = None
         for target in self._schedule():
             if self.interrupted:
-                return self._interrupted(run)
+                return self._interrupted(run, op)
             number += 1
             run.attempts += 1
             began = self.clock()
-            failure = self._attempt(target)
+            try:
+                failure = self._attempt(op, target)
+            except DestructivePlan as error:
+                return self._refused(error)
             duration = round(self.clock() - began, 3)
             self._reached("journal")
             if self.interrupted:
-                self._journal_attempt(number, target, failure, duration, wait=None)
-                return self._interrupted(run)
+                self._journal_attempt(op, number, target, failure, duration, wait=None)
+                return self._interrupted(run, op)
             if failure is None:
-                return self._succeeded(number, target, duration, run)
+                return self._succeeded(op, number, target, duration, run)
             ads_left = len({t.availability_domain for t in self.targets}) - 1
             decision = self.policy.decide(failure, ads_left=ads_left)
             run.counts[failure.category] = run.counts.get(failure.category, 0) + 1
             # --once is for schedulers: they do the waiting.
             wait = 0.0 if self.once else decision.wait
-            entry = self._journal_attempt(number, target, failure, duration, wait)
+            entry = self._journal_attempt(op, number, target, failure, duration, wait)
             self.reporter.attempt(entry, decision.reason)
             self._notify_attempt(run, failure, wait)
-            if decision.reconcile:  # the launch may have gone through, or ours exists already
-                found = self._look_for_ours(run)
+            if decision.reconcile:  # the call may have gone through, or ours exists already
+                found = self._look_again(op, run)
                 if found:
                     return found
             if decision.action == Action.STOP:
-                self.journal.append("stop", category=failure.category, reason=decision.reason)
+                self.journal.append("stop", operation=op.kind, category=failure.category, reason=decision.reason)
                 self.notifier.stopped(failure.category, decision.reason)
                 return RetryOutcome(EXIT_STOPPED, f"stopped: {decision.reason}")
             if decision.action == Action.DROP_AD:
@@ -142,12 +260,12 @@ class RetryLoop:
             if self.once and failure.category == Category.THROTTLE:
                 break  # more calls now would only be throttled too
             if self.settings.max_attempts and run.attempts >= self.settings.max_attempts:
-                return self._gave_up(run, f"MAX_ATTEMPTS={self.settings.max_attempts} reached (last: {failure.category})")
+                return self._gave_up(run, op, f"MAX_ATTEMPTS={self.settings.max_attempts} reached (last: {failure.category})")
             if not self.once:
                 self._reached("wait")
                 if not self.waiter.wait(wait):
-                    return self._interrupted(run)
-        return self._gave_up(run, f"--once: no instance this time (last: {failure.category if failure else 'none'})")
+                    return self._interrupted(run, op)
+        return self._gave_up(run, op, f"--once: not done this time (last: {failure.category if failure else 'none'})")
 
     def _schedule(self):
         """Targets in rotation (largest size first, ADs in turn); --once makes one sweep."""
@@ -158,20 +276,28 @@ class RetryLoop:
             if self.once:
                 return
 
-    def _attempt(self, target: Target) -> Failure | None:
+    def _attempt(self, op: Operation, target: Target) -> Failure | None:
         workdir = self.prepared.workdir
         if not workdir.state.exists():
             refreshed = refresh_only(self.tf)
             if not refreshed.ok:
                 return classify(refreshed.output)
-        plan_file = workdir.plan_file(target.availability_domain, str(target.size))
+        plan_file = workdir.plan_file(target.availability_domain, op.plan_label(target))
         for _ in range(2):  # a stale plan is remade once, within the same attempt
             if not plan_file.exists():
+                self._checked_plans.discard(plan_file)
                 planned = plan(self.tf, plan_file, target.as_vars())
                 if not planned.ok:
                     plan_file.unlink(missing_ok=True)
                     return classify(planned.output)
                 self._reached("plan")
+            if plan_file not in self._checked_plans:  # a saved plan's content never changes: once is enough
+                try:
+                    refuse_destructive(self.tf, plan_file)
+                except DestructivePlan:
+                    plan_file.unlink(missing_ok=True)
+                    raise
+                self._checked_plans.add(plan_file)
             applied = apply_plan(self.tf, plan_file)
             if applied.ok:
                 return None
@@ -182,26 +308,42 @@ class RetryLoop:
 
     # -- endings --------------------------------------------------------------------------------
 
+    def _look_again(self, op: Operation, run: _Run) -> RetryOutcome | None:
+        """After a failure that may hide a success: the ending if the operation is done after all."""
+        if op.kind == Kind.LAUNCH:
+            return self._look_for_ours(run)
+        if not refresh_only(self.tf).ok:
+            return None  # the next attempt will tell
+        if not op.done(outputs(self.tf)):
+            return None
+        self.reporter.note(f"the {op.kind} went through after all")
+        return self._done(op, run)
+
     def _look_for_ours(self, run: _Run) -> RetryOutcome | None:
         """The ending if our instance exists (in state, tainted, or in the compartment); None to launch."""
         try:
             kept = self.reconciler.find()
         except ReconcileError as error:
-            reason = f"{error}; nothing was launched, and the next `coinpilot-tf retry` checks again first"
-            self.journal.append("stop", category="reconcile", reason=reason)
-            self.notifier.stopped("reconcile", reason)
-            return RetryOutcome(EXIT_STOPPED, f"stopped: {reason}")
+            return self._reconcile_failed(error)
+        self._record_lost()
         if kept is None:
             return None
         if self.interrupted:
-            return self._interrupted(run)  # it stays in state: the next run finds it there
+            return self._interrupted(run, operation.launch((), ()))  # it stays in state: the next run finds it there
         return self._kept(kept, run)
 
+    def _reconcile_failed(self, error: ReconcileError) -> RetryOutcome:
+        reason = f"{error}; nothing was launched, and the next `coinpilot-tf retry` checks again first"
+        self.journal.append("stop", category="reconcile", reason=reason)
+        self.notifier.stopped("reconcile", reason)
+        return RetryOutcome(EXIT_STOPPED, f"stopped: {reason}")
+
     def _kept(self, kept: Kept, run: _Run) -> RetryOutcome:
-        launch = self._launch_result(attempts=run.attempts)
         if kept.how == "in_state":
+            launch = self._launch_result(self._recorded_attempts())
             self.journal.append("already_won", instance_id=launch.instance_id)
             return RetryOutcome(EXIT_OK, "the instance already exists in this workdir's state; nothing launched", launch)
+        launch = self._launch_result(attempts=run.attempts)
         self.policy.record_success()
         self.journal.append(kept.how, instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=run.attempts)
         self._forget_plans()
@@ -212,18 +354,38 @@ class RetryLoop:
         return RetryOutcome(EXIT_OK, "adopted our instance found in the compartment (launched earlier, missing from state); "
                                      "nothing new launched", launch)
 
-    def _succeeded(self, number: int, target: Target, duration: float, run: _Run) -> RetryOutcome:
-        self.policy.record_success()
-        launch = self._launch_result(attempts=run.attempts)
+    def _succeeded(self, op: Operation, number: int, target: Target, duration: float, run: _Run) -> RetryOutcome:
         entry = self.journal.append(
-            "attempt", attempt=number, availability_domain=target.availability_domain, size=str(target.size),
-            category="success", duration=duration, instance_id=launch.instance_id,
+            "attempt", operation=op.kind, attempt=number, availability_domain=target.availability_domain,
+            size=str(target.size), category="success", duration=duration, instance_id=op.instance_id,
         )
-        self.reporter.attempt(entry, "instance launched")
+        outcome = self._done(op, run)
+        self.reporter.attempt({**entry, "instance_id": outcome.launch.instance_id}, op.success_note)
+        return outcome
+
+    def _done(self, op: Operation, run: _Run) -> RetryOutcome:
+        """The operation reached its goal: record it, tell the user, forget the plans."""
+        self.policy.record_success()
         self._forget_plans()
-        self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
-                                launch.ocpus, launch.memory_gbs, launch.ssh_command)
-        return RetryOutcome(EXIT_OK, f"instance launched after {run.attempts} attempt(s)", launch)
+        if op.kind == Kind.LAUNCH:
+            launch = self._launch_result(attempts=run.attempts)
+            self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
+                                    launch.ocpus, launch.memory_gbs, launch.ssh_command)
+        elif op.kind == Kind.GROW:
+            launch = self._launch_result(self._recorded_attempts())
+            self.journal.append(AfterWinEvent.GROWN, instance_id=launch.instance_id, size=str(op.targets[0].size),
+                                attempts=run.attempts)
+            self.notifier.grown(launch.instance_id, launch.ocpus, launch.memory_gbs, run.attempts)
+        else:
+            launch = self._launch_result(self._recorded_attempts())
+            self.journal.append(AfterWinEvent.STARTED, instance_id=launch.instance_id, attempts=run.attempts)
+            self.notifier.started_instance(launch.instance_id, launch.public_ip, run.attempts)
+        return RetryOutcome(EXIT_OK, op.success_message(run.attempts), launch)
+
+    def _refused(self, error: DestructivePlan) -> RetryOutcome:
+        self.journal.append(AfterWinEvent.REFUSED, reason=str(error))
+        self.notifier.stopped("refused", str(error))
+        return RetryOutcome(EXIT_STOPPED, f"stopped: {error}")
 
     def _launch_result(self, attempts: int) -> LaunchResult:
         values: dict[str, Any] = outputs(self.tf)
@@ -231,22 +393,31 @@ class RetryLoop:
         write_launch_result(self.prepared.workdir, launch)
         return launch
 
-    def _gave_up(self, run: _Run, reason: str) -> RetryOutcome:
-        self.journal.append("gave_up", reason=reason, attempts=run.attempts)
-        if not self.once:  # for --once, "no instance this time" is the normal outcome, not news
+    def _recorded_attempts(self) -> int:
+        """The launch's attempt count, as launch_result.json recorded it (a grow or start keeps it)."""
+        try:
+            return int(json.loads(self.prepared.workdir.launch_result.read_text()).get("attempts", 0))
+        except (OSError, ValueError, TypeError):
+            return 0
+
+    def _gave_up(self, run: _Run, op: Operation, reason: str) -> RetryOutcome:
+        self.journal.append("gave_up", operation=op.kind, reason=reason, attempts=run.attempts)
+        if not self.once:  # for --once, "not done this time" is the normal outcome, not news
             self.notifier.gave_up(run.attempts, reason)
         return RetryOutcome(EXIT_GAVE_UP, f"gave up: {reason}")
 
-    def _interrupted(self, run: _Run) -> RetryOutcome:
-        self.journal.append("interrupted", attempts=run.attempts)
+    def _interrupted(self, run: _Run, op: Operation) -> RetryOutcome:
+        self.journal.append("interrupted", operation=op.kind, attempts=run.attempts)
         self.notifier.interrupted(run.attempts)
-        return RetryOutcome(EXIT_INTERRUPTED, "interrupted; run `coinpilot-tf retry` again to continue")
+        command = "grow" if op.kind == Kind.GROW else "retry"
+        return RetryOutcome(EXIT_INTERRUPTED, f"interrupted; run `coinpilot-tf {command}` again to continue")
 
     # -- records --------------------------------------------------------------------------------
 
-    def _journal_attempt(self, number: int, target: Target, failure: Failure | None, duration: float, wait: float | None) -> dict:
+    def _journal_attempt(self, op: Operation, number: int, target: Target, failure: Failure | None, duration: float,
+                         wait: float | None) -> dict:
         return self.journal.append(
-            "attempt", attempt=number, availability_domain=target.availability_domain, size=str(target.size),
+            "attempt", operation=op.kind, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
             category=failure.category if failure else "interrupted",
             status=failure.status if failure else None, code=failure.code if failure else None,
             message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
