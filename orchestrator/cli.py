@@ -126,13 +126,14 @@ def _existing_workdir(kwargs: dict[str, Any]):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
 @handle_errors
 def status(as_json: bool, **kwargs: Any) -> None:
-    """The instance, the attempts so far and the running loop, from state and journal (no OCI call)."""
+    """The instance (with its reclaim risk from OCI Monitoring), the attempts so far and the running loop."""
     from .prepare import load, terraform_for
+    from .reclaim import workdir_reclaim_risk
     from .status import collect_status
 
     _, workdir = load(_flags(kwargs), os.environ)
     tf = terraform_for(workdir, kwargs.get("engine"), os.environ) if workdir.state.exists() else None
-    report = collect_status(workdir, tf)
+    report = collect_status(workdir, tf, workdir_reclaim_risk(workdir))
     click.echo(report.to_json() if as_json else report.to_text())
 
 

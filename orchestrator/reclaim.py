@@ -8,12 +8,16 @@ agent, no policy for metrics, no network): that is reported, never raised.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ToolError, UsageError
+
+if TYPE_CHECKING:
+    from .workdir import Workdir
 
 WINDOW_DAYS = 7
 PERCENTILE = 95
@@ -57,8 +61,30 @@ def reclaim_risk(read_cpu: Callable[[], list[float]]) -> ReclaimRisk:
     try:
         values = read_cpu()
     except (ToolError, UsageError) as error:  # UsageError: no usable OCI config for the profile
-        return ReclaimRisk(None, 0, f"Monitoring could not be read: {error}")
+        # One short line: an error body can be a whole HTML page.
+        first_line = next(iter(str(error).splitlines()), "")[:200]
+        return ReclaimRisk(None, 0, f"Monitoring could not be read: {first_line}")
     if not values:
         return ReclaimRisk(None, 0, "Monitoring has no CpuUtilization for it: is the Oracle Cloud Agent's "
                                     "Compute Instance Monitoring plugin on?")
     return ReclaimRisk(percentile(values, PERCENTILE), len(values))
+
+
+def workdir_reclaim_risk(workdir: Workdir) -> Callable[[str], ReclaimRisk]:
+    """Reads an instance's risk with the profile and compartment the workdir's module uses."""
+
+    def risk(instance_id: str) -> ReclaimRisk:
+        def read_cpu() -> list[float]:
+            from . import oci_api
+
+            try:
+                values = json.loads(workdir.tfvars.read_text())
+                profile, compartment = values["oci_profile"], values["compartment_ocid"]
+            except (OSError, ValueError, KeyError) as error:
+                raise ToolError(f"{workdir.tfvars.name} names no profile and compartment ({error})") from None
+            with oci_api.connect(profile, workdir.simulator_dir if workdir.simulated else None) as api:
+                return api.cpu_utilization(instance_id, compartment)
+
+        return reclaim_risk(read_cpu)
+
+    return risk

@@ -86,8 +86,9 @@ class Reconciler:
             if instance is None or lifecycle in GONE_STATES:
                 if instance is not None:
                     self._must(forget_instance(self.tf), "terraform state rm")
-                self.lost = Lost(known_id, lifecycle or "gone")
-                self.note(f"our instance {known_id} is {(lifecycle or 'gone').lower()} in OCI (terminated by OCI "
+                # The provider drops a TERMINATED instance from state on refresh: ask OCI what it was.
+                self.lost = Lost(known_id, lifecycle or self._listed_state(known_id))
+                self.note(f"our instance {known_id} is {self.lost.lifecycle_state.lower()} in OCI (terminated by OCI "
                           "or a user): it leaves the state and a new one is launched")
                 return None
             return Kept(instance.id, "in_state", lifecycle)
@@ -149,6 +150,14 @@ class Reconciler:
                 return None
             kept = Kept(kept.instance_id, kept.how, instance.attributes.get("state"))
         return kept
+
+    def _listed_state(self, instance_id: str) -> str:
+        """The lifecycle state the compartment lists for the instance; "gone" if it is not listed."""
+        try:
+            listed = self.list_instances()
+        except ToolError:
+            return "gone"
+        return next((found.lifecycle_state for found in listed if found.id == instance_id), "gone")
 
     def _is_ours(self, found: Instance) -> bool:
         return found.freeform_tags.get(OWNERSHIP_TAG_KEY) == self.instance_name or found.display_name == self.instance_name

@@ -355,29 +355,27 @@ class RetryLoop:
                                      "nothing new launched", launch)
 
     def _succeeded(self, op: Operation, number: int, target: Target, duration: float, run: _Run) -> RetryOutcome:
-        entry = self.journal.append(
-            "attempt", operation=op.kind, attempt=number, availability_domain=target.availability_domain,
-            size=str(target.size), category="success", duration=duration, instance_id=op.instance_id,
-        )
-        outcome = self._done(op, run)
-        self.reporter.attempt({**entry, "instance_id": outcome.launch.instance_id}, op.success_note)
-        return outcome
+        attempt = {"operation": op.kind, "attempt": number, "availability_domain": target.availability_domain,
+                   "size": str(target.size), "category": "success", "duration": duration}
+        return self._done(op, run, attempt)
 
-    def _done(self, op: Operation, run: _Run) -> RetryOutcome:
-        """The operation reached its goal: record it, tell the user, forget the plans."""
+    def _done(self, op: Operation, run: _Run, attempt: dict[str, Any] | None = None) -> RetryOutcome:
+        """The operation reached its goal: record it (the successful attempt first, if there was one),
+        tell the user, forget the plans."""
         self.policy.record_success()
+        launch = self._launch_result(run.attempts if op.kind == Kind.LAUNCH else self._recorded_attempts())
+        if attempt is not None:
+            entry = self.journal.append("attempt", **attempt, instance_id=launch.instance_id)
+            self.reporter.attempt(entry, op.success_note)
         self._forget_plans()
         if op.kind == Kind.LAUNCH:
-            launch = self._launch_result(attempts=run.attempts)
             self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
                                     launch.ocpus, launch.memory_gbs, launch.ssh_command)
         elif op.kind == Kind.GROW:
-            launch = self._launch_result(self._recorded_attempts())
             self.journal.append(AfterWinEvent.GROWN, instance_id=launch.instance_id, size=str(op.targets[0].size),
                                 attempts=run.attempts)
             self.notifier.grown(launch.instance_id, launch.ocpus, launch.memory_gbs, run.attempts)
         else:
-            launch = self._launch_result(self._recorded_attempts())
             self.journal.append(AfterWinEvent.STARTED, instance_id=launch.instance_id, attempts=run.attempts)
             self.notifier.started_instance(launch.instance_id, launch.public_ip, run.attempts)
         return RetryOutcome(EXIT_OK, op.success_message(run.attempts), launch)
