@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import operation
@@ -20,9 +21,10 @@ from .engine.apply import apply_plan, is_stale
 from .engine.init import init_if_needed
 from .engine.output import outputs
 from .engine.plan import plan
-from .engine.plan_safety import DestructivePlan, refuse_destructive
+from .engine.plan_safety import DestructivePlan, UnreadablePlan, refuse_destructive
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform
+from .errors import ToolError
 from .failures import Category, Failure, classify
 from .journal import AfterWinEvent, Journal
 from .notify import Notifier
@@ -85,7 +87,7 @@ class RetryLoop:
         self.journal = Journal(prepared.workdir.journal)
         self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, compartment_instances(prepared), reporter.note)
         self.interrupted = False
-        self._checked_plans: set = set()  # saved plans refuse_destructive has passed in this run
+        self._checked_plans: set[Path] = set()  # saved plans refuse_destructive has passed in this run
 
     def interrupt(self) -> None:
         """From a signal handler: end a wait at once, let a running Terraform save its state."""
@@ -284,20 +286,9 @@ class RetryLoop:
                 return classify(refreshed.output)
         plan_file = workdir.plan_file(target.availability_domain, op.plan_label(target))
         for _ in range(2):  # a stale plan is remade once, within the same attempt
-            if not plan_file.exists():
-                self._checked_plans.discard(plan_file)
-                planned = plan(self.tf, plan_file, target.as_vars())
-                if not planned.ok:
-                    plan_file.unlink(missing_ok=True)
-                    return classify(planned.output)
-                self._reached("plan")
-            if plan_file not in self._checked_plans:  # a saved plan's content never changes: once is enough
-                try:
-                    refuse_destructive(self.tf, plan_file)
-                except DestructivePlan:
-                    plan_file.unlink(missing_ok=True)
-                    raise
-                self._checked_plans.add(plan_file)
+            failure = self._saved_plan(plan_file, target)
+            if failure is not None:
+                return failure
             applied = apply_plan(self.tf, plan_file)
             if applied.ok:
                 return None
@@ -305,6 +296,31 @@ class RetryLoop:
                 return classify(applied.output)
             plan_file.unlink(missing_ok=True)
         return classify(applied.output)
+
+    def _saved_plan(self, plan_file: Path, target: Target) -> Failure | None:
+        """Make the target's plan if there is none, and check it before its first apply in this run
+        (a saved plan never changes: once is enough). DestructivePlan if it would delete our instance."""
+        for _ in range(2):  # a plan Terraform cannot read (cut short by a crash) is made again, once
+            if not plan_file.exists():
+                self._checked_plans.discard(plan_file)
+                planned = plan(self.tf, plan_file, target.as_vars())
+                if not planned.ok:
+                    plan_file.unlink(missing_ok=True)
+                    return classify(planned.output)
+                self._reached("plan")
+            if plan_file in self._checked_plans:
+                return None
+            try:
+                refuse_destructive(self.tf, plan_file)
+            except UnreadablePlan:
+                plan_file.unlink(missing_ok=True)
+                continue
+            except DestructivePlan:
+                plan_file.unlink(missing_ok=True)
+                raise
+            self._checked_plans.add(plan_file)
+            return None
+        raise ToolError(f"Terraform cannot read the plan it has just saved ({plan_file.name}); see `coinpilot-tf doctor`")
 
     # -- endings --------------------------------------------------------------------------------
 

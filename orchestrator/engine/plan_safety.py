@@ -18,11 +18,15 @@ class DestructivePlan(ToolError):
     """The saved plan would delete or replace the instance; nothing was applied."""
 
 
+class UnreadablePlan(ToolError):
+    """Terraform cannot read the saved plan (cut short by a crash): make it again."""
+
+
 def instance_actions(tf: Terraform, plan_file: Path) -> tuple[str, ...]:
     """What the saved plan does to our instance, e.g. ("create",), ("update",), ("no-op",)."""
     run = tf.run("show", str(plan_file), json=FLAG, no_color=FLAG)
     if not run.ok:
-        raise ToolError(f"terraform show {plan_file.name} failed: {run.stderr.strip()[:300]}")
+        raise UnreadablePlan(f"terraform show {plan_file.name} failed: {run.stderr.strip()[:300]}")
     document = json.loads(run.stdout or "{}")
     for change in document.get("resource_changes") or []:
         if change.get("address") == INSTANCE_ADDRESS:
