@@ -225,3 +225,17 @@ def test_status_says_when_monitoring_has_nothing(full):
     risk = json.loads(result.stdout)["reclaim_risk"]
     assert risk["cpu_p95_7d"] is None and risk["warning"] is False
     assert "Monitoring has no CpuUtilization" in risk["unknown"]
+
+
+@pytest.mark.parametrize(("scenario", "exit_code", "categories"), [
+    ("update=throttle,capacity,ok", 0, ["throttle", "capacity", "success"]),
+    ("update=auth", 1, ["auth"]),
+])
+def test_a_resize_failure_is_classified_and_decided_like_a_launch_failure(small, scenario, exit_code, categories):
+    no_waits = {"THROTTLE_RETRY_BASE_SECONDS": "0", "THROTTLE_RETRY_MAX_SECONDS": "0", "THROTTLE_JITTER_MAX_SECONDS": "0"}
+    result = small.run("grow", "--yes", "--simulate", scenario, *LADDER, extra_env=no_waits)
+    assert result.returncode == exit_code, result.stdout + result.stderr
+    assert [e["category"] for e in small.journal() if e.get("operation") == "grow"] == categories
+    if exit_code == 1:
+        assert small.journal("stop")[-1]["operation"] == "grow"
+        assert "check the OCI config profile" in result.stderr
