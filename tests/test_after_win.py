@@ -12,6 +12,7 @@ import time
 import pytest
 
 from .session import COINPILOT, Session
+from .webhook import WebhookServer
 from .workdirs import copy_session, module_session
 
 LADDER = ("--size", "2:12", "--size", "1:6")
@@ -239,3 +240,27 @@ def test_a_resize_failure_is_classified_and_decided_like_a_launch_failure(small,
     if exit_code == 1:
         assert small.journal("stop")[-1]["operation"] == "grow"
         assert "check the OCI config profile" in result.stderr
+
+
+@pytest.fixture
+def webhook():
+    server = WebhookServer()
+    yield server
+    server.close()
+
+
+def test_grow_and_start_tell_the_webhook_what_happens(small, webhook):
+    notify = {"DISCORD_WEBHOOK_URL": webhook.url, "DISCORD_NOTIFY_EVERY_N_ATTEMPTS": "2"}
+    [instance] = small.live_instances()
+
+    assert small.run("grow", "--yes", *LADDER, extra_env=notify).returncode == 0
+    grow_messages = [received.json["content"] for received in webhook.received]
+    assert "coinpilot-tf grow" in grow_messages[0] and "1 OCPU / 6 GB → 2 OCPU / 12 GB" in grow_messages[0]
+    assert any("Still trying" in text and "2 attempts" in text for text in grow_messages)  # every N
+    assert "Instance resized" in grow_messages[-1] and "after 3 attempts" in grow_messages[-1]
+
+    assert small.run("simulate", "stop").returncode == 0
+    assert small.run("retry", "--simulate", "start=capacity,ok", extra_env=notify).returncode == 0
+    start_messages = [received.json["content"] for received in webhook.received][len(grow_messages):]
+    assert "stopped by OCI or a user; starting it" in start_messages[0] and instance["id"] in start_messages[0]
+    assert "Instance started" in start_messages[-1] and "after 2 attempts" in start_messages[-1]
