@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ToolError, UsageError
 
 if TYPE_CHECKING:
+    from .cloud import Cloud
     from .workdir import Workdir
 
 WINDOW_DAYS = 7
@@ -70,19 +71,17 @@ def reclaim_risk(read_cpu: Callable[[], list[float]]) -> ReclaimRisk:
     return ReclaimRisk(percentile(values, PERCENTILE), len(values))
 
 
-def workdir_reclaim_risk(workdir: Workdir) -> Callable[[str], ReclaimRisk]:
+def workdir_reclaim_risk(workdir: Workdir, cloud: Cloud) -> Callable[[str], ReclaimRisk]:
     """Reads an instance's risk with the profile and compartment the workdir's module uses."""
 
     def risk(instance_id: str) -> ReclaimRisk:
         def read_cpu() -> list[float]:
-            from . import oci_api
-
             try:
                 values = json.loads(workdir.tfvars.read_text())
                 profile, compartment = values["oci_profile"], values["compartment_ocid"]
             except (OSError, ValueError, KeyError) as error:
                 raise ToolError(f"{workdir.tfvars.name} names no profile and compartment ({error})") from None
-            with oci_api.connect(profile, workdir.simulator_dir if workdir.simulated else None) as api:
+            with cloud.api(profile) as api:
                 return api.cpu_utilization(instance_id, compartment)
 
         return reclaim_risk(read_cpu)

@@ -9,7 +9,6 @@ refused. Waiting happens only in policy.Waiter.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,26 +16,26 @@ from typing import Any
 
 from . import operation
 from .config import Size
-from .engine.apply import apply_plan, is_stale
+from .engine.apply import StalePlan, apply_plan
 from .engine.init import init_if_needed
 from .engine.output import outputs
 from .engine.plan import plan
 from .engine.plan_safety import DestructivePlan, UnreadablePlan, refuse_destructive
 from .engine.refresh import refresh_only
-from .engine.runner import Terraform
-from .errors import ToolError
-from .failures import Category, Failure, classify
-from .journal import AfterWinEvent, Journal
+from .engine.runner import Terraform, TerraformError
+from .errors import ExitCode, ToolError
+from .failures import Category, Failure
+from .journal import Event, Journal
 from .notify import Notifier
 from .operation import STOPPED_STATES, Kind, Operation
 from .policy import Action, Policy, PolicyConfig, Waiter
 from .prepare import Prepared
 from .progress import Reporter
-from .reconcile import Kept, ReconcileError, Reconciler, compartment_instances
+from .reconcile import Keeping, Kept, Reconciler
 from .render import Target, render
 from .result import LaunchResult, write_launch_result
 
-EXIT_OK, EXIT_STOPPED, EXIT_GAVE_UP, EXIT_INTERRUPTED = 0, 1, 3, 130
+EXIT_OK, EXIT_STOPPED, EXIT_GAVE_UP, EXIT_INTERRUPTED = ExitCode.OK, ExitCode.STOPPED, ExitCode.GAVE_UP, ExitCode.INTERRUPTED
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,9 @@ class RetryLoop:
         self.grow = grow
         self.clock = clock
         self.journal = Journal(prepared.workdir.journal)
-        self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, compartment_instances(prepared), reporter.note)
+        self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, self._compartment_instances, reporter.note)
+        # The cloud's phase hook: the fault-injection tests' crash points, nothing against OCI.
+        self._reached = tf.cloud.reached
         self.interrupted = False
         self._checked_plans: set[Path] = set()  # saved plans refuse_destructive has passed in this run
 
@@ -109,7 +110,7 @@ class RetryLoop:
         # or missing from it.
         try:
             kept = self.reconciler.find()
-        except ReconcileError as error:
+        except TerraformError as error:
             return self._reconcile_failed(error)
         self._record_lost()
         if kept is not None and self.interrupted:
@@ -129,10 +130,11 @@ class RetryLoop:
         if render(self.settings, op.targets[0], self.prepared.ssh_public_key, self.prepared.workdir, op.manage_size):
             self._forget_plans()  # the module or its values changed under the saved plans
         self._reached("render")
-        initialized = init_if_needed(self.tf)
-        if initialized is not None and not initialized.ok:
-            failure = classify(initialized.output)
-            return RetryOutcome(EXIT_STOPPED, f"stopped: terraform init failed ({failure.category}): {failure.first_line}")
+        self.tf.write_cli_config()
+        try:
+            init_if_needed(self.tf)
+        except TerraformError as error:
+            return RetryOutcome(EXIT_STOPPED, f"stopped: {error}")
         self._reached("init")
         return None
 
@@ -182,7 +184,7 @@ class RetryLoop:
     def _start(self, kept: Kept) -> RetryOutcome:
         values = outputs(self.tf)
         if self._newly_stopped(kept.instance_id):
-            self.journal.append(AfterWinEvent.INSTANCE_STOPPED, instance_id=kept.instance_id,
+            self.journal.append(Event.INSTANCE_STOPPED, instance_id=kept.instance_id,
                                 lifecycle_state=kept.lifecycle_state)
             self.notifier.starting(kept.instance_id, str(kept.lifecycle_state))
         self.reporter.note(f"the instance {kept.instance_id} is {kept.lifecycle_state} (stopped by OCI or a user); "
@@ -193,9 +195,9 @@ class RetryLoop:
     def _newly_stopped(self, instance_id: str) -> bool:
         """False while the journal already says this stop was seen (a scheduler's --once runs repeat it)."""
         for entry in reversed(list(self.journal.entries())):
-            if entry.get("event") == AfterWinEvent.INSTANCE_STOPPED:
+            if entry.get("event") == Event.INSTANCE_STOPPED:
                 return entry.get("instance_id") != instance_id
-            if entry.get("event") in (AfterWinEvent.STARTED, "destroy", "already_won") or entry.get("category") == "success":
+            if entry.get("event") in (Event.STARTED, Event.DESTROY, Event.ALREADY_WON) or entry.get("category") == "success":
                 return True
         return True
 
@@ -204,7 +206,7 @@ class RetryLoop:
         if lost is None:
             return
         self.reconciler.lost = None
-        self.journal.append(AfterWinEvent.INSTANCE_GONE, instance_id=lost.instance_id,
+        self.journal.append(Event.INSTANCE_GONE, instance_id=lost.instance_id,
                             lifecycle_state=lost.lifecycle_state,
                             reason=f"{lost.lifecycle_state.lower()} in OCI: terminated by OCI or a user; launching a new one")
         self.prepared.workdir.launch_result.unlink(missing_ok=True)
@@ -220,7 +222,7 @@ class RetryLoop:
         if op.kind == Kind.LAUNCH and not self.once:  # a scheduler runs --once every few minutes: no "started" each time
             self.notifier.started(self.settings.instance_name, self.prepared.availability_domains,
                                   [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()])
-        self.journal.append("start", operation=op.kind, targets=[f"{t.availability_domain} {t.size}" for t in self.targets],
+        self.journal.append(Event.START, operation=op.kind, targets=[f"{t.availability_domain} {t.size}" for t in self.targets],
                             once=self.once)
         number = self.journal.last_attempt_number()
         failure = None
@@ -254,7 +256,7 @@ class RetryLoop:
                 if found:
                     return found
             if decision.action == Action.STOP:
-                self.journal.append("stop", operation=op.kind, category=failure.category, reason=decision.reason)
+                self.journal.append(Event.STOP, operation=op.kind, category=failure.category, reason=decision.reason)
                 self.notifier.stopped(failure.category, decision.reason)
                 return RetryOutcome(EXIT_STOPPED, f"stopped: {decision.reason}")
             if decision.action == Action.DROP_AD:
@@ -279,37 +281,39 @@ class RetryLoop:
                 return
 
     def _attempt(self, op: Operation, target: Target) -> Failure | None:
+        """None if the operation went through, else what went wrong."""
         workdir = self.prepared.workdir
-        if not workdir.state.exists():
-            refreshed = refresh_only(self.tf)
-            if not refreshed.ok:
-                return classify(refreshed.output)
         plan_file = workdir.plan_file(target.availability_domain, op.plan_label(target))
-        for _ in range(2):  # a stale plan is remade once, within the same attempt
-            failure = self._saved_plan(plan_file, target)
-            if failure is not None:
-                return failure
-            applied = apply_plan(self.tf, plan_file)
-            if applied.ok:
-                return None
-            if not is_stale(applied):
-                return classify(applied.output)
-            plan_file.unlink(missing_ok=True)
-        return classify(applied.output)
+        try:
+            if not workdir.state.exists():
+                refresh_only(self.tf)
+            for remade in (False, True):  # a stale plan is remade once, within the same attempt
+                self._saved_plan(plan_file, target)
+                try:
+                    apply_plan(self.tf, plan_file)
+                    return None
+                except StalePlan:
+                    plan_file.unlink(missing_ok=True)
+                    if remade:
+                        raise
+        except TerraformError as error:
+            return error.failure
+        return None
 
-    def _saved_plan(self, plan_file: Path, target: Target) -> Failure | None:
+    def _saved_plan(self, plan_file: Path, target: Target) -> None:
         """Make the target's plan if there is none, and check it before its first apply in this run
         (a saved plan never changes: once is enough). DestructivePlan if it would delete our instance."""
         for _ in range(2):  # a plan Terraform cannot read (cut short by a crash) is made again, once
             if not plan_file.exists():
                 self._checked_plans.discard(plan_file)
-                planned = plan(self.tf, plan_file, target.as_vars())
-                if not planned.ok:
+                try:
+                    plan(self.tf, plan_file, target.as_vars())
+                except TerraformError:
                     plan_file.unlink(missing_ok=True)
-                    return classify(planned.output)
+                    raise
                 self._reached("plan")
             if plan_file in self._checked_plans:
-                return None
+                return
             try:
                 refuse_destructive(self.tf, plan_file)
             except UnreadablePlan:
@@ -319,7 +323,7 @@ class RetryLoop:
                 plan_file.unlink(missing_ok=True)
                 raise
             self._checked_plans.add(plan_file)
-            return None
+            return
         raise ToolError(f"Terraform cannot read the plan it has just saved ({plan_file.name}); see `coinpilot-tf doctor`")
 
     # -- endings --------------------------------------------------------------------------------
@@ -328,7 +332,9 @@ class RetryLoop:
         """After a failure that may hide a success: the ending if the operation is done after all."""
         if op.kind == Kind.LAUNCH:
             return self._look_for_ours(run)
-        if not refresh_only(self.tf).ok:
+        try:
+            refresh_only(self.tf)
+        except TerraformError:
             return None  # the next attempt will tell
         if not op.done(outputs(self.tf)):
             return None
@@ -339,7 +345,7 @@ class RetryLoop:
         """The ending if our instance exists (in state, tainted, or in the compartment); None to launch."""
         try:
             kept = self.reconciler.find()
-        except ReconcileError as error:
+        except TerraformError as error:
             return self._reconcile_failed(error)
         self._record_lost()
         if kept is None:
@@ -348,24 +354,25 @@ class RetryLoop:
             return self._interrupted(run, operation.launch((), ()))  # it stays in state: the next run finds it there
         return self._kept(kept, run)
 
-    def _reconcile_failed(self, error: ReconcileError) -> RetryOutcome:
+    def _reconcile_failed(self, error: TerraformError) -> RetryOutcome:
+        """Terraform could not read or record the instance; nothing was launched meanwhile."""
         reason = f"{error}; nothing was launched, and the next `coinpilot-tf retry` checks again first"
-        self.journal.append("stop", category="reconcile", reason=reason)
+        self.journal.append(Event.STOP, category="reconcile", reason=reason)
         self.notifier.stopped("reconcile", reason)
         return RetryOutcome(EXIT_STOPPED, f"stopped: {reason}")
 
     def _kept(self, kept: Kept, run: _Run) -> RetryOutcome:
-        if kept.how == "in_state":
+        if kept.how == Keeping.IN_STATE:
             launch = self._launch_result(self._recorded_attempts())
-            self.journal.append("already_won", instance_id=launch.instance_id)
+            self.journal.append(Event.ALREADY_WON, instance_id=launch.instance_id)
             return RetryOutcome(EXIT_OK, "the instance already exists in this workdir's state; nothing launched", launch)
         launch = self._launch_result(attempts=run.attempts)
         self.policy.record_success()
-        self.journal.append(kept.how, instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=run.attempts)
+        self.journal.append(Event(kept.how), instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=run.attempts)
         self._forget_plans()
         self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
                                 launch.ocpus, launch.memory_gbs, launch.ssh_command)
-        if kept.how == "kept":
+        if kept.how == Keeping.KEPT:
             return RetryOutcome(EXIT_OK, "the unfinished launch did create the instance: kept it", launch)
         return RetryOutcome(EXIT_OK, "adopted our instance found in the compartment (launched earlier, missing from state); "
                                      "nothing new launched", launch)
@@ -381,23 +388,23 @@ class RetryLoop:
         self.policy.record_success()
         launch = self._launch_result(run.attempts if op.kind == Kind.LAUNCH else self._recorded_attempts())
         if attempt is not None:
-            entry = self.journal.append("attempt", **attempt, instance_id=launch.instance_id)
+            entry = self.journal.append(Event.ATTEMPT, **attempt, instance_id=launch.instance_id)
             self.reporter.attempt(entry, op.success_note)
         self._forget_plans()
         if op.kind == Kind.LAUNCH:
             self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
                                     launch.ocpus, launch.memory_gbs, launch.ssh_command)
         elif op.kind == Kind.GROW:
-            self.journal.append(AfterWinEvent.GROWN, instance_id=launch.instance_id, size=str(op.targets[0].size),
+            self.journal.append(Event.GROWN, instance_id=launch.instance_id, size=str(op.targets[0].size),
                                 attempts=run.attempts)
             self.notifier.grown(launch.instance_id, launch.ocpus, launch.memory_gbs, run.attempts)
         else:
-            self.journal.append(AfterWinEvent.STARTED, instance_id=launch.instance_id, attempts=run.attempts)
+            self.journal.append(Event.STARTED, instance_id=launch.instance_id, attempts=run.attempts)
             self.notifier.started_instance(launch.instance_id, launch.public_ip, run.attempts)
         return RetryOutcome(EXIT_OK, op.success_message(run.attempts), launch)
 
     def _refused(self, error: DestructivePlan) -> RetryOutcome:
-        self.journal.append(AfterWinEvent.REFUSED, reason=str(error))
+        self.journal.append(Event.REFUSED, reason=str(error))
         self.notifier.stopped("refused", str(error))
         return RetryOutcome(EXIT_STOPPED, f"stopped: {error}")
 
@@ -409,19 +416,17 @@ class RetryLoop:
 
     def _recorded_attempts(self) -> int:
         """The launch's attempt count, as launch_result.json recorded it (a grow or start keeps it)."""
-        try:
-            return int(json.loads(self.prepared.workdir.launch_result.read_text()).get("attempts", 0))
-        except (OSError, ValueError, TypeError):
-            return 0
+        recorded = LaunchResult.load(self.prepared.workdir)
+        return recorded.attempts if recorded and isinstance(recorded.attempts, int) else 0
 
     def _gave_up(self, run: _Run, op: Operation, reason: str) -> RetryOutcome:
-        self.journal.append("gave_up", operation=op.kind, reason=reason, attempts=run.attempts)
+        self.journal.append(Event.GAVE_UP, operation=op.kind, reason=reason, attempts=run.attempts)
         if not self.once:  # for --once, "not done this time" is the normal outcome, not news
             self.notifier.gave_up(run.attempts, reason)
         return RetryOutcome(EXIT_GAVE_UP, f"gave up: {reason}")
 
     def _interrupted(self, run: _Run, op: Operation) -> RetryOutcome:
-        self.journal.append("interrupted", operation=op.kind, attempts=run.attempts)
+        self.journal.append(Event.INTERRUPTED, operation=op.kind, attempts=run.attempts)
         self.notifier.interrupted(run.attempts)
         command = "grow" if op.kind == Kind.GROW else "retry"
         return RetryOutcome(EXIT_INTERRUPTED, f"interrupted; run `coinpilot-tf {command}` again to continue")
@@ -431,7 +436,7 @@ class RetryLoop:
     def _journal_attempt(self, op: Operation, number: int, target: Target, failure: Failure | None, duration: float,
                          wait: float | None) -> dict:
         return self.journal.append(
-            "attempt", operation=op.kind, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
+            Event.ATTEMPT, operation=op.kind, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
             category=failure.category if failure else "interrupted",
             status=failure.status if failure else None, code=failure.code if failure else None,
             message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
@@ -445,11 +450,10 @@ class RetryLoop:
         if run.attempts % self.settings.discord_notify_every_n_attempts == 0:
             self.notifier.progress(run.attempts, dict(run.counts), self.clock() - run.started)
 
-    def _reached(self, phase: str) -> None:
-        if self.prepared.simulated:  # test-only crash points (simulator/kill_hook.py)
-            from .simulator import kill_hook
-
-            kill_hook.reached(phase)
+    def _compartment_instances(self) -> list:
+        """ListInstances in the launch compartment, through the oci SDK and the session's cloud."""
+        with self.tf.cloud.api(self.settings.oci_profile) as api:
+            return api.list_instances(self.settings.compartment_ocid)
 
     def _forget_plans(self) -> None:
         for plan_file in self.prepared.workdir.path.glob("attempt-*.tfplan"):

@@ -7,8 +7,8 @@ simulated OCI, each in its own workdir, and the run prints a markdown table and 
 - Baseline: what Terraform-based grabbers run, `terraform apply -auto-approve` again and again on
   the module `coinpilot-tf render --simulate` wrote, with the tool's engine and environment.
 - coinpilot-tf: `retry` with zero waits, run in this process the way the CLI runs it, with a thin
-  timing wrapper around Terraform.run. Its own time per attempt is the attempt's wall time minus
-  the time spent inside Terraform.run (which includes starting the subprocess).
+  timing wrapper around Terraform.execute. Its own time per attempt is the attempt's wall time minus
+  the time spent inside Terraform.execute (which includes starting the subprocess).
 - Attempts are interleaved (coinpilot-tf attempt k, then baseline attempt k) so that both loops see
   the same load on a shared machine; the baseline's attempt runs outside coinpilot-tf's timing.
 - API calls per attempt come from the simulator's calls.jsonl, by time window.
@@ -44,16 +44,16 @@ import click
 from orchestrator.config import FIELDS
 from orchestrator.engine.runner import Terraform
 from orchestrator.journal import Journal
-from orchestrator.prepare import prepare, terraform_for
+from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.retry import RetryLoop
+from orchestrator.session import Session
 from orchestrator.simulator.scenario import MAX_REPEAT
 from orchestrator.simulator.store import CloudStore
-from orchestrator.workdir import Workdir
 
 # Runbook variables a user may have exported: the benchmark sets its own (and never notifies Discord).
 RUNBOOK_VARIABLES = frozenset(field.env for field in FIELDS if field.env) | {"COINPILOT_TF_WORKDIR"}
-# What `coinpilot-tf --help` must not import (DESIGN: heavy modules load only when used).
+# What `coinpilot-tf --help` must not import (heavy modules load only when used, cli.py).
 HEAVY_MODULES = ("oci", "jinja2", "requests", "python_terraform", "orchestrator.engine")
 RSS_ATTEMPTS = (1, 10)
 # Time for the idle process to go from its journal line into its wait.
@@ -121,7 +121,9 @@ class BaselineLoop:
             [console_script(), "render", "--simulate", launch_scenario(attempts), "--workdir", str(workdir)],
             env=environ, check=True, stdout=subprocess.DEVNULL,
         )
-        tool = terraform_for(Workdir(workdir), None, environ)  # the tool's engine and environment
+        session = Session(environ)
+        session.flags = {"workdir": str(workdir)}
+        tool = session.terraform  # the tool's engine and environment
         self.engine, self.environment = tool.engine, tool.environment
         self.workdir, self.attempts = workdir, attempts
         self.windows: list[tuple[float, float, int]] = []
@@ -170,8 +172,8 @@ class AttemptMarks(Reporter):
 
 @contextmanager
 def timed_terraform_runs() -> Iterator[list[tuple[float, float]]]:
-    """(start, end) of every Terraform.run while the block runs: the time spent inside Terraform."""
-    original = Terraform.run
+    """(start, end) of every Terraform.execute while the block runs: the time spent inside Terraform."""
+    original = Terraform.execute
     spans: list[tuple[float, float]] = []
 
     def run(self, *args, **options):
@@ -181,18 +183,20 @@ def timed_terraform_runs() -> Iterator[list[tuple[float, float]]]:
         finally:
             spans.append((began, time.time()))
 
-    Terraform.run = run
+    Terraform.execute = run
     try:
         yield spans
     finally:
-        Terraform.run = original
+        Terraform.execute = original
 
 
 def compare_loops(attempts: int, root: Path, environ: dict[str, str]) -> dict:
     baseline = BaselineLoop(root / "baseline", attempts, environ)
     workdir = root / "coinpilot-tf"
-    prepared = prepare({"workdir": str(workdir)}, environ, launch_scenario(attempts))
-    tf = terraform_for(prepared, None, environ)
+    session = Session(environ)
+    session.flags, session.scenario = {"workdir": str(workdir)}, launch_scenario(attempts)
+    prepared = prepare(session)
+    tf = session.terraform
     with open(os.devnull, "w") as devnull:
         marks = AttemptMarks(devnull, set(RSS_ATTEMPTS) | {attempts}, baseline.attempt)
         loop = RetryLoop.build(prepared, tf, once=False, reporter=marks)
@@ -206,7 +210,7 @@ def compare_loops(attempts: int, root: Path, environ: dict[str, str]) -> dict:
 
     entries = list(Journal(prepared.workdir.journal).entries())
     loop_started = next(entry["ts"] for entry in entries if entry["event"] == "start")
-    calls = CloudStore(prepared.workdir.simulator_dir).calls()
+    calls = CloudStore(prepared.workdir.path / "simulator").calls()
     ours = []
     for number, ended in enumerate(marks.ended, start=1):
         # The setup before the loop runs no Terraform and calls no API in a fresh simulated workdir,

@@ -11,22 +11,27 @@ from pathlib import Path
 
 from ..errors import ToolError
 from .import_ import INSTANCE_ADDRESS
-from .runner import FLAG, Terraform
+from .runner import FLAG, Terraform, TerraformError
 
 
 class DestructivePlan(ToolError):
     """The saved plan would delete or replace the instance; nothing was applied."""
 
 
-class UnreadablePlan(ToolError):
+class UnreadablePlan(TerraformError):
     """Terraform cannot read the saved plan (cut short by a crash): make it again."""
+
+
+def show_plan_argv(tf: Terraform, plan_file: Path) -> list[str]:
+    return tf.argv("show", str(plan_file), json=FLAG, no_color=FLAG)
 
 
 def instance_actions(tf: Terraform, plan_file: Path) -> tuple[str, ...]:
     """What the saved plan does to our instance, e.g. ("create",), ("update",), ("no-op",)."""
-    run = tf.run("show", str(plan_file), json=FLAG, no_color=FLAG)
-    if not run.ok:
-        raise UnreadablePlan(f"terraform show {plan_file.name} failed: {run.stderr.strip()[:300]}")
+    try:
+        run = tf.check(show_plan_argv(tf, plan_file), f"terraform show {plan_file.name}")
+    except TerraformError as error:
+        raise UnreadablePlan(error.what, error.failure, error.run) from None
     document = json.loads(run.stdout or "{}")
     for change in document.get("resource_changes") or []:
         if change.get("address") == INSTANCE_ADDRESS:

@@ -22,17 +22,19 @@ _PROFILE = "DEFAULT"
 
 def _simulated_store(workdir: str | None, instance_name: str | None):
     """(settings, store) of the simulated workdir the flags or environment name."""
-    from orchestrator.prepare import load
+    from orchestrator.session import Session
+    from orchestrator.simulator.cloud import recorded_folder
     from orchestrator.simulator.store import CloudStore
 
-    flags = {name: value for name, value in (("workdir", workdir), ("instance_name", instance_name)) if value}
-    settings, located = load(flags, os.environ)
-    if not located.simulated:
+    session = Session(os.environ)
+    session.flags.update({name: value for name, value in (("workdir", workdir), ("instance_name", instance_name)) if value})
+    folder = recorded_folder(session.workdir)
+    if folder is None:
         raise UsageError(
-            "--workdir", f"{located.path} is not a simulated workdir; `simulate` acts on the simulated OCI only"
+            "--workdir", f"{session.workdir.path} is not a simulated workdir; `simulate` acts on the simulated OCI only"
             " (start one with `coinpilot-tf retry --simulate ok`)",
         )
-    return settings, CloudStore(located.simulator_dir)
+    return session.settings, CloudStore(folder)
 
 
 def _workdir_options(command: Callable) -> Callable:
@@ -109,7 +111,7 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
 
     from cryptography.hazmat.primitives import serialization
 
-    from orchestrator.oci_api import ensure_simulated_config, simulated_api_key
+    from orchestrator.simulator.cloud import SimulatedCloud
     from orchestrator.simulator.rest import RestEndpoint
     from orchestrator.simulator.scenario import parse_scenario
     from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
@@ -122,8 +124,9 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
     if folder.exists() and not folder.is_dir():
         raise UsageError("--dir", f"{folder} exists and is not a folder")
     store = CloudStore.ensure(folder, scenario)
-    config = ensure_simulated_config(folder, _PROFILE)
-    public_key = serialization.load_pem_private_key(simulated_api_key(folder).read_bytes(), None).public_key()
+    cloud = SimulatedCloud(folder, None)
+    config = cloud.config_path(_PROFILE)
+    public_key = serialization.load_pem_private_key(cloud.api_key_path.read_bytes(), None).public_key()
     try:
         endpoint = RestEndpoint(store, public_key, int(port_text))
     except OSError as error:

@@ -8,7 +8,8 @@ and the tool's process gets SIGNAL (default KILL) the first time it reaches `pha
 Phases: render, init, plan, journal, wait (reached in the loop) and apply (reached in the
 simulated provider once the cloud has answered a LaunchInstance, maybe creating the instance,
 and before Terraform hears of it: the most dangerous moment). Only a simulated workdir honours
-it: the loop asks only when `prepared.simulated`, and the provider exists only there.
+it: the loop calls its cloud's phase hook, and only SimulatedCloud.reached (simulator/cloud.py)
+calls this; the provider exists only there.
 """
 
 from __future__ import annotations
