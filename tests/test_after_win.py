@@ -264,3 +264,28 @@ def test_grow_and_start_tell_the_webhook_what_happens(small, webhook):
     start_messages = [received.json["content"] for received in webhook.received][len(grow_messages):]
     assert "stopped by OCI or a user; starting it" in start_messages[0] and instance["id"] in start_messages[0]
     assert "Instance started" in start_messages[-1] and "after 2 attempts" in start_messages[-1]
+
+
+def test_a_start_interrupted_exits_130_and_the_next_retry_starts_the_same_instance(full):
+    [before] = full.live_instances()
+    assert full.run("simulate", "stop").returncode == 0
+    process = subprocess.Popen(
+        [COINPILOT, "retry", "--simulate", "start=capacity"], env={**full.env, "RETRY_INTERVAL_SECONDS": "3600"},
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not [e for e in full.journal() if e.get("operation") == "start"]:
+        assert process.poll() is None, "the retry ended early"
+        assert time.monotonic() < deadline, "no start attempt recorded"
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    launches = len(full.calls("LaunchInstance"))
+
+    result = full.run("retry", "--simulate", "start=ok")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    [after] = full.live_instances()
+    assert after["id"] == before["id"] and after["lifecycle_state"] == "RUNNING"
+    assert len(full.calls("LaunchInstance")) == launches
+    assert len(full.journal("instance_stopped")) == 1  # one stop, seen by both runs, recorded once
