@@ -29,9 +29,9 @@ def test_monitoring_that_cannot_be_read_is_reported_not_raised():
     def no_config():
         raise UsageError("OCI_PROFILE", "~/.oci/config does not exist")
 
-    for read in (no_policy, no_config, lambda: []):
+    for read in (no_policy, no_config, list):
         risk = reclaim_risk(read)
         assert risk.cpu_p95 is None and not risk.warning
         assert risk.describe().startswith("CPU use unknown (")
         assert "\n" not in risk.describe()
-    assert "Compute Instance Monitoring plugin" in reclaim_risk(lambda: []).describe()
+    assert "Compute Instance Monitoring plugin" in reclaim_risk(list).describe()
