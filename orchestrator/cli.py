@@ -148,10 +148,12 @@ def terraform(session: Session, args: tuple[str, ...]) -> None:
 @handle_errors
 @pass_session
 def status(session: Session, as_json: bool) -> None:
-    """The instance, the attempts so far and the running loop, from state and journal (no OCI call)."""
+    """The instance (with its reclaim risk from OCI Monitoring), the attempts so far and the running loop."""
+    from .reclaim import workdir_reclaim_risk
     from .status import collect_status
 
-    report = collect_status(session.workdir, session.cloud, lambda: session.terraform)
+    report = collect_status(session.workdir, session.cloud, lambda: session.terraform,
+                            workdir_reclaim_risk(session.workdir, session.cloud))
     click.echo(report.to_json() if as_json else report.to_text())
 
 
@@ -224,21 +226,58 @@ def ssh(session: Session, print_only: bool, ssh_args: tuple[str, ...]) -> None:
     sys.exit(run_ssh(argv))
 
 
+def loop_options(command: Callable) -> Callable:
+    """What `retry` and `grow` share: the settings, a scenario for the simulator, and how to run."""
+    command = click.option("--refresh-image", is_flag=True, help="Discover the newest image again instead of the one "
+                           "recorded in the workdir (IMAGE_OCID empty).")(command)
+    command = click.option("--log-format", type=click.Choice(LOG_FORMATS), default="auto", show_default=True,
+                           help="auto: a live line on a terminal, text lines otherwise.")(command)
+    command = click.option("--once", is_flag=True, help="One attempt per AD and size, then exit (for cron and CI "
+                           "schedulers).")(command)
+    command = click.option("--simulate", metavar="SCENARIO", expose_value=False, callback=_simulate,
+                           help="Run against the simulated OCI, e.g. 'capacity*3,ok' or "
+                           "'launch=capacity,ok;update=capacity*2,ok' (no account needed).")(command)
+    return settings_options(command)
+
+
 @main.command()
-@settings_options
-@click.option("--simulate", metavar="SCENARIO", expose_value=False, callback=_simulate,
-              help="Run against the simulated OCI, e.g. 'capacity*3,ok' (no account needed).")
-@click.option("--once", is_flag=True, help="One attempt per AD and size, then exit (for cron and CI schedulers).")
-@click.option("--log-format", type=click.Choice(LOG_FORMATS), default="auto", show_default=True,
-              help="auto: a live line on a terminal, text lines otherwise.")
-@click.option("--refresh-image", is_flag=True, help="Discover the newest image again instead of the one recorded in the workdir (IMAGE_OCID empty).")
+@loop_options
 @handle_errors
 @pass_session
 def retry(session: Session, once: bool, log_format: str, refresh_image: bool) -> None:
-    """Launch the instance, retrying until it exists (or a failure retrying cannot fix)."""
+    """Launch the instance, retrying until it exists (or a failure retrying cannot fix); start it if it is stopped."""
+    _run_loop(session, once, log_format, refresh_image, grow=False)
+
+
+@main.command()
+@loop_options
+@click.option("--yes", is_flag=True, help="Do not ask before resizing (the resize reboots the instance); for schedulers.")
+@handle_errors
+@pass_session
+def grow(session: Session, once: bool, log_format: str, refresh_image: bool, yes: bool) -> None:
+    """Resize the won instance in place to the first --size, retrying like the launch. It reboots the instance."""
+    from .usecases import grow_request
+
+    request = grow_request(session)
+    if request.nothing_to_do:
+        click.echo(request.nothing_to_do)
+        sys.exit(ExitCode.OK)
+    click.echo(f"grow: {request.instance_id} from {request.current} to {request.wanted}; the resize reboots the "
+               "instance (OCI stops and starts it)", err=True)
+    if not yes:
+        try:
+            confirmed = click.confirm("Resize it now?", default=False, err=True)
+        except click.Abort:  # no terminal, or Ctrl-C/Ctrl-D at the prompt
+            confirmed = False
+        if not confirmed:
+            raise UsageError("--yes", "not confirmed; nothing was changed (pass --yes to resize without asking)")
+    _run_loop(session, once, log_format, refresh_image, grow=True)
+
+
+def _run_loop(session: Session, once: bool, log_format: str, refresh_image: bool, grow: bool) -> None:
     from .usecases import retry as run_retry
 
-    outcome = run_retry(session, once=once, log_format=log_format, refresh_image=refresh_image,
+    outcome = run_retry(session, once=once, log_format=log_format, refresh_image=refresh_image, grow=grow,
                         note=lambda line: click.echo(line, err=True), notices=_print_notices)
     if outcome.launch:
         _print_launch(outcome.launch, outcome.prepared.workdir.launch_result)

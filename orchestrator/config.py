@@ -48,6 +48,11 @@ class Size:
     def __str__(self) -> str:
         return f"{self.ocpus}:{self.memory_gbs:g}"
 
+    @classmethod
+    def of(cls, ocpus: float, memory_gbs: float) -> Size:
+        """From numbers as Terraform or OCI report them (12.0 -> 12)."""
+        return cls(int(ocpus), _plain(float(memory_gbs)))
+
 
 # ---- parsers: text (env, file, flag) -> value, UsageError on bad text -------------
 
@@ -271,6 +276,8 @@ FIELDS: tuple[Field, ...] = (
           "Only these events, e.g. success,stop (default: all)."),
     Field("state_backend", "STATE_BACKEND", parse_backend, LOCAL, "Where the Terraform state lives: local, oci, s3 or pg."),
     Field("backend_config", "STATE_BACKEND_CONFIG", parse_backend_config, (), "Backend setting KEY=VALUE for terraform init (no secrets)."),
+    Field("grow_after_win", "GROW_AFTER_WIN", _boolean, False,
+          "After winning a smaller size, go on to resize to the first --size (the resize reboots the instance)."),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 
@@ -302,6 +309,7 @@ class Settings:
     notify_events: frozenset | None
     state_backend: str
     backend_config: tuple[tuple[str, str], ...]
+    grow_after_win: bool
     warnings: tuple[str, ...] = ()
 
     def size_list(self) -> tuple[Size, ...]:

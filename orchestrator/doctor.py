@@ -350,6 +350,24 @@ def _won_instance_id(workdir: Workdir) -> str | None:
     return launch.instance_id if launch else None
 
 
+def check_reclaim_risk(ctx: Context) -> Finding:
+    """A won instance under Oracle's idle line may be stopped: a warning, never a failure."""
+    from .reclaim import reclaim_risk
+
+    won = _won_instance_id(ctx.workdir)
+    if won is None:
+        return Finding(OK, "no instance won in this workdir yet")
+    risk = reclaim_risk(lambda: ctx.api().cpu_utilization(won, ctx.settings.compartment_ocid))
+    if risk.cpu_p95 is None:
+        return Finding(WARN, risk.describe(), "turn on the Oracle Cloud Agent's Compute Instance Monitoring plugin "
+                                              "(Console > Instance > Oracle Cloud Agent) and allow your group to read "
+                                              "metrics in the compartment")
+    if risk.warning:
+        return Finding(WARN, risk.describe(), "give the instance regular work, or keep `coinpilot-tf retry` scheduled: "
+                                              "it starts the instance again when Oracle stops it")
+    return Finding(OK, risk.describe())
+
+
 def check_clock(ctx: Context) -> Finding:
     skew = ctx.api().clock_skew_seconds(ctx.clock)
     detail = f"the API's clock is {skew:+.0f} s from ours"
@@ -394,6 +412,7 @@ API_CHECKS: tuple[Check, ...] = (
     Check("A1 limits", check_limits, "free A1 capacity, or ask for a smaller size", (*_API, "availability domains", "compartment")),
     Check("existing instances", check_existing_instances, "check the compartment's instances", (*_API, "compartment")),
     Check("clock", check_clock, "sync your clock (NTP, e.g. `timedatectl set-ntp true`)", _API),
+    Check("reclaim risk", check_reclaim_risk, "keep the instance busy, or keep `coinpilot-tf retry` scheduled", _API),
 )
 NOTIFY_CHECK = Check("notifications", check_notifications,
                      "check DISCORD_WEBHOOK_URL (Server Settings > Integrations > Webhooks) and NOTIFY_URLS")

@@ -35,6 +35,12 @@ class Event(StrEnum):
     STATE_PUSHED = "state_pushed"  # errored.tfstate written to the state backend
     DESTROY = "destroy"
     DESTROY_FAILED = "destroy_failed"
+    # After the win
+    INSTANCE_STOPPED = "instance_stopped"  # the refresh found it STOPPED/STOPPING: a start follows
+    STARTED = "started"  # the start succeeded
+    GROWN = "grown"  # the resize succeeded
+    INSTANCE_GONE = "instance_gone"  # the refresh found it terminated or gone: a new launch follows
+    REFUSED = "refused"  # a saved plan would have deleted or replaced it; nothing applied
 
 
 @dataclass

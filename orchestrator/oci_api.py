@@ -23,6 +23,8 @@ from .errors import ToolError, UsageError
 
 CONFIG_FILE = Path("~") / ".oci" / "config"
 COMPUTE_SERVICE = "compute"
+# Where the compute agent (Oracle Cloud Agent) publishes an instance's CpuUtilization.
+CPU_METRIC_NAMESPACE = "oci_computeagent"
 # The A1 allowance, as regional or per-AD limits depending on the tenancy.
 A1_LIMIT_NAME = re.compile(r"^standard-a1-(core|memory)(-regional)?-count$")
 # Connect and read timeouts (seconds) for every call.
@@ -288,6 +290,26 @@ class OciApi:
             available = availability.available if availability.available is not None else max(value.value - used, 0)
             usages.append(LimitUsage(value.name, ad, value.value, used, available))
         return usages
+
+    # ----- monitoring -----
+
+    def cpu_utilization(self, instance_id: str, compartment_id: str, days: int = 7) -> list[float]:
+        """The instance's CpuUtilization (%, as the compute agent reports it) over the last `days`,
+        one mean per 5 minutes, oldest first; empty when the agent has reported nothing."""
+        from datetime import UTC, timedelta
+
+        import oci.monitoring
+
+        monitoring = self._client(oci.monitoring.MonitoringClient)
+        end = datetime.now(UTC).replace(microsecond=0)
+        details = oci.monitoring.models.SummarizeMetricsDataDetails(
+            namespace=CPU_METRIC_NAMESPACE,
+            query=f'CpuUtilization[5m]{{resourceId = "{instance_id}"}}.mean()',
+            start_time=end - timedelta(days=days), end_time=end, resolution="5m",
+        )
+        response = self._call("SummarizeMetricsData", monitoring.summarize_metrics_data, compartment_id, details)
+        points = [point for series in response.data for point in series.aggregated_datapoints or ()]
+        return [point.value for point in sorted(points, key=lambda point: point.timestamp) if point.value is not None]
 
     # ----- clock -----
 

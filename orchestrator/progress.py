@@ -28,7 +28,10 @@ class Reporter:
             return
         category = entry.get("category", "")
         shown = f"\x1b[{_COLORS[category]}m{category}\x1b[0m" if self.color and category in _COLORS else category
-        text = f"attempt {entry['attempt']} {entry['availability_domain']} {entry['size']}: {shown}"
+        # A launch's attempts are plain "attempt N"; a grow's or start's say which they are.
+        operation = entry.get("operation", "launch")
+        label = "attempt" if operation == "launch" else f"{operation} attempt"
+        text = f"{label} {entry['attempt']} {entry['availability_domain']} {entry['size']}: {shown}"
         wait = entry.get("wait")
         if wait:
             # Shown once per wait: the wait itself stays a single sleep (no ticking redraws).

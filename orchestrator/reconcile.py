@@ -1,7 +1,9 @@
 """Is our instance already there? Never launch a second one, never lose one that was won.
 
 Two questions, asked before the first launch and after a launch whose outcome is unknown:
-- State: an instance Terraform marked tainted (the launch was accepted, then the wait for
+- State: the instance in state is refreshed. A won one that OCI has terminated (Oracle took it
+  back, or a user in the console) leaves the state, recorded in `lost`, and a new one is
+  launched; a stopped one is kept (the loop starts it). An instance Terraform marked tainted (the launch was accepted, then the wait for
   RUNNING failed or was cut short) is looked at with a refresh. PROVISIONING, STARTING, RUNNING
   (or any state short of terminating): it is ours, untainted and kept. TERMINATING, TERMINATED
   or gone: it leaves the state and the loop goes on.
@@ -20,7 +22,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .engine.import_ import import_instance
-from .engine.output import outputs
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform, TerraformError
 from .engine.state import StateInstance, forget_instance, state_instance, untaint
@@ -63,6 +64,14 @@ class Kept:
     lifecycle_state: str | None
 
 
+@dataclass(frozen=True)
+class Lost:
+    """The won instance in state that OCI no longer runs: terminated, or gone altogether."""
+
+    instance_id: str
+    lifecycle_state: str  # TERMINATING, TERMINATED, or "gone" when OCI no longer knows it
+
+
 def is_ours(found: Instance, instance_name: str) -> bool:
     """A live instance carrying our name as its display name or as the value of our ownership tag.
     Another workdir's instance has another name, so it is never ours."""
@@ -80,6 +89,7 @@ class Reconciler:
         self.waiter = waiter
         self.list_instances = list_instances
         self.note = note
+        self.lost: Lost | None = None  # set when from_state finds the won instance terminated
 
     def from_state(self) -> Kept | None:
         """The instance in state if it is ours to keep; a tainted one that is gone leaves the state."""
@@ -87,14 +97,20 @@ class Reconciler:
         if instance is None:
             return None
         if not instance.tainted:
-            if outputs(self.tf).get("instance_id") == instance.id:
-                return Kept(instance.id, Keeping.IN_STATE, instance.attributes.get("state"))
-            # An apply cut short after the create (Ctrl-C): the outputs were never written.
+            # Refreshed every time: Oracle (or a user) may have stopped or terminated it since, and
+            # an apply cut short after the create (Ctrl-C) never wrote the outputs.
+            known_id = instance.id
             instance = self._refreshed()
-            if instance is None:
-                self.note("the instance in state no longer exists in OCI; launching again")
+            lifecycle = instance.attributes.get("state") if instance else None
+            if instance is None or lifecycle in GONE_STATES:
+                if instance is not None:
+                    forget_instance(self.tf)
+                # The provider drops a TERMINATED instance from state on refresh: ask OCI what it was.
+                self.lost = Lost(known_id, lifecycle or self._listed_state(known_id))
+                self.note(f"our instance {known_id} is {self.lost.lifecycle_state.lower()} in OCI (terminated by OCI "
+                          "or a user): it leaves the state and a new one is launched")
                 return None
-            return Kept(instance.id, Keeping.IN_STATE, instance.attributes.get("state"))
+            return Kept(instance.id, Keeping.IN_STATE, lifecycle)
         instance = self._refreshed()  # drops a terminated or vanished instance, like the provider
         if instance is None:
             self.note("the instance of the unfinished launch no longer exists; launching again")
@@ -160,6 +176,14 @@ class Reconciler:
                 return None
             kept = Kept(kept.instance_id, kept.how, instance.attributes.get("state"))
         return kept
+
+    def _listed_state(self, instance_id: str) -> str:
+        """The lifecycle state the compartment lists for the instance; "gone" if it is not listed."""
+        try:
+            listed = self.list_instances()
+        except ToolError:
+            return "gone"
+        return next((found.lifecycle_state for found in listed if found.id == instance_id), "gone")
 
     def _refreshed(self) -> StateInstance | None:
         refresh_only(self.tf)

@@ -39,8 +39,9 @@ class Target:
         }
 
 
-def module_files(state_backend: str = LOCAL) -> dict[str, str]:
-    """The rendered .tf files by name."""
+def module_files(state_backend: str = LOCAL, manage_size: bool = False) -> dict[str, str]:
+    """The rendered .tf files by name. manage_size: shape_config leaves ignore_changes, so a
+    new size is an in-place update (only `grow` renders this way)."""
     import jinja2
 
     folder = resources.files("orchestrator.templates")
@@ -53,6 +54,7 @@ def module_files(state_backend: str = LOCAL) -> dict[str, str]:
         "shape": SHAPE,
         "ownership_tag_key": OWNERSHIP_TAG_KEY,
         "state_backend": state_backend,
+        "manage_size": manage_size,
     }
     names = TEMPLATE_NAMES + ((BACKEND_TEMPLATE,) if state_backend != LOCAL else ())
     return {
@@ -77,11 +79,11 @@ def tfvars(settings: Settings, target: Target, ssh_public_key: str) -> dict[str,
     return values
 
 
-def render(settings: Settings, target: Target, ssh_public_key: str, workdir: Workdir) -> list[str]:
+def render(settings: Settings, target: Target, ssh_public_key: str, workdir: Workdir, manage_size: bool = False) -> list[str]:
     """Write the module and tfvars; returns the names of the files that changed."""
     workdir.create()
     changed = []
-    files = module_files(settings.state_backend)
+    files = module_files(settings.state_backend, manage_size)
     for name, content in files.items():
         if write_file(workdir.path / name, content, MODULE_FILE):
             changed.append(name)

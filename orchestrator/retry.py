@@ -1,10 +1,11 @@
-"""The loop: attempt, decide, tell, wait; until the instance exists.
+"""The loop: attempt, decide, tell, wait; until the operation is done.
 
-Each (AD, size) target gets a saved plan that is applied again and again while
-the state is unchanged, so after the first attempt an attempt is one
-LaunchInstance call. Policy decides every ending but success and interrupts;
-RunEvents tells the journal, the reporter and the notifier; waiting happens
-only in policy.Waiter.
+The operation (operation.py) is a launch, a start of a stopped instance, or a grow. Each (AD,
+size) target gets a saved plan that is applied again and again while the state is unchanged, so
+after the first attempt an attempt is one LaunchInstance (UpdateInstance, START) call. Every
+saved plan is checked before its first apply: one that would delete or replace the instance is
+refused. Policy decides every ending but success and interrupts; RunEvents tells the journal, the
+reporter and the notifier; waiting happens only in policy.Waiter.
 """
 
 from __future__ import annotations
@@ -15,18 +16,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import operation
+from .config import Size
 from .engine.apply import StalePlan, apply_plan
 from .engine.init import init_if_needed
 from .engine.output import outputs
 from .engine.plan import creates_instance, plan
+from .engine.plan_safety import DestructivePlan, UnreadablePlan, refuse_destructive
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform, TerraformError
 from .engine.state import push_state
-from .errors import ExitCode, UsageError
+from .errors import ExitCode, ToolError, UsageError
 from .failures import Category, Failure
-from .journal import Journal
+from .journal import Event, Journal
 from .notify import Notifier
+from .notify import Event as NotifyEvent
 from .oci_api import Instance
+from .operation import STOPPED_STATES, Kind, Operation
 from .policy import Action, Decision, Policy, PolicyConfig, Waiter
 from .prepare import Prepared
 from .progress import Reporter
@@ -51,7 +57,8 @@ class RetryOutcome:
 
 class RetryLoop:
     @classmethod
-    def build(cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter) -> RetryLoop:
+    def build(cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter,
+              grow: bool = False) -> RetryLoop:
         settings = prepared.settings
         policy = Policy(PolicyConfig(
             retry_interval=settings.retry_interval_seconds,
@@ -62,18 +69,21 @@ class RetryLoop:
             once=once,
         ))
         notifier = Notifier.from_settings(settings, log=reporter.note)
-        return cls(prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once)
+        return cls(prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once,
+                   grow=grow)
 
     def __init__(
         self, prepared: Prepared, tf: Terraform, *, policy: Policy, waiter: Waiter,
-        notifier: Notifier, reporter: Reporter, once: bool = False, clock=time.monotonic,
+        notifier: Notifier, reporter: Reporter, once: bool = False, grow: bool = False, clock=time.monotonic,
     ):
+        """grow: resize the won instance to the first size (`coinpilot-tf grow`) instead of launching."""
         self.prepared = prepared
         self.settings = prepared.settings
         self.tf = tf
         self.policy = policy
         self.waiter = waiter
         self.once = once
+        self.grow = grow
         self.clock = clock
         self.journal = Journal(prepared.workdir.journal, warn=reporter.note)
         self.events = RunEvents(self.journal, reporter, notifier, once=once,
@@ -81,9 +91,10 @@ class RetryLoop:
         self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, self._compartment_instances, reporter.note)
         # The cloud's phase hook: the fault-injection tests' crash points; nothing against OCI.
         self._reached = tf.cloud.reached
-        self.targets = [Target(ad, size) for size in self.settings.size_list() for ad in prepared.availability_domains]
+        self.targets: list[Target] = []  # the current operation's, less dropped ADs
         self.interrupted = False
         self._plans_without_launch = 0  # fresh plans in a row that found an instance in the state
+        self._checked_plans: set[Path] = set()  # saved plans refuse_destructive has passed in this run
 
     def interrupt(self) -> None:
         """From a signal handler: end a wait at once, let a running Terraform save its state."""
@@ -91,7 +102,7 @@ class RetryLoop:
         self.waiter.interrupt()
         self.tf.interrupt()
 
-    # -- the loop -------------------------------------------------------------------------------
+    # -- the runs -------------------------------------------------------------------------------
 
     def run(self) -> RetryOutcome:
         try:
@@ -100,30 +111,38 @@ class RetryLoop:
             self.events.close()
 
     def _run(self) -> RetryOutcome:
-        outcome = self._set_up() or self._look_for_ours()  # ours may be in state, tainted, or missing from it
+        """`retry`: launch the instance, or start it if it is stopped, relaunch it if it is gone;
+        `grow`: resize the won instance in place. Each goes through the same loop."""
+        launching = operation.launch(self.settings.size_list(), self.prepared.availability_domains)
+        outcome = self._set_up(launching) or self._push_errored_state()
         if outcome:
             return outcome
-        number = self.events.started(self.settings.instance_name, self.prepared.availability_domains,
-                                     [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()],
-                                     self.targets)
-        last: Failure | None = None
-        for target in self._schedule():
-            if self.interrupted:
-                return self._interrupted()
-            outcome, failure, tried = self._one_attempt(number + 1, target)
-            if outcome:
-                return outcome
-            number += tried
-            last = failure or last
-        return self._gave_up(f"--once: no instance this time (last: {last.category if last else 'none'})")
+        # Before anything else: ours may be in state already (running, stopped, terminated), tainted,
+        # or missing from it.
+        try:
+            kept = self.reconciler.find()
+        except TerraformError as error:
+            return self._reconcile_failed(error)
+        self._record_lost()
+        if kept is not None and self.interrupted:
+            return self._interrupted(launching)  # it stays in state: the next run finds it there
+        if self.grow:
+            return self._grow_won(kept)
+        if kept is None:
+            outcome = self._loop(launching)
+        elif kept.lifecycle_state in STOPPED_STATES:
+            outcome = self._start(kept)
+        else:
+            outcome = self._kept(kept)
+        return self._after_win(outcome)
 
-    def _set_up(self) -> RetryOutcome | None:
-        """The module, the engine's CLI config and init; an outcome only if init failed."""
-        if render(self.settings, self.targets[0], self.prepared.ssh_public_key, self.prepared.workdir):
+    def _set_up(self, op: Operation) -> RetryOutcome | None:
+        """The module the operation needs, the engine's CLI config and init; an outcome only if init failed."""
+        workdir = self.prepared.workdir
+        if render(self.settings, op.targets[0], self.prepared.ssh_public_key, workdir, op.manage_size):
             self._forget_plans()  # the module or its values changed under the saved plans
         self._reached("render")
         self.tf.write_cli_config()
-        workdir = self.prepared.workdir
         if workdir.remote_state and _local_state_holds_instance(workdir.state):
             raise UsageError("STATE_BACKEND", f"this workdir's instance is in its local state, not in the "
                              f"{self.settings.state_backend} backend; move it there first with "
@@ -136,30 +155,129 @@ class RetryLoop:
         self._reached("init")
         return None
 
-    def _one_attempt(self, number: int, target: Target) -> tuple[RetryOutcome | None, Failure | None, bool]:
+    def _after_win(self, outcome: RetryOutcome) -> RetryOutcome:
+        """A smaller size won: say that `grow` can resize it, or go on into grow (GROW_AFTER_WIN)."""
+        launch = outcome.launch
+        wanted = self.settings.size_list()[0]
+        if outcome.exit_code != ExitCode.OK or launch is None or launch.ocpus is None or launch.memory_gbs is None:
+            return outcome
+        current = Size.of(launch.ocpus, launch.memory_gbs)
+        if not operation.smaller(current, wanted):
+            return outcome
+        if self.settings.grow_after_win:
+            self.events.note(f"{outcome.message}; GROW_AFTER_WIN: resizing it to {wanted} now (the instance reboots)")
+            return self._grow(launch.instance_id, launch.availability_domain, current)
+        return RetryOutcome(outcome.exit_code, f"{outcome.message}\nthe instance is {current}, smaller than the first "
+                            f"size {wanted}: `coinpilot-tf grow` resizes it in place (it reboots), or set "
+                            "GROW_AFTER_WIN=true to let `retry` do it", launch)
+
+    def _grow_won(self, kept: Kept | None) -> RetryOutcome:
+        if kept is None:
+            return RetryOutcome(ExitCode.STOPPED, "nothing to grow: the state holds no instance (or it was terminated); "
+                                                  "`coinpilot-tf retry` launches one")
+        values = outputs(self.tf)
+        current = Size.of(values["ocpus"], values["memory_gbs"])
+        wanted = self.settings.size_list()[0]
+        if not operation.smaller(current, wanted):
+            return RetryOutcome(ExitCode.OK, f"nothing to grow: the instance is {current}, the first size is {wanted}",
+                                self._launch_result(self._recorded_attempts()))
+        return self._grow(kept.instance_id, str(values["availability_domain"]), current)
+
+    def _grow(self, instance_id: str, availability_domain: str, current: Size) -> RetryOutcome:
+        growing = operation.grow(instance_id, availability_domain, self.settings.size_list()[0])
+        failed = self._set_up(growing)
+        if failed:
+            return failed
+        if not self.once:
+            wanted = growing.targets[0].size
+            self.events.notify(NotifyEvent.GROWING, instance_name=self.settings.instance_name,
+                               current=(current.ocpus, current.memory_gbs), wanted=(wanted.ocpus, wanted.memory_gbs))
+        try:
+            return self._loop(growing)
+        finally:
+            # Back to the module every other command uses: shape_config ignored again.
+            render(self.settings, growing.targets[0], self.prepared.ssh_public_key, self.prepared.workdir)
+
+    def _start(self, kept: Kept) -> RetryOutcome:
+        values = outputs(self.tf)
+        if self._newly_stopped(kept.instance_id):
+            self.journal.append(Event.INSTANCE_STOPPED, instance_id=kept.instance_id,
+                                lifecycle_state=kept.lifecycle_state)
+            self.events.notify(NotifyEvent.STARTING, instance_id=kept.instance_id,
+                               lifecycle_state=str(kept.lifecycle_state))
+        self.events.note(f"the instance {kept.instance_id} is {kept.lifecycle_state} (stopped by OCI or a user); "
+                         "starting it")
+        size = Size.of(values["ocpus"], values["memory_gbs"])
+        return self._loop(operation.start(kept.instance_id, str(values["availability_domain"]), size))
+
+    def _newly_stopped(self, instance_id: str) -> bool:
+        """False while the journal already says this stop was seen (a scheduler's --once runs repeat it)."""
+        for entry in reversed(list(self.journal.entries())):
+            if entry.get("event") == Event.INSTANCE_STOPPED:
+                return entry.get("instance_id") != instance_id
+            if entry.get("event") in (Event.STARTED, Event.DESTROY, Event.ALREADY_WON) or entry.get("category") == "success":
+                return True
+        return True
+
+    def _record_lost(self) -> None:
+        lost = self.reconciler.lost
+        if lost is None:
+            return
+        self.reconciler.lost = None
+        self.journal.append(Event.INSTANCE_GONE, instance_id=lost.instance_id,
+                            lifecycle_state=lost.lifecycle_state,
+                            reason=f"{lost.lifecycle_state.lower()} in OCI: terminated by OCI or a user; launching a new one")
+        self.prepared.workdir.launch_result.unlink(missing_ok=True)
+        self.events.notify(NotifyEvent.INSTANCE_LOST, instance_id=lost.instance_id,
+                           lifecycle_state=lost.lifecycle_state)
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def _loop(self, op: Operation) -> RetryOutcome:
+        """Attempts at the operation's targets until it is done, a failure retrying cannot fix,
+        MAX_ATTEMPTS, --once's sweep, or an interrupt."""
+        self.targets = list(op.targets)
+        number = self.events.started(op.kind, self.settings.instance_name, self.prepared.availability_domains,
+                                     [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()],
+                                     self.targets)
+        last: Failure | None = None
+        for target in self._schedule():
+            if self.interrupted:
+                return self._interrupted(op)
+            outcome, failure, tried = self._one_attempt(op, number + 1, target)
+            if outcome:
+                return outcome
+            number += tried
+            last = failure or last
+        return self._gave_up(f"--once: not done this time (last: {last.category if last else 'none'})")
+
+    def _one_attempt(self, op: Operation, number: int,
+                     target: Target) -> tuple[RetryOutcome | None, Failure | None, bool]:
         """Attempt, then act on the policy's decision: (an outcome when the run ends here, the
         failure, whether an attempt was made at all)."""
         self.events.attempt_began()
         lock_waits = self.tf.state_lock_waits
         began = self.clock()
         try:
-            failure = self._attempt(target)
+            failure = self._attempt(op, target)
         except _StateHasInstance:
             self.events.attempt_withdrawn()  # nothing was tried
             return self._state_has_instance(), None, False
+        except DestructivePlan as error:
+            return self._refused(error), None, False
         self._plans_without_launch = 0
         waited = self.tf.state_lock_waits > lock_waits
         duration = round(self.clock() - began, 3)
         self._reached("journal")
         if self.interrupted:
             self.events.cut_short(number, target, failure, duration)
-            return self._interrupted(), failure, True
+            return self._interrupted(op), failure, True
         if failure is None:
-            return self._won(number, target, duration, waited), None, True
+            return self._done(op, number, target, duration, waited), None, True
         ads_left = len({t.availability_domain for t in self.targets}) - 1
         decision = self.policy.decide(failure, ads_left=ads_left, attempts=self.events.attempts)
         self.events.failed(number, target, failure, duration, decision, waited_for_state_lock=waited)
-        return self._act(decision, failure, target), failure, True
+        return self._act(op, decision, failure, target), failure, True
 
     def _state_has_instance(self) -> RetryOutcome | None:
         found = self._look_for_ours()
@@ -172,9 +290,9 @@ class RetryLoop:
                                                    "none to keep: see `coinpilot-tf terraform plan`")
         return None
 
-    def _act(self, decision: Decision, failure: Failure, target: Target) -> RetryOutcome | None:
-        if decision.reconcile:  # the launch may have gone through, or ours exists already
-            found = self._look_for_ours()
+    def _act(self, op: Operation, decision: Decision, failure: Failure, target: Target) -> RetryOutcome | None:
+        if decision.reconcile:  # the call may have gone through, or ours exists already
+            found = self._look_again(op)
             if found:
                 return found
         if decision.action == Action.STOP:
@@ -185,13 +303,13 @@ class RetryLoop:
         if decision.action == Action.GIVE_UP:
             return self._gave_up(decision.reason)
         if decision.action == Action.END_SWEEP:
-            return self._gave_up(f"--once: no instance this time (last: {failure.category})")
+            return self._gave_up(f"--once: not done this time (last: {failure.category})")
         if decision.action == Action.DROP_AD:
             self.targets = [t for t in self.targets if t.availability_domain != target.availability_domain]
         if not self.once:
             self._reached("wait")
             if not self.waiter.wait(decision.wait):
-                return self._interrupted()
+                return self._interrupted(op)
         return None
 
     def _schedule(self):
@@ -203,32 +321,66 @@ class RetryLoop:
             if self.once:
                 return
 
-    def _attempt(self, target: Target) -> Failure | None:
-        """None if the instance was launched, else what went wrong."""
+    def _attempt(self, op: Operation, target: Target) -> Failure | None:
+        """None if the operation went through, else what went wrong."""
         workdir = self.prepared.workdir
-        plan_file = workdir.plan_file(target.availability_domain, str(target.size))
+        plan_file = workdir.plan_file(target.availability_domain, op.plan_label(target))
         try:
             if not workdir.has_state:
                 refresh_only(self.tf)
             try:
-                self._plan_and_apply(plan_file, target)
+                self._plan_and_apply(op, plan_file, target)
             except StalePlan:  # remade once, within the same attempt
                 plan_file.unlink(missing_ok=True)
-                self._plan_and_apply(plan_file, target)
+                self._plan_and_apply(op, plan_file, target)
         except TerraformError as error:
             return error.failure
         return None
 
-    def _plan_and_apply(self, plan_file: Path, target: Target) -> None:
-        if not plan_file.exists():
-            # After a stale plan the new one tells whether another run sharing the state won meanwhile.
-            if not creates_instance(plan(self.tf, plan_file, target.as_vars())):
-                plan_file.unlink(missing_ok=True)
-                raise _StateHasInstance
-            self._reached("plan")
+    def _plan_and_apply(self, op: Operation, plan_file: Path, target: Target) -> None:
+        self._saved_plan(op, plan_file, target)
         apply_plan(self.tf, plan_file)
 
+    def _saved_plan(self, op: Operation, plan_file: Path, target: Target) -> None:
+        """Make the target's plan if there is none, and check it before its first apply in this run
+        (a saved plan never changes: once is enough). DestructivePlan if it would delete our instance."""
+        for _ in range(2):  # a plan Terraform cannot read (cut short by a crash) is made again, once
+            if not plan_file.exists():
+                self._checked_plans.discard(plan_file)
+                planned = plan(self.tf, plan_file, target.as_vars())
+                # After a stale plan the new one tells whether another run sharing the state won meanwhile.
+                if op.kind == Kind.LAUNCH and not creates_instance(planned):
+                    plan_file.unlink(missing_ok=True)
+                    raise _StateHasInstance
+                self._reached("plan")
+            if plan_file in self._checked_plans:
+                return
+            try:
+                refuse_destructive(self.tf, plan_file)
+            except UnreadablePlan:
+                plan_file.unlink(missing_ok=True)
+                continue
+            except DestructivePlan:
+                plan_file.unlink(missing_ok=True)
+                raise
+            self._checked_plans.add(plan_file)
+            return
+        raise ToolError(f"Terraform cannot read the plan it has just saved ({plan_file.name}); see `coinpilot-tf doctor`")
+
     # -- endings --------------------------------------------------------------------------------
+
+    def _look_again(self, op: Operation) -> RetryOutcome | None:
+        """After a failure that may hide a success: the ending if the operation is done after all."""
+        if op.kind == Kind.LAUNCH:
+            return self._look_for_ours()
+        try:
+            refresh_only(self.tf)
+        except TerraformError:
+            return None  # the next attempt will tell
+        if not op.done(outputs(self.tf)):
+            return None
+        self.events.note(f"the {op.kind} went through after all")
+        return self._done(op)
 
     def _look_for_ours(self) -> RetryOutcome | None:
         """The ending if our instance exists (in state, tainted, or in the compartment); None to launch."""
@@ -238,18 +390,24 @@ class RetryLoop:
         try:
             kept = self.reconciler.find()
         except TerraformError as error:
-            # Terraform could not read or record the instance; nothing was launched meanwhile.
-            return self._stopped(RECONCILE, f"{error}; nothing was launched, and the next `coinpilot-tf retry` "
-                                            "checks again first")
+            return self._reconcile_failed(error)
+        self._record_lost()
         if kept is None:
             return None
         if self.interrupted:
-            return self._interrupted()  # it stays in state: the next run finds it there
+            return self._interrupted(operation.launch((), ()))  # it stays in state: the next run finds it there
         return self._kept(kept)
 
+    def _reconcile_failed(self, error: TerraformError) -> RetryOutcome:
+        """Terraform could not read or record the instance; nothing was launched meanwhile."""
+        return self._stopped(RECONCILE, f"{error}; nothing was launched, and the next `coinpilot-tf retry` "
+                                        "checks again first")
+
     def _kept(self, kept: Kept) -> RetryOutcome:
-        launch = self._launch_result()
-        if kept.how != Keeping.IN_STATE:
+        if kept.how == Keeping.IN_STATE:
+            launch = self._launch_result(self._recorded_attempts())
+        else:
+            launch = self._launch_result(self.events.attempts)
             self.policy.record_success()
             self._forget_plans()
         remote = self.prepared.workdir.remote_state
@@ -263,19 +421,32 @@ class RetryLoop:
             return RetryOutcome(ExitCode.OK, f"the instance already exists in {where}; nothing launched", launch)
         if kept.how == Keeping.KEPT:
             return RetryOutcome(ExitCode.OK, "the unfinished launch did create the instance: kept it", launch)
-        return RetryOutcome(ExitCode.OK, "adopted our instance found in the compartment (launched earlier, missing from state); "
-                                         "nothing new launched", launch)
+        return RetryOutcome(ExitCode.OK, "adopted our instance found in the compartment (launched earlier, missing "
+                                         "from state); nothing new launched", launch)
 
-    def _won(self, number: int, target: Target, duration: float, waited_for_state_lock: bool) -> RetryOutcome:
+    def _done(self, op: Operation, number: int | None = None, target: Target | None = None, duration: float = 0.0,
+              waited_for_state_lock: bool = False) -> RetryOutcome:
+        """The operation reached its goal: record it (the successful attempt first, if there was one),
+        tell the user, forget the plans."""
         self.policy.record_success()
-        launch = self._launch_result()
+        attempts = self.events.attempts
+        launch = self._launch_result(attempts if op.kind == Kind.LAUNCH else self._recorded_attempts())
         self._forget_plans()
-        self.events.won(number, target, duration, launch, waited_for_state_lock=waited_for_state_lock)
-        return RetryOutcome(ExitCode.OK, f"instance launched after {self.events.attempts} attempt(s)", launch)
+        self.events.done(op, number, target, duration, launch, waited_for_state_lock=waited_for_state_lock)
+        return RetryOutcome(ExitCode.OK, op.success_message(attempts), launch)
 
-    def _launch_result(self) -> LaunchResult:
-        launch = LaunchResult.from_outputs(outputs(self.tf), self.prepared.ssh_private_key, self.events.attempts)
+    def _refused(self, error: DestructivePlan) -> RetryOutcome:
+        self.journal.append(Event.REFUSED, reason=str(error))
+        return self._stopped("refused", str(error))
+
+    def _launch_result(self, attempts: int) -> LaunchResult:
+        launch = LaunchResult.from_outputs(outputs(self.tf), self.prepared.ssh_private_key, attempts)
         return write_launch_result(self.prepared.workdir, launch)
+
+    def _recorded_attempts(self) -> int:
+        """The launch's attempt count, as launch_result.json recorded it (a grow or start keeps it)."""
+        recorded = LaunchResult.load(self.prepared.workdir)
+        return recorded.attempts if recorded and isinstance(recorded.attempts, int) else 0
 
     def _stopped(self, category: str, reason: str) -> RetryOutcome:
         self.events.stopped(category, reason)
@@ -327,9 +498,10 @@ class RetryLoop:
         self.events.gave_up(reason)
         return RetryOutcome(ExitCode.GAVE_UP, f"gave up: {reason}")
 
-    def _interrupted(self) -> RetryOutcome:
+    def _interrupted(self, op: Operation) -> RetryOutcome:
         self.events.interrupted()
-        return RetryOutcome(ExitCode.INTERRUPTED, "interrupted; run `coinpilot-tf retry` again to continue")
+        command = "grow" if op.kind == Kind.GROW else "retry"
+        return RetryOutcome(ExitCode.INTERRUPTED, f"interrupted; run `coinpilot-tf {command}` again to continue")
 
     # -- helpers --------------------------------------------------------------------------------
 

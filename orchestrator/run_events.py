@@ -11,6 +11,7 @@ from .failures import Failure
 from .journal import Event, Journal
 from .notify import Event as NotifyEvent
 from .notify import Notifier
+from .operation import Kind, Operation
 from .policy import Decision
 from .progress import Reporter
 from .reconcile import Keeping, Kept
@@ -36,16 +37,25 @@ class RunEvents:
         self.attempts = 0
         self.counts: dict[str, int] = {}
         self.last_category: str | None = None
+        self.operation: str | None = None  # the operation's kind (operation.Kind), named in the journal
 
     def note(self, message: str) -> None:
         self.reporter.note(message)
 
-    def started(self, instance_name: str, ads: Iterable[str], sizes: list[tuple[float, float]],
+    def notify(self, event: NotifyEvent, **fields: Any) -> None:
+        self.notifier.notify(event, **fields)
+
+    def started(self, operation: str, instance_name: str, ads: Iterable[str], sizes: list[tuple[float, float]],
                 targets: list[Target]) -> int:
-        """The run begins its attempts; returns the number of the last attempt ever journaled."""
-        if not self.once:  # a scheduler runs --once every few minutes: no "started" each time
+        """An operation (launch, grow, start) begins its attempts, counted afresh; returns the number
+        of the last attempt ever journaled."""
+        self.operation = operation
+        self.started_at, self.attempts, self.counts, self.last_category = self.clock(), 0, {}, None
+        # A scheduler runs --once every few minutes: no "started" each time. Grow and start say so themselves.
+        if not self.once and operation == Kind.LAUNCH:
             self.notifier.notify(NotifyEvent.STARTED, instance_name=instance_name, ads=ads, sizes=sizes)
-        self.journal.append(Event.START, targets=[f"{t.availability_domain} {t.size}" for t in targets], once=self.once)
+        self.journal.append(Event.START, operation=operation,
+                            targets=[f"{t.availability_domain} {t.size}" for t in targets], once=self.once)
         return self.journal.last_attempt_number()
 
     def attempt_began(self) -> None:
@@ -74,15 +84,28 @@ class RunEvents:
         launch may have gone through: the next run looks first), then the run ends interrupted."""
         self._attempt_entry(number, target, failure, duration, None, category=INTERRUPTED)
 
-    def won(self, number: int, target: Target, duration: float, launch: LaunchResult,
-            waited_for_state_lock: bool = False) -> None:
-        entry = self.journal.append(
-            Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
-            category=SUCCESS, duration=duration, instance_id=launch.instance_id,
-            **({"waited_for_state_lock": True} if waited_for_state_lock else {}),
-        )
-        self.reporter.attempt(entry, "instance launched" + (STATE_LOCK_NOTE if waited_for_state_lock else ""))
-        self._succeeded(launch)
+    def done(self, op: Operation, number: int | None, target: Target | None, duration: float, launch: LaunchResult,
+             waited_for_state_lock: bool = False) -> None:
+        """The operation reached its goal; number/target: the attempt that did it (None when a look
+        after a failure found it done)."""
+        if target is not None:
+            entry = self.journal.append(
+                Event.ATTEMPT, operation=op.kind, attempt=number, availability_domain=target.availability_domain,
+                size=str(target.size), category=SUCCESS, duration=duration, instance_id=launch.instance_id,
+                **({"waited_for_state_lock": True} if waited_for_state_lock else {}),
+            )
+            self.reporter.attempt(entry, op.success_note + (STATE_LOCK_NOTE if waited_for_state_lock else ""))
+        if op.kind == Kind.LAUNCH:
+            self._succeeded(launch)
+        elif op.kind == Kind.GROW:
+            self.journal.append(Event.GROWN, instance_id=launch.instance_id, size=str(op.targets[0].size),
+                                attempts=self.attempts)
+            self.notifier.notify(NotifyEvent.GROWN, instance_id=launch.instance_id, ocpus=launch.ocpus,
+                                 memory_gbs=launch.memory_gbs, attempts=self.attempts)
+        else:
+            self.journal.append(Event.STARTED, instance_id=launch.instance_id, attempts=self.attempts)
+            self.notifier.notify(NotifyEvent.STARTED_INSTANCE, instance_id=launch.instance_id,
+                                 public_ip=launch.public_ip, attempts=self.attempts)
 
     def kept(self, kept: Kept, launch: LaunchResult, won_elsewhere: bool = False) -> None:
         """won_elsewhere: the instance appeared in the shared state while this run was trying."""
@@ -100,16 +123,16 @@ class RunEvents:
         self.reporter.note("wrote errored.tfstate (the state of an earlier launch) to the state backend")
 
     def stopped(self, category: str, reason: str) -> None:
-        self.journal.append(Event.STOP, category=category, reason=reason)
+        self.journal.append(Event.STOP, operation=self.operation, category=category, reason=reason)
         self.notifier.notify(NotifyEvent.STOP, category=category, reason=reason)
 
     def gave_up(self, reason: str) -> None:
-        self.journal.append(Event.GAVE_UP, reason=reason, attempts=self.attempts)
+        self.journal.append(Event.GAVE_UP, operation=self.operation, reason=reason, attempts=self.attempts)
         if not self.once:  # for --once, "no instance this time" is the normal outcome, not news
             self.notifier.notify(NotifyEvent.GAVE_UP, attempts=self.attempts, reason=reason)
 
     def interrupted(self) -> None:
-        self.journal.append(Event.INTERRUPTED, attempts=self.attempts)
+        self.journal.append(Event.INTERRUPTED, operation=self.operation, attempts=self.attempts)
         self.notifier.notify(NotifyEvent.INTERRUPTED, attempts=self.attempts)
 
     def close(self) -> None:
@@ -124,8 +147,8 @@ class RunEvents:
                        wait: float | None, category: str | None = None,
                        waited_for_state_lock: bool = False) -> dict[str, Any]:
         return self.journal.append(
-            Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
-            category=category or (failure.category if failure else INTERRUPTED),
+            Event.ATTEMPT, operation=self.operation, attempt=number, availability_domain=target.availability_domain,
+            size=str(target.size), category=category or (failure.category if failure else INTERRUPTED),
             status=failure.status if failure else None, code=failure.code if failure else None,
             message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
             duration=duration, wait=None if wait is None else round(wait, 3),

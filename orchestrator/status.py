@@ -1,6 +1,8 @@
-"""`coinpilot-tf status`: what the workdir's state and journal say, without calling OCI.
+"""`coinpilot-tf status`: what the workdir's state and journal say, and the instance's reclaim risk.
 
-Text for people (with a per-hour timeline of attempts) or one JSON object for scripts.
+Text for people (with a per-hour timeline of attempts) or one JSON object for scripts. The one
+call to OCI is the reclaim-risk reading from Monitoring; it never fails the command. Nothing is
+written to the workdir.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from .errors import ToolError
 from .humanize import duration
 from .journal import Event, Journal
 from .lock import Holder, holder
+from .operation import STOPPED_STATES
+from .reclaim import ReclaimRisk
 from .workdir import Workdir
 
 # One mark per attempt in the timeline. Letters for the categories that keep the loop going,
@@ -58,6 +62,11 @@ RUN_EVENTS = {
     Event.ADOPTED: "a retry adopted our instance found in the compartment",
     Event.DESTROY: "the instance was destroyed",
     Event.DESTROY_FAILED: "destroy failed",
+    Event.INSTANCE_STOPPED: "a retry found the instance stopped (by OCI or a user) and is starting it",
+    Event.STARTED: "a retry started the stopped instance",
+    Event.GROWN: "grow resized the instance",
+    Event.INSTANCE_GONE: "a retry found the instance terminated (by OCI or a user) and launched a new one",
+    Event.REFUSED: "a plan that would have replaced the instance was refused",
 }
 # The provider's time format, e.g. "2026-11-29 18:41:16.258 +0000 UTC".
 _OCI_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d{1,6})?\d*\s*([+-]\d{4}|Z)?")
@@ -108,6 +117,9 @@ class Status:
     journal_damaged: int = 0  # journal lines skipped: cut short or edited
     state_problem: str | None = None  # why the state could not be read (the rest is still shown)
     state_backend: str = "local"  # where the instance was read from; the journal is always this workdir's
+    state_since: float | None = None  # since when the instance is in its lifecycle state, if known
+    lost: dict[str, Any] | None = None  # the journal's latest instance_gone entry
+    reclaim: ReclaimRisk | None = None  # None when there is no running instance to ask about
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -120,7 +132,8 @@ class Status:
     def to_dict(self) -> dict[str, Any]:
         instance = None
         if self.instance:
-            instance = {**asdict(self.instance), "created_at": _iso(self.instance.created_at)}
+            instance = {**asdict(self.instance), "created_at": _iso(self.instance.created_at),
+                        "state_since": _iso(self.state_since)}
         destroyed = None
         if self.instance is None and self.last_destroy:
             destroyed = {"instance_id": self.last_destroy.get("instance_id"), "at": _iso(self.last_destroy["ts"])}
@@ -135,6 +148,11 @@ class Status:
             "journal": str(self.workdir / "journal.jsonl"),
             "instance": instance,
             "destroyed": destroyed,
+            "terminated": None if self.lost is None else {
+                "instance_id": self.lost.get("instance_id"), "lifecycle_state": self.lost.get("lifecycle_state"),
+                "found_at": _iso(self.lost["ts"]),
+            },
+            "reclaim_risk": None if self.reclaim is None else self.reclaim.to_dict(),
             "attempts": {
                 "total": len(self.attempts),
                 "by_category": self.counts,
@@ -190,6 +208,10 @@ class Status:
         if self.state_problem:
             return [f"instance:      unknown: {self.state_problem}"]
         if instance is None:
+            if self.lost and (not self.last_destroy or self.lost["ts"] > self.last_destroy["ts"]):
+                return [(f"instance:      none in state ({self.lost.get('instance_id')} was found "
+                         f"{str(self.lost.get('lifecycle_state')).lower()} {_when(self.lost['ts'], now)}: terminated by "
+                         "OCI or a user; `coinpilot-tf retry` launches a new one)")]
             if self.last_destroy:
                 return [f"instance:      none in state (destroyed {self.last_destroy.get('instance_id')} "
                         f"{_when(self.last_destroy['ts'], now)})"]
@@ -198,15 +220,24 @@ class Status:
                 if instance.ocpus is not None and instance.memory_gbs is not None else "size unknown")
         lines = [
             f"instance:      {instance.id}" + (f" ({instance.name})" if instance.name else ""),
-            f"  state:       {instance.lifecycle_state or 'unknown'} (as of Terraform's last refresh)",
+            f"  state:       {instance.lifecycle_state or 'unknown'}"
+            + (f" since {_when(self.state_since, now)}" if self.state_since is not None else "")
+            + " (as of Terraform's last refresh)",
             f"  created:     {_when(instance.created_at, now) if instance.created_at is not None else 'unknown'}",
             f"  shape:       {instance.shape or 'unknown'}, {size}",
             f"  AD:          {instance.availability_domain or 'unknown'}",
             f"  public IP:   {instance.public_ip or 'none'}",
             f"  private IP:  {instance.private_ip or 'none'}",
         ]
+        if instance.lifecycle_state in STOPPED_STATES:
+            lines.append("  stopped:     by OCI (idle reclaim) or a user: `coinpilot-tf retry` starts it again")
         if instance.tainted:
             lines.append("  tainted:     yes: `coinpilot-tf retry` checks it before anything else")
+        if self.lost and self.lost.get("instance_id") != instance.id:
+            lines.append(f"  replaces:    {self.lost.get('instance_id')}, found {str(self.lost.get('lifecycle_state')).lower()} "
+                         f"{_when(self.lost['ts'], now)} (terminated by OCI or a user)")
+        if self.reclaim is not None:
+            lines.append(f"  reclaim risk: {'WARNING: ' if self.reclaim.warning else ''}{self.reclaim.describe()}")
         return lines
 
     def _attempt_lines(self, now: float) -> list[str]:
@@ -241,8 +272,10 @@ class Status:
         return lines
 
 
-def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform]) -> Status:
-    """tf: the engine bound to the workdir, asked for only when there is state to read. Writes nothing."""
+def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform],
+                   reclaim_risk: Callable[[str], ReclaimRisk] | None = None) -> Status:
+    """tf: the engine bound to the workdir, asked for only when there is state to read. Writes nothing.
+    reclaim_risk: reads the instance's reclaim risk from OCI Monitoring (None: not asked)."""
     state_problem = None
     try:
         found = state_instance(tf()) if workdir.has_state else None
@@ -250,7 +283,8 @@ def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform]) 
         found, state_problem = None, str(error)
     instance = Instance.from_state(found.id, found.attributes, found.tainted) if found else None
     attempts: list[dict[str, Any]] = []
-    last_run_event = last_destroy = None
+    last_run_event = last_destroy = lost = None
+    lifecycle_events: list[dict[str, Any]] = []  # what changed the instance's lifecycle state, oldest first
     journal = Journal(workdir.journal)
     for entry in journal.entries():
         event = entry.get("event")
@@ -258,22 +292,45 @@ def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform]) 
             attempts.append(entry)
             if entry.get("category") == "success":
                 last_run_event = {**entry, "event": WON}
+                lifecycle_events.append(entry)
         elif event in RUN_EVENTS:
             last_run_event = entry
             if event == Event.DESTROY:
                 last_destroy = entry
+            if event == Event.INSTANCE_GONE:
+                lost = entry
+            if event in (Event.INSTANCE_STOPPED, Event.STARTED, Event.GROWN):
+                lifecycle_events.append(entry)
     run = holder(workdir)
     next_attempt_at = None
     # The wait after the latest attempt; any later event (a new start, an end) means it is over.
     if run is not None and run.command == "retry" and attempts and attempts[-1].get("wait") and (last_run_event is None or last_run_event["ts"] <= attempts[-1]["ts"]):
         next_attempt_at = attempts[-1]["ts"] + attempts[-1]["wait"]
+    reclaim = None
+    if instance is not None and reclaim_risk is not None and instance.lifecycle_state not in ("TERMINATING", "TERMINATED"):
+        reclaim = reclaim_risk(instance.id)
     return Status(
         workdir=workdir.path, exists=workdir.path.is_dir(), cloud_label=cloud.label, cloud_fields=cloud.status_fields,
         instance=instance,
         attempts=attempts, last_run_event=last_run_event, last_destroy=last_destroy,
         run=run, next_attempt_at=next_attempt_at, journal_damaged=journal.damaged, state_problem=state_problem,
-        state_backend=workdir.state_backend,
+        state_backend=workdir.state_backend, state_since=_state_since(instance, lifecycle_events),
+        lost=lost, reclaim=reclaim,
     )
+
+
+def _state_since(instance: Instance | None, lifecycle_events: list[dict[str, Any]]) -> float | None:
+    """Stopped: since a retry first found it stopped. Running: since it was started, resized (a
+    reboot) or won, else since it was created."""
+    if instance is None:
+        return None
+    latest = next((entry for entry in reversed(lifecycle_events) if entry.get("instance_id") in (None, instance.id)), None)
+    stopped = latest is not None and latest.get("event") == Event.INSTANCE_STOPPED
+    if instance.lifecycle_state in STOPPED_STATES:
+        return latest["ts"] if stopped else None
+    if instance.lifecycle_state == "RUNNING":
+        return latest["ts"] if latest is not None and not stopped else instance.created_at
+    return None
 
 
 def hourly(attempts: list[dict[str, Any]], tz) -> list[tuple[datetime, list[str]]]:

@@ -69,10 +69,20 @@ class Retried:
     launch: Any = None  # result.LaunchResult when the instance exists
 
 
-def retry(session: Session, *, once: bool, log_format: str, refresh_image: bool,
+def grow_request(session: Session):
+    """What `grow` would do (operation.GrowRequest), decided from the state alone: no call to OCI."""
+    from .engine.state import state_instance
+    from .operation import grow_request as request
+
+    instance = state_instance(session.terraform) if session.workdir.has_state else None
+    return request(instance, session.settings.size_list()[0])
+
+
+def retry(session: Session, *, once: bool, log_format: str, refresh_image: bool, grow: bool,
           note: Callable[[str], None], notices: Callable[[Prepared], None]) -> Retried:
-    """Lock the workdir, prepare it, run the loop; Ctrl-C, SIGTERM or SIGHUP before the loop ends
-    the run with nothing launched, and during the loop lets a running Terraform save its state."""
+    """Lock the workdir, prepare it, run the loop (`grow`: resize the won instance instead of
+    launching); Ctrl-C, SIGTERM or SIGHUP before the loop ends the run with nothing changed, and
+    during the loop lets a running Terraform save its state."""
     from .lock import workdir_lock
     from .progress import Reporter
     from .retry import RetryLoop
@@ -90,18 +100,19 @@ def retry(session: Session, *, once: bool, log_format: str, refresh_image: bool,
     workdir = session.workdir
     try:
         # One run per workdir, from before the first file is written until the end.
-        with workdir_lock(workdir, "retry", note=note) as lock:
+        with workdir_lock(workdir, "grow" if grow else "retry", note=note) as lock:
             prepared = prepare(session, refresh_image)
             notices(prepared)
             reporter = Reporter(sys.stdout, log_format)
             tf = session.terraform
             tf.on_process = lock.record_terraform
-            loop = RetryLoop.build(prepared, tf, once=once, reporter=reporter)
+            loop = RetryLoop.build(prepared, tf, once=once, reporter=reporter, grow=grow)
             for signum in STOP_SIGNALS:
                 signal.signal(signum, stop_the_loop)
             outcome = loop.run()
     except KeyboardInterrupt:
-        return Retried(ExitCode.INTERRUPTED, "interrupted before the first attempt; nothing was launched")
+        return Retried(ExitCode.INTERRUPTED,
+                       f"interrupted before the first attempt; nothing was {'resized' if grow else 'launched'}")
     reporter.finish()
     return Retried(outcome.exit_code, outcome.message, prepared, outcome.launch)
 

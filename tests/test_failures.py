@@ -255,3 +255,11 @@ def test_message_stops_at_the_next_error():
             + "\n" + as_json_diagnostic("Unsupported argument").splitlines()[1])
     assert classify(text).message == "An internal error occurred."
     assert classify("Error: Operation Timeout\nError: Work Request error").message == "Operation Timeout"
+
+
+def test_update_and_start_failures_are_in_the_corpus_and_use_the_same_table():
+    after_the_win = [s for s in SAMPLES if "UpdateInstance" in s["text"] or "action=START" in s["text"]
+                     or "last state: 'STARTING'" in s["text"]]
+    assert {s["category"] for s in after_the_win} >= {"capacity", "throttle", "transient", "invalid", "auth", "uncertain"}
+    for sample in after_the_win:
+        assert classify(sample["text"]).category == sample["category"], sample["id"]

@@ -97,7 +97,7 @@ def test_sizes_are_tried_largest_first_with_json_log_lines(session):
     assert all("reason" in line for line in lines)
 
 
-def test_a_second_retry_after_success_makes_no_call(session):
+def test_a_second_retry_after_success_only_looks_at_the_instance(session):
     assert session.run("retry", "--simulate", "ok").returncode == 0
     calls_before = len(session.calls())
 
@@ -105,7 +105,8 @@ def test_a_second_retry_after_success_makes_no_call(session):
 
     assert again.returncode == 0
     assert "already exists" in again.stderr + again.stdout
-    assert len(session.calls()) == calls_before
+    # One refresh, to see whether OCI stopped or terminated it meanwhile: reads only.
+    assert {call["op"] for call in session.calls()[calls_before:]} <= {"GetInstance", "GetSubnet"}
     assert len(session.live_instances()) == 1
 
 

@@ -27,6 +27,11 @@ class Event(enum.StrEnum):
     GAVE_UP = "gave_up"
     INTERRUPTED = "interrupted"
     WON_ELSEWHERE = "won_elsewhere"  # another run sharing the state backend won it
+    GROWING = "growing"  # `grow` begins resizing the won instance
+    GROWN = "grown"
+    STARTING = "starting"  # the instance was found stopped: retrying START
+    STARTED_INSTANCE = "started_instance"
+    INSTANCE_LOST = "instance_lost"  # found terminated: launching a new one
     TEST = "test"  # `notify test`: never filtered out
 
 
@@ -86,6 +91,29 @@ def _won_elsewhere(instance_id: str, attempts: int) -> str:
             f"this run stops after {_attempts(attempts)}, nothing launched by it.")
 
 
+def _growing(instance_name: str, current: tuple[float, float], wanted: tuple[float, float]) -> str:
+    return (f"📈 **coinpilot-tf grow** for `{instance_name}`: {_shape(*current)} → "
+            f"{_shape(*wanted)} (the instance reboots when it succeeds)")
+
+
+def _grown(instance_id: str, ocpus: float, memory_gbs: float, attempts: int) -> str:
+    return f"✅ **Instance resized** to {_shape(ocpus, memory_gbs)} after {_attempts(attempts)}\nID: `{instance_id}`"
+
+
+def _starting(instance_id: str, lifecycle_state: str) -> str:
+    return f"⏸️ **Instance {lifecycle_state}**: stopped by OCI or a user; starting it\nID: `{instance_id}`"
+
+
+def _started_instance(instance_id: str, public_ip: str | None, attempts: int) -> str:
+    return (f"✅ **Instance started** after {_attempts(attempts)}\nID: `{instance_id}`\n"
+            + (f"IP: `{public_ip}`" if public_ip else "IP: none (no public IP)"))
+
+
+def _instance_lost(instance_id: str, lifecycle_state: str) -> str:
+    return (f"⚠️ **Instance {lifecycle_state}**: terminated by OCI or a user; launching a new one\n"
+            f"Was: `{instance_id}`")
+
+
 def _test() -> str:
     return "🔔 coinpilot-tf test message: notifications work."
 
@@ -99,6 +127,11 @@ MESSAGES: dict[Event, Callable[..., str]] = {
     Event.GAVE_UP: _gave_up,
     Event.INTERRUPTED: _interrupted,
     Event.WON_ELSEWHERE: _won_elsewhere,
+    Event.GROWING: _growing,
+    Event.GROWN: _grown,
+    Event.STARTING: _starting,
+    Event.STARTED_INSTANCE: _started_instance,
+    Event.INSTANCE_LOST: _instance_lost,
     Event.TEST: _test,
 }
 

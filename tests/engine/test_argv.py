@@ -13,6 +13,7 @@ from orchestrator.engine.import_ import import_instance_argv
 from orchestrator.engine.init import init_argv, migrate_state_argv
 from orchestrator.engine.output import outputs_argv
 from orchestrator.engine.plan import plan_argv
+from orchestrator.engine.plan_safety import show_plan_argv
 from orchestrator.engine.refresh import refresh_only_argv
 from orchestrator.engine.runner import Terraform
 from orchestrator.engine.state import forget_instance_argv, push_state_argv, show_argv, untaint_argv
@@ -56,6 +57,10 @@ def test_output(tf):
 
 def test_show(tf):
     assert show_argv(tf) == [BIN, "show", "-json"]
+
+
+def test_show_plan(tf):
+    assert show_plan_argv(tf, Path("/w/p.tfplan")) == [BIN, "show", "-json", "-no-color", "/w/p.tfplan"]
 
 
 def test_import(tf):

@@ -8,6 +8,10 @@ resource "oci_core_instance" "this" {
   display_name        = var.instance_name
   shape               = "VM.Standard.A1.Flex"
 
+  # A stopped instance (Oracle's idle reclaim, or a user) is started again: the provider calls
+  # the START action when the state it reads differs.
+  state = "RUNNING"
+
   shape_config {
     ocpus         = var.ocpus
     memory_in_gbs = var.memory_gbs

@@ -89,6 +89,7 @@ def workdir(tmp_path: Path) -> Workdir:
                 ownership_tag_key="coinpilot-tf",
                 provider_version_constraint=">= 6.0.0",
                 tool_version="0.0.0-test",
+                manage_size=False,  # the module every command but `grow` uses
             )
         )
     (module / "terraform.tfvars.json").write_text(json.dumps(TFVARS))
