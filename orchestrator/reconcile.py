@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .engine.import_ import import_instance
@@ -149,13 +150,20 @@ class Reconciler:
 
 
 def compartment_instances(prepared: Prepared) -> Callable[[], list[Instance]]:
-    """ListInstances in the launch compartment, through the oci SDK (the simulated endpoint when simulated)."""
+    """ListInstances in the launch compartment, through the oci SDK (the simulated endpoint when simulated),
+    in a child process: the SDK stays out of the process that waits between attempts."""
 
     def list_instances() -> list[Instance]:
-        from . import oci_api
+        from . import isolated
 
         simulator_dir = prepared.workdir.simulator_dir if prepared.simulated else None
-        with oci_api.connect(prepared.settings.oci_profile, simulator_dir) as api:
-            return api.list_instances(prepared.settings.compartment_ocid)
+        return isolated.call(_list_instances, prepared.settings.oci_profile, simulator_dir, prepared.settings.compartment_ocid)
 
     return list_instances
+
+
+def _list_instances(profile: str, simulator_dir: Path | None, compartment_id: str) -> list[Instance]:
+    from . import oci_api
+
+    with oci_api.connect(profile, simulator_dir) as api:
+        return api.list_instances(compartment_id)

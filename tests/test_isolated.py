@@ -1,0 +1,41 @@
+"""isolated.call: a one-off call in a child Python; its answer or its exception comes back."""
+
+import os
+
+import pytest
+
+from orchestrator import isolated, oci_api
+from orchestrator.errors import ToolError, UsageError
+from orchestrator.reconcile import _list_instances
+from orchestrator.simulator.store import PLACEHOLDERS
+
+COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
+
+
+def test_the_call_runs_in_another_process_and_its_result_comes_back():
+    assert isolated.call(os.getpid) != os.getpid()
+
+
+def test_the_simulated_compartment_is_listed_through_the_sdk_in_the_child(store):
+    assert isolated.call(_list_instances, "DEFAULT", store.directory, COMPARTMENT) == []
+    assert [call["op"] for call in store.calls()] == ["ListInstances"]
+
+
+def test_an_api_error_comes_back_with_its_fields(store):
+    with pytest.raises(oci_api.ApiError) as caught:
+        isolated.call(_list_instances, "DEFAULT", store.directory, "ocid1.compartment.oc1..aaaaaaaaunknown")
+    error = caught.value
+    assert (error.operation, error.status, error.code) == ("ListInstances", 404, "NotAuthorizedOrNotFound")
+    assert error.request_id == store.calls()[-1]["opc_request_id"]
+
+
+def test_a_usage_error_comes_back_naming_the_field(isolated_home):
+    with pytest.raises(UsageError) as caught:  # real mode, and this HOME has no ~/.oci/config
+        isolated.call(_list_instances, "DEFAULT", None, COMPARTMENT)
+    assert caught.value.field == "OCI_PROFILE"
+    assert str(isolated_home / ".oci" / "config") in caught.value.problem
+
+
+def test_a_child_that_ends_without_answering_is_a_tool_error():
+    with pytest.raises(ToolError, match=r"ended before it answered \(exit code 3\)"):
+        isolated.call(os._exit, 3)
