@@ -28,7 +28,7 @@ _CHILD_ARGV = (sys.executable, "-P", "-c", "from orchestrator.isolated import se
 def call(function: Callable[..., T], *args: object) -> T:
     """`function(*args)` in a fresh Python; its result, or its exception raised again here.
     `function`, `args`, the result and the exception must pickle (module-level function)."""
-    done = subprocess.run(_CHILD_ARGV, input=pickle.dumps((function, args)), stdout=subprocess.PIPE)
+    done = subprocess.run(_CHILD_ARGV, input=pickle.dumps((function, args)), stdout=subprocess.PIPE, check=False)
     try:
         succeeded, value = pickle.loads(done.stdout)
     except (pickle.UnpicklingError, EOFError, ValueError):  # killed (SIGTERM to the whole service, out of memory)
@@ -47,7 +47,7 @@ def serve() -> None:
     function, args = pickle.load(sys.stdin.buffer)
     try:
         outcome = (True, function(*args))
-    except Exception as error:  # every failure goes back to the caller and is raised there
+    except Exception as error:  # noqa: BLE001 - every failure goes back to the caller, raised there
         outcome = (False, error)
     with answer:
         pickle.dump(outcome, answer)
