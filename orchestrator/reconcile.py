@@ -156,8 +156,9 @@ def compartment_instances(prepared: Prepared) -> Callable[[], list[Instance]]:
     def list_instances() -> list[Instance]:
         from . import isolated
 
+        settings = prepared.settings
         simulator_dir = prepared.workdir.simulator_dir if prepared.simulated else None
-        return isolated.call(_list_instances, prepared.settings.oci_profile, simulator_dir, prepared.settings.compartment_ocid)
+        return isolated.call(_list_instances, settings.oci_profile, simulator_dir, settings.compartment_ocid)
 
     return list_instances
 

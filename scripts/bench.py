@@ -293,7 +293,8 @@ class CommandLoop:
         return attempts, self.runs[-1].returncode if self.runs else None
 
 
-def terraform_apply_loop(workdir: Path, scenario: str, attempts: int, environ: dict[str, str]) -> tuple[CommandLoop, str]:
+def terraform_apply_loop(workdir: Path, scenario: str, attempts: int,
+                         environ: dict[str, str]) -> tuple[CommandLoop, str]:
     """`terraform apply -auto-approve` on the module `render --simulate` wrote; and the engine's description."""
     subprocess.run(
         [console_script(), "render", "--simulate", scenario, "--workdir", str(workdir)],
@@ -301,7 +302,8 @@ def terraform_apply_loop(workdir: Path, scenario: str, attempts: int, environ: d
     )
     tool = terraform_for(Workdir(workdir), None, environ)  # the tool's engine and environment
     argv = [tool.engine.path, "apply", "-auto-approve"]
-    return CommandLoop(argv, workdir, tool.environment, CloudStore(workdir / "simulator"), attempts), tool.engine.describe()
+    loop = CommandLoop(argv, workdir, tool.environment, CloudStore(workdir / "simulator"), attempts)
+    return loop, tool.engine.describe()
 
 
 # ---- the runbook's approach: oci-cli against `coinpilot-tf simulate serve` ----------------------
@@ -362,7 +364,8 @@ def simulated_endpoint(directory: Path, scenario: str, environ: dict[str, str]) 
         deadline = time.monotonic() + FIRST_ATTEMPT_TIMEOUT_SECONDS
         while (endpoint := _served(printed.read_text(), directory, process.pid)) is None:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise click.ClickException(f"`coinpilot-tf simulate serve` did not start: {printed.read_text().strip()}")
+                said = printed.read_text().strip()
+                raise click.ClickException(f"`coinpilot-tf simulate serve` did not start: {said}")
             time.sleep(0.1)
         yield endpoint
     finally:
@@ -371,7 +374,8 @@ def simulated_endpoint(directory: Path, scenario: str, environ: dict[str, str]) 
 
 def runbook_environment(environ: dict[str, str], root: Path) -> dict[str, str]:
     # No oci_cli_rc of the user's (it could turn retries off); no file-permission nagging.
-    return {**environ, "OCI_CLI_RC_FILE": str(root / "no-oci-cli-rc"), "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True"}
+    return {**environ, "OCI_CLI_RC_FILE": str(root / "no-oci-cli-rc"),
+            "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True"}
 
 
 def runbook_launch(oci: str, endpoint: Endpoint, public_key: Path) -> list[str]:
@@ -566,34 +570,43 @@ def start_shell_loop(argv: list[str], cwd: Path | None, env: dict[str, str]) -> 
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def measure_waiting(seconds: int, root: Path, environ: dict[str, str], oci: str | None) -> dict:
+def waiting_env(environ: dict[str, str]) -> dict[str, str]:
+    return {**environ, "RETRY_INTERVAL_SECONDS": str(WAITING_INTERVAL_SECONDS)}
+
+
+def start_waiting_runbook(stack: ExitStack, root: Path, environ: dict[str, str], oci: str) -> subprocess.Popen:
+    """The runbook's loop for real, against its own simulated cloud, stopped when `stack` closes."""
+    endpoint = stack.enter_context(simulated_endpoint(root / "waiting-runbook", "capacity", environ))
+    key = ensure_key_pair(root / "runbook-ssh" / "key")
+    shell = start_shell_loop(runbook_launch(oci, endpoint, key.public_path), None,
+                             runbook_environment(waiting_env(environ), root))
+    stack.callback(stop, shell, signal.SIGTERM, True)
+    return shell
+
+
+def measure_waiting(seconds: int, root: Path, environ: dict[str, str], runbook: subprocess.Popen | None) -> dict:
     """The loops for real with a long interval, once each waits after its failed first attempt: the RSS
-    of what waits; and for coinpilot-tf's `retry` process, its CPU time and wakeups while it waits."""
-    waiting_env = {**environ, "RETRY_INTERVAL_SECONDS": str(WAITING_INTERVAL_SECONDS)}
+    of what waits; and for coinpilot-tf's `retry` process, its CPU time and wakeups while it waits.
+    The runbook's loop is started earlier by the caller (its first attempt backs off for minutes)."""
     with ExitStack() as stack:
-        shells: dict[str, subprocess.Popen] = {}
-        if oci:
-            endpoint = stack.enter_context(simulated_endpoint(root / "waiting-runbook", "capacity", environ))
-            key = ensure_key_pair(root / "runbook-ssh" / "key")
-            shells["runbook"] = start_shell_loop(runbook_launch(oci, endpoint, key.public_path), None,
-                                                 runbook_environment(waiting_env, root))
+        shells = {"runbook": runbook} if runbook else {}
         baseline, _ = terraform_apply_loop(root / "waiting-baseline", "capacity", 1, environ)
-        shells["baseline"] = start_shell_loop(baseline.argv, baseline.cwd,
-                                              {**baseline.env, "RETRY_INTERVAL_SECONDS": str(WAITING_INTERVAL_SECONDS)})
-        for shell in shells.values():
-            stack.callback(stop, shell, signal.SIGTERM, True)
+        shells["baseline"] = start_shell_loop(baseline.argv, baseline.cwd, waiting_env(baseline.env))
+        stack.callback(stop, shells["baseline"], signal.SIGTERM, True)
         retry = subprocess.Popen(
-            [console_script(), "retry", "--simulate", "capacity", "--workdir", str(root / "idle")], env=waiting_env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [console_script(), "retry", "--simulate", "capacity", "--workdir", str(root / "idle")],
+            env=waiting_env(environ), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
             journal = Journal(root / "idle" / "journal.jsonl")
             deadline = time.monotonic() + WAITING_TIMEOUT_SECONDS
             # Polling here, in the benchmark, is fine.
             while journal.last_attempt_number() < 1 or not all(_sleeping(shell.pid) for shell in shells.values()):
-                ended = [name for name, process in (*shells.items(), ("coinpilot_tf", retry)) if process.poll() is not None]
+                ended = [name for name, process in (*shells.items(), ("coinpilot_tf", retry))
+                         if process.poll() is not None]
                 if ended or time.monotonic() > deadline:
-                    raise click.ClickException(f"a waiting loop ended or hung before its first wait: {ended or 'timeout'}")
+                    why = ended or "timeout"
+                    raise click.ClickException(f"a waiting loop ended or hung before its first wait: {why}")
                 time.sleep(0.2)
             time.sleep(SETTLE_SECONDS)
             ticks, switches, began = _cpu_ticks(retry.pid), _voluntary_switches(retry.pid), time.monotonic()
@@ -819,8 +832,8 @@ def side_by_side(report: dict) -> list[str]:
         "|---" * (len(shown) + 1) + "|",
     ]
     lines += [f"| {label} | " + " | ".join(cell(report[name], name) for name in shown) + " |" for label, cell in rows]
-    lines += ["", "| coinpilot-tf / other | wall time per attempt | LaunchInstance calls per failed attempt | RSS while waiting |",
-              "|---|---|---|---|"]
+    header = "| coinpilot-tf / other | wall time per attempt | LaunchInstance calls per failed attempt | RSS while waiting |"
+    lines += ["", header, "|---|---|---|---|"]
     for name in shown[1:]:
         ratio = report["ratios"][f"vs_{name}"]
         lines.append(f"| {CONTENDERS[name]} | {_times(ratio['wall_median'])} | "
@@ -921,7 +934,8 @@ def write_results(path: Path, results: str) -> None:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("bench.json"),
               show_default=True, help="Where to write the full results.")
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path(__file__).resolve().parent.parent / "docs" / "benchmark.md", show_default="docs/benchmark.md",
+              default=Path(__file__).resolve().parent.parent / "docs" / "benchmark.md",
+              show_default="docs/benchmark.md",
               help="Where to write the tables (between its result markers, if it has them).")
 @click.option("--startup-runs", type=click.IntRange(min=1), default=10, show_default=True,
               help="Runs of each startup command (median).")
@@ -940,10 +954,12 @@ def main(attempts: int, json_path: Path, markdown_path: Path, startup_runs: int,
     oci = None if without_runbook else (oci_cli or ensure_oci_cli())
     version = oci_cli_version(oci, environ) if oci else None
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="coinpilot-bench-") as root:
+    with tempfile.TemporaryDirectory(prefix="coinpilot-bench-") as root, ExitStack() as stack:
+        # First: the runbook's first attempt backs off inside oci-cli for minutes, while the rest runs.
+        runbook = start_waiting_runbook(stack, Path(root), environ, oci) if oci else None
         measured = compare_loops(attempts, Path(root), environ, oci)
         startup = measure_startup(startup_runs, environ)
-        waiting = measure_waiting(idle_seconds, Path(root), environ, oci)
+        waiting = measure_waiting(idle_seconds, Path(root), environ, runbook)
     report = summarize(measured, startup, waiting, attempts, (load_before, os.getloadavg()[0]), version)
     json_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
     markdown_path.parent.mkdir(parents=True, exist_ok=True)
