@@ -290,3 +290,9 @@ def classify(source) -> None:
     from .failures import classify as classify_text
 
     click.echo(json.dumps(classify_text(source.read()).to_dict(), sort_keys=True))
+
+
+# Last: the group takes handle_errors from above.
+from .simulator.commands import simulate_group
+
+main.add_command(simulate_group(handle_errors), name="simulate")

@@ -202,6 +202,11 @@ _SUBNET_SCHEMA = Schema(
 )
 
 
+# What the instance's `state` argument may ask for.
+_POWER_STATES = ("STOPPED", "RUNNING")
+# GetInstance polls before a wait gives up (a changing instance needs at most three).
+_MAX_POLLS = 10
+
 # ----- provider -----
 
 
@@ -275,6 +280,13 @@ class CoreInstance(Resource):
     def get_schema(cls) -> Schema:
         return _INSTANCE_SCHEMA
 
+    def validate(self, diags: Diagnostics, type_name: str, config: dict):
+        super().validate(diags, type_name, config)
+        # validation.StringInSlice(["STOPPED", "RUNNING"], ignoreCase=true), in SDKv2's words.
+        state = config.get("state")
+        if isinstance(state, str) and state.upper() not in _POWER_STATES:
+            diags.add_error(f'expected state to be one of ["STOPPED" "RUNNING"], got {state}')
+
     def create(self, ctx: CreateContext, planned: dict) -> Optional[dict]:
         details = _launch_details(planned)
         launch = self.store.launch_instance(details)
@@ -291,8 +303,13 @@ class CoreInstance(Resource):
         kill_hook.reached("apply", in_provider=True)
         if launch.outcome == "ok":
             # The provider waits for RUNNING; the simulated instance is there on the first poll.
-            running = self._get(instance["id"])
-            return _fill_unknowns(planned, _instance_state(running, planned["timeouts"]))
+            final = self._get(instance["id"])
+            if _wanted_power_state(planned) == "STOPPED":
+                # The real provider's powerOffIfNeeded.
+                final = self._act(ctx, instance["id"], "STOP")
+                if final is None:
+                    return {**_nulled_unknowns(planned), "id": instance["id"]}
+            return _fill_unknowns(planned, _instance_state(final, planned["timeouts"]))
         if launch.outcome in ("timeout_running", "timeout_terminated"):
             ctx.diagnostics.add_error(provider_errors.launch_timeout_text())
             # SDKv2 has set the id before waiting and nulls what is still unknown; Terraform
@@ -301,14 +318,7 @@ class CoreInstance(Resource):
         if launch.outcome == "lost":
             ctx.diagnostics.add_error(provider_errors.launch_network_text(REGION))
             return None
-        rejection = provider_errors.launch_rejection(
-            launch.outcome, shape=details["shape"], image_id=details["source_details"].get("source_id")
-        )
-        ctx.diagnostics.add_error(
-            provider_errors.service_error_text(
-                rejection, provider_errors.launch_instance(), region=REGION, opc_request_id=request_id
-            )
-        )
+        self._service_error(ctx, launch.error, provider_errors.launch_instance(), request_id)
         return None
 
     def read(self, ctx: ReadContext, current: dict) -> Optional[dict]:
@@ -319,6 +329,17 @@ class CoreInstance(Resource):
         return _instance_state(instance, current.get("timeouts"))
 
     def update(self, ctx: UpdateContext, current: dict, planned: dict) -> Optional[dict]:
+        """As the real provider's updateCoreInstance: START first when `state` turns RUNNING, then
+        the UpdateInstance (one call here, for a new shape_config and the rest), STOP last when
+        `state` turns STOPPED. A failed START leaves SDKv2's view (the plan) in the state; a failed
+        UpdateInstance leaves the prior state (the provider's partial mode)."""
+        instance_id = current["id"]
+        power = _wanted_power_state(planned) if planned["state"] != current["state"] else None
+        instance = None
+        if power == "RUNNING":
+            instance = self._act(ctx, instance_id, "START")
+            if instance is None:
+                return _fill_unknowns(planned, current)
         changes = {
             name: planned[name]
             for name in ("display_name", "freeform_tags", "metadata")
@@ -326,19 +347,25 @@ class CoreInstance(Resource):
         }
         if planned["shape_config"] and planned["shape_config"] != current["shape_config"]:
             changes["shape_config"] = _known_fields(planned["shape_config"][0])
-        instance = self.store.update_instance(current["id"], changes)
-        request_id = self.store.log_call("UpdateInstance", instance_id=current["id"], changes=sorted(changes))
-        if instance is None:
-            ctx.diagnostics.add_error(
-                provider_errors.service_error_text(
-                    provider_errors.NOT_FOUND,
-                    provider_errors.update_instance(current["id"]),
-                    region=REGION,
-                    opc_request_id=request_id,
-                )
+        if changes:
+            answer = self.store.update_instance(instance_id, changes)
+            request_id = self.store.log_call(
+                "UpdateInstance", outcome=answer.outcome, instance_id=instance_id, changes=sorted(changes),
+                shape_config=changes.get("shape_config"),
             )
-            return current
-        return _fill_unknowns(planned, _instance_state(instance, planned["timeouts"]))
+            if answer.error is not None:
+                self._service_error(ctx, answer.error, provider_errors.update_instance(instance_id), request_id)
+                return current
+            instance = answer.instance
+            if instance["lifecycle_state"] != "STOPPED":
+                instance = self._wait_for(ctx, instance_id, "RUNNING")
+                if instance is None:
+                    return current
+        if power == "STOPPED":
+            instance = self._act(ctx, instance_id, "STOP")
+            if instance is None:
+                return current
+        return _fill_unknowns(planned, _instance_state(instance or self._get(instance_id), planned["timeouts"]))
 
     def delete(self, ctx: DeleteContext, current: dict):
         # An instance already gone is not an error, as with the real provider's 404 handling.
@@ -357,6 +384,41 @@ class CoreInstance(Resource):
             "GetInstance", instance_id=instance_id, lifecycle_state=instance["lifecycle_state"] if instance else None
         )
         return instance
+
+    def _act(self, ctx, instance_id: str, action: str) -> Optional[dict]:
+        """InstanceAction, then wait for the state it leads to: the instance there, or None (with
+        the error) if either failed."""
+        answer = self.store.instance_action(instance_id, action)
+        request_id = self.store.log_call("InstanceAction", action=action, outcome=answer.outcome, instance_id=instance_id)
+        if answer.error is not None:
+            self._service_error(ctx, answer.error, provider_errors.instance_action(instance_id, action), request_id)
+            return None
+        return self._wait_for(ctx, instance_id, "STOPPED" if action in ("STOP", "SOFTSTOP") else "RUNNING")
+
+    def _wait_for(self, ctx, instance_id: str, target: str) -> Optional[dict]:
+        """Poll GetInstance until `target`: each poll moves a changing instance one step on, so a
+        few polls are enough unless the instance went elsewhere (terminated meanwhile)."""
+        instance = None
+        for _ in range(_MAX_POLLS):
+            instance = self._get(instance_id)
+            if instance is None or instance["lifecycle_state"] == target or not instance["pending"]:
+                break
+        if instance is not None and instance["lifecycle_state"] == target:
+            return instance
+        last_state = instance["lifecycle_state"] if instance else "TERMINATED"
+        ctx.diagnostics.add_error(provider_errors.launch_timeout_text(last_state, target=target))
+        return None
+
+    def _service_error(self, ctx, error: provider_errors.ServiceError, operation: provider_errors.Operation,
+                       request_id: str) -> None:
+        ctx.diagnostics.add_error(
+            provider_errors.service_error_text(error, operation, region=REGION, opc_request_id=request_id)
+        )
+
+
+def _wanted_power_state(planned: dict) -> Optional[str]:
+    state = planned["state"]
+    return state.upper() if isinstance(state, str) else None
 
 
 def _launch_details(planned: dict) -> dict:

@@ -51,6 +51,12 @@ def update_instance(instance_id: str) -> Operation:
                      "PUT", f"/20160918/instances/{instance_id}")
 
 
+def instance_action(instance_id: str, action: str) -> Operation:
+    # The Go SDK's request target is the whole URL, query included.
+    return Operation("InstanceAction", "Core Instance", "resources/core_instance", "Instance/InstanceAction",
+                     "POST", f"/20160918/instances/{instance_id}?action={action}")
+
+
 def get_subnet(subnet_id: str) -> Operation:
     return Operation("GetSubnet", "Core Subnet", "data-sources/core_subnet", "Subnet/GetSubnet",
                      "GET", f"/20160918/subnets/{subnet_id}")
@@ -60,8 +66,8 @@ def endpoint(region: str) -> str:
     return f"https://iaas.{region}.oraclecloud.com"
 
 
-def launch_rejection(outcome: str, *, shape: str, image_id: str) -> ServiceError:
-    """The API's answer to a LaunchInstance the scenario makes fail."""
+def rejection(outcome: str, *, shape: str | None, image_id: str | None) -> ServiceError:
+    """The API's answer to an operation (launch, resize, start) the scenario makes fail."""
     rejections = {
         "capacity": ServiceError(500, "InternalError", "Out of host capacity."),
         "throttle": ServiceError(429, "TooManyRequests", "Too many requests for the tenant"),
@@ -101,10 +107,10 @@ def service_error_text(error: ServiceError, operation: Operation, *, region: str
     )
 
 
-def launch_timeout_text(last_state: str = "PROVISIONING", timeout: str = "45m0s") -> str:
-    """The create wait gave up; SDKv2's TimeoutError wrapped by the provider's crud helper."""
+def launch_timeout_text(last_state: str = "PROVISIONING", timeout: str = "45m0s", target: str = "RUNNING") -> str:
+    """A wait for a state gave up (create, update); SDKv2's TimeoutError wrapped by the provider's crud helper."""
     message = (
-        f"timeout while waiting for state to become 'RUNNING' (last state: '{last_state}', timeout: {timeout}),"
+        f"timeout while waiting for state to become '{target}' (last state: '{last_state}', timeout: {timeout}),"
         " you may need to increase the Terraform Operation timeouts for your resource to continue polling for longer"
     )
     return (

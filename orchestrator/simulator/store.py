@@ -4,6 +4,11 @@
 `<directory>/calls.jsonl` one line per simulated API call. Several processes use them at once
 (Terraform starts the provider several times per apply), so every change happens under an
 exclusive flock and lands through a temp file + os.replace.
+
+Each API operation that changes the cloud is implemented here once; the Terraform provider and
+the REST endpoint only translate. An instance that is changing state (rebooting after a resize,
+starting, stopping) moves one step on at each GetInstance or ListInstances, as if time had
+passed between a client's polls: no clock is involved, so runs are reproducible.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from orchestrator.simulator.scenario import parse_scenario
+from orchestrator.simulator import provider_errors
+from orchestrator.simulator.provider_errors import ServiceError
+from orchestrator.simulator.scenario import OPERATIONS, parse_scenario
 
 REGION = "sim-region-1"
 
@@ -29,6 +36,8 @@ REGION = "sim-region-1"
 # contains exactly these.
 PLACEHOLDERS = {
     "tenancy_ocid": "ocid1.tenancy.oc1..aaaaaaaatolb7j4f7br6tjmq7q5nnpufw6sokrenuh7rsv5fcezabmnusv3a",
+    # The user the simulated tenancy's API key is uploaded for.
+    "user_ocid": "ocid1.user.oc1..aaaaaaaasimulateduserforthecoinpilottfrestendpoint0000000000",
     "compartment_ocid": "ocid1.compartment.oc1..aaaaaaaablcidnvloecqfvdeqp6guoassfdb74rde7yi7afrhufesa2fl6yq",
     "subnet_ocid": f"ocid1.subnet.oc1.{REGION}.aaaaaaaafuy6kl5ixq4jlipfi6bqkj5mpmpyuipprbglosw4pe6dudolqi5a",
     "image_ocid": f"ocid1.image.oc1.{REGION}.aaaaaaaayekhemk4i4tpqwd7f2bs6qevmkln4bihvskv65xn6wwefntcgqla",
@@ -45,17 +54,34 @@ _A1_LIMIT_FIELDS = {"standard-a1-core-regional-count": "ocpus", "standard-a1-mem
 # Outcomes for which the cloud accepts the launch, and the state the instance ends in.
 _ACCEPTED = {"ok": "RUNNING", "timeout_running": "RUNNING", "timeout_terminated": "TERMINATED", "lost": "RUNNING"}
 
+# InstanceAction: the states an action applies to, and the steps the instance then goes through
+# (the first is what the action's answer shows). An action on an instance already where the
+# action leads changes nothing, as in OCI.
+_ACTIONS = {
+    "START": ({"STOPPED"}, ["STARTING", "RUNNING"]),
+    "STOP": ({"RUNNING"}, ["STOPPING", "STOPPED"]),
+    "SOFTSTOP": ({"RUNNING"}, ["STOPPING", "STOPPED"]),
+    "RESET": ({"RUNNING"}, ["STOPPING", "STARTING", "RUNNING"]),
+    "SOFTRESET": ({"RUNNING"}, ["STOPPING", "STARTING", "RUNNING"]),
+}
+_ALREADY = {"START": {"RUNNING", "STARTING"}, "STOP": {"STOPPED", "STOPPING"}, "SOFTSTOP": {"STOPPED", "STOPPING"}}
+ACTIONS = tuple(_ACTIONS)
+
 DEFAULT_BOOT_VOLUME_GBS = 47
 
 _OCID_ALPHABET = string.ascii_lowercase + string.digits
 
 
 @dataclass(frozen=True)
-class Launch:
-    """What LaunchInstance did: the outcome applied, and the instance if the cloud accepted it."""
+class Answer:
+    """What an operation did: the scenario outcome applied ("ok" where the scenario has no say),
+    the instance as the operation left it (None if there is none), and the API's error if it
+    refused. `replayed`: a LaunchInstance whose retry token had already launched this instance."""
 
     outcome: str
     instance: dict | None
+    error: ServiceError | None = None
+    replayed: bool = False
 
 
 class CloudStore:
@@ -89,19 +115,21 @@ class CloudStore:
                 cloud["subnets"].append(_subnet(subnet_ocid, compartment))
             if outcomes is not None:
                 cloud["scenario"] = outcomes
-                cloud["launches"] = 0
+                cloud["consumed"] = {operation: 0 for operation in OPERATIONS}
         return store
 
     # ----- scenario and call log -----
 
-    def next_launch_outcome(self) -> str:
-        """Consume one outcome; the last one repeats once the list is used up."""
+    def next_outcome(self, operation: str) -> str:
+        """Consume one outcome of `operation` (launch, update, start); the last one repeats."""
         with self._transaction() as cloud:
-            return _consume_outcome(cloud)
+            return _consume_outcome(cloud, operation)
 
-    def log_call(self, op: str, **fields) -> str:
-        """Record one simulated API call; returns the opc-request-id it was given."""
-        request_id = "/".join((secrets.token_hex(16), secrets.token_hex(16).upper(), secrets.token_hex(16).upper()))
+    def log_call(self, op: str, *, client_request_id: str | None = None, **fields) -> str:
+        """Record one simulated API call; returns the opc-request-id it was given (the client's own
+        id, if it sent one, as its first part, as OCI does)."""
+        request_id = "/".join((client_request_id or secrets.token_hex(16), secrets.token_hex(16).upper(),
+                               secrets.token_hex(16).upper()))
         line = json.dumps({"op": op, "ts": time.time(), **fields, "opc_request_id": request_id})
         with self._locked():
             with open(self._calls_path, "a", encoding="utf-8") as calls:
@@ -122,47 +150,153 @@ class CloudStore:
 
     # ----- instances -----
 
-    def launch_instance(self, details: dict) -> Launch:
-        """Apply the next scenario outcome to a LaunchInstance request.
+    def launch_instance(self, details: dict, retry_token: str | None = None) -> Answer:
+        """LaunchInstance: apply the next launch outcome.
 
         `details` uses the Terraform/API field names in snake case: availability_domain,
         compartment_id, display_name, shape, shape_config {ocpus, memory_in_gbs},
         source_details {source_type, source_id, boot_volume_size_in_gbs},
         create_vnic_details {subnet_id, assign_public_ip (bool)}, metadata, freeform_tags.
-        An accepted launch that would exceed the A1 limits becomes the `limit` outcome.
+        An accepted launch that would exceed the A1 limits becomes the `limit` outcome. A
+        `retry_token` that already launched an instance answers that instance again.
         """
         with self._transaction() as cloud:
-            outcome = _consume_outcome(cloud)
+            known = cloud["retry_tokens"].get(retry_token) if retry_token else None
+            if known is not None:
+                return Answer("ok", dict(_find(cloud, known)), replayed=True)
+            outcome = _consume_outcome(cloud, "launch")
             if outcome in _ACCEPTED and _exceeds_a1_limits(cloud, details):
                 outcome = "limit"
             if outcome not in _ACCEPTED:
-                return Launch(outcome, None)
+                error = provider_errors.rejection(
+                    outcome, shape=details.get("shape"), image_id=(details.get("source_details") or {}).get("source_id")
+                )
+                return Answer(outcome, None, error)
             instance = _new_instance(details, _ACCEPTED[outcome], len(cloud["instances"]))
             cloud["instances"].append(instance)
-            return Launch(outcome, dict(instance))
+            if retry_token:
+                cloud["retry_tokens"][retry_token] = instance["id"]
+            return Answer(outcome, dict(instance))
 
     def get_instance(self, instance_id: str) -> dict | None:
+        """GetInstance; a changing instance moves one step on."""
         with self._transaction() as cloud:
-            return next((i for i in cloud["instances"] if i["id"] == instance_id), None)
-
-    def list_instances(self, compartment_id: str) -> list[dict]:
-        """Terminated instances stay listed, as in OCI."""
-        with self._transaction() as cloud:
-            return [i for i in cloud["instances"] if i["compartment_id"] == compartment_id]
-
-    def update_instance(self, instance_id: str, changes: dict) -> dict | None:
-        """`changes` may set display_name, freeform_tags, metadata, shape_config."""
-        with self._transaction() as cloud:
-            instance = next((i for i in cloud["instances"] if i["id"] == instance_id), None)
+            instance = _find(cloud, instance_id)
             if instance is not None:
-                instance.update(changes)
+                _advance(instance)
             return instance
 
-    def terminate_instance(self, instance_id: str) -> dict | None:
+    def list_instances(self, compartment_id: str) -> list[dict]:
+        """ListInstances; terminated instances stay listed, as in OCI, and changing ones move one step on."""
         with self._transaction() as cloud:
-            instance = next((i for i in cloud["instances"] if i["id"] == instance_id), None)
+            listed = [i for i in cloud["instances"] if i["compartment_id"] == compartment_id]
+            for instance in listed:
+                _advance(instance)
+            return listed
+
+    def update_instance(self, instance_id: str, changes: dict) -> Answer:
+        """UpdateInstance. `changes` may set display_name, freeform_tags, metadata, shape_config.
+
+        A new shape_config takes the next update outcome (capacity, limits... as a launch would);
+        on ok a running instance reboots (STOPPING, STARTING) and comes back RUNNING at the new
+        size, a stopped one simply has the new size. A refused update changes nothing.
+        """
+        with self._transaction() as cloud:
+            instance = _find(cloud, instance_id)
+            if instance is None:
+                return Answer("ok", None, provider_errors.NOT_FOUND)
+            shape_config = changes.get("shape_config")
+            resize = shape_config is not None and {**instance["shape_config"], **shape_config} != instance["shape_config"]
+            if resize and instance["lifecycle_state"] not in ("RUNNING", "STOPPED"):
+                return Answer("ok", dict(instance), _incorrect_state(instance))
+            outcome = _consume_outcome(cloud, "update") if resize else "ok"
+            if outcome == "ok" and resize and _exceeds_a1_limits(
+                cloud, {"shape": instance["shape"], "shape_config": {**instance["shape_config"], **shape_config}}, instance
+            ):
+                outcome = "limit"
+            if outcome != "ok":
+                error = provider_errors.rejection(outcome, shape=instance["shape"], image_id=instance["source_details"]["source_id"])
+                return Answer(outcome, dict(instance), error)
+            instance.update({name: value for name, value in changes.items() if name != "shape_config"})
+            if resize:
+                new_size = {**instance["shape_config"], **shape_config}
+                if instance["lifecycle_state"] == "STOPPED":
+                    instance["shape_config"] = new_size
+                else:
+                    instance["lifecycle_state"] = "STOPPING"
+                    instance["pending"] = [{"lifecycle_state": "STARTING"},
+                                           {"lifecycle_state": "RUNNING", "shape_config": new_size}]
+            return Answer(outcome, dict(instance))
+
+    def instance_action(self, instance_id: str, action: str) -> Answer:
+        """InstanceAction START, STOP, SOFTSTOP, RESET or SOFTRESET; START of a stopped instance takes
+        the next start outcome (a stopped A1 instance meets "Out of host capacity" as a launch does)."""
+        with self._transaction() as cloud:
+            instance = _find(cloud, instance_id)
+            if instance is None:
+                return Answer("ok", None, provider_errors.NOT_FOUND)
+            applies_to, steps = _ACTIONS[action]
+            state = instance["lifecycle_state"]
+            if state in _ALREADY.get(action, ()):
+                return Answer("ok", dict(instance))
+            if state not in applies_to:
+                return Answer("ok", dict(instance), _incorrect_state(instance))
+            outcome = _consume_outcome(cloud, "start") if action == "START" else "ok"
+            if outcome != "ok":
+                error = provider_errors.rejection(outcome, shape=instance["shape"], image_id=instance["source_details"]["source_id"])
+                return Answer(outcome, dict(instance), error)
+            instance["lifecycle_state"] = steps[0]
+            instance["pending"] = [{"lifecycle_state": step} for step in steps[1:]]
+            return Answer(outcome, dict(instance))
+
+    def terminate_instance(self, instance_id: str) -> dict | None:
+        """TerminateInstance (at once: nothing polls for TERMINATED); None if there is no such instance."""
+        with self._transaction() as cloud:
+            instance = _find(cloud, instance_id)
             if instance is not None:
                 instance["lifecycle_state"] = "TERMINATED"
+                instance["pending"] = []
+            return instance
+
+    def list_vnic_attachments(self, compartment_id: str) -> list[dict]:
+        """Each instance's primary VNIC attachment (DETACHED once the instance is terminated)."""
+        with self._transaction() as cloud:
+            return [_vnic_attachment(i) for i in cloud["instances"] if i["compartment_id"] == compartment_id]
+
+    def get_vnic(self, vnic_id: str) -> dict | None:
+        """The primary VNIC of a live instance, with its public IP; a terminated one's is gone."""
+        with self._transaction() as cloud:
+            instance = next(
+                (i for i in cloud["instances"] if i["vnic_id"] == vnic_id and i["lifecycle_state"] != "TERMINATED"), None
+            )
+            return _vnic(instance) if instance else None
+
+    def cpu_utilisation(self, compartment_id: str) -> dict[str, float]:
+        """{instance id: CPU %} of the compartment's instances whose compute agent reports a series."""
+        with self._transaction() as cloud:
+            return {
+                i["id"]: i["cpu_percent"]
+                for i in cloud["instances"]
+                if i["compartment_id"] == compartment_id and i.get("cpu_percent") is not None
+            }
+
+    # ----- Oracle acting from outside (simulate stop / terminate / cpu) -----
+
+    def set_lifecycle_state(self, instance_id: str, lifecycle_state: str) -> dict | None:
+        """Put the instance in a state at once, as Oracle (or a user in the Console) would."""
+        with self._transaction() as cloud:
+            instance = _find(cloud, instance_id)
+            if instance is not None:
+                instance["lifecycle_state"] = lifecycle_state
+                instance["pending"] = []
+            return instance
+
+    def set_cpu_utilisation(self, instance_id: str, percent: float) -> dict | None:
+        """The CPU utilisation the instance's compute agent reports from now on, at every point of the series."""
+        with self._transaction() as cloud:
+            instance = _find(cloud, instance_id)
+            if instance is not None:
+                instance["cpu_percent"] = percent
             return instance
 
     def instances(self) -> list[dict]:
@@ -213,26 +347,44 @@ class CloudStore:
                 os.replace(tmp.name, self._cloud_path)
 
 
-def _consume_outcome(cloud: dict) -> str:
-    scenario = cloud["scenario"]
-    outcome = scenario[min(cloud["launches"], len(scenario) - 1)]
-    cloud["launches"] += 1
-    return outcome
+def _find(cloud: dict, instance_id: str) -> dict | None:
+    return next((i for i in cloud["instances"] if i["id"] == instance_id), None)
 
 
-def _exceeds_a1_limits(cloud: dict, details: dict) -> bool:
+def _advance(instance: dict) -> None:
+    if instance.get("pending"):
+        instance.update(instance["pending"].pop(0))
+
+
+def _incorrect_state(instance: dict) -> ServiceError:
+    return ServiceError(409, "IncorrectState", f"Instance {instance['id']} is {instance['lifecycle_state']}.")
+
+
+def _consume_outcome(cloud: dict, operation: str) -> str:
+    outcomes = cloud["scenario"][operation]
+    consumed = cloud["consumed"][operation]
+    cloud["consumed"][operation] = consumed + 1
+    return outcomes[min(consumed, len(outcomes) - 1)]
+
+
+def _exceeds_a1_limits(cloud: dict, details: dict, resized: dict | None = None) -> bool:
+    """Would `details` (a launch, or the new size of the instance `resized`) exceed the A1 limits?"""
     if not (details.get("shape") or "").startswith("VM.Standard.A1."):
         return False
     live = [
         i["shape_config"]
         for i in cloud["instances"]
-        if i["lifecycle_state"] != "TERMINATED" and (i["shape"] or "").startswith("VM.Standard.A1.")
+        if i["lifecycle_state"] != "TERMINATED" and (i["shape"] or "").startswith("VM.Standard.A1.") and i is not resized
     ]
     wanted = details.get("shape_config") or {}
     return any(
         sum(config.get(field) or 0 for config in live) + (wanted.get(field) or 0) > cloud["limits"][limit]
         for limit, field in _A1_LIMIT_FIELDS.items()
     )
+
+
+def _ocid(kind: str, prefix: str) -> str:
+    return f"ocid1.{kind}.oc1.{REGION}.{prefix}" + "".join(secrets.choice(_OCID_ALPHABET) for _ in range(60 - len(prefix)))
 
 
 def _new_instance(details: dict, lifecycle_state: str, ordinal: int) -> dict:
@@ -242,7 +394,7 @@ def _new_instance(details: dict, lifecycle_state: str, ordinal: int) -> dict:
     shape_config = details.get("shape_config") or {}
     boot_volume_gbs = source.get("boot_volume_size_in_gbs")
     return {
-        "id": f"ocid1.instance.oc1.{REGION}.an" + "".join(secrets.choice(_OCID_ALPHABET) for _ in range(58)),
+        "id": _ocid("instance", "an"),
         "display_name": details.get("display_name") or f"instance-{now:%Y%m%d-%H%M}",
         "lifecycle_state": lifecycle_state,
         "availability_domain": details["availability_domain"],
@@ -263,6 +415,44 @@ def _new_instance(details: dict, lifecycle_state: str, ordinal: int) -> dict:
         "public_ip": f"203.0.113.{10 + ordinal % 240}" if vnic.get("assign_public_ip", True) else None,
         "private_ip": f"{_SUBNET_CIDR_PREFIX}{10 + ordinal % 240}",
         "time_created": _timestamp(now),
+        "vnic_id": _ocid("vnic", "ab"),
+        "vnic_attachment_id": _ocid("vnicattachment", "an"),
+        # Steps still to come while the instance changes state (see _advance).
+        "pending": [],
+        # Percent CPU the compute agent reports; None: no agent data (Monitoring has no series).
+        "cpu_percent": None,
+    }
+
+
+def _vnic_attachment(instance: dict) -> dict:
+    return {
+        "id": instance["vnic_attachment_id"],
+        "instance_id": instance["id"],
+        "vnic_id": instance["vnic_id"],
+        "subnet_id": instance["subnet_id"],
+        "availability_domain": instance["availability_domain"],
+        "compartment_id": instance["compartment_id"],
+        "display_name": None,
+        "nic_index": 0,
+        "lifecycle_state": "DETACHED" if instance["lifecycle_state"] == "TERMINATED" else "ATTACHED",
+        "time_created": instance["time_created"],
+    }
+
+
+def _vnic(instance: dict) -> dict:
+    return {
+        "id": instance["vnic_id"],
+        "availability_domain": instance["availability_domain"],
+        "compartment_id": instance["compartment_id"],
+        "display_name": instance["display_name"],
+        "hostname_label": None,
+        "is_primary": True,
+        "lifecycle_state": "AVAILABLE",
+        "mac_address": f"02:00:17:00:00:{int(instance['private_ip'].rsplit('.', 1)[1]):02X}",
+        "private_ip": instance["private_ip"],
+        "public_ip": instance["public_ip"],
+        "subnet_id": instance["subnet_id"],
+        "time_created": instance["time_created"],
     }
 
 
@@ -341,7 +531,8 @@ def _seed() -> dict:
                    "Canonical-Ubuntu-22.04-Minimal-2026.10.31-0", "22.04 Minimal", x86, "2026-11-03T18:02:26.330Z"),
         ],
         "limits": {"standard-a1-core-regional-count": 2, "standard-a1-memory-regional-count": 12},
-        "scenario": ["ok"],
-        "launches": 0,
+        "scenario": parse_scenario("ok"),
+        "consumed": {operation: 0 for operation in OPERATIONS},
+        "retry_tokens": {},
         "instances": [],
     }

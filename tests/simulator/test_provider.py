@@ -43,7 +43,7 @@ def test_each_failure_is_one_launch_with_the_real_error_text(workdir):
         assert code == 1
         assert (call["op"], call["outcome"]) == ("LaunchInstance", outcome)
         expected = provider_errors.service_error_text(
-            provider_errors.launch_rejection(outcome, shape="VM.Standard.A1.Flex", image_id=PLACEHOLDERS["image_ocid"]),
+            provider_errors.rejection(outcome, shape="VM.Standard.A1.Flex", image_id=PLACEHOLDERS["image_ocid"]),
             provider_errors.launch_instance(),
             region="sim-region-1",
             opc_request_id=call["opc_request_id"],

@@ -69,7 +69,7 @@ def _normalised(text: str) -> str:
 
 def test_service_error_has_the_current_provider_format():
     text = provider_errors.service_error_text(
-        provider_errors.launch_rejection("capacity", shape="VM.Standard.A1.Flex", image_id="ocid1.image.x"),
+        provider_errors.rejection("capacity", shape="VM.Standard.A1.Flex", image_id="ocid1.image.x"),
         provider_errors.launch_instance(),
         region="sim-region-1",
         opc_request_id="abc/DEF/123",

@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from orchestrator.simulator.rest import RestEndpoint
+from orchestrator.simulator.rest import RestEndpoint, key_fingerprint
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 
 COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
@@ -38,15 +38,26 @@ def endpoint(store, keys):
         yield running
 
 
-def client(client_class, endpoint, key_path):
-    config = {
-        "user": "ocid1.user.oc1..aaaaaaaatestuser",
+def sdk_config(key_path, key, **changes):
+    """An SDK config for the simulated user, signing with `key` (the uploaded one unless a test says otherwise)."""
+    return {
+        "user": PLACEHOLDERS["user_ocid"],
         "tenancy": TENANCY,
-        "fingerprint": "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff",
+        "fingerprint": key_fingerprint(key.public_key()),
         "key_file": str(key_path),
         "region": "sim-region-1",
+        **changes,
     }
-    return client_class(config, service_endpoint=endpoint.url, retry_strategy=oci.retry.NoneRetryStrategy())
+
+
+def client(client_class, endpoint, key_path, key=None, retry_strategy=None, **changes):
+    key = key or _loaded(key_path)
+    return client_class(sdk_config(key_path, key, **changes), service_endpoint=endpoint.url,
+                        retry_strategy=retry_strategy or oci.retry.NoneRetryStrategy())
+
+
+def _loaded(key_path):
+    return serialization.load_pem_private_key(key_path.read_bytes(), None)
 
 
 @pytest.fixture
@@ -204,3 +215,51 @@ def test_stopping_frees_the_port(store, keys):
     endpoint.stop()
     with pytest.raises(oci.exceptions.RequestException):
         identity.list_availability_domains(TENANCY)
+
+
+# ----- Monitoring -----
+
+
+def _summarize(monitoring, query, compartment=COMPARTMENT, namespace="oci_computeagent", **times):
+    details = oci.monitoring.models.SummarizeMetricsDataDetails(namespace=namespace, query=query, **times)
+    return monitoring.summarize_metrics_data(compartment, details).data
+
+
+@pytest.fixture
+def monitoring(endpoint, keys):
+    return client(oci.monitoring.MonitoringClient, endpoint, keys["uploaded"][0])
+
+
+def test_cpu_percentile_comes_from_the_series_set_on_the_instance(store, monitoring):
+    from datetime import UTC, datetime, timedelta
+
+    instance = launch(store)
+    query = "CpuUtilization[1d].percentile(0.95)"
+    # No agent data yet: Monitoring answers an empty list, as for an instance without the agent.
+    assert _summarize(monitoring, query) == []
+    store.set_cpu_utilisation(instance["id"], 5.0)
+    end = datetime.now(UTC)
+    [series] = _summarize(monitoring, query, start_time=end - timedelta(days=7), end_time=end)
+    assert (series.name, series.namespace, series.dimensions) == ("CpuUtilization", "oci_computeagent", {"resourceId": instance["id"]})
+    assert [point.value for point in series.aggregated_datapoints] == [5.0] * 7
+    filtered = f'CpuUtilization[1h]{{resourceId = "{instance["id"]}"}}.mean()'
+    assert [s.dimensions["resourceId"] for s in _summarize(monitoring, filtered)] == [instance["id"]]
+    assert _summarize(monitoring, 'CpuUtilization[1h]{resourceId = "ocid1.instance.oc1.sim-region-1.other"}.max()') == []
+    assert _summarize(monitoring, "MemoryUtilization[1h].mean()") == []
+    assert _summarize(monitoring, query, namespace="oci_vcn") == []
+    calls = [c for c in store.calls() if c["op"] == "SummarizeMetricsData"]
+    assert [(c["status"], c["series"]) for c in calls] == [(200, 0), (200, 1), (200, 1), (200, 0), (200, 0), (200, 0)]
+
+
+def test_a_query_that_is_not_mql_is_invalid(monitoring):
+    with pytest.raises(oci.exceptions.ServiceError) as caught:
+        _summarize(monitoring, "cpu please")
+    assert (caught.value.status, caught.value.code) == (400, "InvalidParameter")
+
+
+def test_a_stopped_or_terminated_instance_shows_so(store, compute):
+    instance = launch(store)
+    store.set_lifecycle_state(instance["id"], "STOPPED")
+    assert compute.get_instance(instance["id"]).data.lifecycle_state == "STOPPED"
+    store.terminate_instance(instance["id"])
+    assert [i.lifecycle_state for i in compute.list_instances(COMPARTMENT).data] == ["TERMINATED"]

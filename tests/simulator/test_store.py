@@ -5,7 +5,8 @@ import re
 import pytest
 
 from orchestrator.errors import UsageError
-from orchestrator.simulator.store import PLACEHOLDERS, CloudStore, Launch
+from orchestrator.simulator import provider_errors
+from orchestrator.simulator.store import PLACEHOLDERS, Answer, CloudStore
 
 LAUNCH = {
     "availability_domain": PLACEHOLDERS["availability_domains"][0],
@@ -60,19 +61,19 @@ def test_user_ocids_join_the_cloud(tmp_path):
 
 def test_scenario_is_consumed_and_its_last_outcome_repeats(tmp_path):
     store = CloudStore.ensure(tmp_path, "capacity*2,ok")
-    assert [store.next_launch_outcome() for _ in range(4)] == ["capacity", "capacity", "ok", "ok"]
+    assert [store.next_outcome("launch") for _ in range(4)] == ["capacity", "capacity", "ok", "ok"]
 
 
 def test_new_scenario_restarts_outcomes_and_keeps_instances(tmp_path):
     store = CloudStore.ensure(tmp_path, "ok")
     store.launch_instance(LAUNCH)
     CloudStore.ensure(tmp_path, "throttle,ok")
-    assert store.next_launch_outcome() == "throttle"
+    assert store.next_outcome("launch") == "throttle"
     assert len(store.instances()) == 1
 
 
 def test_default_scenario_launches(tmp_path):
-    assert CloudStore.ensure(tmp_path).next_launch_outcome() == "ok"
+    assert CloudStore.ensure(tmp_path).next_outcome("launch") == "ok"
 
 
 def test_bad_scenario_leaves_no_cloud_behind(tmp_path):
@@ -105,7 +106,7 @@ def test_instance_lifecycle(tmp_path):
     assert store.get_instance(instance["id"]) == instance
     assert store.list_instances(PLACEHOLDERS["compartment_ocid"]) == [instance]
     assert store.list_instances("ocid1.compartment.oc1..other") == []
-    assert store.update_instance(instance["id"], {"display_name": "renamed"})["display_name"] == "renamed"
+    assert store.update_instance(instance["id"], {"display_name": "renamed"}).instance["display_name"] == "renamed"
     assert store.terminate_instance(instance["id"])["lifecycle_state"] == "TERMINATED"
     assert store.instances()[0]["lifecycle_state"] == "TERMINATED"
     assert store.get_instance("ocid1.instance.oc1.sim-region-1.gone") is None
@@ -131,7 +132,8 @@ def test_rejected_outcome_creates_nothing(tmp_path):
 def test_a1_limits_turn_a_second_launch_into_limit_exceeded(tmp_path):
     store = CloudStore.ensure(tmp_path, "ok")
     assert store.launch_instance(LAUNCH).outcome == "ok"
-    assert store.launch_instance(LAUNCH) == Launch("limit", None)
+    limit = provider_errors.rejection("limit", shape="VM.Standard.A1.Flex", image_id=PLACEHOLDERS["image_ocid"])
+    assert store.launch_instance(LAUNCH) == Answer("limit", None, limit)
     assert len(store.instances()) == 1
     store.terminate_instance(store.instances()[0]["id"])
     assert store.launch_instance(LAUNCH).outcome == "ok"
@@ -154,6 +156,134 @@ def test_concurrent_processes_lose_no_update(tmp_path):
         worker.join()
     assert [worker.exitcode for worker in workers] == [0] * 4
     cloud = json.loads((tmp_path / "cloud.json").read_text())
-    assert cloud["launches"] == 40
+    assert cloud["consumed"]["launch"] == 40
     assert len({i["id"] for i in cloud["instances"]}) == 40
     assert len(CloudStore(tmp_path).calls()) == 40
+
+
+# ----- operations after the launch -----
+
+SMALL = {**LAUNCH, "shape_config": {"ocpus": 1, "memory_in_gbs": 6}}
+
+
+def _states_polled(store, instance_id, polls):
+    return [(i["lifecycle_state"], i["shape_config"]["ocpus"]) for i in (store.get_instance(instance_id) for _ in range(polls))]
+
+
+def test_each_operation_consumes_its_own_outcomes(tmp_path):
+    store = CloudStore.ensure(tmp_path, "launch=capacity,ok;update=throttle,ok;start=transient,ok")
+    assert [store.next_outcome(op) for op in ("update", "launch", "start", "update", "launch", "start")] == [
+        "throttle", "capacity", "transient", "ok", "ok", "ok",
+    ]
+    assert CloudStore.ensure(tmp_path, "capacity,ok").next_outcome("update") == "ok"
+
+
+def test_a_resize_reboots_and_then_reports_the_new_size(tmp_path):
+    store = CloudStore.ensure(tmp_path, "launch=ok;update=capacity*2,ok")
+    instance = store.launch_instance(SMALL).instance
+    for _ in range(2):
+        answer = store.update_instance(instance["id"], {"shape_config": {"ocpus": 2, "memory_in_gbs": 12}})
+        assert answer.outcome == "capacity"
+        assert (answer.error.status, answer.error.code, answer.error.message) == (500, "InternalError", "Out of host capacity.")
+        assert store.instances()[0]["shape_config"] == {"ocpus": 1, "memory_in_gbs": 6}
+        assert store.instances()[0]["lifecycle_state"] == "RUNNING"
+    answer = store.update_instance(instance["id"], {"shape_config": {"ocpus": 2, "memory_in_gbs": 12}})
+    assert (answer.outcome, answer.error, answer.instance["lifecycle_state"]) == ("ok", None, "STOPPING")
+    assert _states_polled(store, instance["id"], 3) == [("STARTING", 1), ("RUNNING", 2), ("RUNNING", 2)]
+    assert store.instances()[0]["shape_config"] == {"ocpus": 2, "memory_in_gbs": 12}
+
+
+def test_an_update_without_a_new_size_takes_no_outcome(tmp_path):
+    store = CloudStore.ensure(tmp_path, "update=capacity")
+    instance = store.launch_instance(LAUNCH).instance
+    answer = store.update_instance(instance["id"], {"display_name": "renamed", "shape_config": {"ocpus": 2}})
+    assert (answer.outcome, answer.error, answer.instance["lifecycle_state"]) == ("ok", None, "RUNNING")
+    assert store.next_outcome("update") == "capacity"
+
+
+def test_a_resize_beyond_the_a1_allowance_is_limit_exceeded(tmp_path):
+    store = CloudStore.ensure(tmp_path)
+    instance = store.launch_instance(SMALL).instance
+    answer = store.update_instance(instance["id"], {"shape_config": {"ocpus": 3}})
+    assert (answer.outcome, answer.error.code) == ("limit", "LimitExceeded")
+    assert store.update_instance(instance["id"], {"shape_config": {"ocpus": 2}}).error is None
+
+
+def test_a_stopped_instance_is_resized_at_once_and_stays_stopped(tmp_path):
+    store = CloudStore.ensure(tmp_path)
+    instance = store.launch_instance(SMALL).instance
+    store.set_lifecycle_state(instance["id"], "STOPPED")
+    answer = store.update_instance(instance["id"], {"shape_config": {"ocpus": 2, "memory_in_gbs": 12}})
+    assert (answer.instance["lifecycle_state"], answer.instance["shape_config"]["ocpus"]) == ("STOPPED", 2)
+
+
+def test_start_follows_the_start_outcomes(tmp_path):
+    store = CloudStore.ensure(tmp_path, "start=capacity,ok")
+    instance = store.launch_instance(LAUNCH).instance
+    assert store.instance_action(instance["id"], "START").instance["lifecycle_state"] == "RUNNING"  # nothing to do
+    store.set_lifecycle_state(instance["id"], "STOPPED")
+    refused = store.instance_action(instance["id"], "START")
+    assert (refused.outcome, refused.error.message, refused.instance["lifecycle_state"]) == ("capacity", "Out of host capacity.", "STOPPED")
+    started = store.instance_action(instance["id"], "START")
+    assert (started.outcome, started.error, started.instance["lifecycle_state"]) == ("ok", None, "STARTING")
+    assert _states_polled(store, instance["id"], 2) == [("RUNNING", 2), ("RUNNING", 2)]
+
+
+@pytest.mark.parametrize(
+    "action, first, then",
+    [("STOP", "STOPPING", ["STOPPED"]), ("SOFTSTOP", "STOPPING", ["STOPPED"]),
+     ("RESET", "STOPPING", ["STARTING", "RUNNING"]), ("SOFTRESET", "STOPPING", ["STARTING", "RUNNING"])],
+)
+def test_other_actions_move_through_their_states(tmp_path, action, first, then):
+    store = CloudStore.ensure(tmp_path, "start=capacity")
+    instance = store.launch_instance(LAUNCH).instance
+    assert store.instance_action(instance["id"], action).instance["lifecycle_state"] == first
+    assert [i["lifecycle_state"] for i in store.list_instances(PLACEHOLDERS["compartment_ocid"])] == then[:1]
+    assert [store.get_instance(instance["id"])["lifecycle_state"] for _ in then[1:]] == then[1:]
+    assert store.next_outcome("start") == "capacity"  # only START takes outcomes
+
+
+def test_actions_and_updates_on_an_instance_in_the_wrong_state(tmp_path):
+    store = CloudStore.ensure(tmp_path)
+    instance = store.launch_instance(SMALL).instance
+    store.instance_action(instance["id"], "STOP")
+    for answer in (store.instance_action(instance["id"], "START"), store.instance_action(instance["id"], "RESET"),
+                   store.update_instance(instance["id"], {"shape_config": {"ocpus": 2}})):
+        assert (answer.error.status, answer.error.code) == (409, "IncorrectState")
+    assert store.instance_action(instance["id"], "STOP").error is None  # already stopping
+    store.terminate_instance(instance["id"])
+    assert store.instance_action(instance["id"], "START").error.code == "IncorrectState"
+    assert store.instance_action("ocid1.instance.oc1.sim-region-1.gone", "START").error == provider_errors.NOT_FOUND
+    assert store.update_instance("ocid1.instance.oc1.sim-region-1.gone", {}).error == provider_errors.NOT_FOUND
+
+
+def test_the_same_retry_token_launches_once(tmp_path):
+    store = CloudStore.ensure(tmp_path, "capacity,ok")
+    assert store.launch_instance(SMALL, retry_token="t1").outcome == "capacity"
+    first = store.launch_instance(SMALL, retry_token="t1")
+    again = store.launch_instance(SMALL, retry_token="t1")
+    assert (first.outcome, first.replayed, again.replayed) == ("ok", False, True)
+    assert again.instance["id"] == first.instance["id"]
+    assert store.launch_instance(SMALL, retry_token="t2").instance["id"] != first.instance["id"]
+    assert len(store.instances()) == 2
+
+
+def test_vnic_attachment_and_vnic_give_the_public_ip(tmp_path):
+    store = CloudStore.ensure(tmp_path)
+    instance = store.launch_instance(LAUNCH).instance
+    [attachment] = store.list_vnic_attachments(PLACEHOLDERS["compartment_ocid"])
+    assert (attachment["instance_id"], attachment["lifecycle_state"]) == (instance["id"], "ATTACHED")
+    vnic = store.get_vnic(attachment["vnic_id"])
+    assert (vnic["public_ip"], vnic["private_ip"], vnic["is_primary"]) == (instance["public_ip"], instance["private_ip"], True)
+    store.terminate_instance(instance["id"])
+    assert store.list_vnic_attachments(PLACEHOLDERS["compartment_ocid"])[0]["lifecycle_state"] == "DETACHED"
+    assert store.get_vnic(attachment["vnic_id"]) is None
+
+
+def test_cpu_utilisation_is_reported_once_set(tmp_path):
+    store = CloudStore.ensure(tmp_path)
+    instance = store.launch_instance(LAUNCH).instance
+    assert store.cpu_utilisation(PLACEHOLDERS["compartment_ocid"]) == {}
+    store.set_cpu_utilisation(instance["id"], 5.0)
+    assert store.cpu_utilisation(PLACEHOLDERS["compartment_ocid"]) == {instance["id"]: 5.0}
+    assert store.cpu_utilisation("ocid1.compartment.oc1..other") == {}

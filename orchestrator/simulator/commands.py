@@ -1,0 +1,149 @@
+"""`coinpilot-tf simulate ...`: the simulated OCI from outside the retry loop.
+
+serve runs the REST endpoint for any OCI client; stop, terminate and cpu act as Oracle on our
+instance in a simulated workdir. Thin, like cli.py: parse, call, print.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator.errors import UsageError
+
+# The profile `simulate serve` writes into its OCI config file: the one OCI clients use by default.
+_PROFILE = "DEFAULT"
+
+
+def _simulated_store(workdir: str | None, instance_name: str | None):
+    """(settings, store) of the simulated workdir the flags or environment name."""
+    from orchestrator.prepare import load
+    from orchestrator.simulator.store import CloudStore
+
+    flags = {name: value for name, value in (("workdir", workdir), ("instance_name", instance_name)) if value}
+    settings, located = load(flags, os.environ)
+    if not located.simulated:
+        raise UsageError(
+            "--workdir", f"{located.path} is not a simulated workdir; `simulate` acts on the simulated OCI only"
+            " (start one with `coinpilot-tf retry --simulate ok`)",
+        )
+    return settings, CloudStore(located.simulator_dir)
+
+
+def _workdir_options(command: Callable) -> Callable:
+    command = click.option("--instance-name", "instance_name", help="Instance whose workdir to use [env INSTANCE_NAME].")(command)
+    return click.option("--workdir", "workdir", type=click.Path(file_okay=False), help="The workdir itself [env COINPILOT_TF_WORKDIR].")(command)
+
+
+def _describe(instance: dict) -> str:
+    return f"{instance['display_name']} {instance['id']}: {instance['lifecycle_state']}"
+
+
+def simulate_group(handle_errors: Callable[[Callable], Callable]) -> click.Group:
+    """The `simulate` command group, with the CLI's error handling (one line, exit code)."""
+
+    @click.group()
+    def simulate() -> None:
+        """The simulated OCI: serve its REST API to any OCI client, or act as Oracle on our instance."""
+
+    @simulate.command()
+    @_workdir_options
+    @handle_errors
+    def stop(workdir: str | None, instance_name: str | None) -> None:
+        """Stop our instance, as Oracle does with an idle Always Free instance."""
+        from orchestrator.simulator import actions
+
+        settings, store = _simulated_store(workdir, instance_name)
+        click.echo(f"stopped by the simulated Oracle: {_describe(actions.stop(store, settings.instance_name))}")
+
+    @simulate.command()
+    @_workdir_options
+    @handle_errors
+    def terminate(workdir: str | None, instance_name: str | None) -> None:
+        """Terminate our instance behind Terraform's back, as Oracle or a user in the Console may."""
+        from orchestrator.simulator import actions
+
+        settings, store = _simulated_store(workdir, instance_name)
+        click.echo(f"terminated by the simulated Oracle: {_describe(actions.terminate(store, settings.instance_name))}")
+
+    @simulate.command()
+    @_workdir_options
+    @click.argument("percent")
+    @handle_errors
+    def cpu(percent: str, workdir: str | None, instance_name: str | None) -> None:
+        """Set the CPU utilisation (0-100) that Monitoring reports for our instance."""
+        from orchestrator.simulator import actions
+
+        try:
+            value = float(percent)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise UsageError("PERCENT", f"{percent!r} is not a number; give the CPU utilisation in percent, e.g. 5")
+        settings, store = _simulated_store(workdir, instance_name)
+        instance = actions.set_cpu(store, settings.instance_name, value)
+        click.echo(f"CPU utilisation of {instance['display_name']} {instance['id']}: {value:g}% (Monitoring's series)")
+
+    @simulate.command()
+    @click.option("--scenario", metavar="SCENARIO", help="Outcomes per operation, e.g. 'capacity*3,ok' or"
+                  " 'launch=capacity,ok;start=capacity,ok' (default: every call succeeds).")
+    @click.option("--dir", "directory", type=click.Path(file_okay=False),
+                  help="Folder of the simulated cloud (created if missing). Default: the simulated workdir's.")
+    @click.option("--port", default="0", show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
+    @_workdir_options
+    @handle_errors
+    def serve(scenario: str | None, directory: str | None, port: str, workdir: str | None, instance_name: str | None) -> None:
+        """Run the simulated OCI REST endpoint in the foreground, for any OCI client; Ctrl-C stops it."""
+        _serve(scenario, directory, port, workdir, instance_name)
+
+    return simulate
+
+
+def _serve(scenario: str | None, directory: str | None, port_text: str, workdir: str | None, instance_name: str | None) -> None:
+    import signal
+
+    from cryptography.hazmat.primitives import serialization
+
+    from orchestrator.oci_api import ensure_simulated_config, simulated_api_key
+    from orchestrator.simulator.rest import RestEndpoint
+    from orchestrator.simulator.scenario import parse_scenario
+    from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
+
+    if not (port_text.isascii() and port_text.isdigit() and 0 <= int(port_text) <= 65535):
+        raise UsageError("--port", f"{port_text!r} is not a port; give a number from 1 to 65535, or 0 for any free port")
+    if scenario is not None:
+        parse_scenario(scenario, field="--scenario")
+    folder = Path(directory).expanduser().absolute() if directory else _simulated_store(workdir, instance_name)[1].directory
+    if folder.exists() and not folder.is_dir():
+        raise UsageError("--dir", f"{folder} exists and is not a folder")
+    store = CloudStore.ensure(folder, scenario)
+    config = ensure_simulated_config(folder, _PROFILE)
+    public_key = serialization.load_pem_private_key(simulated_api_key(folder).read_bytes(), None).public_key()
+    try:
+        endpoint = RestEndpoint(store, public_key, int(port_text))
+    except OSError as error:
+        raise UsageError("--port", f"cannot listen on 127.0.0.1:{port_text} ({error.strerror}); give another port, or 0") from None
+
+    def stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"endpoint:      {endpoint.url}")
+    click.echo(f"oci config:    {config} (profile {_PROFILE})")
+    click.echo(f"compartment:   {PLACEHOLDERS['compartment_ocid']}")
+    click.echo(f"subnet:        {PLACEHOLDERS['subnet_ocid']}")
+    click.echo(f"image:         {PLACEHOLDERS['image_ocid']}")
+    click.echo(f"ADs:           {', '.join(PLACEHOLDERS['availability_domains'])}")
+    click.echo(f"calls log:     {folder / 'calls.jsonl'}")
+    click.echo(f"try:           oci --config-file {config} --endpoint {endpoint.url} compute instance list"
+               f" --compartment-id {PLACEHOLDERS['compartment_ocid']}")
+    click.echo("Ctrl-C stops it.")
+    try:
+        endpoint.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
