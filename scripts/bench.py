@@ -157,6 +157,9 @@ class ProcessTable:
 
 
 PROCESSES = ProcessTable()
+# The simulated endpoints and the waiting loops: they run beside coinpilot-tf's in-process attempts,
+# and are no part of them.
+BACKGROUND: set[int] = set()
 
 
 class TreePeak:
@@ -334,20 +337,19 @@ class Endpoint:
     compartment: str
     subnet: str
     image: str
-    pid: int
 
 
 _URL = re.compile(r"https?://127\.0\.0\.1:\d+")
 _OCID = re.compile(r"ocid1\.(compartment|subnet|image)\.[\w.-]+")
 
 
-def _served(text: str, directory: Path, pid: int) -> Endpoint | None:
+def _served(text: str, directory: Path) -> Endpoint | None:
     url = _URL.search(text)
     ocids = {match.group(1): match.group(0) for match in _OCID.finditer(text)}
     config = next((token for token in text.split() if token.endswith("config") and Path(token).is_file()), None)
     if not (url and config and len(ocids) == 3):
         return None
-    return Endpoint(directory, url.group(0), config, ocids["compartment"], ocids["subnet"], ocids["image"], pid)
+    return Endpoint(directory, url.group(0), config, ocids["compartment"], ocids["subnet"], ocids["image"])
 
 
 @contextmanager
@@ -360,9 +362,10 @@ def simulated_endpoint(directory: Path, scenario: str, environ: dict[str, str]) 
             [console_script(), "simulate", "serve", "--scenario", scenario, "--dir", str(directory)],
             env={**environ, "PYTHONUNBUFFERED": "1"}, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
         )
+    BACKGROUND.add(process.pid)
     try:
         deadline = time.monotonic() + FIRST_ATTEMPT_TIMEOUT_SECONDS
-        while (endpoint := _served(printed.read_text(), directory, process.pid)) is None:
+        while (endpoint := _served(printed.read_text(), directory)) is None:
             if process.poll() is not None or time.monotonic() > deadline:
                 said = printed.read_text().strip()
                 raise click.ClickException(f"`coinpilot-tf simulate serve` did not start: {said}")
@@ -373,9 +376,9 @@ def simulated_endpoint(directory: Path, scenario: str, environ: dict[str, str]) 
 
 
 def runbook_environment(environ: dict[str, str], root: Path) -> dict[str, str]:
-    # No oci_cli_rc of the user's (it could turn retries off); no file-permission nagging.
+    # No oci_cli_rc of the user's (it could turn retries off); no warnings about the key file.
     return {**environ, "OCI_CLI_RC_FILE": str(root / "no-oci-cli-rc"),
-            "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True"}
+            "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True", "SUPPRESS_LABEL_WARNING": "True"}
 
 
 def runbook_launch(oci: str, endpoint: Endpoint, public_key: Path) -> list[str]:
@@ -473,10 +476,9 @@ def compare_loops(attempts: int, root: Path, environ: dict[str, str], oci: str |
         workdir = root / "coinpilot-tf"
         prepared = prepare({"workdir": str(workdir)}, environ, launch_scenario(attempts))
         tf = terraform_for(prepared, None, environ)
-        skip = [endpoint.pid] if oci else []
         with open(os.devnull, "w") as devnull:
             marks = AttemptMarks(devnull, set(RSS_ATTEMPTS) | {attempts},
-                                 lambda: [loop.attempt() for loop in others.values()], skip)
+                                 lambda: [loop.attempt() for loop in others.values()], BACKGROUND)
             loop = RetryLoop.build(prepared, tf, once=False, reporter=marks)
             with timed_terraform_runs() as spans:
                 called = time.time()
@@ -566,8 +568,10 @@ def _sleeping(shell: int) -> bool:
 
 def start_shell_loop(argv: list[str], cwd: Path | None, env: dict[str, str]) -> subprocess.Popen:
     # Its own process group: stopping it stops its sleep (or its command) too.
-    return subprocess.Popen(["bash", "-c", SHELL_LOOP, "loop", *argv], cwd=cwd, env=env, start_new_session=True,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shell = subprocess.Popen(["bash", "-c", SHELL_LOOP, "loop", *argv], cwd=cwd, env=env, start_new_session=True,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    BACKGROUND.add(shell.pid)
+    return shell
 
 
 def waiting_env(environ: dict[str, str]) -> dict[str, str]:
