@@ -32,6 +32,8 @@ A1_LIMIT_NAME = re.compile(r"^standard-a1-(core|memory)(-regional)?-count$")
 # Connect and read timeouts (seconds) for every call.
 TIMEOUT = (10, 60)
 
+_SIMULATED_USER = "ocid1.user.oc1..aaaaaaaasimulateduserforthecoinpilottfrestendpoint0000000000"
+
 
 class ApiError(ToolError):
     """An OCI API call failed: HTTP status (None for a network error), OCI code, message."""
@@ -151,7 +153,7 @@ def ensure_simulated_config(simulator_dir: Path, profile: str) -> Path:
     # configparser keeps [DEFAULT] apart from the sections.
     if not (parser.has_section(profile) or (profile == parser.default_section and parser.defaults())):
         parser[profile] = {
-            "user": PLACEHOLDERS["user_ocid"],
+            "user": _SIMULATED_USER,
             "fingerprint": api_key_fingerprint(key_path),
             "tenancy": PLACEHOLDERS["tenancy_ocid"],
             "region": PLACEHOLDERS["region"],

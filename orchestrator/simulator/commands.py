@@ -35,6 +35,17 @@ def _simulated_store(workdir: str | None, instance_name: str | None):
     return settings, CloudStore(located.simulator_dir)
 
 
+def _client_config(folder: Path):
+    """(OCI config file, public half of its API key) for clients of the simulated cloud in `folder`:
+    the same throwaway config the tool's own SDK calls use there."""
+    from cryptography.hazmat.primitives import serialization
+
+    from orchestrator.oci_api import ensure_simulated_config, simulated_api_key
+
+    config = ensure_simulated_config(folder, _PROFILE)
+    return config, serialization.load_pem_private_key(simulated_api_key(folder).read_bytes(), None).public_key()
+
+
 def _workdir_options(command: Callable) -> Callable:
     command = click.option("--instance-name", "instance_name", help="Instance whose workdir to use [env INSTANCE_NAME].")(command)
     return click.option("--workdir", "workdir", type=click.Path(file_okay=False), help="The workdir itself [env COINPILOT_TF_WORKDIR].")(command)
@@ -91,10 +102,10 @@ def simulate_group(handle_errors: Callable[[Callable], Callable]) -> click.Group
 
     @simulate.command()
     @click.option("--scenario", metavar="SCENARIO", help="Outcomes per operation, e.g. 'capacity*3,ok' or"
-                  " 'launch=capacity,ok;start=capacity,ok' (default: every call succeeds).")
+                  " 'launch=capacity,ok;start=capacity,ok'. Default: the cloud's own (a new cloud answers ok).")
     @click.option("--dir", "directory", type=click.Path(file_okay=False),
                   help="Folder of the simulated cloud (created if missing). Default: the simulated workdir's.")
-    @click.option("--port", default="0", show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
+    @click.option("--port", default="0", metavar="PORT", show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
     @_workdir_options
     @handle_errors
     def serve(scenario: str | None, directory: str | None, port: str, workdir: str | None, instance_name: str | None) -> None:
@@ -107,9 +118,6 @@ def simulate_group(handle_errors: Callable[[Callable], Callable]) -> click.Group
 def _serve(scenario: str | None, directory: str | None, port_text: str, workdir: str | None, instance_name: str | None) -> None:
     import signal
 
-    from cryptography.hazmat.primitives import serialization
-
-    from orchestrator.oci_api import ensure_simulated_config, simulated_api_key
     from orchestrator.simulator.rest import RestEndpoint
     from orchestrator.simulator.scenario import parse_scenario
     from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
@@ -122,8 +130,7 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
     if folder.exists() and not folder.is_dir():
         raise UsageError("--dir", f"{folder} exists and is not a folder")
     store = CloudStore.ensure(folder, scenario)
-    config = ensure_simulated_config(folder, _PROFILE)
-    public_key = serialization.load_pem_private_key(simulated_api_key(folder).read_bytes(), None).public_key()
+    config, public_key = _client_config(folder)
     try:
         endpoint = RestEndpoint(store, public_key, int(port_text))
     except OSError as error:
@@ -132,7 +139,9 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    # SIGINT too: a shell that starts it in the background would leave Ctrl-C's signal ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
     click.echo(f"endpoint:      {endpoint.url}")
     click.echo(f"oci config:    {config} (profile {_PROFILE})")
     click.echo(f"compartment:   {PLACEHOLDERS['compartment_ocid']}")

@@ -5,10 +5,12 @@ The crash-safety tests (tests/test_crash_safety.py) set, for one run in a simula
     COINPILOT_TF_SIM_KILL_AT="<phase>[:<SIGNAL>]"   e.g. "plan", "apply", "apply:INT"
 
 and the tool's process gets SIGNAL (default KILL) the first time it reaches `phase`.
-Phases: render, init, plan, journal, wait (reached in the loop) and apply (reached in the
+Phases: render, init, plan, journal, wait (reached in the loop), apply (reached in the
 simulated provider once the cloud has answered a LaunchInstance, maybe creating the instance,
-and before Terraform hears of it: the most dangerous moment). Only a simulated workdir honours
-it: the loop asks only when `prepared.simulated`, and the provider exists only there.
+and before Terraform hears of it: the most dangerous moment) and update (reached in the
+provider once the cloud has accepted a START or a resizing UpdateInstance, before Terraform
+hears of it). Only a simulated workdir honours it: the loop asks only when
+`prepared.simulated`, and the provider exists only there.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 import time
 
 ENV = "COINPILOT_TF_SIM_KILL_AT"
+# A launch run reaches these; only a resize or a start reaches "update".
 PHASES = ("render", "init", "plan", "apply", "journal", "wait")
 
 # With a catchable signal, how long the provider holds the launch open: the tool's forwarded

@@ -356,6 +356,8 @@ class CoreInstance(Resource):
             if answer.error is not None:
                 self._service_error(ctx, answer.error, provider_errors.update_instance(instance_id), request_id)
                 return current
+            if "shape_config" in changes:
+                kill_hook.reached("update", in_provider=True)
             instance = answer.instance
             if instance["lifecycle_state"] != "STOPPED":
                 instance = self._wait_for(ctx, instance_id, "RUNNING")
@@ -393,6 +395,8 @@ class CoreInstance(Resource):
         if answer.error is not None:
             self._service_error(ctx, answer.error, provider_errors.instance_action(instance_id, action), request_id)
             return None
+        if action == "START":
+            kill_hook.reached("update", in_provider=True)
         return self._wait_for(ctx, instance_id, "STOPPED" if action in ("STOP", "SOFTSTOP") else "RUNNING")
 
     def _wait_for(self, ctx, instance_id: str, target: str) -> Optional[dict]:

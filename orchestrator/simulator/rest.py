@@ -679,6 +679,8 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """A request http.server cannot even parse: still OCI's JSON, logged, never an HTML page."""
         self.close_connection = True
+        # http.server leaves an unparsed request at HTTP/0.9, which gets no headers at all.
+        self.request_version = self.protocol_version
         request_id = self.server.store.log_call(UNROUTED, method=getattr(self, "command", None), status=code)
         self._send(code, {"code": "BadRequest" if code < 500 else "InternalError", "message": message or "Bad request"},
                    request_id)

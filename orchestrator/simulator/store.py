@@ -7,8 +7,9 @@ exclusive flock and lands through a temp file + os.replace.
 
 Each API operation that changes the cloud is implemented here once; the Terraform provider and
 the REST endpoint only translate. An instance that is changing state (rebooting after a resize,
-starting, stopping) moves one step on at each GetInstance or ListInstances, as if time had
-passed between a client's polls: no clock is involved, so runs are reproducible.
+starting, stopping) moves one step on at each call that reads or changes it (GetInstance,
+ListInstances, UpdateInstance, InstanceAction), as if time had passed between a client's calls:
+no clock is involved, so runs are reproducible.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ REGION = "sim-region-1"
 # contains exactly these.
 PLACEHOLDERS = {
     "tenancy_ocid": "ocid1.tenancy.oc1..aaaaaaaatolb7j4f7br6tjmq7q5nnpufw6sokrenuh7rsv5fcezabmnusv3a",
-    # The user the simulated tenancy's API key is uploaded for.
+    # The user the simulated tenancy's API key is uploaded for (the simulated OCI config names it).
     "user_ocid": "ocid1.user.oc1..aaaaaaaasimulateduserforthecoinpilottfrestendpoint0000000000",
     "compartment_ocid": "ocid1.compartment.oc1..aaaaaaaablcidnvloecqfvdeqp6guoassfdb74rde7yi7afrhufesa2fl6yq",
     "subnet_ocid": f"ocid1.subnet.oc1.{REGION}.aaaaaaaafuy6kl5ixq4jlipfi6bqkj5mpmpyuipprbglosw4pe6dudolqi5a",
@@ -179,7 +180,7 @@ class CloudStore:
             return Answer(outcome, dict(instance))
 
     def get_instance(self, instance_id: str) -> dict | None:
-        """GetInstance; a changing instance moves one step on."""
+        """GetInstance; a changing instance moves one step on (as in every call on it)."""
         with self._transaction() as cloud:
             instance = _find(cloud, instance_id)
             if instance is not None:
@@ -205,9 +206,10 @@ class CloudStore:
             instance = _find(cloud, instance_id)
             if instance is None:
                 return Answer("ok", None, provider_errors.NOT_FOUND)
+            _advance(instance)
             shape_config = changes.get("shape_config")
             resize = shape_config is not None and {**instance["shape_config"], **shape_config} != instance["shape_config"]
-            if resize and instance["lifecycle_state"] not in ("RUNNING", "STOPPED"):
+            if instance["lifecycle_state"] == "TERMINATED" or (resize and instance["lifecycle_state"] not in ("RUNNING", "STOPPED")):
                 return Answer("ok", dict(instance), _incorrect_state(instance))
             outcome = _consume_outcome(cloud, "update") if resize else "ok"
             if outcome == "ok" and resize and _exceeds_a1_limits(
@@ -235,6 +237,7 @@ class CloudStore:
             instance = _find(cloud, instance_id)
             if instance is None:
                 return Answer("ok", None, provider_errors.NOT_FOUND)
+            _advance(instance)
             applies_to, steps = _ACTIONS[action]
             state = instance["lifecycle_state"]
             if state in _ALREADY.get(action, ()):
@@ -277,7 +280,7 @@ class CloudStore:
             return {
                 i["id"]: i["cpu_percent"]
                 for i in cloud["instances"]
-                if i["compartment_id"] == compartment_id and i.get("cpu_percent") is not None
+                if i["compartment_id"] == compartment_id and i["cpu_percent"] is not None
             }
 
     # ----- Oracle acting from outside (simulate stop / terminate / cpu) -----
@@ -352,7 +355,7 @@ def _find(cloud: dict, instance_id: str) -> dict | None:
 
 
 def _advance(instance: dict) -> None:
-    if instance.get("pending"):
+    if instance["pending"]:
         instance.update(instance["pending"].pop(0))
 
 

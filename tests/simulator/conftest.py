@@ -1,4 +1,5 @@
-"""A rendered module wired to a fresh simulated cloud, and real Terraform to run in it."""
+"""A rendered module wired to a fresh simulated cloud, and real Terraform to run in it; the
+simulated REST endpoint and real oci SDK clients for it (the `store` fixture is tests/conftest.py's)."""
 
 import json
 import os
@@ -8,9 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import oci
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from orchestrator.simulator.launcher import install_provider
+from orchestrator.simulator.rest import RestEndpoint, key_fingerprint
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "terraform"
@@ -97,3 +102,53 @@ def workdir(tmp_path: Path) -> Workdir:
         "HOME": str(home),
     }
     return Workdir(module, store, env)
+
+
+# ----- the REST endpoint and real SDK clients -----
+
+COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
+TENANCY = PLACEHOLDERS["tenancy_ocid"]
+A1 = "VM.Standard.A1.Flex"
+
+
+def _key_file(path):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return key
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("keys")
+    return {name: (folder / f"{name}.pem", _key_file(folder / f"{name}.pem")) for name in ("uploaded", "other")}
+
+
+@pytest.fixture
+def endpoint(store, keys):
+    with RestEndpoint(store, keys["uploaded"][1].public_key()) as running:
+        yield running
+
+
+def sdk_config(key_path, **changes):
+    """An SDK config for the simulated user, signing with the key at `key_path`, and the keyId naming it."""
+    key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+    return {
+        "user": PLACEHOLDERS["user_ocid"],
+        "tenancy": TENANCY,
+        "fingerprint": key_fingerprint(key.public_key()),
+        "key_file": str(key_path),
+        "region": "sim-region-1",
+        **changes,
+    }
+
+
+def client(client_class, endpoint, key_path, retry_strategy=None, **changes):
+    """A real SDK client for the endpoint; `changes` alter its config (a wrong fingerprint...)."""
+    return client_class(sdk_config(key_path, **changes), service_endpoint=endpoint.url,
+                        retry_strategy=retry_strategy or oci.retry.NoneRetryStrategy())
+
+
+@pytest.fixture
+def compute(endpoint, keys):
+    """The real SDK's ComputeClient, signing with the uploaded key, no retries."""
+    return client(oci.core.ComputeClient, endpoint, keys["uploaded"][0])

@@ -4,65 +4,11 @@ import json
 
 import oci
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from orchestrator.simulator.rest import RestEndpoint, key_fingerprint
-from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
+from orchestrator.simulator.rest import RestEndpoint
+from orchestrator.simulator.store import PLACEHOLDERS
 
-COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
-TENANCY = PLACEHOLDERS["tenancy_ocid"]
-A1 = "VM.Standard.A1.Flex"
-
-
-def _key_file(path):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    return key
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("keys")
-    return {name: (folder / f"{name}.pem", _key_file(folder / f"{name}.pem")) for name in ("uploaded", "other")}
-
-
-@pytest.fixture
-def store(tmp_path):
-    return CloudStore.ensure(tmp_path / "simulator")
-
-
-@pytest.fixture
-def endpoint(store, keys):
-    with RestEndpoint(store, keys["uploaded"][1].public_key()) as running:
-        yield running
-
-
-def sdk_config(key_path, key, **changes):
-    """An SDK config for the simulated user, signing with `key` (the uploaded one unless a test says otherwise)."""
-    return {
-        "user": PLACEHOLDERS["user_ocid"],
-        "tenancy": TENANCY,
-        "fingerprint": key_fingerprint(key.public_key()),
-        "key_file": str(key_path),
-        "region": "sim-region-1",
-        **changes,
-    }
-
-
-def client(client_class, endpoint, key_path, key=None, retry_strategy=None, **changes):
-    key = key or _loaded(key_path)
-    return client_class(sdk_config(key_path, key, **changes), service_endpoint=endpoint.url,
-                        retry_strategy=retry_strategy or oci.retry.NoneRetryStrategy())
-
-
-def _loaded(key_path):
-    return serialization.load_pem_private_key(key_path.read_bytes(), None)
-
-
-@pytest.fixture
-def compute(endpoint, keys):
-    return client(oci.core.ComputeClient, endpoint, keys["uploaded"][0])
+from .conftest import A1, COMPARTMENT, TENANCY, client
 
 
 @pytest.fixture

@@ -246,11 +246,15 @@ def test_other_actions_move_through_their_states(tmp_path, action, first, then):
 def test_actions_and_updates_on_an_instance_in_the_wrong_state(tmp_path):
     store = CloudStore.ensure(tmp_path)
     instance = store.launch_instance(SMALL).instance
-    store.instance_action(instance["id"], "STOP")
-    for answer in (store.instance_action(instance["id"], "START"), store.instance_action(instance["id"], "RESET"),
-                   store.update_instance(instance["id"], {"shape_config": {"ocpus": 2}})):
-        assert (answer.error.status, answer.error.code) == (409, "IncorrectState")
-    assert store.instance_action(instance["id"], "STOP").error is None  # already stopping
+    # RESET: STOPPING, then STARTING and RUNNING, one step per call on the instance.
+    assert store.instance_action(instance["id"], "RESET").instance["lifecycle_state"] == "STOPPING"
+    stop = store.instance_action(instance["id"], "STOP")
+    assert (stop.instance["lifecycle_state"], stop.error.status, stop.error.code) == ("STARTING", 409, "IncorrectState")
+    assert store.instance_action(instance["id"], "RESET").instance["lifecycle_state"] == "STOPPING"
+    resize = store.update_instance(instance["id"], {"shape_config": {"ocpus": 2}})
+    assert (resize.instance["lifecycle_state"], resize.error.code) == ("STARTING", "IncorrectState")
+    start = store.instance_action(instance["id"], "START")  # RUNNING by now: nothing to do
+    assert (start.instance["lifecycle_state"], start.error) == ("RUNNING", None)
     store.terminate_instance(instance["id"])
     assert store.instance_action(instance["id"], "START").error.code == "IncorrectState"
     assert store.instance_action("ocid1.instance.oc1.sim-region-1.gone", "START").error == provider_errors.NOT_FOUND

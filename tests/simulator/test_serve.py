@@ -1,0 +1,98 @@
+"""`coinpilot-tf simulate serve`: the simulated OCI for any OCI client, as a user would start it."""
+
+import queue
+import signal
+import socket
+import subprocess
+import threading
+
+import oci
+import pytest
+
+from ..session import COINPILOT, new_session
+from .test_rest_compute import details
+
+STARTUP_SECONDS = 60
+
+
+@pytest.fixture
+def session(tmp_path):
+    return new_session(tmp_path)
+
+
+def _start(session, *args):
+    process = subprocess.Popen([COINPILOT, "simulate", "serve", *args], env=session.env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in iter(process.stdout.readline, "")], daemon=True).start()
+    printed = {}
+    while "Ctrl-C stops it." not in printed:
+        try:
+            line = lines.get(timeout=STARTUP_SECONDS)
+        except queue.Empty:
+            process.kill()
+            pytest.fail(f"serve printed no endpoint: {process.communicate()}")
+        name, _, value = line.rstrip("\n").partition(": ")
+        printed[name if value else line.strip()] = value.strip()
+    return process, printed
+
+
+def _stop(process):
+    process.send_signal(signal.SIGINT)
+    # stdout belongs to the reader thread.
+    err = process.stderr.read()
+    return process.wait(timeout=30), err
+
+
+def test_any_oci_client_rehearses_against_the_printed_endpoint_and_config(session, tmp_path):
+    folder = tmp_path / "cloud"
+    process, printed = _start(session, "--dir", str(folder), "--scenario", "capacity,ok")
+    try:
+        assert printed["endpoint"].startswith("http://127.0.0.1:")
+        config_path, profile = printed["oci config"].split(" (profile ")
+        assert profile == "DEFAULT)"
+        config = oci.config.from_file(config_path, "DEFAULT")
+        compute = oci.core.ComputeClient(config, service_endpoint=printed["endpoint"],
+                                         retry_strategy=oci.retry.NoneRetryStrategy())
+        launch = details()
+        launch.compartment_id = printed["compartment"]
+        launch.source_details.image_id = printed["image"]
+        launch.create_vnic_details.subnet_id = printed["subnet"]
+        launch.availability_domain = printed["ADs"].split(", ")[0]
+        with pytest.raises(oci.exceptions.ServiceError) as capacity:
+            compute.launch_instance(launch)
+        assert (capacity.value.status, capacity.value.message) == (500, "Out of host capacity.")
+        instance = compute.launch_instance(launch).data
+        assert [i.id for i in compute.list_instances(printed["compartment"]).data] == [instance.id]
+        assert printed["calls log"] == str(folder / "calls.jsonl")
+        assert "LaunchInstance" in (folder / "calls.jsonl").read_text()
+        assert printed["try"].startswith(f"oci --config-file {config_path} --endpoint {printed['endpoint']} ")
+    finally:
+        code, err = _stop(process)
+    assert code == 0 and "Traceback" not in err
+    assert err.strip() == "stopped"
+
+
+def test_serve_defaults_to_the_simulated_workdirs_cloud(session):
+    assert session.run("retry", "--simulate", "ok").returncode == 0
+    [won] = session.live_instances()
+    process, printed = _start(session)
+    try:
+        config = oci.config.from_file(printed["oci config"].split(" (profile ")[0], "DEFAULT")
+        compute = oci.core.ComputeClient(config, service_endpoint=printed["endpoint"],
+                                         retry_strategy=oci.retry.NoneRetryStrategy())
+        assert compute.get_instance(won["id"]).data.lifecycle_state == "RUNNING"
+    finally:
+        assert _stop(process)[0] == 0
+
+
+def test_a_port_in_use_or_not_a_port_is_a_usage_error(session, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for bad, complaint in ((str(port), f"cannot listen on 127.0.0.1:{port}"), ("http", "is not a port")):
+            result = session.run("simulate", "serve", "--dir", str(tmp_path / "cloud"), "--port", bad)
+            assert result.returncode == 2
+            [line] = result.stderr.splitlines()
+            assert line.startswith("coinpilot-tf: --port: ") and complaint in line
