@@ -284,23 +284,11 @@ def _check_consistency(settings: Settings) -> Settings:
     return settings.replace(warnings=tuple(warnings))
 
 
-# IMAGE_OCID is not among them: when it is empty, the image is discovered (images.py).
-REQUIRED_FOR_OCI = ("compartment_ocid", "subnet_ocid", "availability_domains")
-
-
-def require_target(settings: Settings) -> None:
-    """The values a real launch cannot do without (simulate mode fills placeholders)."""
-    for name in REQUIRED_FOR_OCI:
-        if getattr(settings, name) in (None, ()):
-            env = FIELDS_BY_NAME[name].env
-            raise UsageError(env, "is not set; export it (see the README's variable block) or try --simulate ok")
-
-
 def with_placeholders(settings: Settings, placeholders: Mapping[str, Any]) -> Settings:
-    """Simulate mode: any target the user did not set comes from the simulated cloud."""
+    """The cloud's placeholders (cloud.py) for any target the user did not set."""
     changes = {
         name: tuple(placeholders[name]) if isinstance(placeholders[name], list) else placeholders[name]
         for name in ("compartment_ocid", "subnet_ocid", "image_ocid", "availability_domains")
-        if getattr(settings, name) in (None, ())
+        if name in placeholders and getattr(settings, name) in (None, ())
     }
     return settings.replace(**changes)

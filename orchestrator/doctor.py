@@ -2,26 +2,29 @@
 
 The checks are data (name, run, fix, what they need first). The local ones (engine, OCI config,
 key file) cost no API call; `preflight` runs them before `retry` loops. The others ask OCI
-read-only questions. In simulate mode they run against the simulated cloud, with its throwaway
-API key and config.
+read-only questions, of the session's cloud (cloud.py).
 """
 
 from __future__ import annotations
 
 import configparser
 import contextlib
-import json
+import functools
 import os
 import re
 import stat
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cloud import Cloud
 from .config import SHAPE, Settings, with_placeholders
+from .engine import Engine
 from .errors import ToolError, UsageError
-from .oci_api import ApiError, Instance, LimitUsage, OciApi, api_key_fingerprint, config_file, connect, ensure_simulated_config
+from .oci_api import ApiError, Instance, LimitUsage, OciApi, api_key_fingerprint
+from .result import LaunchResult
+from .session import Session
 from .workdir import Workdir
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
@@ -30,7 +33,6 @@ REQUIRED_PROFILE_KEYS = ("user", "tenancy", "fingerprint", "key_file", "region")
 # OCI refuses requests whose Date is more than 5 minutes off; warn well before that.
 CLOCK_SKEW_FAIL_SECONDS = 300
 CLOCK_SKEW_WARN_SECONDS = 30
-_GONE_STATES = ("TERMINATING", "TERMINATED")
 _API_KEYS_PAGE = "Console > Profile > My profile > API keys"
 
 
@@ -71,22 +73,17 @@ class Context:
 
     settings: Settings
     workdir: Workdir
-    simulated: bool
-    engine_flag: str | None
-    environ: Mapping[str, str]
+    cloud: Cloud
+    engine: Callable[[], Engine]  # the session's, found once
     clock: Callable[[], float] = time.time
     _connection: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _api: OciApi | None = None
     _region_ads: list[str] | None = None
     _ours: list[Instance] | None = None
 
-    @property
-    def simulator_dir(self) -> Path | None:
-        return self.workdir.simulator_dir if self.simulated else None
-
-    @property
+    @functools.cached_property
     def config_path(self) -> Path:
-        return config_file(self.simulator_dir)
+        return self.cloud.config_path(self.settings.oci_profile)
 
     def profile(self) -> configparser.SectionProxy | None:
         parser = configparser.ConfigParser(interpolation=None)
@@ -99,7 +96,7 @@ class Context:
 
     def api(self) -> OciApi:
         if self._api is None:
-            self._api = self._connection.enter_context(connect(self.settings.oci_profile, self.simulator_dir))
+            self._api = self._connection.enter_context(self.cloud.api(self.settings.oci_profile))
         return self._api
 
     def region_ads(self) -> list[str]:
@@ -110,14 +107,11 @@ class Context:
     def our_instances(self) -> list[Instance]:
         """Live instances in the compartment that carry our display name or ownership tag."""
         if self._ours is None:
-            from .render import OWNERSHIP_TAG_KEY
+            from .reconcile import is_ours
 
             name = self.settings.instance_name
-            self._ours = [
-                instance for instance in self.api().list_instances(self.settings.compartment_ocid)
-                if instance.lifecycle_state not in _GONE_STATES
-                and (instance.display_name == name or OWNERSHIP_TAG_KEY in instance.freeform_tags)
-            ]
+            self._ours = [instance for instance in self.api().list_instances(self.settings.compartment_ocid)
+                          if is_ours(instance, name)]
         return self._ours
 
     def target_ads(self) -> tuple[str, ...]:
@@ -132,10 +126,8 @@ class Context:
 
 
 def check_engine(ctx: Context) -> Finding:
-    from .engine import find_engine
-
     try:
-        engine = find_engine(ctx.engine_flag, ctx.environ)
+        engine = ctx.engine()
     except (ToolError, UsageError) as error:
         return Finding(FAIL, str(error))
     version = tuple(int(part) for part in re.findall(r"\d+", engine.version)[:3])
@@ -341,10 +333,8 @@ def check_existing_instances(ctx: Context) -> Finding:
 
 
 def _won_instance_id(workdir: Workdir) -> str | None:
-    try:
-        return json.loads(workdir.launch_result.read_text()).get("instance_id")
-    except (OSError, ValueError):
-        return None
+    launch = LaunchResult.load(workdir)
+    return launch.instance_id if launch else None
 
 
 def check_clock(ctx: Context) -> Finding:
@@ -411,30 +401,22 @@ def run_checks(ctx: Context, checks: tuple[Check, ...]) -> list[Outcome]:
     return list(outcomes.values())
 
 
-def context_for(settings: Settings, workdir: Workdir, engine_flag: str | None, environ: Mapping[str, str],
-                clock: Callable[[], float] = time.time) -> Context:
-    """A simulated workdir is checked against its simulated cloud, with the same placeholders
-    `retry` uses for what the user did not set, and the simulator's throwaway OCI config."""
-    simulated = workdir.simulated
-    if simulated:
-        from .simulator.store import PLACEHOLDERS
-
-        settings = with_placeholders(settings, {**PLACEHOLDERS, "availability_domains": PLACEHOLDERS["availability_domains"][:1]})
-        ensure_simulated_config(workdir.simulator_dir, settings.oci_profile)
-    return Context(settings, workdir, simulated, engine_flag, environ, clock)
+def context_for(session: Session, settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Context:
+    """The checks look at the session's cloud, with the placeholders it gives for what the user did not set."""
+    settings = with_placeholders(settings or session.settings, session.cloud.placeholders)
+    return Context(settings, session.workdir, session.cloud, lambda: session.engine, clock)
 
 
-def diagnose(settings: Settings, workdir: Workdir, engine_flag: str | None, environ: Mapping[str, str],
-             notify_test: bool = False, clock: Callable[[], float] = time.time) -> list[Outcome]:
+def diagnose(session: Session, notify_test: bool = False, clock: Callable[[], float] = time.time) -> list[Outcome]:
     """`coinpilot-tf doctor`: every check (and the Discord test message if asked)."""
     checks = LOCAL_CHECKS + API_CHECKS + ((NOTIFY_CHECK,) if notify_test else ())
-    return run_checks(context_for(settings, workdir, engine_flag, environ, clock), checks)
+    return run_checks(context_for(session, clock=clock), checks)
 
 
-def preflight(settings: Settings, workdir: Workdir, engine_flag: str | None, environ: Mapping[str, str]) -> list[Outcome]:
+def preflight(session: Session, settings: Settings | None = None) -> list[Outcome]:
     """The local checks only (no API call), for `retry` before it loops. Raises UsageError
     naming the first failing check and its fix; returns the outcomes (warnings included)."""
-    outcomes = run_checks(context_for(settings, workdir, engine_flag, environ), LOCAL_CHECKS)
+    outcomes = run_checks(context_for(session, settings), LOCAL_CHECKS)
     failed = next((o for o in outcomes if o.status == FAIL), None)
     if failed is not None:
         raise UsageError(failed.name, f"{failed.detail}; fix: {failed.fix}")

@@ -1,4 +1,16 @@
-"""Errors the CLI turns into exit codes; everything else is a bug."""
+"""Errors the CLI turns into exit codes, and the exit codes; everything else is a bug."""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The tool's exit codes (README, section "retry")."""
+
+    OK = 0  # the instance exists
+    STOPPED = 1  # a failure retrying cannot fix
+    USAGE = 2  # bad input or usage; nothing sent to OCI
+    GAVE_UP = 3  # MAX_ATTEMPTS, or --once without an instance
+    INTERRUPTED = 130
 
 
 class UsageError(Exception):

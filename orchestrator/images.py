@@ -15,7 +15,7 @@ from pathlib import Path
 from .config import SHAPE
 from .errors import ToolError
 from .oci_api import ApiError, Image, OciApi
-from .workdir import Workdir
+from .workdir import Workdir, write_private
 
 OPERATING_SYSTEM = "Canonical Ubuntu"
 OS_VERSION = "22.04"
@@ -98,5 +98,5 @@ def resolve(workdir: Workdir, compartment_ocid: str, api: Callable[[], OciApi], 
         chosen_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
     workdir.create()
-    workdir.write_private(record_path(workdir), json.dumps(asdict(chosen), indent=2, sort_keys=True) + "\n")
+    write_private(record_path(workdir), json.dumps(asdict(chosen), indent=2, sort_keys=True) + "\n")
     return chosen

@@ -1,18 +1,15 @@
 """The oci SDK, for what Terraform cannot answer cheaply: ADs, images, limits, instances, clock.
 
-Real mode builds the clients from the user's ~/.oci/config profile. Simulate mode writes a
-throwaway API key and config into the simulator folder and points the clients at the simulated
-REST endpoint through the SDK's `service_endpoint` override, so the same code, signing included,
-runs in both. `oci` is slow to import: it is imported inside the functions that need it.
+The clients are built from an OCI config profile; the cloud (cloud.py) says which config, and may
+point the clients at another endpoint through the SDK's `service_endpoint` override, so the same
+code, signing included, runs against any of them. `oci` is slow to import: it is imported inside
+the functions that need it.
 """
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import hashlib
-import io
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -25,14 +22,11 @@ from typing import Any
 from .errors import ToolError, UsageError
 
 CONFIG_FILE = Path("~") / ".oci" / "config"
-SIMULATED_CONFIG_DIR = "oci-api"  # inside the simulator folder
 COMPUTE_SERVICE = "compute"
 # The A1 allowance, as regional or per-AD limits depending on the tenancy.
 A1_LIMIT_NAME = re.compile(r"^standard-a1-(core|memory)(-regional)?-count$")
 # Connect and read timeouts (seconds) for every call.
 TIMEOUT = (10, 60)
-
-_SIMULATED_USER = "ocid1.user.oc1..aaaaaaaasimulateduserforthecoinpilottfrestendpoint0000000000"
 
 
 class ApiError(ToolError):
@@ -108,75 +102,21 @@ class LimitUsage:
 # ----- credentials -----
 
 
-def config_file(simulator_dir: Path | None) -> Path:
-    """The OCI config the tool reads: the user's, or the simulator's throwaway one."""
-    if simulator_dir is not None:
-        return Path(simulator_dir) / SIMULATED_CONFIG_DIR / "config"
-    return CONFIG_FILE.expanduser()
-
-
-def simulated_api_key(simulator_dir: Path) -> Path:
-    """The API key "uploaded" to the simulated tenancy: the endpoint trusts its public half only."""
-    return config_file(simulator_dir).parent / "api_key.pem"
-
-
 def api_key_fingerprint(key_path: Path, pass_phrase: str | None = None) -> str:
     """What OCI calls the key's fingerprint: MD5 of the public key (DER), colon separated."""
     from cryptography.hazmat.primitives import serialization
 
     key = serialization.load_pem_private_key(Path(key_path).read_bytes(), pass_phrase.encode() if pass_phrase else None)
     der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    digest = hashlib.md5(der).hexdigest()  # noqa: S324 - OCI's fingerprint format, not a security use
+    digest = hashlib.md5(der).hexdigest()
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
-def ensure_simulated_config(simulator_dir: Path, profile: str) -> Path:
-    """A throwaway API key and a config with `profile` in it, for the simulated tenancy.
-
-    Existing files are kept (a test may have broken them on purpose); a missing profile is added.
-    """
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    from .simulator.store import PLACEHOLDERS
-
-    path = config_file(simulator_dir)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key_path = simulated_api_key(simulator_dir)
-    if not key_path.exists():
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        _write_private(key_path, key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ))
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(path)
-    # configparser keeps [DEFAULT] apart from the sections.
-    if not (parser.has_section(profile) or (profile == parser.default_section and parser.defaults())):
-        parser[profile] = {
-            "user": _SIMULATED_USER,
-            "fingerprint": api_key_fingerprint(key_path),
-            "tenancy": PLACEHOLDERS["tenancy_ocid"],
-            "region": PLACEHOLDERS["region"],
-            "key_file": str(key_path),
-        }
-        text = io.StringIO()
-        parser.write(text)
-        _write_private(path, text.getvalue().encode())
-    return path
-
-
-def _write_private(path: Path, content: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-    os.chmod(path, 0o600)
-
-
-def load_config(profile: str, simulator_dir: Path | None = None) -> dict[str, Any]:
-    """The SDK config dict for `profile`; UsageError (naming the file) if it is missing or broken."""
+def load_config(path: Path, profile: str) -> dict[str, Any]:
+    """The SDK config dict for `profile` in the OCI config at `path`; UsageError (naming the file)
+    if it is missing or broken."""
     import oci
 
-    path = ensure_simulated_config(simulator_dir, profile) if simulator_dir is not None else config_file(None)
     if not path.exists():
         raise UsageError("OCI_PROFILE", f"{path} does not exist; create it with `oci setup config` or in the Console (My profile > API keys > Add API key)")
     try:
@@ -190,23 +130,6 @@ def load_config(profile: str, simulator_dir: Path | None = None) -> dict[str, An
 
 
 # ----- the API -----
-
-
-@contextlib.contextmanager
-def connect(profile: str, simulator_dir: Path | None = None) -> Iterator[OciApi]:
-    """An OciApi for the profile; with `simulator_dir`, the simulated REST endpoint runs meanwhile."""
-    config = load_config(profile, simulator_dir)
-    if simulator_dir is None:
-        yield OciApi(config)
-        return
-    from cryptography.hazmat.primitives import serialization
-
-    from .simulator.rest import RestEndpoint
-    from .simulator.store import CloudStore
-
-    public_key = serialization.load_pem_private_key(simulated_api_key(simulator_dir).read_bytes(), None).public_key()
-    with RestEndpoint(CloudStore(simulator_dir), public_key) as endpoint:
-        yield OciApi(config, endpoint.url)
 
 
 class OciApi:

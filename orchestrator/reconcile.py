@@ -15,23 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .engine.import_ import import_instance
 from .engine.output import outputs
 from .engine.refresh import refresh_only
-from .engine.runner import Run, Terraform
+from .engine.runner import Terraform
 from .engine.state import StateInstance, forget_instance, state_instance, untaint
 from .errors import ToolError
-from .failures import classify
 from .policy import Waiter
 from .render import OWNERSHIP_TAG_KEY
 
 if TYPE_CHECKING:
+    from .cloud import Cloud
     from .oci_api import Instance
-    from .prepare import Prepared
 
+# Lifecycle states of an instance that is going or gone: never ours to keep.
 GONE_STATES = ("TERMINATING", "TERMINATED")
 STARTING_STATES = ("PROVISIONING", "STARTING")
 RUNNING_POLL_SECONDS = 10
@@ -39,17 +39,28 @@ RUNNING_POLL_SECONDS = 10
 RUNNING_MAX_POLLS = 90
 
 
+class Keeping(StrEnum):
+    """How our instance came to be kept (the last two are also journal events)."""
+
+    IN_STATE = "in_state"  # it was already there
+    KEPT = "kept"  # was tainted: an unfinished launch did create it
+    ADOPTED = "adopted"  # found in the compartment, imported
+
+
 @dataclass(frozen=True)
 class Kept:
     """Our instance, in state and untainted."""
 
     instance_id: str
-    how: str  # "in_state": it was already there; "kept": was tainted; "adopted": imported
+    how: Keeping
     lifecycle_state: str | None
 
 
-class ReconcileError(ToolError):
-    """Terraform could not read or record the instance; nothing was launched meanwhile."""
+def is_ours(found: Instance, instance_name: str) -> bool:
+    """A live instance carrying our name as its display name or as the value of our ownership tag.
+    Another workdir's instance has another name, so it is never ours."""
+    named = found.freeform_tags.get(OWNERSHIP_TAG_KEY) == instance_name or found.display_name == instance_name
+    return named and found.lifecycle_state not in GONE_STATES
 
 
 class Reconciler:
@@ -70,25 +81,25 @@ class Reconciler:
             return None
         if not instance.tainted:
             if outputs(self.tf).get("instance_id") == instance.id:
-                return Kept(instance.id, "in_state", instance.attributes.get("state"))
+                return Kept(instance.id, Keeping.IN_STATE, instance.attributes.get("state"))
             # An apply cut short after the create (Ctrl-C): the outputs were never written.
             instance = self._refreshed()
             if instance is None:
                 self.note("the instance in state no longer exists in OCI; launching again")
                 return None
-            return Kept(instance.id, "in_state", instance.attributes.get("state"))
+            return Kept(instance.id, Keeping.IN_STATE, instance.attributes.get("state"))
         instance = self._refreshed()  # drops a terminated or vanished instance, like the provider
         if instance is None:
             self.note("the instance of the unfinished launch no longer exists; launching again")
             return None
         lifecycle = instance.attributes.get("state")
         if lifecycle in GONE_STATES:
-            self._must(forget_instance(self.tf), "terraform state rm")
+            forget_instance(self.tf)
             self.note(f"the instance of the unfinished launch is {lifecycle}; launching again")
             return None
-        self._must(untaint(self.tf), "terraform untaint")
+        untaint(self.tf)
         self.note(f"the unfinished launch did create {instance.id} ({lifecycle}): keeping it")
-        return Kept(instance.id, "kept", lifecycle)
+        return Kept(instance.id, Keeping.KEPT, lifecycle)
 
     def find(self) -> Kept | None:
         """Ours, kept and RUNNING if it can be: from state first, else adopted from the compartment
@@ -103,7 +114,7 @@ class Reconciler:
         except ToolError as error:  # the API is unreachable: a launch would most likely fail too
             self.note(f"could not list the compartment's instances ({error}); not looking for one to adopt this time")
             return None
-        ours = [found for found in listed if self._is_ours(found) and found.lifecycle_state not in GONE_STATES]
+        ours = [found for found in listed if is_ours(found, self.instance_name)]
         if not ours:
             return None
         ours.sort(key=lambda found: found.time_created.timestamp() if found.time_created else float("inf"))
@@ -111,12 +122,12 @@ class Reconciler:
         if others:
             self.note(f"{len(ours)} live instances carry the name or tag {self.instance_name!r}: adopting the oldest, "
                       f"{chosen.id}; check the others yourself: {', '.join(found.id for found in others)}")
-        self._must(import_instance(self.tf, chosen.id, {}), "terraform import")
+        import_instance(self.tf, chosen.id, {})
         instance = self._refreshed()  # fills the outputs
         if instance is None:
             return None
         self.note(f"adopted {chosen.id} ({instance.attributes.get('state')}), launched earlier but missing from state")
-        return Kept(chosen.id, "adopted", instance.attributes.get("state"))
+        return Kept(chosen.id, Keeping.ADOPTED, instance.attributes.get("state"))
 
     def wait_until_running(self, kept: Kept) -> Kept | None:
         """Poll (through Terraform, which keeps state and outputs current) while it starts.
@@ -131,40 +142,18 @@ class Reconciler:
                 self.note(f"{kept.instance_id} ended {instance.attributes.get('state') if instance else 'TERMINATED'} "
                           "before it ran; launching again")
                 if instance is not None:
-                    self._must(forget_instance(self.tf), "terraform state rm")
+                    forget_instance(self.tf)
                 return None
             kept = Kept(kept.instance_id, kept.how, instance.attributes.get("state"))
         return kept
 
-    def _is_ours(self, found: Instance) -> bool:
-        return found.freeform_tags.get(OWNERSHIP_TAG_KEY) == self.instance_name or found.display_name == self.instance_name
-
     def _refreshed(self) -> StateInstance | None:
-        self._must(refresh_only(self.tf), "terraform apply -refresh-only")
+        refresh_only(self.tf)
         return state_instance(self.tf)
 
-    def _must(self, run: Run, what: str) -> None:
-        if not run.ok:
-            failure = classify(run.output)
-            raise ReconcileError(f"{what} failed ({failure.category}): {failure.first_line}")
 
-
-def compartment_instances(prepared: Prepared) -> Callable[[], list[Instance]]:
-    """ListInstances in the launch compartment, through the oci SDK (the simulated endpoint when simulated),
-    in a child process: the SDK stays out of the process that waits between attempts."""
-
-    def list_instances() -> list[Instance]:
-        from . import isolated
-
-        settings = prepared.settings
-        simulator_dir = prepared.workdir.simulator_dir if prepared.simulated else None
-        return isolated.call(_list_instances, settings.oci_profile, simulator_dir, settings.compartment_ocid)
-
-    return list_instances
-
-
-def _list_instances(profile: str, simulator_dir: Path | None, compartment_id: str) -> list[Instance]:
-    from . import oci_api
-
-    with oci_api.connect(profile, simulator_dir) as api:
+def compartment_instances(cloud: Cloud, profile: str, compartment_id: str) -> list[Instance]:
+    """ListInstances in the launch compartment, through the oci SDK and the cloud (for isolated.call:
+    the SDK it imports stays out of the process that waits between attempts)."""
+    with cloud.api(profile) as api:
         return api.list_instances(compartment_id)

@@ -12,7 +12,7 @@ from importlib import resources
 
 from . import __version__
 from .config import SHAPE, Settings, Size
-from .workdir import Workdir
+from .workdir import Workdir, write_private
 
 PROVIDER_VERSION_CONSTRAINT = ">= 6.0.0"
 # Freeform tag that marks an instance as ours (adoption looks for it).
@@ -81,6 +81,6 @@ def render(settings: Settings, target: Target, ssh_public_key: str, workdir: Wor
             path.write_text(content)
             changed.append(name)
     content = json.dumps(tfvars(settings, target, ssh_public_key), indent=2, sort_keys=True) + "\n"
-    if workdir.write_private(workdir.tfvars, content):
+    if write_private(workdir.tfvars, content):
         changed.append(workdir.tfvars.name)
     return changed

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .workdir import Workdir
+from .workdir import Workdir, write_private
 
 SSH_USER = "ubuntu"  # the user of the Canonical Ubuntu images the tool picks
 
@@ -47,10 +47,22 @@ class LaunchResult:
             recorded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
 
+    @classmethod
+    def load(cls, workdir: Workdir) -> LaunchResult | None:
+        """The workdir's launch_result.json; None if it is missing or unreadable."""
+        try:
+            data = json.loads(workdir.launch_result.read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        known = {field.name for field in fields(cls)}
+        return cls(**{name: data.get(name) for name in known})
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def write_launch_result(workdir: Workdir, launch: LaunchResult) -> Path:
-    workdir.write_private(workdir.launch_result, json.dumps(launch.to_dict(), indent=2, sort_keys=True) + "\n")
+    write_private(workdir.launch_result, json.dumps(launch.to_dict(), indent=2, sort_keys=True) + "\n")
     return workdir.launch_result

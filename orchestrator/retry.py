@@ -11,23 +11,24 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine.apply import apply_plan, is_stale
+from .engine.apply import StalePlan, apply_plan
 from .engine.init import init_if_needed
 from .engine.output import outputs
 from .engine.plan import plan
 from .engine.refresh import refresh_only
-from .engine.runner import Terraform
-from .failures import Category, Failure, classify
-from .journal import Journal
+from .engine.runner import Terraform, TerraformError
+from .errors import ExitCode
+from .failures import Category, Failure
+from .journal import Event, Journal
 from .notify import Notifier
 from .policy import Action, Policy, PolicyConfig, Waiter
 from .prepare import Prepared
 from .progress import Reporter
-from .reconcile import Kept, ReconcileError, Reconciler, compartment_instances
+from .reconcile import Keeping, Kept, Reconciler, compartment_instances
 from .render import Target, render
 from .result import LaunchResult, write_launch_result
 
-EXIT_OK, EXIT_STOPPED, EXIT_GAVE_UP, EXIT_INTERRUPTED = 0, 1, 3, 130
+EXIT_OK, EXIT_STOPPED, EXIT_GAVE_UP, EXIT_INTERRUPTED = ExitCode.OK, ExitCode.STOPPED, ExitCode.GAVE_UP, ExitCode.INTERRUPTED
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ class RetryLoop:
         self.once = once
         self.clock = clock
         self.journal = Journal(prepared.workdir.journal)
-        self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, compartment_instances(prepared), reporter.note)
+        self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, self._compartment_instances, reporter.note)
+        # The cloud's phase hook: the fault-injection tests' crash points, nothing against OCI.
+        self._reached = tf.cloud.reached
         self.interrupted = False
 
     def interrupt(self) -> None:
@@ -91,10 +94,11 @@ class RetryLoop:
         if render(self.settings, self.targets[0], self.prepared.ssh_public_key, workdir):
             self._forget_plans()  # the module or its values changed under the saved plans
         self._reached("render")
-        initialized = init_if_needed(self.tf)
-        if initialized is not None and not initialized.ok:
-            failure = classify(initialized.output)
-            return RetryOutcome(EXIT_STOPPED, f"stopped: terraform init failed ({failure.category}): {failure.first_line}")
+        self.tf.write_cli_config()
+        try:
+            init_if_needed(self.tf)
+        except TerraformError as error:
+            return RetryOutcome(EXIT_STOPPED, f"stopped: {error}")
         self._reached("init")
         run = _Run(started=self.clock())
         # Before the first launch: ours may be in state already, tainted, or missing from it.
@@ -104,7 +108,7 @@ class RetryLoop:
         if not self.once:  # a scheduler runs --once every few minutes: no "started" each time
             self.notifier.started(self.settings.instance_name, self.prepared.availability_domains,
                                   [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()])
-        self.journal.append("start", targets=[f"{t.availability_domain} {t.size}" for t in self.targets], once=self.once)
+        self.journal.append(Event.START, targets=[f"{t.availability_domain} {t.size}" for t in self.targets], once=self.once)
         number = self.journal.last_attempt_number()
         failure = None
         for target in self._schedule():
@@ -134,7 +138,7 @@ class RetryLoop:
                 if found:
                     return found
             if decision.action == Action.STOP:
-                self.journal.append("stop", category=failure.category, reason=decision.reason)
+                self.journal.append(Event.STOP, category=failure.category, reason=decision.reason)
                 self.notifier.stopped(failure.category, decision.reason)
                 return RetryOutcome(EXIT_STOPPED, f"stopped: {decision.reason}")
             if decision.action == Action.DROP_AD:
@@ -159,26 +163,26 @@ class RetryLoop:
                 return
 
     def _attempt(self, target: Target) -> Failure | None:
+        """None if the instance was launched, else what went wrong."""
         workdir = self.prepared.workdir
-        if not workdir.state.exists():
-            refreshed = refresh_only(self.tf)
-            if not refreshed.ok:
-                return classify(refreshed.output)
         plan_file = workdir.plan_file(target.availability_domain, str(target.size))
-        for _ in range(2):  # a stale plan is remade once, within the same attempt
-            if not plan_file.exists():
-                planned = plan(self.tf, plan_file, target.as_vars())
-                if not planned.ok:
+        try:
+            if not workdir.state.exists():
+                refresh_only(self.tf)
+            for remade in (False, True):  # a stale plan is remade once, within the same attempt
+                if not plan_file.exists():
+                    plan(self.tf, plan_file, target.as_vars())
+                    self._reached("plan")
+                try:
+                    apply_plan(self.tf, plan_file)
+                    return None
+                except StalePlan:
                     plan_file.unlink(missing_ok=True)
-                    return classify(planned.output)
-                self._reached("plan")
-            applied = apply_plan(self.tf, plan_file)
-            if applied.ok:
-                return None
-            if not is_stale(applied):
-                return classify(applied.output)
-            plan_file.unlink(missing_ok=True)
-        return classify(applied.output)
+                    if remade:
+                        raise
+        except TerraformError as error:
+            return error.failure
+        return None
 
     # -- endings --------------------------------------------------------------------------------
 
@@ -186,9 +190,10 @@ class RetryLoop:
         """The ending if our instance exists (in state, tainted, or in the compartment); None to launch."""
         try:
             kept = self.reconciler.find()
-        except ReconcileError as error:
+        except TerraformError as error:
+            # Terraform could not read or record the instance; nothing was launched meanwhile.
             reason = f"{error}; nothing was launched, and the next `coinpilot-tf retry` checks again first"
-            self.journal.append("stop", category="reconcile", reason=reason)
+            self.journal.append(Event.STOP, category="reconcile", reason=reason)
             self.notifier.stopped("reconcile", reason)
             return RetryOutcome(EXIT_STOPPED, f"stopped: {reason}")
         if kept is None:
@@ -199,15 +204,15 @@ class RetryLoop:
 
     def _kept(self, kept: Kept, run: _Run) -> RetryOutcome:
         launch = self._launch_result(attempts=run.attempts)
-        if kept.how == "in_state":
-            self.journal.append("already_won", instance_id=launch.instance_id)
+        if kept.how == Keeping.IN_STATE:
+            self.journal.append(Event.ALREADY_WON, instance_id=launch.instance_id)
             return RetryOutcome(EXIT_OK, "the instance already exists in this workdir's state; nothing launched", launch)
         self.policy.record_success()
-        self.journal.append(kept.how, instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=run.attempts)
+        self.journal.append(Event(kept.how), instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=run.attempts)
         self._forget_plans()
         self.notifier.succeeded(launch.instance_id, launch.public_ip, launch.availability_domain,
                                 launch.ocpus, launch.memory_gbs, launch.ssh_command)
-        if kept.how == "kept":
+        if kept.how == Keeping.KEPT:
             return RetryOutcome(EXIT_OK, "the unfinished launch did create the instance: kept it", launch)
         return RetryOutcome(EXIT_OK, "adopted our instance found in the compartment (launched earlier, missing from state); "
                                      "nothing new launched", launch)
@@ -216,7 +221,7 @@ class RetryLoop:
         self.policy.record_success()
         launch = self._launch_result(attempts=run.attempts)
         entry = self.journal.append(
-            "attempt", attempt=number, availability_domain=target.availability_domain, size=str(target.size),
+            Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
             category="success", duration=duration, instance_id=launch.instance_id,
         )
         self.reporter.attempt(entry, "instance launched")
@@ -232,13 +237,13 @@ class RetryLoop:
         return launch
 
     def _gave_up(self, run: _Run, reason: str) -> RetryOutcome:
-        self.journal.append("gave_up", reason=reason, attempts=run.attempts)
+        self.journal.append(Event.GAVE_UP, reason=reason, attempts=run.attempts)
         if not self.once:  # for --once, "no instance this time" is the normal outcome, not news
             self.notifier.gave_up(run.attempts, reason)
         return RetryOutcome(EXIT_GAVE_UP, f"gave up: {reason}")
 
     def _interrupted(self, run: _Run) -> RetryOutcome:
-        self.journal.append("interrupted", attempts=run.attempts)
+        self.journal.append(Event.INTERRUPTED, attempts=run.attempts)
         self.notifier.interrupted(run.attempts)
         return RetryOutcome(EXIT_INTERRUPTED, "interrupted; run `coinpilot-tf retry` again to continue")
 
@@ -246,7 +251,7 @@ class RetryLoop:
 
     def _journal_attempt(self, number: int, target: Target, failure: Failure | None, duration: float, wait: float | None) -> dict:
         return self.journal.append(
-            "attempt", attempt=number, availability_domain=target.availability_domain, size=str(target.size),
+            Event.ATTEMPT, attempt=number, availability_domain=target.availability_domain, size=str(target.size),
             category=failure.category if failure else "interrupted",
             status=failure.status if failure else None, code=failure.code if failure else None,
             message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
@@ -260,11 +265,13 @@ class RetryLoop:
         if run.attempts % self.settings.discord_notify_every_n_attempts == 0:
             self.notifier.progress(run.attempts, dict(run.counts), self.clock() - run.started)
 
-    def _reached(self, phase: str) -> None:
-        if self.prepared.simulated:  # test-only crash points (simulator/kill_hook.py)
-            from .simulator import kill_hook
+    def _compartment_instances(self) -> list:
+        """ListInstances in the launch compartment, through the oci SDK and the session's cloud, in a
+        child process: the SDK never stays in the process that waits between attempts."""
+        from . import isolated
 
-            kill_hook.reached(phase)
+        settings = self.settings
+        return isolated.call(compartment_instances, self.tf.cloud, settings.oci_profile, settings.compartment_ocid)
 
     def _forget_plans(self) -> None:
         for plan_file in self.prepared.workdir.path.glob("attempt-*.tfplan"):

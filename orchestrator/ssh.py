@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import subprocess
 from collections.abc import Sequence
@@ -10,7 +9,7 @@ from collections.abc import Sequence
 from .engine.output import outputs
 from .engine.runner import Terraform
 from .errors import ToolError, UsageError
-from .result import SSH_USER
+from .result import SSH_USER, LaunchResult
 from .workdir import Workdir
 
 
@@ -22,11 +21,11 @@ def ssh_argv(workdir: Workdir, tf: Terraform, extra: Sequence[str] = ()) -> list
     public_ip = values.get("public_ip")
     if not public_ip:
         raise UsageError("ssh", f"the instance has no public IP; reach {values.get('private_ip') or 'it'} from inside its VCN")
-    try:
-        key = json.loads(workdir.launch_result.read_text())["ssh_private_key"]
-    except (OSError, ValueError, KeyError):
+    launch = LaunchResult.load(workdir)
+    key = launch.ssh_private_key if launch else None
+    if not key:
         raise UsageError("ssh", f"{workdir.launch_result} does not name the SSH key; run `coinpilot-tf retry`, "
-                                "which records it and exits at once when the instance exists") from None
+                                "which records it and exits at once when the instance exists")
     return ["ssh", "-i", key, f"{SSH_USER}@{public_ip}", *extra]
 
 

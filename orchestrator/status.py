@@ -10,15 +10,17 @@ import math
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .cloud import OCI_LABEL, Cloud
 from .engine.runner import Terraform
 from .engine.state import state_instance
 from .humanize import duration
-from .journal import Journal
+from .journal import Event, Journal
 from .lock import Holder, holder
 from .workdir import Workdir
 
@@ -41,15 +43,18 @@ TIMELINE_MARKS = {
 TIMELINE_WIDTH = 60  # marks per row; busier hours are scaled down
 TIMELINE_HOURS = 24  # rows shown on a terminal; --json has them all
 # The journal's lifecycle events (plus 'won', a successful attempt), as the user reads them.
+WON = "won"
 RUN_EVENTS = {
-    "start": "a retry started (and recorded no end)",
-    "won": "a retry won the instance",
-    "stop": "a retry stopped",
-    "gave_up": "a retry gave up",
-    "interrupted": "a retry was interrupted",
-    "already_won": "a retry found the instance already in state",
-    "destroy": "the instance was destroyed",
-    "destroy_failed": "destroy failed",
+    Event.START: "a retry started (and recorded no end)",
+    WON: "a retry won the instance",
+    Event.STOP: "a retry stopped",
+    Event.GAVE_UP: "a retry gave up",
+    Event.INTERRUPTED: "a retry was interrupted",
+    Event.ALREADY_WON: "a retry found the instance already in state",
+    Event.KEPT: "a retry kept the instance an unfinished launch had created",
+    Event.ADOPTED: "a retry adopted our instance found in the compartment",
+    Event.DESTROY: "the instance was destroyed",
+    Event.DESTROY_FAILED: "destroy failed",
 }
 # The provider's time format, e.g. "2026-11-29 18:41:16.258 +0000 UTC".
 _OCI_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d{1,6})?\d*\s*([+-]\d{4}|Z)?")
@@ -89,7 +94,8 @@ class Instance:
 class Status:
     workdir: Path
     exists: bool
-    simulated: bool
+    cloud_label: str
+    cloud_fields: dict[str, Any]  # the cloud's own facts for --json
     instance: Instance | None
     attempts: list[dict[str, Any]]  # the journal's attempt entries, oldest first
     last_run_event: dict[str, Any] | None
@@ -116,7 +122,7 @@ class Status:
         return {
             "workdir": str(self.workdir),
             "workdir_exists": self.exists,
-            "simulated": self.simulated,
+            **self.cloud_fields,
             "instance": instance,
             "destroyed": destroyed,
             "attempts": {
@@ -147,7 +153,7 @@ class Status:
             },
             "timeline": [
                 {"hour": _iso(hour.timestamp()), "counts": dict(Counter(categories))}
-                for hour, categories in hourly(self.attempts, timezone.utc)
+                for hour, categories in hourly(self.attempts, UTC)
             ],
         }
 
@@ -157,7 +163,7 @@ class Status:
     def to_text(self) -> str:
         now = time.time()
         lines = [f"workdir:       {self.workdir}" + ("" if self.exists else " (does not exist yet)")
-                 + (" (simulated OCI)" if self.simulated else "")]
+                 + (f" ({self.cloud_label})" if self.cloud_label != OCI_LABEL else "")]
         lines += self._instance_lines(now)
         lines += self._attempt_lines(now)
         lines += self._run_lines(now)
@@ -218,21 +224,21 @@ class Status:
         return lines
 
 
-def collect_status(workdir: Workdir, tf: Terraform | None) -> Status:
-    """tf: the engine bound to the workdir; None when there is no state to read."""
-    found = state_instance(tf) if tf is not None else None
+def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform]) -> Status:
+    """tf: the engine bound to the workdir, asked for only when there is state to read. Writes nothing."""
+    found = state_instance(tf()) if workdir.state.exists() else None
     instance = Instance.from_state(found.id, found.attributes, found.tainted) if found else None
     attempts: list[dict[str, Any]] = []
     last_run_event = last_destroy = None
     for entry in Journal(workdir.journal).entries():
         event = entry.get("event")
-        if event == "attempt":
+        if event == Event.ATTEMPT:
             attempts.append(entry)
             if entry.get("category") == "success":
-                last_run_event = {**entry, "event": "won"}
+                last_run_event = {**entry, "event": WON}
         elif event in RUN_EVENTS:
             last_run_event = entry
-            if event == "destroy":
+            if event == Event.DESTROY:
                 last_destroy = entry
     run = holder(workdir)
     next_attempt_at = None
@@ -240,7 +246,8 @@ def collect_status(workdir: Workdir, tf: Terraform | None) -> Status:
     if run is not None and run.command == "retry" and attempts and attempts[-1].get("wait") and (last_run_event is None or last_run_event["ts"] <= attempts[-1]["ts"]):
         next_attempt_at = attempts[-1]["ts"] + attempts[-1]["wait"]
     return Status(
-        workdir=workdir.path, exists=workdir.path.is_dir(), simulated=workdir.simulated, instance=instance,
+        workdir=workdir.path, exists=workdir.path.is_dir(), cloud_label=cloud.label, cloud_fields=cloud.status_fields,
+        instance=instance,
         attempts=attempts, last_run_event=last_run_event, last_destroy=last_destroy,
         run=run, next_attempt_at=next_attempt_at,
     )
@@ -298,7 +305,7 @@ def parse_oci_time(text: str | None) -> float | None:
 
 
 def _iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _when(ts: float, now: float) -> str:

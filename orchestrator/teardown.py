@@ -5,17 +5,16 @@ The SSH key stays: it is the user's, and a later `retry` reuses it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .engine.destroy import destroy
-from .engine.runner import Terraform
+from .engine.runner import Terraform, TerraformError
 from .engine.state import state_instance
 from .errors import ToolError, UsageError
-from .failures import classify
-from .journal import Journal
+from .journal import Event, Journal
 from .lock import workdir_lock
+from .result import LaunchResult
 from .workdir import Workdir
 
 
@@ -33,6 +32,7 @@ def destroy_instance(workdir: Workdir, tf: Terraform, confirm: Callable[[str], b
     `retry` can start until the instance is gone from state.
     """
     with workdir_lock(workdir, "destroy", note) as lock:
+        tf.write_cli_config()
         tf.on_process = lock.record_terraform
         return _destroy(workdir, tf, confirm)
 
@@ -45,13 +45,13 @@ def _destroy(workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool]) ->
     if not confirm(name):
         raise UsageError("destroy", f"not confirmed, nothing destroyed; type the instance name ({name}) exactly, or pass --yes")
     journal = Journal(workdir.journal)
-    run = destroy(tf)
-    if not run.ok:
-        failure = classify(run.output)
-        journal.append("destroy_failed", instance_id=instance.id, category=failure.category, reason=failure.first_line)
-        raise ToolError(f"terraform destroy failed ({failure.category}): {failure.first_line}; "
-                        "the instance is still in state, run `coinpilot-tf destroy` again")
-    journal.append("destroy", instance_id=instance.id)
+    try:
+        destroy(tf)
+    except TerraformError as error:
+        journal.append(Event.DESTROY_FAILED, instance_id=instance.id, category=error.failure.category,
+                       reason=error.failure.first_line)
+        raise ToolError(f"{error}; the instance is still in state, run `coinpilot-tf destroy` again") from None
+    journal.append(Event.DESTROY, instance_id=instance.id)
     key = _launch_key(workdir)
     # It described the instance just destroyed; `ssh` and scripts must not find it.
     workdir.launch_result.unlink(missing_ok=True)
@@ -59,7 +59,5 @@ def _destroy(workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool]) ->
 
 
 def _launch_key(workdir: Workdir) -> str | None:
-    try:
-        return json.loads(workdir.launch_result.read_text()).get("ssh_private_key")
-    except (OSError, ValueError):
-        return None
+    launch = LaunchResult.load(workdir)
+    return launch.ssh_private_key if launch else None

@@ -58,28 +58,21 @@ class Workdir:
     def launch_result(self) -> Path:
         return self.path / "launch_result.json"
 
-    @property
-    def simulator_dir(self) -> Path:
-        return self.path / "simulator"
-
-    @property
-    def simulated(self) -> bool:
-        """A workdir rendered with --simulate keeps using the simulator."""
-        return (self.simulator_dir / "cloud.json").exists()
-
     def plan_file(self, availability_domain: str, size: str) -> Path:
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{availability_domain}_{size}")
         return self.path / f"attempt-{safe}.tfplan"
 
-    def write_private(self, path: Path, content: str) -> bool:
-        """Write a 0600 file only when its content changed; True if written."""
-        if path.exists() and path.read_text() == content:
-            os.chmod(path, PRIVATE_FILE)
-            return False
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
+
+def write_private(path: Path, content: str | bytes) -> bool:
+    """The one writer of private (0600) files: atomic, and only when the content changed; True if written."""
+    data = content.encode() if isinstance(content, str) else content
+    if path.exists() and path.read_bytes() == data:
         os.chmod(path, PRIVATE_FILE)
-        return True
+        return False
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+    os.chmod(path, PRIVATE_FILE)
+    return True

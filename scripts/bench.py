@@ -5,8 +5,8 @@ runbook's own approach, a bash loop that calls `oci compute instance launch` onc
 Each contender makes N attempts against its own simulated cloud, in which every LaunchInstance call
 of attempts 1..N-1 answers "Out of host capacity" and attempt N wins:
 - coinpilot-tf: `retry` with zero waits, run in this process the way the CLI runs it, with a thin
-  timing wrapper around Terraform.run. Its own time per attempt is the attempt's wall time minus
-  the time spent inside Terraform.run (which includes starting the subprocess).
+  timing wrapper around Terraform.execute. Its own time per attempt is the attempt's wall time minus
+  the time spent inside Terraform.execute (which includes starting the subprocess).
 - terraform apply loop: what Terraform-based grabbers run, `terraform apply -auto-approve` again and
   again on the module `coinpilot-tf render --simulate` wrote, with the tool's engine and environment.
 - runbook: `oci compute instance launch` (oci-cli, its defaults) against `coinpilot-tf simulate serve`.
@@ -60,16 +60,18 @@ from orchestrator.config import FIELDS, FREE_MEMORY_GBS, FREE_OCPUS, SHAPE
 from orchestrator.engine.runner import Terraform
 from orchestrator.journal import Journal
 from orchestrator.keys import ensure_key_pair
-from orchestrator.prepare import prepare, terraform_for
+from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.retry import RetryLoop
+from orchestrator.session import Session
 from orchestrator.simulator.scenario import MAX_REPEAT
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
-from orchestrator.workdir import Workdir
 
 # Runbook variables a user may have exported: the benchmark sets its own (and never notifies Discord).
-RUNBOOK_VARIABLES = frozenset(field.env for field in FIELDS if field.env) | {"COINPILOT_TF_WORKDIR"}
-# What `coinpilot-tf --help` must not import (DESIGN: heavy modules load only when used).
+RUNBOOK_VARIABLES = frozenset(field.env for field in FIELDS if field.env) | {
+    "COINPILOT_TF_WORKDIR", "COINPILOT_TF_SIMULATOR_DIR",
+}
+# What `coinpilot-tf --help` must not import (heavy modules load only when used, cli.py).
 HEAVY_MODULES = ("oci", "jinja2", "requests", "python_terraform", "orchestrator.engine")
 RSS_ATTEMPTS = (1, 10)
 # Time for the idle process to go from its journal line into its wait.
@@ -303,7 +305,9 @@ def terraform_apply_loop(workdir: Path, scenario: str, attempts: int,
         [console_script(), "render", "--simulate", scenario, "--workdir", str(workdir)],
         env=environ, check=True, stdout=subprocess.DEVNULL,
     )
-    tool = terraform_for(Workdir(workdir), None, environ)  # the tool's engine and environment
+    session = Session(environ)
+    session.flags = {"workdir": str(workdir)}
+    tool = session.terraform  # the tool's engine and environment
     argv = [tool.engine.path, "apply", "-auto-approve"]
     loop = CommandLoop(argv, workdir, tool.environment, CloudStore(workdir / "simulator"), attempts)
     return loop, tool.engine.describe()
@@ -443,8 +447,8 @@ class AttemptMarks(Reporter):
 
 @contextmanager
 def timed_terraform_runs() -> Iterator[list[tuple[float, float]]]:
-    """(start, end) of every Terraform.run while the block runs: the time spent inside Terraform."""
-    original = Terraform.run
+    """(start, end) of every Terraform.execute while the block runs: the time spent inside Terraform."""
+    original = Terraform.execute
     spans: list[tuple[float, float]] = []
 
     def run(self, *args, **options):
@@ -454,11 +458,11 @@ def timed_terraform_runs() -> Iterator[list[tuple[float, float]]]:
         finally:
             spans.append((began, time.time()))
 
-    Terraform.run = run
+    Terraform.execute = run
     try:
         yield spans
     finally:
-        Terraform.run = original
+        Terraform.execute = original
 
 
 def compare_loops(attempts: int, root: Path, environ: dict[str, str], oci: str | None) -> dict:
@@ -474,8 +478,10 @@ def compare_loops(attempts: int, root: Path, environ: dict[str, str], oci: str |
                 before_last=lambda: CloudStore.ensure(endpoint.directory, "ok"),
             )
         workdir = root / "coinpilot-tf"
-        prepared = prepare({"workdir": str(workdir)}, environ, launch_scenario(attempts))
-        tf = terraform_for(prepared, None, environ)
+        session = Session(environ)
+        session.flags, session.scenario = {"workdir": str(workdir)}, launch_scenario(attempts)
+        prepared = prepare(session)
+        tf = session.terraform
         with open(os.devnull, "w") as devnull:
             marks = AttemptMarks(devnull, set(RSS_ATTEMPTS) | {attempts},
                                  lambda: [loop.attempt() for loop in others.values()], BACKGROUND)
@@ -493,7 +499,7 @@ def compare_loops(attempts: int, root: Path, environ: dict[str, str], oci: str |
 
     entries = list(Journal(prepared.workdir.journal).entries())
     loop_started = next(entry["ts"] for entry in entries if entry["event"] == "start")
-    calls = CloudStore(prepared.workdir.simulator_dir).calls()
+    calls = CloudStore(prepared.workdir.path / "simulator").calls()
     ours = []
     for number, ended in enumerate(marks.ended, start=1):
         # The setup before the loop runs no Terraform and calls no LaunchInstance, so the first

@@ -2,11 +2,14 @@
 
 import pytest
 
-from orchestrator import oci_api
 from orchestrator.config import FIELDS
+from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import CloudStore
+from orchestrator.workdir import Workdir
 
-TOOL_VARIABLES = [field.env for field in FIELDS if field.env] + ["COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM"]
+TOOL_VARIABLES = [field.env for field in FIELDS if field.env] + [
+    "COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM", "COINPILOT_TF_SIMULATOR_DIR",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -28,5 +31,5 @@ def store(tmp_path):
 @pytest.fixture
 def api(store):
     """The real oci SDK, talking to that cloud's REST endpoint on 127.0.0.1."""
-    with oci_api.connect("DEFAULT", store.directory) as connected:
+    with SimulatedCloud(store.directory, Workdir(store.directory)).api("DEFAULT") as connected:
         yield connected

@@ -50,3 +50,28 @@ def new_session(tmp_path: Path, **env: str) -> Session:
         "NO_COLOR": "1",
         **env,
     })
+
+
+def command_session(workdir: Path, environ=None, simulate: str | None = None, **flags):
+    """The in-process Session a command gets (orchestrator/session.py), for tests that drive the
+    loop or the checks directly."""
+    from orchestrator.session import Session as CommandSession
+
+    session = CommandSession(dict(os.environ if environ is None else environ))
+    session.flags = {"workdir": str(workdir), **flags}
+    session.scenario = simulate
+    return session
+
+
+def real_cloud_on(store_dir: Path):
+    """OCI as in real mode (the user's ~/.oci/config, no placeholders) whose API is the simulated
+    endpoint: only the endpoint differs."""
+    from orchestrator.cloud import OciCloud
+    from orchestrator.simulator.cloud import SimulatedCloud
+    from orchestrator.workdir import Workdir
+
+    class EndpointOnly(OciCloud):
+        def api(self, profile):
+            return SimulatedCloud(store_dir, Workdir(Path(store_dir))).api(profile)
+
+    return EndpointOnly()

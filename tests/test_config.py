@@ -1,6 +1,7 @@
 import pytest
 
-from orchestrator.config import Size, load_settings, require_target
+from orchestrator.cloud import OciCloud
+from orchestrator.config import Size, load_settings
 from orchestrator.errors import UsageError
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaa2x7yq4tzq3l5m6n7o8p9q0r1s2t3u4v5w6x7y8z9a0b1c2d3e4f5"
@@ -20,7 +21,7 @@ RUNBOOK_ENV = {
 
 def test_runbook_environment_names_and_defaults():
     settings = load_settings({}, RUNBOOK_ENV)
-    require_target(settings)
+    OciCloud().prepare(settings)
     assert settings.compartment_ocid == COMPARTMENT
     assert settings.availability_domains == (AD,)
     assert settings.oci_profile == "DEFAULT"
@@ -130,7 +131,7 @@ def test_webhook_never_echoed_in_the_error():
 def test_a_real_launch_needs_its_target(missing):
     env = {name: value for name, value in RUNBOOK_ENV.items() if name != missing}
     with pytest.raises(UsageError) as caught:
-        require_target(load_settings({}, env))
+        OciCloud().prepare(load_settings({}, env))
     assert caught.value.field == missing
 
 

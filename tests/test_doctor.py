@@ -16,10 +16,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from orchestrator import doctor, oci_api
 from orchestrator.cli import main
-from orchestrator.config import load_settings
 from orchestrator.errors import UsageError
+from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 from orchestrator.workdir import Workdir
+
+from .session import command_session, real_cloud_on
 
 ADS = PLACEHOLDERS["availability_domains"]
 CHECKS = {check.name: check for check in (*doctor.LOCAL_CHECKS, *doctor.API_CHECKS, doctor.NOTIFY_CHECK)}
@@ -30,24 +32,31 @@ X86_IMAGE = "ocid1.image.oc1.sim-region-1.aaaaaaaapf2silbjy4gekblwdite5dyfdmjhcu
 def workdir(tmp_path):
     workdir = Workdir(tmp_path / "workdir")
     workdir.create()
-    CloudStore.ensure(workdir.simulator_dir)
+    CloudStore.ensure(workdir.path / "simulator")
     return workdir
 
 
 @pytest.fixture
 def store(workdir):
-    return CloudStore(workdir.simulator_dir)
+    return CloudStore(workdir.path / "simulator")
 
 
-def run(workdir, *names, env=None, clock=time.time):
+def simulated_cloud(workdir):
+    return SimulatedCloud(workdir.path / "simulator", workdir)
+
+
+def run(workdir, *names, env=None, clock=time.time, cloud=None):
     """The named checks (all but discord if none), as {name: Outcome}."""
     checks = tuple(CHECKS[name] for name in names) or doctor.LOCAL_CHECKS + doctor.API_CHECKS
-    context = doctor.context_for(load_settings({}, env or {}), workdir, None, os.environ, clock)
+    session = command_session(workdir.path, {**os.environ, **(env or {})})
+    if cloud is not None:
+        session.cloud = cloud
+    context = doctor.context_for(session, clock=clock)
     return {outcome.name: outcome for outcome in doctor.run_checks(context, checks)}
 
 
 def edit_profile(workdir, **values):
-    path = oci_api.ensure_simulated_config(workdir.simulator_dir, "DEFAULT")
+    path = simulated_cloud(workdir).config_path("DEFAULT")
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(path)
     parser["DEFAULT"].update(values)
@@ -136,8 +145,8 @@ def test_a_missing_key_file_fails(workdir, tmp_path):
 
 
 def test_a_key_readable_by_others_is_a_warning_with_chmod(workdir):
-    key = oci_api.simulated_api_key(workdir.simulator_dir)
-    oci_api.ensure_simulated_config(workdir.simulator_dir, "DEFAULT")
+    key = simulated_cloud(workdir).api_key_path
+    simulated_cloud(workdir).config_path("DEFAULT")
     key.chmod(0o644)
     outcome = run(workdir, "key permissions")["key permissions"]
     assert (outcome.status, outcome.fix) == ("warn", f"chmod 600 {key}")
@@ -156,18 +165,18 @@ def test_a_fingerprint_that_does_not_match_the_key_fails_and_stops_the_api_check
 
 
 def test_preflight_runs_only_local_checks_and_refuses_a_broken_config(workdir, store):
-    settings = load_settings({}, {})
-    assert {o.name for o in doctor.preflight(settings, workdir, None, os.environ)} == {c.name for c in doctor.LOCAL_CHECKS}
+    session = command_session(workdir.path)
+    assert {o.name for o in doctor.preflight(session)} == {c.name for c in doctor.LOCAL_CHECKS}
     edit_profile(workdir, fingerprint="00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff")
     with pytest.raises(UsageError) as caught:
-        doctor.preflight(settings, workdir, None, os.environ)
+        doctor.preflight(session)
     assert caught.value.field == "fingerprint"
     assert "fix: " in caught.value.problem
     assert store.calls() == []
 
 
 def test_an_unusable_engine_fails(workdir, tmp_path):
-    context = doctor.context_for(load_settings({}, {}), workdir, str(tmp_path / "no-terraform"), os.environ)
+    context = doctor.context_for(command_session(workdir.path, engine=str(tmp_path / "no-terraform")))
     [outcome] = doctor.run_checks(context, (CHECKS["engine"],))
     assert outcome.status == "FAIL" and "is not an executable" in outcome.detail
 
@@ -308,13 +317,11 @@ def test_notify_test_sends_a_message_or_says_what_is_wrong(workdir):
 
 def test_real_mode_discovers_the_image_when_none_is_set(tmp_path, isolated_home, store, workdir, monkeypatch):
     """A real workdir whose profile's API is the simulated one: only the endpoint differs."""
-    config = oci_api.ensure_simulated_config(workdir.simulator_dir, "DEFAULT")
+    config = simulated_cloud(workdir).config_path("DEFAULT")
     (isolated_home / ".oci").mkdir()
     (isolated_home / ".oci" / "config").write_text(config.read_text())
-    real_connect = oci_api.connect
-    monkeypatch.setattr(doctor, "connect", lambda profile, _: real_connect(profile, workdir.simulator_dir))
     env = {"COMPARTMENT_OCID": PLACEHOLDERS["compartment_ocid"], "SUBNET_OCID": PLACEHOLDERS["subnet_ocid"], "AVAILABILITY_DOMAIN": "all"}
-    outcomes = run(Workdir(tmp_path / "real"), env=env)
+    outcomes = run(Workdir(tmp_path / "real"), env=env, cloud=real_cloud_on(workdir.path / "simulator"))
     assert {name: o.line() for name, o in outcomes.items() if o.status != "ok"} == {}
     assert outcomes["image"].detail == "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.10.31-0 (discovered; the next render records it)"
     assert outcomes["availability domains"].detail == ", ".join(ADS)

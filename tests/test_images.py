@@ -1,6 +1,5 @@
 """Image discovery through the real oci SDK against the simulated REST endpoint."""
 
-import contextlib
 import json
 import os
 import shutil
@@ -9,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator import images, oci_api
+from orchestrator import images
 from orchestrator.errors import ToolError
 from orchestrator.prepare import prepare
+from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import PLACEHOLDERS, REGION
 from orchestrator.workdir import Workdir
+
+from .session import command_session, real_cloud_on
 
 COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
 TENANCY = PLACEHOLDERS["tenancy_ocid"]
@@ -118,29 +120,24 @@ def test_a_damaged_record_says_what_to_do(tmp_path):
 
 def test_prepare_in_real_mode_discovers_the_image_and_all_ads(store, monkeypatch, tmp_path):
     """The profile's API is the simulated one here; everything else is real mode."""
-    real_connect = oci_api.connect
-
-    @contextlib.contextmanager
-    def simulated_connect(profile):
-        with real_connect(profile, store.directory) as connected:
-            yield connected
-
-    monkeypatch.setattr(oci_api, "connect", simulated_connect)
     # retry's local checks read ~/.oci/config before anything else: the simulated tenancy's is valid.
     home_config = Path(os.environ["HOME"]) / ".oci" / "config"
     home_config.parent.mkdir(parents=True)
-    shutil.copy(oci_api.ensure_simulated_config(store.directory, "DEFAULT"), home_config)
+    shutil.copy(SimulatedCloud(store.directory, Workdir(store.directory)).config_path("DEFAULT"), home_config)
     environ = {
         "COMPARTMENT_OCID": COMPARTMENT, "SUBNET_OCID": PLACEHOLDERS["subnet_ocid"], "AVAILABILITY_DOMAIN": "all",
         "COINPILOT_TF_WORKDIR": str(tmp_path / "workdir"),
     }
-    prepared = prepare({}, environ)
-    assert not prepared.simulated
+    session = command_session(tmp_path / "workdir", {**os.environ, **environ})
+    session.cloud = real_cloud_on(store.directory)
+    prepared = prepare(session)
     assert prepared.settings.image_ocid == NEWEST_SEEDED
     assert prepared.availability_domains == tuple(PLACEHOLDERS["availability_domains"])
     assert images.recorded(prepared.workdir).image_ocid == NEWEST_SEEDED
     assert "LaunchInstance" not in [c["op"] for c in store.calls()]
 
     calls_before = len(store.calls())
-    prepare({}, {**environ, "AVAILABILITY_DOMAIN": PLACEHOLDERS["availability_domains"][1]})
+    again = command_session(tmp_path / "workdir", {**os.environ, **environ, "AVAILABILITY_DOMAIN": PLACEHOLDERS["availability_domains"][1]})
+    again.cloud = real_cloud_on(store.directory)
+    prepare(again)
     assert len(store.calls()) == calls_before  # recorded image, named AD: no connection at all

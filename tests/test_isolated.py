@@ -5,9 +5,12 @@ import os
 import pytest
 
 from orchestrator import isolated, oci_api
+from orchestrator.cloud import OciCloud
 from orchestrator.errors import ToolError, UsageError
-from orchestrator.reconcile import _list_instances
+from orchestrator.reconcile import compartment_instances
+from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import PLACEHOLDERS
+from orchestrator.workdir import Workdir
 
 COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
 
@@ -16,14 +19,18 @@ def test_the_call_runs_in_another_process_and_its_result_comes_back():
     assert isolated.call(os.getpid) != os.getpid()
 
 
+def simulated(store) -> SimulatedCloud:
+    return SimulatedCloud(store.directory, Workdir(store.directory))
+
+
 def test_the_simulated_compartment_is_listed_through_the_sdk_in_the_child(store):
-    assert isolated.call(_list_instances, "DEFAULT", store.directory, COMPARTMENT) == []
+    assert isolated.call(compartment_instances, simulated(store), "DEFAULT", COMPARTMENT) == []
     assert [call["op"] for call in store.calls()] == ["ListInstances"]
 
 
 def test_an_api_error_comes_back_with_its_fields(store):
     with pytest.raises(oci_api.ApiError) as caught:
-        isolated.call(_list_instances, "DEFAULT", store.directory, "ocid1.compartment.oc1..aaaaaaaaunknown")
+        isolated.call(compartment_instances, simulated(store), "DEFAULT", "ocid1.compartment.oc1..aaaaaaaaunknown")
     error = caught.value
     assert (error.operation, error.status, error.code) == ("ListInstances", 404, "NotAuthorizedOrNotFound")
     assert error.request_id == store.calls()[-1]["opc_request_id"]
@@ -31,7 +38,7 @@ def test_an_api_error_comes_back_with_its_fields(store):
 
 def test_a_usage_error_comes_back_naming_the_field(isolated_home):
     with pytest.raises(UsageError) as caught:  # real mode, and this HOME has no ~/.oci/config
-        isolated.call(_list_instances, "DEFAULT", None, COMPARTMENT)
+        isolated.call(compartment_instances, OciCloud(), "DEFAULT", COMPARTMENT)
     assert caught.value.field == "OCI_PROFILE"
     assert str(isolated_home / ".oci" / "config") in caught.value.problem
 

@@ -4,21 +4,20 @@ won instance that stays put when the module is rendered again."""
 from __future__ import annotations
 
 import io
-import os
 import signal
 
 import pytest
 
 from orchestrator.notify import Notifier
 from orchestrator.policy import Policy, PolicyConfig, Waiter
-from orchestrator.prepare import prepare, terraform_for
+from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.reconcile import Reconciler
 from orchestrator.retry import RetryLoop
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 
-from .session import new_session
+from .session import command_session, new_session
 from .test_crash_safety import state_instance
 from .workdirs import copy_session, module_session, won_session
 
@@ -48,10 +47,11 @@ def _launches_since(session, before: int) -> int:
 def _in_process_loop(tmp_path, monkeypatch, scenario):
     """The loop with the real engine, simulator and SDK, and a waiter that records instead of sleeping."""
     monkeypatch.setenv("COINPILOT_TF_WORKDIR", str(tmp_path / "wd"))
-    prepared = prepare({}, os.environ, scenario)
+    session = command_session(tmp_path / "wd", simulate=scenario)
+    prepared = prepare(session)
     waits = []
     notes = io.StringIO()
-    loop = RetryLoop(prepared, terraform_for(prepared, None, os.environ), policy=Policy(PolicyConfig()),
+    loop = RetryLoop(prepared, session.terraform, policy=Policy(PolicyConfig()),
                      waiter=Waiter(sleep=lambda seconds: waits.append(seconds) and False),
                      notifier=Notifier(None), reporter=Reporter(notes, "text"))
     return loop, waits, notes
@@ -107,7 +107,7 @@ def test_a_tainted_instance_that_terminated_is_replaced(tmp_path, monkeypatch):
     outcome = loop.run()
 
     assert outcome.exit_code == 0
-    store = CloudStore(loop.prepared.workdir.simulator_dir)
+    store = CloudStore(loop.prepared.workdir.path / "simulator")
     first, second = store.instances()
     assert (first["lifecycle_state"], second["lifecycle_state"]) == ("TERMINATED", "RUNNING")
     assert state_instance(loop.prepared.workdir.path) == (second["id"], False)
@@ -118,10 +118,12 @@ def test_a_tainted_instance_that_terminated_is_replaced(tmp_path, monkeypatch):
 
 def _reconciler(session, monkeypatch, sleep):
     monkeypatch.setenv("COINPILOT_TF_WORKDIR", str(session.workdir))
-    prepared = prepare({}, os.environ)
+    command = command_session(session.workdir)
+    prepare(command)
     notes = []
-    tf = terraform_for(prepared, None, os.environ)
-    return Reconciler(tf, "coinpilot-a1", Waiter(sleep=sleep), lambda: [], notes.append), notes
+    tf = command.terraform
+    tf.write_cli_config()
+    return Reconciler(tf, "coinpilot-a1", Waiter(sleep=sleep), list, notes.append), notes
 
 
 def test_a_kept_instance_still_provisioning_is_waited_for_until_running(crashed, tmp_path, monkeypatch):
@@ -187,7 +189,7 @@ def test_a_lost_launch_is_adopted_before_the_next_launch(tmp_path, monkeypatch):
     outcome = loop.run()
 
     assert outcome.exit_code == 0
-    store = CloudStore(loop.prepared.workdir.simulator_dir)
+    store = CloudStore(loop.prepared.workdir.path / "simulator")
     [lost] = store.instances()
     assert outcome.launch.instance_id == lost["id"]
     assert [e["category"] for e in loop.journal.entries() if e["event"] == "attempt"] == ["transient"]

@@ -10,14 +10,14 @@ import time
 import pytest
 
 from orchestrator.failures import Category
+from orchestrator.notify import Notifier
 from orchestrator.policy import Policy, PolicyConfig, Waiter
-from orchestrator.prepare import prepare, terraform_for
+from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.retry import RetryLoop
-from orchestrator.notify import Notifier
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 
-from .session import new_session
+from .session import command_session, new_session
 
 AD1, AD2 = "SiMu:SIM-REGION-1-AD-1", "SiMu:SIM-REGION-1-AD-2"
 
@@ -126,10 +126,10 @@ def _in_process_loop(tmp_path, monkeypatch, scenario, **env):
     monkeypatch.setenv("COINPILOT_TF_WORKDIR", str(tmp_path / "wd"))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    import os
     import io
 
-    prepared = prepare({}, os.environ, scenario)
+    session = command_session(tmp_path / "wd", simulate=scenario)
+    prepared = prepare(session)
     waits = []
     waiter = Waiter(sleep=lambda seconds: waits.append(seconds) and False)
     settings = prepared.settings
@@ -137,7 +137,7 @@ def _in_process_loop(tmp_path, monkeypatch, scenario, **env):
         retry_interval=settings.retry_interval_seconds, throttle_base=settings.throttle_retry_base_seconds,
         throttle_max=settings.throttle_retry_max_seconds, throttle_jitter=settings.throttle_jitter_max_seconds,
     ), rng=random.Random(7))
-    loop = RetryLoop(prepared, terraform_for(prepared, None, os.environ), policy=policy, waiter=waiter,
+    loop = RetryLoop(prepared, session.terraform, policy=policy, waiter=waiter,
                      notifier=Notifier(None), reporter=Reporter(io.StringIO(), "text"))
     return loop, waits
 

@@ -2,17 +2,16 @@
 nothing, and no secret ends up in any file or output."""
 
 import io
-import os
 
 import pytest
 
 from orchestrator.notify import Notifier
 from orchestrator.policy import Policy, PolicyConfig, Waiter
-from orchestrator.prepare import prepare, terraform_for
+from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.retry import RetryLoop
 
-from .session import new_session
+from .session import command_session, new_session
 from .webhook import Reply, WebhookServer
 
 
@@ -74,10 +73,11 @@ def test_a_hanging_webhook_times_out_and_the_loop_goes_on(tmp_path, monkeypatch,
     webhook.reply(*[Reply(hang=True)] * 10)
     monkeypatch.setenv("COINPILOT_TF_WORKDIR", str(tmp_path / "wd"))
     monkeypatch.setenv("RETRY_INTERVAL_SECONDS", "0")
-    prepared = prepare({}, os.environ, "capacity,ok")
+    session = command_session(tmp_path / "wd", simulate="capacity,ok")
+    prepared = prepare(session)
     notes = io.StringIO()
     loop = RetryLoop(
-        prepared, terraform_for(prepared, None, os.environ), policy=Policy(PolicyConfig(retry_interval=0)),
+        prepared, session.terraform, policy=Policy(PolicyConfig(retry_interval=0)),
         waiter=Waiter(), notifier=Notifier(webhook.url, timeout=0.2), reporter=Reporter(notes, "text"),
     )
 

@@ -209,3 +209,15 @@ def test_timeline_shows_the_last_24_hours_with_attempts():
     assert rows[1] == "  ... 6 earlier hour(s) with attempts; --json has them all"
     assert len(rows) == 2 + 24
     assert rows[-1] == "  11-11 05h     1  c"
+
+
+def test_an_adopted_instance_is_the_last_event(tmp_path):
+    """A lost launch (accepted by OCI, never in state) is adopted; status names the adoption."""
+    session = module_session(tmp_path)
+    result = session.run("retry", "--simulate", "lost")
+    assert result.returncode == 0 and "adopted" in result.stdout, result.stdout + result.stderr
+    [adopted] = session.journal("adopted")
+    shown = snapshot(session)
+    assert "last event:    a retry adopted our instance found in the compartment" in shown.text
+    assert "recorded no end" not in shown.text
+    assert shown.data["last_run_event"] == {"event": "adopted", "at": iso(adopted["ts"]), "reason": None}

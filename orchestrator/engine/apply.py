@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .runner import FLAG, Run, Terraform
+from .runner import FLAG, Terraform, TerraformError
 
 # Terraform 1.x prints these when the saved plan cannot be used: the state moved on since it was
 # made, or the file was cut short (a crash while Terraform wrote it).
 STALE_PLAN_MARKERS = ("saved plan is stale", "plan file was created with a different", "as a plan file")
 
 
-def apply_plan(tf: Terraform, plan_file: Path) -> Run:
-    return tf.run("apply", str(plan_file), input=False, json=FLAG)
+class StalePlan(TerraformError):
+    """The saved plan cannot be applied any more: make it again."""
 
 
-def is_stale(run: Run) -> bool:
-    text = run.output.lower()
-    return any(marker in text for marker in STALE_PLAN_MARKERS)
+def apply_plan_argv(tf: Terraform, plan_file: Path) -> list[str]:
+    return tf.argv("apply", str(plan_file), input=False, json=FLAG)
+
+
+def apply_plan(tf: Terraform, plan_file: Path) -> None:
+    try:
+        tf.check(apply_plan_argv(tf, plan_file), "terraform apply")
+    except TerraformError as error:
+        text = error.run.output.lower() if error.run else ""
+        if any(marker in text for marker in STALE_PLAN_MARKERS):
+            raise StalePlan(error.what, error.failure, error.run) from None
+        raise

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from .runner import FLAG, Run, Terraform
+from .runner import FLAG, Terraform
 
 
-def destroy(tf: Terraform) -> Run:
-    return tf.run("destroy", input=False, json=FLAG, auto_approve=FLAG)
+def destroy_argv(tf: Terraform) -> list[str]:
+    return tf.argv("destroy", input=False, json=FLAG, auto_approve=FLAG)
+
+
+def destroy(tf: Terraform) -> None:
+    tf.check(destroy_argv(tf), "terraform destroy")

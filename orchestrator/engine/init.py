@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .runner import FLAG, Run, Terraform
+from .runner import FLAG, Terraform
 
 STAMP = ".init-stamp"
 # The files whose content decides what init downloads.
@@ -19,16 +19,18 @@ def _fingerprint(tf: Terraform) -> str:
     return digest.hexdigest()
 
 
-def init_if_needed(tf: Terraform) -> Run | None:
-    """Returns the run, or None when nothing changed. The simulator needs no init
-    (Terraform itself advises against init under dev_overrides)."""
-    if tf.simulated:
-        return None
+def init_argv(tf: Terraform) -> list[str]:
+    return tf.argv("init", input=False, no_color=FLAG)
+
+
+def init_if_needed(tf: Terraform) -> bool:
+    """True if init ran. Not with dev_overrides: Terraform itself advises against init under them."""
+    if tf.cloud.provider_overrides():
+        return False
     stamp = tf.workdir.path / STAMP
     fingerprint = _fingerprint(tf)
     if stamp.exists() and stamp.read_text() == fingerprint:
-        return None
-    run = tf.run("init", input=False, no_color=FLAG)
-    if run.ok:
-        stamp.write_text(fingerprint)
-    return run
+        return False
+    tf.check(init_argv(tf), "terraform init")
+    stamp.write_text(fingerprint)
+    return True

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from ..errors import ToolError
 from .runner import FLAG, Terraform
 
 
+def outputs_argv(tf: Terraform) -> list[str]:
+    return tf.argv("output", json=FLAG)
+
+
 def outputs(tf: Terraform) -> dict[str, object]:
-    run = tf.run("output", json=FLAG)
-    if not run.ok:
-        raise ToolError(f"terraform output failed: {run.stderr.strip()[:300]}")
+    run = tf.check(outputs_argv(tf), "terraform output")
     return {name: item.get("value") for name, item in json.loads(run.stdout or "{}").items()}

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .runner import FLAG, Run, Terraform
+from .runner import FLAG, Terraform
 
 
-def plan(tf: Terraform, plan_file: Path, variables: dict[str, object]) -> Run:
-    return tf.run(
+def plan_argv(tf: Terraform, plan_file: Path, variables: dict[str, object]) -> list[str]:
+    return tf.argv(
         "plan", input=False, json=FLAG, out=str(plan_file),
         var=[f"{name}={value}" for name, value in sorted(variables.items())],
     )
 
 
-def plan_changes(tf: Terraform) -> Run:
-    """-detailed-exitcode: 0 no changes, 2 changes, 1 error."""
-    return tf.run("plan", input=False, no_color=FLAG, detailed_exitcode=FLAG)
+def plan(tf: Terraform, plan_file: Path, variables: dict[str, object]) -> None:
+    """A failed plan leaves no file behind (a half-written one would fail the next apply)."""
+    try:
+        tf.check(plan_argv(tf, plan_file, variables), "terraform plan")
+    except BaseException:
+        plan_file.unlink(missing_ok=True)
+        raise

@@ -6,8 +6,12 @@ stale and costs each target one more plan (a GetSubnet call) on its next attempt
 
 from __future__ import annotations
 
-from .runner import FLAG, Run, Terraform
+from .runner import FLAG, Terraform
 
 
-def refresh_only(tf: Terraform) -> Run:
-    return tf.run("apply", input=False, json=FLAG, refresh_only=FLAG, auto_approve=FLAG)
+def refresh_only_argv(tf: Terraform) -> list[str]:
+    return tf.argv("apply", input=False, json=FLAG, refresh_only=FLAG, auto_approve=FLAG)
+
+
+def refresh_only(tf: Terraform) -> None:
+    tf.check(refresh_only_argv(tf), "terraform apply -refresh-only")

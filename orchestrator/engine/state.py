@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..errors import ToolError
 from .import_ import INSTANCE_ADDRESS
-from .runner import FLAG, Run, Terraform
+from .runner import FLAG, Terraform
 
 
 @dataclass(frozen=True)
@@ -17,13 +16,14 @@ class StateInstance:
     attributes: dict
 
 
+def show_argv(tf: Terraform) -> list[str]:
+    return tf.argv("show", json=FLAG)
+
+
 def state_instance(tf: Terraform) -> StateInstance | None:
     if not tf.workdir.state.exists():
         return None
-    run = tf.run("show", json=FLAG)
-    if not run.ok:
-        raise ToolError(f"terraform show failed: {run.stderr.strip()[:300]}")
-    document = json.loads(run.stdout or "{}")
+    document = json.loads(tf.check(show_argv(tf), "terraform show").stdout or "{}")
     for resource in document.get("values", {}).get("root_module", {}).get("resources", []):
         if resource.get("address") == INSTANCE_ADDRESS:
             values = resource.get("values") or {}
@@ -31,10 +31,18 @@ def state_instance(tf: Terraform) -> StateInstance | None:
     return None
 
 
-def untaint(tf: Terraform) -> Run:
-    return tf.run("untaint", INSTANCE_ADDRESS, no_color=FLAG)
+def untaint_argv(tf: Terraform) -> list[str]:
+    return tf.argv("untaint", INSTANCE_ADDRESS, no_color=FLAG)
 
 
-def forget_instance(tf: Terraform) -> Run:
+def untaint(tf: Terraform) -> None:
+    tf.check(untaint_argv(tf), "terraform untaint")
+
+
+def forget_instance_argv(tf: Terraform) -> list[str]:
+    return tf.argv("state", "rm", INSTANCE_ADDRESS)
+
+
+def forget_instance(tf: Terraform) -> None:
     """terraform state rm: the instance is terminating, nothing is left to destroy or keep."""
-    return tf.run("state", "rm", INSTANCE_ADDRESS)
+    tf.check(forget_instance_argv(tf), "terraform state rm")

@@ -7,7 +7,6 @@ instance in a simulated workdir. Thin, like cli.py: parse, call, print.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,19 +19,21 @@ from orchestrator.errors import UsageError
 _PROFILE = "DEFAULT"
 
 
-def _simulated_store(workdir: str | None, instance_name: str | None):
-    """(settings, store) of the simulated workdir the flags or environment name."""
-    from orchestrator.prepare import load
+def _simulated_store(workdir: str | None, instance_name: str | None,
+                     hint: str = "start one with `coinpilot-tf retry --simulate ok`"):
+    """(settings, store) of the simulated workdir the flags or environment name (the command's Session)."""
+    from orchestrator.session import Session
+    from orchestrator.simulator.cloud import SimulatedCloud
     from orchestrator.simulator.store import CloudStore
 
-    flags = {name: value for name, value in (("workdir", workdir), ("instance_name", instance_name)) if value}
-    settings, located = load(flags, os.environ)
-    if not located.simulated:
+    session = click.get_current_context().find_object(Session)
+    session.flags.update({name: value for name, value in (("workdir", workdir), ("instance_name", instance_name)) if value})
+    if not isinstance(session.cloud, SimulatedCloud):
         raise UsageError(
-            "--workdir", f"{located.path} is not a simulated workdir; `simulate` acts on the simulated OCI only"
-            " (start one with `coinpilot-tf retry --simulate ok`)",
+            "--workdir", f"{session.workdir.path} is not a simulated workdir; `simulate` acts on the simulated OCI only"
+            f" ({hint})",
         )
-    return settings, CloudStore(located.simulator_dir)
+    return session.settings, CloudStore(session.cloud.folder)
 
 
 def _client_config(folder: Path):
@@ -40,10 +41,10 @@ def _client_config(folder: Path):
     the same throwaway config the tool's own SDK calls use there."""
     from cryptography.hazmat.primitives import serialization
 
-    from orchestrator.oci_api import ensure_simulated_config, simulated_api_key
+    from orchestrator.simulator.cloud import api_key_path, client_config
 
-    config = ensure_simulated_config(folder, _PROFILE)
-    return config, serialization.load_pem_private_key(simulated_api_key(folder).read_bytes(), None).public_key()
+    config = client_config(folder, _PROFILE)
+    return config, serialization.load_pem_private_key(api_key_path(folder).read_bytes(), None).public_key()
 
 
 def _workdir_options(command: Callable) -> Callable:
@@ -126,7 +127,8 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
         raise UsageError("--port", f"{port_text!r} is not a port; give a number from 1 to 65535, or 0 for any free port")
     if scenario is not None:
         parse_scenario(scenario, field="--scenario")
-    folder = Path(directory).expanduser().absolute() if directory else _simulated_store(workdir, instance_name)[1].directory
+    folder = Path(directory).expanduser().absolute() if directory else _simulated_store(
+        workdir, instance_name, hint="give --dir DIR to serve a new simulated cloud there")[1].directory
     if folder.exists() and not folder.is_dir():
         raise UsageError("--dir", f"{folder} exists and is not a folder")
     store = CloudStore.ensure(folder, scenario)

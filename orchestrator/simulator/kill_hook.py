@@ -9,8 +9,9 @@ Phases: render, init, plan, journal, wait (reached in the loop), apply (reached 
 simulated provider once the cloud has answered a LaunchInstance, maybe creating the instance,
 and before Terraform hears of it: the most dangerous moment) and update (reached in the
 provider once the cloud has accepted a START or a resizing UpdateInstance, before Terraform
-hears of it). Only a simulated workdir honours it: the loop asks only when
-`prepared.simulated`, and the provider exists only there.
+hears of it). Only a simulated workdir honours it: the loop calls its cloud's phase hook, and
+only SimulatedCloud.reached (simulator/cloud.py) calls this from there; the provider exists
+only there.
 """
 
 from __future__ import annotations

@@ -1,0 +1,92 @@
+"""Which cloud a command talks to, chosen once per session: OCI, or the simulated OCI of a rehearsal.
+
+A cloud supplies what differs between the two: the OCI config and SDK client, the provider
+installation Terraform uses, placeholders for targets the user left unset, where a default SSH
+key goes, and a hook called at each phase of the loop. This is the only module outside
+orchestrator/simulator/ that knows a simulated cloud exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from .config import Settings
+from .workdir import Workdir
+
+OCI_LABEL = "OCI"
+
+
+class Cloud(Protocol):
+    label: str  # what the user is told the workdir talks to
+    notice: str | None  # a line the CLI prints after the commands that use the cloud
+    placeholders: Mapping[str, Any]  # values for the targets the user left unset
+    all_availability_domains: tuple[str, ...]  # what 'all' means, when known without asking OCI
+
+    @property
+    def status_fields(self) -> dict[str, Any]: ...
+    def prepare(self, settings: Settings) -> None: ...
+    def ssh_key_path(self, instance_name: str) -> Path: ...
+    def config_path(self, profile: str) -> Path: ...
+    def api(self, profile: str) -> contextlib.AbstractContextManager: ...
+    def provider_overrides(self) -> dict[str, Path]: ...
+    def install_provider(self) -> None: ...
+    def reached(self, phase: str) -> None: ...
+
+
+class OciCloud:
+    """Oracle Cloud itself, through the user's ~/.oci/config and the registry's oracle/oci provider."""
+
+    label = OCI_LABEL
+    notice = None
+    placeholders: Mapping[str, Any] = {}
+    all_availability_domains: tuple[str, ...] = ()
+
+    @property
+    def status_fields(self) -> dict[str, Any]:
+        return {"simulated": False}
+
+    def prepare(self, settings: Settings) -> None:
+        """The values a real launch cannot do without (IMAGE_OCID is not among them: when it is
+        empty, the image is discovered, images.py)."""
+        from .config import FIELDS_BY_NAME
+        from .errors import UsageError
+
+        for name in ("compartment_ocid", "subnet_ocid", "availability_domains"):
+            if getattr(settings, name) in (None, ()):
+                raise UsageError(FIELDS_BY_NAME[name].env,
+                                 "is not set; export it (see the README's variable block) or try --simulate ok")
+
+    def ssh_key_path(self, instance_name: str) -> Path:
+        from .keys import default_key_path
+
+        return default_key_path(instance_name)
+
+    def config_path(self, profile: str) -> Path:
+        from .oci_api import CONFIG_FILE
+
+        return CONFIG_FILE.expanduser()
+
+    @contextlib.contextmanager
+    def api(self, profile: str) -> Iterator[Any]:
+        from .oci_api import OciApi, load_config
+
+        yield OciApi(load_config(self.config_path(profile), profile))
+
+    def provider_overrides(self) -> dict[str, Path]:
+        return {}
+
+    def install_provider(self) -> None:
+        """terraform init installs oracle/oci from the registry."""
+
+    def reached(self, phase: str) -> None:
+        """No phase hook against the real cloud."""
+
+
+def pick_cloud(workdir: Workdir, scenario: str | None, environ: Mapping[str, str]) -> Cloud:
+    """The simulated cloud if --simulate was given or the workdir was simulated before; else OCI."""
+    from .simulator.cloud import SimulatedCloud
+
+    return SimulatedCloud.pick(workdir, scenario, environ) or OciCloud()

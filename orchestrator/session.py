@@ -1,0 +1,65 @@
+"""One command's session: its settings, workdir, cloud and engine, each made once, when first asked for.
+
+The click group creates it; option callbacks fill in the flags; the commands receive it (cli.py).
+Making the session, or any part of it, writes nothing: the commands that change the workdir do.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .workdir import Workdir
+
+
+class Session:
+    def __init__(self, environ: Mapping[str, str]):
+        self.environ = environ
+        self.flags: dict[str, Any] = {}  # the settings flags given, by setting name
+        self.scenario: str | None = None  # launch outcomes to rehearse, when the command was given some
+
+    @functools.cached_property
+    def _loaded(self) -> tuple[Settings, Workdir]:
+        from .config import load_settings
+
+        config_file = self.flags.get("config")
+        settings = load_settings(self.flags, self.environ, Path(config_file) if config_file else None)
+        return settings, Workdir.locate(settings.instance_name, self.flags.get("workdir"), self.environ)
+
+    @property
+    def settings(self) -> Settings:
+        return self._loaded[0]
+
+    @property
+    def workdir(self) -> Workdir:
+        return self._loaded[1]
+
+    @functools.cached_property
+    def cloud(self):
+        from .cloud import pick_cloud
+
+        return pick_cloud(self.workdir, self.scenario, self.environ)
+
+    @functools.cached_property
+    def engine(self):
+        """The Terraform engine (finding it runs `terraform version`, once per session)."""
+        from .engine import find_engine
+
+        return find_engine(self.flags.get("engine"), self.environ)
+
+    @functools.cached_property
+    def terraform(self):
+        """The engine bound to the workdir and the cloud."""
+        from .engine.runner import Terraform
+
+        return Terraform(self.engine, self.workdir, self.cloud)
+
+    def existing_workdir(self, hint: str = "run `coinpilot-tf retry` first") -> Workdir:
+        from .errors import UsageError
+
+        if not self.workdir.path.is_dir():
+            raise UsageError("--workdir", f"{self.workdir.path} does not exist yet; {hint}")
+        return self.workdir

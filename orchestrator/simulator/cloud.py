@@ -1,0 +1,163 @@
+"""The simulated OCI as a Cloud (orchestrator/cloud.py): everything a rehearsal needs in one place.
+
+Its folder holds the store (cloud.json, calls.jsonl), the provider script Terraform runs in place
+of oracle/oci, and a throwaway API key and OCI config for the REST endpoint. The folder defaults
+to <workdir>/simulator; COINPILOT_TF_SIMULATOR_DIR names another one, which several workdirs may
+share. The workdir records its cloud as <workdir>/simulator (a symbolic link when the folder is
+elsewhere), so later commands know where it is without the variable.
+"""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..workdir import Workdir, write_private
+from . import kill_hook
+from .scenario import parse_scenario
+from .store import PLACEHOLDERS, CloudStore
+
+FOLDER_SETTING = "COINPILOT_TF_SIMULATOR_DIR"
+WORKDIR_ENTRY = "simulator"  # the workdir's record of its cloud: the folder, or a link to it
+CONFIG_DIR = "oci-api"  # the throwaway OCI config and API key, inside the folder
+
+
+def recorded_folder(workdir: Workdir) -> Path | None:
+    """The simulated cloud a workdir was bound to by an earlier command, if any."""
+    entry = workdir.path / WORKDIR_ENTRY
+    if entry.is_symlink():
+        return Path(os.readlink(entry))
+    return entry if (entry / "cloud.json").exists() else None
+
+
+class SimulatedCloud:
+    """The simulated OCI in `folder`, for one workdir; `scenario` is the --simulate text (None: keep)."""
+
+    label = "simulated OCI"
+    notice = "simulated OCI (no account used)"
+
+    def __init__(self, folder: Path, workdir: Workdir, scenario: str | None = None):
+        self.folder = Path(folder).absolute()
+        self.workdir = workdir
+        self.scenario = scenario
+        # One AD unless the user asks for more ('all' gives the simulated region's three).
+        self.placeholders: dict[str, Any] = {**PLACEHOLDERS, "availability_domains": PLACEHOLDERS["availability_domains"][:1]}
+        self.all_availability_domains: tuple[str, ...] = tuple(PLACEHOLDERS["availability_domains"])
+
+    @classmethod
+    def pick(cls, workdir: Workdir, scenario: str | None, environ) -> SimulatedCloud | None:
+        """The workdir's simulated cloud: the one it records, or a new one if --simulate was given."""
+        given = environ.get(FOLDER_SETTING, "").strip()
+        recorded = recorded_folder(workdir)
+        if recorded is not None:
+            if given and Path(given).expanduser().absolute() != recorded.absolute():
+                raise UsageError(FOLDER_SETTING, f"this workdir uses the simulated cloud in {recorded}; "
+                                                 "unset the variable or give that folder")
+            return cls(recorded, workdir, scenario)
+        if scenario is None:
+            return None
+        parse_scenario(scenario)
+        folder = Path(given).expanduser() if given else workdir.path / WORKDIR_ENTRY
+        return cls(folder, workdir, scenario)
+
+    @property
+    def status_fields(self) -> dict[str, Any]:
+        return {"simulated": True, "simulator_dir": str(self.folder)}
+
+    # ----- before the first file: the cloud exists and the workdir knows it -----
+
+    def prepare(self, settings) -> None:
+        """Bind the workdir to the folder, seed the store, set the scenario."""
+        self.workdir.create()
+        entry = self.workdir.path / WORKDIR_ENTRY
+        if self.folder != entry.absolute() and not entry.is_symlink():
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            entry.symlink_to(self.folder, target_is_directory=True)
+        CloudStore.ensure(self.folder, self.scenario,
+                          subnet_ocid=settings.subnet_ocid, compartment_ocid=settings.compartment_ocid)
+
+    def ssh_key_path(self, instance_name: str) -> Path:
+        # A rehearsal leaves ~/.ssh alone.
+        return self.workdir.path / "ssh" / f"{instance_name}_a1_flex"
+
+    # ----- the oci SDK against the simulated REST endpoint -----
+
+    def config_path(self, profile: str) -> Path:
+        return client_config(self.folder, profile)
+
+    @property
+    def api_key_path(self) -> Path:
+        return api_key_path(self.folder)
+
+    @contextlib.contextmanager
+    def api(self, profile: str) -> Iterator[Any]:
+        """An OciApi whose clients talk to the simulated REST endpoint, running meanwhile."""
+        from cryptography.hazmat.primitives import serialization
+
+        from ..oci_api import OciApi, load_config
+        from .rest import RestEndpoint
+
+        config = load_config(self.config_path(profile), profile)
+        public_key = serialization.load_pem_private_key(self.api_key_path.read_bytes(), None).public_key()
+        with RestEndpoint(CloudStore(self.folder), public_key) as endpoint:
+            yield OciApi(config, endpoint.url)
+
+    # ----- Terraform: the simulated provider in place of oracle/oci -----
+
+    def provider_overrides(self) -> dict[str, Path]:
+        return {"oracle/oci": self.folder / "bin"}
+
+    def install_provider(self) -> None:
+        from .launcher import install_provider
+
+        install_provider(self.folder)
+
+    # ----- fault injection -----
+
+    def reached(self, phase: str) -> None:
+        """The crash points of the fault-injection tests (kill_hook.py)."""
+        kill_hook.reached(phase)
+
+
+def client_config(folder: Path, profile: str) -> Path:
+    """The throwaway OCI config, with `profile` in it (existing files are kept: a test may have
+    broken them on purpose; a missing profile is added)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from ..oci_api import api_key_fingerprint
+
+    path = Path(folder) / CONFIG_DIR / "config"
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key_path = api_key_path(folder)
+    if not key_path.exists():
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        write_private(key_path, key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ))
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path)
+    # configparser keeps [DEFAULT] apart from the sections.
+    if not (parser.has_section(profile) or (profile == parser.default_section and parser.defaults())):
+        parser[profile] = {
+            "user": PLACEHOLDERS["user_ocid"],
+            "fingerprint": api_key_fingerprint(key_path),
+            "tenancy": PLACEHOLDERS["tenancy_ocid"],
+            "region": PLACEHOLDERS["region"],
+            "key_file": str(key_path),
+        }
+        text = io.StringIO()
+        parser.write(text)
+        write_private(path, text.getvalue())
+    return path
+
+
+def api_key_path(folder: Path) -> Path:
+    """The API key "uploaded" to the simulated tenancy: the endpoint trusts its public half only."""
+    return Path(folder) / CONFIG_DIR / "api_key.pem"

@@ -1,0 +1,90 @@
+"""One session per command (orchestrator/session.py, cloud.py): the read-only commands write
+nothing, the engine is asked its version once, a simulated workdir keeps its cloud, and two
+workdirs can share one simulated cloud."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from .session import Session
+from .workdirs import module_session
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file and folder below `folder` (links not followed): (mtime in ns, size)."""
+    found = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            info = path.lstat()
+            found[str(path.relative_to(folder))] = (info.st_mtime_ns, info.st_size if not stat.S_ISDIR(info.st_mode) else 0)
+    return found
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """Two workdirs on one simulated cloud outside both; the first has won its instance."""
+    base = tmp_path_factory.mktemp("shared")
+    cloud = base / "cloud"
+    # Half the Always Free allowance each, so that both fit the simulated tenancy's A1 limit.
+    first = module_session(base / "first", COINPILOT_TF_SIMULATOR_DIR=str(cloud), OCPUS="1", MEMORY_GBS="6")
+    won = first.run("retry", "--simulate", "capacity,ok")
+    assert won.returncode == 0, won.stdout + won.stderr
+    return first, cloud, base
+
+
+def test_status_output_and_doctor_leave_the_workdir_untouched(shared):
+    session, _, _ = shared
+    before = snapshot(session.workdir)
+    for args in (("status",), ("status", "--json"), ("output",), ("output", "--json"), ("doctor",)):
+        result = session.run(*args)
+        assert result.returncode == 0, (args, result.stdout + result.stderr)
+    assert snapshot(session.workdir) == before
+
+
+def test_the_workdir_remembers_its_cloud_without_the_variable(shared):
+    session, cloud, _ = shared
+    environ = {name: value for name, value in session.env.items() if name != "COINPILOT_TF_SIMULATOR_DIR"}
+    result = session.run("status", "--json")
+    data = json.loads(result.stdout)
+    assert data["simulated"] is True and data["simulator_dir"] == str(cloud)
+    again = Session(session.workdir, environ).run("retry")
+    assert again.returncode == 0 and "already exists" in again.stdout + again.stderr
+    assert (session.workdir / "simulator").is_symlink() and (cloud / "cloud.json").is_file()
+
+
+def test_two_workdirs_share_one_simulated_cloud(shared):
+    first, cloud, base = shared
+    second = module_session(base / "second", COINPILOT_TF_SIMULATOR_DIR=str(cloud), INSTANCE_NAME="coinpilot-two",
+                            OCPUS="1", MEMORY_GBS="6")
+    result = second.run("retry", "--simulate", "ok")
+    assert result.returncode == 0, result.stdout + result.stderr
+    instances = json.loads((cloud / "cloud.json").read_text())["instances"]
+    assert sorted(i["display_name"] for i in instances if i["lifecycle_state"] == "RUNNING") == ["coinpilot-a1", "coinpilot-two"]
+
+
+def test_another_cloud_for_a_bound_workdir_is_refused(shared, tmp_path):
+    session, _, _ = shared
+    result = session.run("status", extra_env={"COINPILOT_TF_SIMULATOR_DIR": str(tmp_path / "elsewhere")})
+    assert result.returncode == 2
+    assert result.stderr.startswith("coinpilot-tf: COINPILOT_TF_SIMULATOR_DIR: this workdir uses the simulated cloud in")
+
+
+def test_retry_and_render_ask_the_engine_its_version_once(tmp_path):
+    """A wrapper engine that counts `terraform version` before running the real one."""
+    log = tmp_path / "versions.log"
+    wrapper = tmp_path / "terraform"
+    wrapper.write_text(f'#!/bin/sh\n[ "$1" = version ] && echo x >> {log}\nexec {shutil.which("terraform")} "$@"\n')
+    wrapper.chmod(0o755)
+    session = module_session(tmp_path / "s", COINPILOT_TF_TERRAFORM=str(wrapper))
+    for args in (("render", "--simulate", "ok"), ("retry",)):
+        log.unlink(missing_ok=True)
+        result = session.run(*args)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert log.read_text().count("x") == 1, args
