@@ -4,8 +4,9 @@ import os
 
 import pytest
 
-from orchestrator import isolated, oci_api
+from orchestrator import isolated, oci_api, prepare
 from orchestrator.cloud import OciCloud
+from orchestrator.config import load_settings, with_placeholders
 from orchestrator.errors import ToolError, UsageError
 from orchestrator.reconcile import compartment_instances
 from orchestrator.simulator.cloud import SimulatedCloud
@@ -46,3 +47,20 @@ def test_a_usage_error_comes_back_naming_the_field(isolated_home):
 def test_a_child_that_ends_without_answering_is_a_tool_error():
     with pytest.raises(ToolError, match=r"ended before it answered \(exit code 3\)"):
         isolated.call(os._exit, 3)
+
+
+def test_image_discovery_and_the_ads_for_all_come_back_from_the_child(tmp_path):
+    workdir = Workdir(tmp_path / "workdir")
+    cloud = SimulatedCloud(tmp_path / "simulator", workdir, "ok")
+    cloud.all_availability_domains = ()  # as with OCI: 'all' has to be asked
+    settings = with_placeholders(load_settings({}, {}, None), cloud.placeholders)
+    cloud.prepare(settings)
+    settings = settings.replace(image_ocid=None, availability_domains=("all",))
+    assert prepare._calls_oci(cloud, workdir, settings, False)
+
+    asked, ads = isolated.call(prepare.ask_oci, cloud, workdir, settings, False)
+
+    assert asked.image_ocid == PLACEHOLDERS["image_ocid"]
+    assert ads == tuple(PLACEHOLDERS["availability_domains"])
+    # The discovered image is recorded in the workdir: the next run needs no call for it.
+    assert not prepare._calls_oci(cloud, workdir, settings.replace(availability_domains=ads[:1]), False)
