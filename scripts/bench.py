@@ -376,7 +376,7 @@ def simulated_endpoint(directory: Path, scenario: str, environ: dict[str, str]) 
             time.sleep(0.1)
         yield endpoint
     finally:
-        stop(process)
+        stop(process, signal.SIGTERM)  # SIGINT is ignored where the benchmark runs in the background
 
 
 def runbook_environment(environ: dict[str, str], root: Path) -> dict[str, str]:
@@ -842,8 +842,8 @@ def side_by_side(report: dict) -> list[str]:
         "|---" * (len(shown) + 1) + "|",
     ]
     lines += [f"| {label} | " + " | ".join(cell(report[name], name) for name in shown) + " |" for label, cell in rows]
-    header = "| coinpilot-tf / other | wall time per attempt | LaunchInstance calls per failed attempt | RSS while waiting |"
-    lines += ["", header, "|---|---|---|---|"]
+    lines += ["", ("| coinpilot-tf / other | wall time per attempt | LaunchInstance calls per failed attempt "
+                   "| RSS while waiting |"), "|---|---|---|---|"]
     for name in shown[1:]:
         ratio = report["ratios"][f"vs_{name}"]
         lines.append(f"| {CONTENDERS[name]} | {_times(ratio['wall_median'])} | "
