@@ -23,6 +23,9 @@ class UsageError(Exception):
         self.field = field
         self.problem = problem
 
+    def __reduce__(self):  # raised in a child process (isolated.py), raised again here
+        return type(self), (self.field, self.problem)
+
 
 class ToolError(Exception):
     """A failure retrying cannot fix (missing engine, broken workdir...): exit 1."""

@@ -39,6 +39,9 @@ class ApiError(ToolError):
         super().__init__(f"{operation}: {status or 'no response'} {code}: {message}{where}")
         self.operation, self.status, self.code, self.message, self.request_id = operation, status, code, message, request_id
 
+    def __reduce__(self):  # raised in a child process (isolated.py), raised again here
+        return type(self), (self.operation, self.status, self.code, self.message, self.request_id)
+
 
 @dataclass(frozen=True)
 class Instance:

@@ -10,10 +10,14 @@ import contextlib
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings, with_placeholders
 from .session import Session
 from .workdir import Workdir
+
+if TYPE_CHECKING:
+    from .cloud import Cloud
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,14 @@ def prepare(session: Session, refresh_image: bool = False, *, for_launch: bool =
     # The local checks (engine, OCI config, key, fingerprint) before any call to OCI.
     outcomes = preflight(session, settings, needed=None if for_launch or asks_oci else ("engine",))
     later = tuple(f"`retry` will need {o.name}: {o.detail}; fix: {o.fix}" for o in outcomes if o.status == FAIL)
-    settings, known_ads = _ask_oci(session, settings, refresh_image)
+    asked = (session.cloud, session.workdir, settings, refresh_image)
+    if _calls_oci(*asked):
+        from . import isolated
+
+        # The lookups import the oci SDK: in a child Python, it stays out of the loop that waits afterwards.
+        settings, known_ads = isolated.call(ask_oci, *asked)
+    else:
+        settings, known_ads = ask_oci(*asked)
     ads = settings.availability_domains
     if ads == ("all",):
         ads = known_ads
@@ -50,17 +61,26 @@ def prepare(session: Session, refresh_image: bool = False, *, for_launch: bool =
     return Prepared(settings, workdir, tuple(ads), key.private_path, key.public_key, notices)
 
 
-def _ask_oci(session: Session, settings: Settings, refresh_image: bool) -> tuple[Settings, tuple[str, ...]]:
+def _calls_oci(cloud: Cloud, workdir: Workdir, settings: Settings, refresh_image: bool) -> bool:
+    """Will ask_oci call OCI: an image to discover, or the region's ADs for 'all'?"""
+    from . import images
+
+    discovers = not settings.image_ocid and (refresh_image or images.recorded(workdir) is None)
+    return discovers or (settings.availability_domains == ("all",) and not cloud.all_availability_domains)
+
+
+def ask_oci(cloud: Cloud, workdir: Workdir, settings: Settings,
+            refresh_image: bool) -> tuple[Settings, tuple[str, ...]]:
     """What the user left to OCI (read-only calls, and only if needed): the image (discovered
     once, then recorded in the workdir) and the region's ADs for 'all'."""
     from . import images
 
-    known_ads = session.cloud.all_availability_domains
+    known_ads = cloud.all_availability_domains
     with contextlib.ExitStack() as connection:
-        api = functools.cache(lambda: connection.enter_context(session.cloud.api(settings.oci_profile)))
+        api = functools.cache(lambda: connection.enter_context(cloud.api(settings.oci_profile)))
         if not settings.image_ocid:
             where = settings.image_compartment_ocid or settings.compartment_ocid
-            settings = settings.replace(image_ocid=images.resolve(session.workdir, where, api, refresh_image).image_ocid)
+            settings = settings.replace(image_ocid=images.resolve(workdir, where, api, refresh_image).image_ocid)
         if settings.availability_domains == ("all",) and not known_ads:
             known_ads = tuple(api().availability_domains())
     return settings, known_ads

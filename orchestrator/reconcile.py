@@ -31,6 +31,7 @@ from .render import OWNERSHIP_TAG_KEY
 
 if TYPE_CHECKING:
     from .failures import Failure
+    from .cloud import Cloud
     from .oci_api import Instance
     from .workdir import Workdir
 
@@ -212,3 +213,10 @@ def unsaved_launch(workdir: Workdir, failure: Failure) -> str:
     return (f"Terraform could not save its state ({failure.message or failure.first_line}): {what} and {kept}. "
             f"Fix {workdir.path} (free space, make it writable, remove what is in the way), then run "
             f"`coinpilot-tf retry`: it adopts the instance instead of launching another{push}")
+
+
+def compartment_instances(cloud: Cloud, profile: str, compartment_id: str) -> list[Instance]:
+    """ListInstances in the launch compartment, through the oci SDK and the cloud (for isolated.call:
+    the SDK it imports stays out of the process that waits between attempts)."""
+    with cloud.api(profile) as api:
+        return api.list_instances(compartment_id)

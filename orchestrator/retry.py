@@ -36,7 +36,7 @@ from .operation import STOPPED_STATES, Kind, Operation
 from .policy import Action, Decision, Policy, PolicyConfig, Waiter
 from .prepare import Prepared
 from .progress import Reporter
-from .reconcile import Keeping, Kept, Reconciler, unsaved_launch
+from .reconcile import Keeping, Kept, Reconciler, compartment_instances, unsaved_launch
 from .render import Target, render
 from .result import LaunchResult, write_launch_result
 from .run_events import RunEvents
@@ -506,9 +506,12 @@ class RetryLoop:
     # -- helpers --------------------------------------------------------------------------------
 
     def _compartment_instances(self) -> list[Instance]:
-        """ListInstances in the launch compartment, through the oci SDK and the session's cloud."""
-        with self.tf.cloud.api(self.settings.oci_profile) as api:
-            return api.list_instances(self.settings.compartment_ocid)
+        """ListInstances in the launch compartment, through the oci SDK and the session's cloud, in a
+        child process: the SDK never stays in the process that waits between attempts."""
+        from . import isolated
+
+        settings = self.settings
+        return isolated.call(compartment_instances, self.tf.cloud, settings.oci_profile, settings.compartment_ocid)
 
     def _forget_plans(self) -> None:
         for plan_file in self.prepared.workdir.path.glob("attempt-*.tfplan"):

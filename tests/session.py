@@ -10,7 +10,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.cloud import OciCloud
+from orchestrator.simulator.cloud import SimulatedCloud
+from orchestrator.workdir import Workdir
+
 COINPILOT = str(Path(sys.executable).parent / "coinpilot-tf")
+# On PYTHONPATH, a child Python the tool starts can import these tests' helpers (EndpointOnly).
+REPOSITORY = str(Path(__file__).resolve().parent.parent)
 
 
 @dataclass
@@ -63,15 +69,17 @@ def command_session(workdir: Path, environ=None, simulate: str | None = None, **
     return session
 
 
-def real_cloud_on(store_dir: Path):
+class EndpointOnly(OciCloud):
     """OCI as in real mode (the user's ~/.oci/config, no placeholders) whose API is the simulated
-    endpoint: only the endpoint differs."""
-    from orchestrator.cloud import OciCloud
-    from orchestrator.simulator.cloud import SimulatedCloud
-    from orchestrator.workdir import Workdir
+    endpoint: only the endpoint differs. Module-level, so that a lookup the tool runs in a child
+    Python (isolated.py) can take it along; that child imports it with REPOSITORY on PYTHONPATH."""
 
-    class EndpointOnly(OciCloud):
-        def api(self, profile):
-            return SimulatedCloud(store_dir, Workdir(Path(store_dir))).api(profile)
+    def __init__(self, store_dir: Path):
+        self.store_dir = Path(store_dir)
 
-    return EndpointOnly()
+    def api(self, profile):
+        return SimulatedCloud(self.store_dir, Workdir(self.store_dir)).api(profile)
+
+
+def real_cloud_on(store_dir: Path) -> EndpointOnly:
+    return EndpointOnly(store_dir)

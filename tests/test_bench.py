@@ -26,41 +26,82 @@ def test_scenario_stays_within_the_simulators_repeat_limit():
     assert bench.launch_scenario(1200) == "capacity*1000,capacity*199,ok"
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    # The autouse isolated_home fixture is function-scoped; this run gets its own HOME the same way.
-    home = tmp_path_factory.mktemp("bench-home")
-    json_path = home / "bench.json"
+def run_bench(home: Path, *options: str) -> tuple[str, dict, str]:
+    """stdout, the JSON and the markdown of one run, with its own HOME."""
+    json_path, markdown_path = home / "bench.json", home / "benchmark.md"
     env = {name: value for name, value in os.environ.items() if name not in load_bench().RUNBOOK_VARIABLES}
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local" / "share"))
     run = subprocess.run(
-        [sys.executable, str(SCRIPT), "--attempts", "3", "--startup-runs", "1", "--idle-seconds", "1",
-         "--json", str(json_path)],
-        env=env, cwd=home, capture_output=True, text=True, timeout=600,
+        [sys.executable, str(SCRIPT), "--startup-runs", "1", "--idle-seconds", "1",
+         "--json", str(json_path), "--markdown", str(markdown_path), *options],
+        env=env, cwd=home, capture_output=True, text=True, timeout=900,
     )
     assert run.returncode == 0, run.stderr
-    return run.stdout, json.loads(json_path.read_text())
+    return run.stdout, json.loads(json_path.read_text()), markdown_path.read_text()
 
 
-def test_prints_the_markdown_tables(report):
-    stdout, _ = report
-    assert "| measure | measured | target | met |" in stdout
-    assert "| | baseline: `terraform apply -auto-approve` loop | coinpilot-tf `retry` |" in stdout
+# oci-cli as a previous benchmark run left it in the user's cache (looked up with the real HOME).
+CACHED_OCI_CLI = load_bench().oci_cli_environment() / "bin" / "oci"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    # The autouse isolated_home fixture is function-scoped; this run gets its own HOME the same way.
+    return run_bench(tmp_path_factory.mktemp("bench-home"), "--attempts", "3", "--without-runbook")
+
+
+@pytest.fixture(scope="module")
+def runbook_report(tmp_path_factory):
+    """With the runbook's oci-cli loop: only where oci-cli is cached already. Installing it takes
+    minutes, and one failed attempt of it about 100 s (oci-cli's own backoff), so 2 attempts."""
+    if not CACHED_OCI_CLI.exists():
+        pytest.skip(f"oci-cli is not in the benchmark's cache ({CACHED_OCI_CLI}); `scripts/bench.py` installs it")
+    return run_bench(tmp_path_factory.mktemp("bench-home"), "--attempts", "2", "--oci-cli", str(CACHED_OCI_CLI))
+
+
+def test_prints_one_line_per_contender(report):
+    stdout, _, _ = report
+    lines = stdout.splitlines()
+    assert lines[0].startswith("coinpilot-tf retry: 3 attempts, ")
+    assert lines[1].startswith("terraform apply loop: 3 attempts, ")
+    assert lines[2] == "runbook: oci compute instance launch loop: not run (--without-runbook)"
+    assert all("waits in" in line for line in lines[:2])
+    assert lines[3].startswith("targets not met: ")
+
+
+def test_writes_the_markdown_tables(report):
+    _, _, markdown = report
+    assert "| per attempt | coinpilot-tf retry | terraform apply loop |" in markdown
+    assert "| measure | measured | target | met |" in markdown
+    assert "| | baseline: `terraform apply -auto-approve` loop | coinpilot-tf `retry` |" in markdown
+
+
+def test_results_replace_only_what_lies_between_the_markers(tmp_path):
+    bench = load_bench()
+    doc = tmp_path / "benchmark.md"
+    doc.write_text(f"# How\n\n{bench.RESULTS_BEGIN}\nold\n{bench.RESULTS_END}\n\nafter\n")
+    bench.write_results(doc, "new\n")
+    assert doc.read_text() == f"# How\n\n{bench.RESULTS_BEGIN}\nnew\n{bench.RESULTS_END}\n\nafter\n"
 
 
 def test_json_has_every_section(report):
-    _, data = report
+    _, data, _ = report
     assert data["attempts"] == 3
     assert data["scenario"] == "capacity*2,ok"
     assert set(data["ratios"]) == {"wall_median", "wall_p90", "wall_total", "calls_per_later_failed_attempt",
-                                   "startup_help_vs_import_click"}
+                                   "startup_help_vs_import_click", "vs_baseline", "vs_runbook"}
+    assert set(data["ratios"]["vs_baseline"]) == {"wall_median", "launch_calls_per_failed_attempt", "waiting_rss"}
+    assert data["ratios"]["vs_runbook"] is None and data["runbook"] is None
     assert set(data["targets_met"]) == {
         "one_launch_call_per_later_attempt", "baseline_three_or_more_calls", "wall_median_ratio", "own_share_p90",
-        "rss_growth_10_to_n", "startup_ratio", "no_heavy_imports_at_help", "idle_cpu_zero",
+        "rss_growth_10_to_n", "startup_ratio", "no_heavy_imports_at_help", "idle_cpu_zero", "waiting_rss",
     }
     for loop in ("baseline", "coinpilot_tf"):
-        assert set(data[loop]["wall_seconds"]) == {"median", "p90", "total"}
+        assert set(data[loop]["wall_seconds"]) == set(data[loop]["cpu_seconds"]) == {"median", "p90", "total"}
+        assert set(data[loop]["peak_rss_kb"]) == {"median", "max"}
         assert len(data[loop]["attempts"]) == 3
+        assert all(a["cpu_seconds"] > 0 and a["peak_rss_kb"] > 0 for a in data[loop]["attempts"])
+        assert data[loop]["waiting_rss_kb"] > 0
     ours = data["coinpilot_tf"]
     assert set(ours["own_seconds"]) == {"median", "p90", "total"}
     assert all(a["terraform_seconds"] is not None and a["own_seconds"] is not None for a in ours["attempts"])
@@ -72,7 +113,7 @@ def test_json_has_every_section(report):
 
 
 def test_both_loops_win_on_the_last_attempt(report):
-    _, data = report
+    _, data, _ = report
     assert data["baseline"]["returncode"] == 0
     assert data["coinpilot_tf"]["exit_code"] == 0
     for loop in ("baseline", "coinpilot_tf"):
@@ -80,7 +121,7 @@ def test_both_loops_win_on_the_last_attempt(report):
 
 
 def test_coinpilot_makes_one_launch_call_per_attempt_after_the_first(report):
-    _, data = report
+    _, data, _ = report
     attempts = data["coinpilot_tf"]["attempts"]
     assert attempts[0]["calls"]["LaunchInstance"] == 1
     assert attempts[1]["calls"] == {"LaunchInstance": 1}
@@ -90,8 +131,35 @@ def test_coinpilot_makes_one_launch_call_per_attempt_after_the_first(report):
 
 
 def test_baseline_reads_the_subnet_on_every_attempt(report):
-    _, data = report
+    _, data, _ = report
     for attempt in data["baseline"]["attempts"]:
         assert attempt["calls"]["GetSubnet"] == 1
         assert attempt["calls"]["LaunchInstance"] == 1
     assert data["baseline"]["api_calls"]["total"]["LaunchInstance"] == 3
+
+
+def test_every_attempt_starts_something_the_loop_waits_in_less(report):
+    _, data, _ = report
+    for loop in ("baseline", "coinpilot_tf"):
+        assert data[loop]["waiting_rss_kb"] < data[loop]["peak_rss_kb"]["max"]
+
+
+def test_the_runbooks_loop_wins_on_its_last_attempt(runbook_report):
+    stdout, data, markdown = runbook_report
+    runbook = data["runbook"]
+    assert runbook["returncode"] == 0
+    assert [a["outcome"] for a in runbook["attempts"]] == ["capacity", "ok"]
+    assert runbook["oci_cli"]
+    assert stdout.splitlines()[2].startswith("runbook: oci compute instance launch loop: 2 attempts, ")
+    assert "| per attempt | coinpilot-tf retry | terraform apply loop | runbook: oci compute instance launch loop |" in markdown
+
+
+def test_the_runbooks_hidden_retries_are_counted(runbook_report):
+    _, data, _ = runbook_report
+    first, won = data["runbook"]["attempts"]
+    # oci-cli's SDK retries a 500 by itself: the cloud saw more than one LaunchInstance in one attempt.
+    assert first["calls"]["LaunchInstance"] > 1
+    assert won["calls"] == {"LaunchInstance": 1}
+    assert data["runbook"]["api_calls"]["launch_per_failed_attempt"]["min"] == first["calls"]["LaunchInstance"]
+    assert set(data["ratios"]["vs_runbook"]) == {"wall_median", "launch_calls_per_failed_attempt", "waiting_rss"}
+    assert data["runbook"]["waiting_rss_kb"] > 0

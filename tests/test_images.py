@@ -15,7 +15,7 @@ from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import PLACEHOLDERS, REGION
 from orchestrator.workdir import Workdir
 
-from .session import command_session, real_cloud_on
+from .session import REPOSITORY, command_session, real_cloud_on
 
 COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
 TENANCY = PLACEHOLDERS["tenancy_ocid"]
@@ -130,6 +130,7 @@ def test_prepare_in_real_mode_discovers_the_image_and_all_ads(store, monkeypatch
     }
     session = command_session(tmp_path / "workdir", {**os.environ, **environ})
     session.cloud = real_cloud_on(store.directory)
+    monkeypatch.setenv("PYTHONPATH", REPOSITORY)  # the lookups run in a child Python, which takes that cloud along
     prepared = prepare(session)
     assert prepared.settings.image_ocid == NEWEST_SEEDED
     assert prepared.availability_domains == tuple(PLACEHOLDERS["availability_domains"])

@@ -2,6 +2,10 @@
 
 import json
 import random
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -11,6 +15,7 @@ from orchestrator.policy import Policy, PolicyConfig, Waiter
 from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.retry import RetryLoop
+from orchestrator.simulator.kill_hook import ENV as KILL_AT
 
 from .session import command_session, new_session
 
@@ -159,3 +164,41 @@ def test_capacity_waits_the_interval_and_each_wait_is_journaled(tmp_path, monkey
     assert [e["category"] for e in entries] == [Category.CAPACITY] * 2 + [Category.THROTTLE, "success"]
     assert [e["wait"] for e in entries[:2]] == [600, 600] and 900 <= entries[2]["wait"] <= 1020
 
+
+
+# Run like the console script, plus a SIGUSR1 handler that writes down the modules the process holds.
+# The simulator's test-only hook (simulator/kill_hook.py) sends SIGUSR1 when the loop reaches its wait.
+MODULES_AT_WAIT = """
+import os, signal, sys
+from orchestrator.cli import main
+
+def write_modules(*_):
+    path = os.environ["MODULES_FILE"]
+    with open(path + ".part", "w") as out:
+        out.write("\\n".join(sorted(sys.modules)))
+    os.replace(path + ".part", path)
+
+signal.signal(signal.SIGUSR1, write_modules)
+main()
+"""
+
+
+def test_the_loop_waits_without_the_oci_sdk_in_memory(session, tmp_path):
+    modules_file = tmp_path / "modules-at-wait"
+    env = {**session.env, KILL_AT: "wait:USR1", "RETRY_INTERVAL_SECONDS": "3600", "MODULES_FILE": str(modules_file)}
+    waiting = subprocess.Popen([sys.executable, "-c", MODULES_AT_WAIT, "retry", "--simulate", "capacity"], env=env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not modules_file.exists() and waiting.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        waiting.send_signal(signal.SIGINT)
+        _, stderr = waiting.communicate(timeout=60)
+    assert waiting.returncode == 130, stderr
+    modules = modules_file.read_text().split()
+    assert "orchestrator.retry" in modules
+    assert [name for name in modules if name == "oci" or name.startswith("oci.")] == []
+    # It did look for an instance of ours in the compartment through the SDK, before its first launch.
+    assert [call["op"] for call in session.calls()][:1] == ["ListInstances"]
+    assert session.calls("LaunchInstance")
