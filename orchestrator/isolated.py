@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
+from .engine.environment import child_environment
 from .errors import ToolError
 
 T = TypeVar("T")
@@ -28,7 +29,9 @@ _CHILD_ARGV = (sys.executable, "-P", "-c", "from orchestrator.isolated import se
 def call(function: Callable[..., T], *args: object) -> T:
     """`function(*args)` in a fresh Python; its result, or its exception raised again here.
     `function`, `args`, the result and the exception must pickle (module-level function)."""
-    done = subprocess.run(_CHILD_ARGV, input=pickle.dumps((function, args)), stdout=subprocess.PIPE, check=False)
+    # The child's environment is a Terraform child's: no webhook or notification URL reaches it.
+    done = subprocess.run(_CHILD_ARGV, input=pickle.dumps((function, args)), stdout=subprocess.PIPE, check=False,
+                          env=child_environment(os.environ))
     try:
         succeeded, value = pickle.loads(done.stdout)
     except (pickle.UnpicklingError, EOFError, ValueError):  # killed (SIGTERM to the whole service, out of memory)

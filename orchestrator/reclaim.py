@@ -61,7 +61,7 @@ def reclaim_risk(read_cpu: Callable[[], list[float]]) -> ReclaimRisk:
     """read_cpu: the CPU series (oci_api.OciApi.cpu_utilization bound to the instance)."""
     try:
         values = read_cpu()
-    except (ToolError, UsageError) as error:  # UsageError: no usable OCI config for the profile
+    except (ToolError, UsageError, OSError) as error:  # UsageError: no usable OCI config; OSError: a read-only disk
         # One short line: an error body can be a whole HTML page.
         first_line = next(iter(str(error).splitlines()), "")[:200]
         return ReclaimRisk(None, 0, f"Monitoring could not be read: {first_line}")

@@ -94,6 +94,7 @@ class RetryLoop:
         self.targets: list[Target] = []  # the current operation's, less dropped ADs
         self.interrupted = False
         self._plans_without_launch = 0  # fresh plans in a row that found an instance in the state
+        self._lock_waits_told = 0  # the engine's state-lock waits already journaled with an attempt
         self._checked_plans: set[Path] = set()  # saved plans refuse_destructive has passed in this run
 
     def interrupt(self) -> None:
@@ -256,7 +257,6 @@ class RetryLoop:
         """Attempt, then act on the policy's decision: (an outcome when the run ends here, the
         failure, whether an attempt was made at all)."""
         self.events.attempt_began()
-        lock_waits = self.tf.state_lock_waits
         began = self.clock()
         try:
             failure = self._attempt(op, target)
@@ -266,7 +266,9 @@ class RetryLoop:
         except DestructivePlan as error:
             return self._refused(error), None, False
         self._plans_without_launch = 0
-        waited = self.tf.state_lock_waits > lock_waits
+        # A wait on the shared state's lock since the last attempt (in it, or in the look before it).
+        waited = self.tf.state_lock_waits > self._lock_waits_told
+        self._lock_waits_told = self.tf.state_lock_waits
         duration = round(self.clock() - began, 3)
         self._reached("journal")
         if self.interrupted:

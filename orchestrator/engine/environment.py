@@ -4,7 +4,7 @@ The tool's own environment holds secrets they never need (DISCORD_WEBHOOK_URL, N
 anything else the user exported), and a child's environment is readable in /proc by the user's
 other processes. So children get an allowlist: the system basics, proxies and certificates,
 Terraform's own TF_* variables, the OCI provider's OCI_* ones, the state backends' own (PG_CONN_STR
-and libpq's PG* for `pg`, AWS_* for `s3`), and the tool's COINPILOT_TF_* ones (the simulated
+and libpq's PG* for `pg`, AWS_* for `s3`), and the tool's COINPILOT_TF_* ones (the rehearsal
 provider reads those).
 """
 
@@ -14,7 +14,8 @@ from collections.abc import Mapping
 
 _NAMES = frozenset({
     "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "TZ", "TMPDIR", "TEMP", "TMP", "TERM",
-    "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+    "PYTHONPATH",  # the tool's own one-off lookups run in a child Python (isolated.py)
     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
     # Windows: where programs find their per-user folders and the system.
     "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "APPDATA", "LOCALAPPDATA", "USERPROFILE",
