@@ -8,7 +8,7 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,22 +87,20 @@ def _what_to_do(failure: Failure) -> str:
     return ""
 
 
-def cli_config(provider_overrides: Mapping[str, Path]) -> str:
+def cli_config(provider_overrides: Mapping[str, Path], provider_mirrors: Sequence[Path] = ()) -> str:
     """Terraform's CLI config: a shared plugin cache, and the cloud's providers in place of the registry's."""
     lines = [
         f'plugin_cache_dir = "{_hcl_path(data_dir() / "plugin-cache")}"',
         "disable_checkpoint = true",
     ]
     if provider_overrides:
-        from ..simulator.launcher import mirror_dir
-
         sources = ", ".join(f'"{source}"' for source in sorted(provider_overrides))
         lines += ["provider_installation {", "  dev_overrides {"]
         lines += [f'    "{source}" = "{_hcl_path(path)}"' for source, path in sorted(provider_overrides.items())]
         lines += ["  }"]
         # `terraform init` (a remote state backend needs it) installs them from a mirror beside them.
-        for path in sorted(set(provider_overrides.values())):
-            lines += ["  filesystem_mirror {", f'    path    = "{_hcl_path(mirror_dir(path))}"',
+        for path in provider_mirrors:
+            lines += ["  filesystem_mirror {", f'    path    = "{_hcl_path(path)}"',
                       f"    include = [{sources}]", "  }"]
         lines += ["  direct {", f"    exclude = [{sources}]", "  }", "}"]
     return "\n".join(lines) + "\n"
@@ -143,7 +141,7 @@ class Terraform:
         self.workdir.create()
         (data_dir() / "plugin-cache").mkdir(parents=True, exist_ok=True)
         self.cloud.install_provider()
-        write_private(self.workdir.cli_config, cli_config(self.cloud.provider_overrides()))
+        write_private(self.workdir.cli_config, cli_config(self.cloud.provider_overrides(), self.cloud.provider_mirrors()))
 
     @property
     def environment(self) -> dict[str, str]:

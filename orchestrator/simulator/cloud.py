@@ -116,6 +116,12 @@ class SimulatedCloud:
     def provider_overrides(self) -> dict[str, Path]:
         return {"oracle/oci": self.folder / "bin"}
 
+    def provider_mirrors(self) -> list[Path]:
+        """Where `terraform init` (a remote state backend needs it) finds the overridden providers."""
+        from .launcher import mirror_dir
+
+        return [mirror_dir(path) for path in self.provider_overrides().values()]
+
     def install_provider(self) -> None:
         from .launcher import install_provider
 
