@@ -29,18 +29,28 @@ class Backend:
 
 
 BACKENDS: dict[str, Backend] = {
-    backend.name: backend for backend in (
+    backend.name: backend
+    for backend in (
         Backend(LOCAL, (1, 5), (1, 6)),
         # Terraform 1.12.0 added the OCI Object Storage backend (CHANGELOG, #34465); OpenTofu has none.
-        Backend("oci", (1, 12), None,
-                {"private_key": "the key_file of your ~/.oci/config profile (config_file_profile=...)",
-                 "private_key_password": "the pass_phrase of your ~/.oci/config profile"},
-                "bucket=tfstate,namespace=<namespace>,key=coinpilot-a1.tfstate,region=eu-frankfurt-1"),
+        Backend(
+            "oci",
+            (1, 12),
+            None,
+            {
+                "private_key": "the key_file of your ~/.oci/config profile (config_file_profile=...)",
+                "private_key_password": "the pass_phrase of your ~/.oci/config profile",
+            },
+            "bucket=tfstate,namespace=<namespace>,key=coinpilot-a1.tfstate,region=eu-frankfurt-1",
+        ),
         # use_lockfile (S3 native locking) is generally available from Terraform 1.11 and OpenTofu 1.10.
-        Backend("s3", (1, 11), (1, 10),
-                {"access_key": "AWS_ACCESS_KEY_ID", "secret_key": "AWS_SECRET_ACCESS_KEY",
-                 "token": "AWS_SESSION_TOKEN"},
-                "bucket=tfstate,key=coinpilot-a1.tfstate,use_lockfile=true,..."),
+        Backend(
+            "s3",
+            (1, 11),
+            (1, 10),
+            {"access_key": "AWS_ACCESS_KEY_ID", "secret_key": "AWS_SECRET_ACCESS_KEY", "token": "AWS_SESSION_TOKEN"},
+            "bucket=tfstate,key=coinpilot-a1.tfstate,use_lockfile=true,...",
+        ),
         Backend("pg", (1, 5), (1, 6), {"conn_str": "PG_CONN_STR"}, "schema_name=coinpilot_a1"),
     )
 }
@@ -62,8 +72,11 @@ def parse_backend_config(name: str, raw: object) -> tuple[tuple[str, str], ...]:
         key, equals, value = item.partition("=")
         key = key.strip()
         if not equals or not _KEY.match(key):
-            raise UsageError(name, f"item {number} is not KEY=VALUE (like schema_name=coinpilot); "
-                                   "separate items with commas or repeat --backend-config")
+            raise UsageError(
+                name,
+                f"item {number} is not KEY=VALUE (like schema_name=coinpilot); "
+                "separate items with commas or repeat --backend-config",
+            )
         pairs.append((key, value.strip()))
     return tuple(pairs)
 
@@ -75,8 +88,11 @@ def check_backend_config(backend: str, pairs: tuple[tuple[str, str], ...], label
     secrets = BACKENDS[backend].secret_keys
     for key, _ in pairs:
         if key in secrets:
-            raise UsageError(label, f"{key} is a secret, and Terraform would record it in the workdir; "
-                                    f"leave it out and use {secrets[key]} instead")
+            raise UsageError(
+                label,
+                f"{key} is a secret, and Terraform would record it in the workdir; "
+                f"leave it out and use {secrets[key]} instead",
+            )
 
 
 def engine_problem(backend: str, kind: str, version: str) -> str | None:

@@ -43,26 +43,54 @@ def settings_options(command: Callable) -> Callable:
     for field in reversed(FIELDS):
         env_note = f" [env {field.env}]" if field.env else ""
         command = click.option(
-            *field.flags, field.name, multiple=field.repeatable, default=None, expose_value=False,
-            callback=_flag(field.name), help=field.help + env_note, show_envvar=False,
+            *field.flags,
+            field.name,
+            multiple=field.repeatable,
+            default=None,
+            expose_value=False,
+            callback=_flag(field.name),
+            help=field.help + env_note,
+            show_envvar=False,
         )(command)
-    command = click.option("--config", "config", type=click.Path(dir_okay=False), expose_value=False,
-                           callback=_flag("config"), help="Optional TOML file with the same settings in lower case.")(command)
+    command = click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False),
+        expose_value=False,
+        callback=_flag("config"),
+        help="Optional TOML file with the same settings in lower case.",
+    )(command)
     return workdir_options(command)
 
 
 def workdir_options(command: Callable) -> Callable:
-    command = click.option("--workdir", "workdir", type=click.Path(file_okay=False), expose_value=False,
-                           callback=_flag("workdir"), help="The workdir itself [env COINPILOT_TF_WORKDIR].")(command)
-    return click.option("--terraform", "engine", expose_value=False, callback=_flag("engine"),
-                        help="Terraform or OpenTofu binary, or 'bundled' for the engine shipped with coinpilot-tf "
-                             "[env COINPILOT_TF_TERRAFORM].")(command)
+    command = click.option(
+        "--workdir",
+        "workdir",
+        type=click.Path(file_okay=False),
+        expose_value=False,
+        callback=_flag("workdir"),
+        help="The workdir itself [env COINPILOT_TF_WORKDIR].",
+    )(command)
+    return click.option(
+        "--terraform",
+        "engine",
+        expose_value=False,
+        callback=_flag("engine"),
+        help="Terraform or OpenTofu binary, or 'bundled' for the engine shipped with coinpilot-tf "
+        "[env COINPILOT_TF_TERRAFORM].",
+    )(command)
 
 
 def instance_options(command: Callable) -> Callable:
     """Which workdir: --workdir, or the one --instance-name (INSTANCE_NAME) names; and the engine."""
-    command = click.option("--instance-name", "instance_name", expose_value=False, callback=_flag("instance_name"),
-                           help="Instance whose workdir to use [env INSTANCE_NAME].")(command)
+    command = click.option(
+        "--instance-name",
+        "instance_name",
+        expose_value=False,
+        callback=_flag("instance_name"),
+        help="Instance whose workdir to use [env INSTANCE_NAME].",
+    )(command)
     return workdir_options(command)
 
 
@@ -106,11 +134,23 @@ def main(ctx: click.Context) -> None:
 
 @main.command()
 @settings_options
-@click.option("--simulate", metavar="SCENARIO", expose_value=False, callback=_simulate,
-              help="Use the simulated OCI (e.g. 'capacity*3,ok'); the workdir remembers it.")
-@click.option("--refresh-image", is_flag=True, help="Discover the newest image again instead of the one recorded in the workdir (IMAGE_OCID empty).")
-@click.option("--migrate-state", is_flag=True, help="Move the workdir's state to the backend STATE_BACKEND names "
-              "(terraform init -migrate-state).")
+@click.option(
+    "--simulate",
+    metavar="SCENARIO",
+    expose_value=False,
+    callback=_simulate,
+    help="Use the simulated OCI (e.g. 'capacity*3,ok'); the workdir remembers it.",
+)
+@click.option(
+    "--refresh-image",
+    is_flag=True,
+    help="Discover the newest image again instead of the one recorded in the workdir (IMAGE_OCID empty).",
+)
+@click.option(
+    "--migrate-state",
+    is_flag=True,
+    help="Move the workdir's state to the backend STATE_BACKEND names (terraform init -migrate-state).",
+)
 @handle_errors
 @pass_session
 def render(session: Session, refresh_image: bool, migrate_state: bool) -> None:
@@ -152,8 +192,9 @@ def status(session: Session, as_json: bool) -> None:
     from .reclaim import workdir_reclaim_risk
     from .status import collect_status
 
-    report = collect_status(session.workdir, session.cloud, lambda: session.terraform,
-                            workdir_reclaim_risk(session.workdir, session.cloud))
+    report = collect_status(
+        session.workdir, session.cloud, lambda: session.terraform, workdir_reclaim_risk(session.workdir, session.cloud)
+    )
     click.echo(report.to_json() if as_json else report.to_text())
 
 
@@ -192,7 +233,9 @@ def destroy(session: Session, yes: bool) -> None:
         if yes:
             return True
         try:
-            return click.prompt(f"Type the instance name ({name}) to destroy it", default="", show_default=False) == name
+            return (
+                click.prompt(f"Type the instance name ({name}) to destroy it", default="", show_default=False) == name
+            )
         except click.Abort:  # no terminal, or Ctrl-C/Ctrl-D at the prompt
             return False
 
@@ -203,7 +246,9 @@ def destroy(session: Session, yes: bool) -> None:
         return
     click.echo(f"destroyed:    {done.instance_id} ({done.name})")
     kept = done.ssh_private_key or "your SSH key"
-    click.echo(f"SSH key kept: {kept} (the next `coinpilot-tf retry` reuses it; delete it yourself if you no longer need it)")
+    click.echo(
+        f"SSH key kept: {kept} (the next `coinpilot-tf retry` reuses it; delete it yourself if you no longer need it)"
+    )
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -228,15 +273,29 @@ def ssh(session: Session, print_only: bool, ssh_args: tuple[str, ...]) -> None:
 
 def loop_options(command: Callable) -> Callable:
     """What `retry` and `grow` share: the settings, a scenario for the simulator, and how to run."""
-    command = click.option("--refresh-image", is_flag=True, help="Discover the newest image again instead of the one "
-                           "recorded in the workdir (IMAGE_OCID empty).")(command)
-    command = click.option("--log-format", type=click.Choice(LOG_FORMATS), default="auto", show_default=True,
-                           help="auto: a live line on a terminal, text lines otherwise.")(command)
-    command = click.option("--once", is_flag=True, help="One attempt per AD and size, then exit (for cron and CI "
-                           "schedulers).")(command)
-    command = click.option("--simulate", metavar="SCENARIO", expose_value=False, callback=_simulate,
-                           help="Run against the simulated OCI, e.g. 'capacity*3,ok' or "
-                           "'launch=capacity,ok;update=capacity*2,ok' (no account needed).")(command)
+    command = click.option(
+        "--refresh-image",
+        is_flag=True,
+        help="Discover the newest image again instead of the one recorded in the workdir (IMAGE_OCID empty).",
+    )(command)
+    command = click.option(
+        "--log-format",
+        type=click.Choice(LOG_FORMATS),
+        default="auto",
+        show_default=True,
+        help="auto: a live line on a terminal, text lines otherwise.",
+    )(command)
+    command = click.option(
+        "--once", is_flag=True, help="One attempt per AD and size, then exit (for cron and CI schedulers)."
+    )(command)
+    command = click.option(
+        "--simulate",
+        metavar="SCENARIO",
+        expose_value=False,
+        callback=_simulate,
+        help="Run against the simulated OCI, e.g. 'capacity*3,ok' or "
+        "'launch=capacity,ok;update=capacity*2,ok' (no account needed).",
+    )(command)
     return settings_options(command)
 
 
@@ -251,7 +310,9 @@ def retry(session: Session, once: bool, log_format: str, refresh_image: bool) ->
 
 @main.command()
 @loop_options
-@click.option("--yes", is_flag=True, help="Do not ask before resizing (the resize reboots the instance); for schedulers.")
+@click.option(
+    "--yes", is_flag=True, help="Do not ask before resizing (the resize reboots the instance); for schedulers."
+)
 @handle_errors
 @pass_session
 def grow(session: Session, once: bool, log_format: str, refresh_image: bool, yes: bool) -> None:
@@ -262,8 +323,11 @@ def grow(session: Session, once: bool, log_format: str, refresh_image: bool, yes
     if request.nothing_to_do:
         click.echo(request.nothing_to_do)
         sys.exit(ExitCode.OK)
-    click.echo(f"grow: {request.instance_id} from {request.current} to {request.wanted}; the resize reboots the "
-               "instance (OCI stops and starts it)", err=True)
+    click.echo(
+        f"grow: {request.instance_id} from {request.current} to {request.wanted}; the resize reboots the "
+        "instance (OCI stops and starts it)",
+        err=True,
+    )
     if not yes:
         try:
             confirmed = click.confirm("Resize it now?", default=False, err=True)
@@ -277,8 +341,15 @@ def grow(session: Session, once: bool, log_format: str, refresh_image: bool, yes
 def _run_loop(session: Session, once: bool, log_format: str, refresh_image: bool, grow: bool) -> None:
     from .usecases import retry as run_retry
 
-    outcome = run_retry(session, once=once, log_format=log_format, refresh_image=refresh_image, grow=grow,
-                        note=lambda line: click.echo(line, err=True), notices=_print_notices)
+    outcome = run_retry(
+        session,
+        once=once,
+        log_format=log_format,
+        refresh_image=refresh_image,
+        grow=grow,
+        note=lambda line: click.echo(line, err=True),
+        notices=_print_notices,
+    )
     if outcome.launch:
         _print_launch(outcome.launch, outcome.prepared.workdir.launch_result)
     click.echo(outcome.message, err=outcome.exit_code != ExitCode.OK)
@@ -286,7 +357,11 @@ def _run_loop(session: Session, once: bool, log_format: str, refresh_image: bool
 
 
 def _print_launch(launch, result_path) -> None:
-    size = f"{launch.ocpus:g} OCPUs / {launch.memory_gbs:g} GB" if launch.ocpus is not None and launch.memory_gbs is not None else "unknown size"
+    size = (
+        f"{launch.ocpus:g} OCPUs / {launch.memory_gbs:g} GB"
+        if launch.ocpus is not None and launch.memory_gbs is not None
+        else "unknown size"
+    )
     click.echo(f"instance id:  {launch.instance_id}")
     click.echo(f"public IP:    {launch.public_ip or 'none'}")
     click.echo(f"placement:    {launch.availability_domain}, {size}")
@@ -349,6 +424,6 @@ def classify(source) -> None:
 
 
 # Last: the group takes handle_errors from above.
-from .simulator.commands import simulate_group
+from .simulator.commands import simulate_group  # noqa: E402
 
 main.add_command(simulate_group(handle_errors), name="simulate")

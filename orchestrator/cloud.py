@@ -57,8 +57,10 @@ class OciCloud:
 
         for name in ("compartment_ocid", "subnet_ocid", "availability_domains"):
             if getattr(settings, name) in (None, ()):
-                raise UsageError(FIELDS_BY_NAME[name].env,
-                                 "is not set; export it (see the README's variable block) or try --simulate ok")
+                raise UsageError(
+                    FIELDS_BY_NAME[name].env,
+                    "is not set; export it (see the README's variable block) or try --simulate ok",
+                )
 
     def ssh_key_path(self, instance_name: str) -> Path:
         from .keys import default_key_path

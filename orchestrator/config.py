@@ -62,7 +62,9 @@ def _ocid(*types: str) -> Callable[[str, Any], str]:
         text = str(raw).strip()
         match = _OCID.match(text)
         if not match:
-            raise UsageError(name, f"not a well-formed OCID (expected ocid1.{types[0]}.oc1...); copy it from the OCI console")
+            raise UsageError(
+                name, f"not a well-formed OCID (expected ocid1.{types[0]}.oc1...); copy it from the OCI console"
+            )
         if match.group(1) not in types:
             wanted = " or ".join(types)
             raise UsageError(name, f"is a {match.group(1)} OCID, expected a {wanted} OCID")
@@ -154,7 +156,10 @@ def _webhook(name: str, raw: Any) -> str:
     text = str(raw).strip()
     if not _WEBHOOK.match(text):
         # The value is a secret: never echo it back.
-        raise UsageError(name, "must be an https://discord.com/api/webhooks/<id>/<token> URL (Server Settings > Integrations > Webhooks)")
+        raise UsageError(
+            name,
+            "must be an https://discord.com/api/webhooks/<id>/<token> URL (Server Settings > Integrations > Webhooks)",
+        )
     return text
 
 
@@ -173,8 +178,11 @@ def _notify_urls(name: str, raw: Any) -> tuple[str, ...]:
             AppriseChannel(url)
         except BadNotifyUrl as error:
             # str(error) shows the URL masked: it is a secret.
-            raise UsageError(name, f"URL {position} of {len(urls)}, {error}; "
-                                   "see https://github.com/caronc/apprise/wiki for each service's URL") from None
+            raise UsageError(
+                name,
+                f"URL {position} of {len(urls)}, {error}; "
+                "see https://github.com/caronc/apprise/wiki for each service's URL",
+            ) from None
     return urls
 
 
@@ -210,8 +218,9 @@ def user_path(name: str, raw: Any) -> Path:
         return Path(str(raw)).expanduser()
     except RuntimeError:  # ~someone with no such user (or no HOME for ~)
         user = str(raw).split("/", 1)[0]
-        raise UsageError(name, f"{str(raw)!r}: cannot expand {user} (no such user, or HOME is not set); "
-                               "give the path in full") from None
+        raise UsageError(
+            name, f"{str(raw)!r}: cannot expand {user} (no such user, or HOME is not set); give the path in full"
+        ) from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,41 +252,115 @@ class Field:
 
 
 # Flags that repeat, named in the singular.
-_FLAG_NAMES = {"availability_domains": "--availability-domain", "sizes": "--size", "notify_urls": "--notify",
-               "backend_config": "--backend-config"}
+_FLAG_NAMES = {
+    "availability_domains": "--availability-domain",
+    "sizes": "--size",
+    "notify_urls": "--notify",
+    "backend_config": "--backend-config",
+}
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("oci_profile", "OCI_PROFILE", _text(_PROFILE, "must be a profile name from ~/.oci/config, like DEFAULT"), "DEFAULT", "Profile in ~/.oci/config."),
-    Field("compartment_ocid", "COMPARTMENT_OCID", _ocid("compartment", "tenancy"), None, "Compartment (or tenancy) to launch in."),
+    Field(
+        "oci_profile",
+        "OCI_PROFILE",
+        _text(_PROFILE, "must be a profile name from ~/.oci/config, like DEFAULT"),
+        "DEFAULT",
+        "Profile in ~/.oci/config.",
+    ),
+    Field(
+        "compartment_ocid",
+        "COMPARTMENT_OCID",
+        _ocid("compartment", "tenancy"),
+        None,
+        "Compartment (or tenancy) to launch in.",
+    ),
     Field("subnet_ocid", "SUBNET_OCID", _ocid("subnet"), None, "Existing subnet for the VNIC."),
-    Field("availability_domains", "AVAILABILITY_DOMAIN", _availability_domains, None, "Availability domain(s), comma separated, or 'all'."),
+    Field(
+        "availability_domains",
+        "AVAILABILITY_DOMAIN",
+        _availability_domains,
+        None,
+        "Availability domain(s), comma separated, or 'all'.",
+    ),
     Field("image_ocid", "IMAGE_OCID", _ocid("image"), None, "Image to boot (aarch64)."),
-    Field("image_compartment_ocid", "IMAGE_COMPARTMENT_OCID", _ocid("tenancy", "compartment"), None, "Where to look for images (default: the compartment)."),
-    Field("instance_name", "INSTANCE_NAME", _text(_INSTANCE_NAME, "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit"), "coinpilot-ins", "Display name; also names the workdir and the SSH key."),
+    Field(
+        "image_compartment_ocid",
+        "IMAGE_COMPARTMENT_OCID",
+        _ocid("tenancy", "compartment"),
+        None,
+        "Where to look for images (default: the compartment).",
+    ),
+    Field(
+        "instance_name",
+        "INSTANCE_NAME",
+        _text(_INSTANCE_NAME, "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit"),
+        "coinpilot-ins",
+        "Display name; also names the workdir and the SSH key.",
+    ),
     Field("ocpus", "OCPUS", _integer(1), FREE_OCPUS, "OCPUs (Always Free: 2 in all)."),
     Field("memory_gbs", "MEMORY_GBS", _number, FREE_MEMORY_GBS, "Memory in GB (Always Free: 12 in all)."),
     Field("sizes", None, _sizes, None, "Sizes to try, largest first, as OCPUS:MEMORY_GBS."),
-    Field("boot_volume_size_gbs", "BOOT_VOLUME_SIZE_GBS", _integer(50, MAX_BOOT_VOLUME_GBS, " (OCI's largest)"), None,
-          "Boot volume size in GB (default: the image's)."),
-    Field("ssh_key_path", "SSH_KEY_PATH", _path, None, "Private key path (default ~/.ssh/coinpilot-oci/<INSTANCE_NAME>_a1_flex)."),
-    Field("provider_auto_retries", "OCI_PROVIDER_AUTO_RETRIES", _boolean, False, "Let the OCI provider retry by itself too."),
+    Field(
+        "boot_volume_size_gbs",
+        "BOOT_VOLUME_SIZE_GBS",
+        _integer(50, MAX_BOOT_VOLUME_GBS, " (OCI's largest)"),
+        None,
+        "Boot volume size in GB (default: the image's).",
+    ),
+    Field(
+        "ssh_key_path",
+        "SSH_KEY_PATH",
+        _path,
+        None,
+        "Private key path (default ~/.ssh/coinpilot-oci/<INSTANCE_NAME>_a1_flex).",
+    ),
+    Field(
+        "provider_auto_retries",
+        "OCI_PROVIDER_AUTO_RETRIES",
+        _boolean,
+        False,
+        "Let the OCI provider retry by itself too.",
+    ),
     Field("retry_interval_seconds", "RETRY_INTERVAL_SECONDS", _seconds, 600, "Wait after 'Out of host capacity'."),
     Field("max_attempts", "MAX_ATTEMPTS", _integer(0), 0, "Give up after this many attempts (0 = never)."),
     Field("throttle_retry_base_seconds", "THROTTLE_RETRY_BASE_SECONDS", _seconds, 900, "First wait after a 429."),
     Field("throttle_retry_max_seconds", "THROTTLE_RETRY_MAX_SECONDS", _seconds, 3600, "Longest wait after 429s."),
-    Field("throttle_jitter_max_seconds", "THROTTLE_JITTER_MAX_SECONDS", _seconds, 120, "Random extra wait after a 429."),
+    Field(
+        "throttle_jitter_max_seconds", "THROTTLE_JITTER_MAX_SECONDS", _seconds, 120, "Random extra wait after a 429."
+    ),
     Field("discord_webhook_url", "DISCORD_WEBHOOK_URL", _webhook, None, "Discord webhook for notifications (secret)."),
-    Field("notify_urls", "NOTIFY_URLS", _notify_urls, (),
-          "Apprise URL to notify too, e.g. tgram://TOKEN/CHAT (secret)."),
-    Field("notify_every_n_attempts", "NOTIFY_EVERY_N_ATTEMPTS", _integer(1), 10, "Progress message every N attempts.",
-          env_aliases=("DISCORD_NOTIFY_EVERY_N_ATTEMPTS",)),
-    Field("notify_events", "NOTIFY_EVENTS", _notify_events, None,
-          "Only these events, e.g. success,stop (default: all)."),
-    Field("state_backend", "STATE_BACKEND", parse_backend, LOCAL, "Where the Terraform state lives: local, oci, s3 or pg."),
-    Field("backend_config", "STATE_BACKEND_CONFIG", parse_backend_config, (), "Backend setting KEY=VALUE for terraform init (no secrets)."),
-    Field("grow_after_win", "GROW_AFTER_WIN", _boolean, False,
-          "After winning a smaller size, go on to resize to the first --size (the resize reboots the instance)."),
+    Field(
+        "notify_urls", "NOTIFY_URLS", _notify_urls, (), "Apprise URL to notify too, e.g. tgram://TOKEN/CHAT (secret)."
+    ),
+    Field(
+        "notify_every_n_attempts",
+        "NOTIFY_EVERY_N_ATTEMPTS",
+        _integer(1),
+        10,
+        "Progress message every N attempts.",
+        env_aliases=("DISCORD_NOTIFY_EVERY_N_ATTEMPTS",),
+    ),
+    Field(
+        "notify_events", "NOTIFY_EVENTS", _notify_events, None, "Only these events, e.g. success,stop (default: all)."
+    ),
+    Field(
+        "state_backend", "STATE_BACKEND", parse_backend, LOCAL, "Where the Terraform state lives: local, oci, s3 or pg."
+    ),
+    Field(
+        "backend_config",
+        "STATE_BACKEND_CONFIG",
+        parse_backend_config,
+        (),
+        "Backend setting KEY=VALUE for terraform init (no secrets).",
+    ),
+    Field(
+        "grow_after_win",
+        "GROW_AFTER_WIN",
+        _boolean,
+        False,
+        "After winning a smaller size, go on to resize to the first --size (the resize reboots the instance).",
+    ),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 
@@ -336,7 +419,9 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     for key, value in data.items():
         field = by_key.get(key.lower())
         if field is None:
-            raise UsageError("--config", f"unknown key {key!r} in {path}; use the runbook names in lower case, like compartment_ocid")
+            raise UsageError(
+                "--config", f"unknown key {key!r} in {path}; use the runbook names in lower case, like compartment_ocid"
+            )
         values[field.name] = value
     return values
 
@@ -365,14 +450,25 @@ def _check_consistency(settings: Settings) -> Settings:
     for size in settings.size_list():
         label = "--size" if settings.sizes else "MEMORY_GBS"
         if size.ocpus > A1_MAX_OCPUS:
-            raise UsageError("--size" if settings.sizes else "OCPUS", f"{size.ocpus} OCPUs is more than {SHAPE} allows ({A1_MAX_OCPUS})")
+            raise UsageError(
+                "--size" if settings.sizes else "OCPUS",
+                f"{size.ocpus} OCPUs is more than {SHAPE} allows ({A1_MAX_OCPUS})",
+            )
         low, high = A1_MEMORY_PER_OCPU
         if not low * size.ocpus <= size.memory_gbs <= min(high * size.ocpus, A1_MAX_MEMORY_GBS):
-            raise UsageError(label, f"{size.memory_gbs:g} GB with {size.ocpus} OCPUs is outside what {SHAPE} accepts ({low}..{high} GB per OCPU)")
+            raise UsageError(
+                label,
+                f"{size.memory_gbs:g} GB with {size.ocpus} OCPUs is outside what {SHAPE} accepts ({low}..{high} GB per OCPU)",
+            )
         if size.ocpus > FREE_OCPUS or size.memory_gbs > FREE_MEMORY_GBS:
-            warnings.append(f"size {size} exceeds the Always Free allowance ({FREE_OCPUS} OCPUs / {FREE_MEMORY_GBS} GB): OCI will bill it or refuse it")
+            warnings.append(
+                f"size {size} exceeds the Always Free allowance ({FREE_OCPUS} OCPUs / {FREE_MEMORY_GBS} GB): OCI will bill it or refuse it"
+            )
     if settings.throttle_retry_max_seconds < settings.throttle_retry_base_seconds:
-        raise UsageError("THROTTLE_RETRY_MAX_SECONDS", f"must be >= THROTTLE_RETRY_BASE_SECONDS ({settings.throttle_retry_base_seconds})")
+        raise UsageError(
+            "THROTTLE_RETRY_MAX_SECONDS",
+            f"must be >= THROTTLE_RETRY_BASE_SECONDS ({settings.throttle_retry_base_seconds})",
+        )
     check_backend_config(settings.state_backend, settings.backend_config, "STATE_BACKEND_CONFIG")
     return settings.replace(warnings=tuple(warnings))
 

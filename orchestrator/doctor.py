@@ -89,7 +89,9 @@ class Context:
         parser = configparser.ConfigParser(interpolation=None)
         parser.read(self.config_path)
         name = self.settings.oci_profile
-        return parser[name] if parser.has_section(name) or (name == parser.default_section and parser.defaults()) else None
+        return (
+            parser[name] if parser.has_section(name) or (name == parser.default_section and parser.defaults()) else None
+        )
 
     def key_path(self) -> Path:
         return user_path(f"key_file in {self.config_path}", self.profile()["key_file"])
@@ -110,8 +112,11 @@ class Context:
             from .reconcile import is_ours
 
             name = self.settings.instance_name
-            self._ours = [instance for instance in self.api().list_instances(self.settings.compartment_ocid)
-                          if is_ours(instance, name)]
+            self._ours = [
+                instance
+                for instance in self.api().list_instances(self.settings.compartment_ocid)
+                if is_ours(instance, name)
+            ]
         return self._ours
 
     def target_ads(self) -> tuple[str, ...]:
@@ -158,8 +163,11 @@ def check_oci_config(ctx: Context) -> Finding:
         parser = configparser.ConfigParser(interpolation=None)
         parser.read(path)
         present = ", ".join(parser.sections() + (["DEFAULT"] if parser.defaults() else [])) or "none"
-        return Finding(FAIL, f"no profile [{name}] in {path} (it has: {present})",
-                       f"set OCI_PROFILE to one of them, or add [{name}] with the snippet from {_API_KEYS_PAGE}")
+        return Finding(
+            FAIL,
+            f"no profile [{name}] in {path} (it has: {present})",
+            f"set OCI_PROFILE to one of them, or add [{name}] with the snippet from {_API_KEYS_PAGE}",
+        )
     missing = [key for key in REQUIRED_PROFILE_KEYS if not profile.get(key)]
     if missing:
         return Finding(FAIL, f"[{name}] in {path} lacks {', '.join(missing)}")
@@ -178,7 +186,9 @@ def check_key_file(ctx: Context) -> Finding:
     except OSError as error:
         return Finding(FAIL, f"cannot read {path}: {error.strerror}")
     except TypeError:
-        return Finding(FAIL, f"{path} is encrypted and the profile has no pass_phrase", "add pass_phrase=... to the profile")
+        return Finding(
+            FAIL, f"{path} is encrypted and the profile has no pass_phrase", "add pass_phrase=... to the profile"
+        )
     except ValueError:
         return Finding(FAIL, f"{path} is not a PEM private key (or its pass_phrase is wrong)")
     return Finding(OK, str(path))
@@ -199,7 +209,8 @@ def check_fingerprint(ctx: Context) -> Finding:
     actual = api_key_fingerprint(ctx.key_path(), _pass_phrase(ctx))
     if profile["fingerprint"].strip().lower() != actual:
         return Finding(
-            FAIL, f"the profile says {profile['fingerprint']}, the key file's is {actual}",
+            FAIL,
+            f"the profile says {profile['fingerprint']}, the key file's is {actual}",
             f"if {ctx.key_path()} is the key uploaded in {_API_KEYS_PAGE}, set fingerprint={actual} in "
             f"[{ctx.settings.oci_profile}]; otherwise point key_file at the uploaded key",
         )
@@ -221,8 +232,11 @@ def check_region(ctx: Context) -> Finding:
         return Finding(FAIL, str(error))
     except ApiError as error:
         if error.status == 401:
-            return Finding(FAIL, f"OCI refused the API key ({error.code})",
-                           f"upload the key's public half in {_API_KEYS_PAGE}, and check user and tenancy in the profile")
+            return Finding(
+                FAIL,
+                f"OCI refused the API key ({error.code})",
+                f"upload the key's public half in {_API_KEYS_PAGE}, and check user and tenancy in the profile",
+            )
         return Finding(FAIL, f"cannot list the availability domains of {region}: {error}")
     return Finding(OK, f"{region} ({len(ads)} availability domains)")
 
@@ -230,10 +244,16 @@ def check_region(ctx: Context) -> Finding:
 def check_availability_domains(ctx: Context) -> Finding:
     wanted = ctx.settings.availability_domains
     if not wanted:
-        return Finding(FAIL, "AVAILABILITY_DOMAIN is not set", f"set it to 'all' or some of: {', '.join(ctx.region_ads())}")
+        return Finding(
+            FAIL, "AVAILABILITY_DOMAIN is not set", f"set it to 'all' or some of: {', '.join(ctx.region_ads())}"
+        )
     unknown = [ad for ad in ctx.target_ads() if ad not in ctx.region_ads()]
     if unknown:
-        return Finding(FAIL, f"{', '.join(unknown)} not in this region", f"set AVAILABILITY_DOMAIN to 'all' or some of: {', '.join(ctx.region_ads())}")
+        return Finding(
+            FAIL,
+            f"{', '.join(unknown)} not in this region",
+            f"set AVAILABILITY_DOMAIN to 'all' or some of: {', '.join(ctx.region_ads())}",
+        )
     return Finding(OK, ", ".join(ctx.target_ads()))
 
 
@@ -256,18 +276,27 @@ def check_subnet(ctx: Context) -> Finding:
     region = ctx.api().region
     subnet = ctx.api().get_subnet(ocid)
     if subnet is None:
-        return Finding(FAIL, f"{ocid} was not found in {region}, or your user may not read it",
-                       f"use a subnet of {region} (Console > Networking > Virtual cloud networks > your VCN > Subnets)")
+        return Finding(
+            FAIL,
+            f"{ocid} was not found in {region}, or your user may not read it",
+            f"use a subnet of {region} (Console > Networking > Virtual cloud networks > your VCN > Subnets)",
+        )
     if subnet.lifecycle_state != "AVAILABLE":
         return Finding(FAIL, f"{subnet.display_name} is {subnet.lifecycle_state}")
     if subnet.prohibit_public_ip_on_vnic:
-        return Finding(FAIL, f"{subnet.display_name} is private: it refuses the public IP the instance asks for",
-                       "use a public subnet (one whose route table has an internet gateway)")
+        return Finding(
+            FAIL,
+            f"{subnet.display_name} is private: it refuses the public IP the instance asks for",
+            "use a public subnet (one whose route table has an internet gateway)",
+        )
     if subnet.availability_domain:
         others = [ad for ad in ctx.target_ads() if ad != subnet.availability_domain]
         if others:
-            return Finding(FAIL, f"{subnet.display_name} exists only in {subnet.availability_domain}, not in {', '.join(others)}",
-                           f"set AVAILABILITY_DOMAIN={subnet.availability_domain}, or use a regional subnet")
+            return Finding(
+                FAIL,
+                f"{subnet.display_name} exists only in {subnet.availability_domain}, not in {', '.join(others)}",
+                f"set AVAILABILITY_DOMAIN={subnet.availability_domain}, or use a regional subnet",
+            )
         return Finding(OK, f"{subnet.display_name} (in {subnet.availability_domain} only)")
     return Finding(OK, f"{subnet.display_name} (regional)")
 
@@ -287,18 +316,26 @@ def check_image(ctx: Context) -> Finding:
     source = "IMAGE_OCID" if settings.image_ocid else f"recorded in {images.record_path(ctx.workdir)}"
     image = api.get_image(ocid)
     if image is None:
-        return Finding(FAIL, f"{ocid} ({source}) was not found in {api.region}",
-                       "images are regional: pick one of this region, or leave IMAGE_OCID empty to discover one")
+        return Finding(
+            FAIL,
+            f"{ocid} ({source}) was not found in {api.region}",
+            "images are regional: pick one of this region, or leave IMAGE_OCID empty to discover one",
+        )
     if SHAPE not in api.image_shapes(ocid):
-        return Finding(FAIL, f"{image.display_name} ({source}) is not compatible with {SHAPE}",
-                       "use an aarch64 image such as Canonical Ubuntu 22.04 Minimal aarch64, or leave IMAGE_OCID empty")
+        return Finding(
+            FAIL,
+            f"{image.display_name} ({source}) is not compatible with {SHAPE}",
+            "use an aarch64 image such as Canonical Ubuntu 22.04 Minimal aarch64, or leave IMAGE_OCID empty",
+        )
     return Finding(OK, f"{image.display_name} ({source}) fits {SHAPE}")
 
 
 def check_limits(ctx: Context) -> Finding:
     usages = ctx.api().a1_limits(ctx.target_ads())
     if not usages:
-        return Finding(WARN, "the tenancy shows no A1 limits", "check Console > Governance > Limits, Quotas and Usage (compute)")
+        return Finding(
+            WARN, "the tenancy shows no A1 limits", "check Console > Governance > Limits, Quotas and Usage (compute)"
+        )
     summary = ", ".join(
         f"{u.resource} {u.used:g}/{u.value:g} used" + (f" in {u.availability_domain}" if u.availability_domain else "")
         for u in usages
@@ -310,11 +347,18 @@ def check_limits(ctx: Context) -> Finding:
         return Finding(OK, f"{summary}, by {', '.join(i.display_name for i in ctx.our_instances())} (ours)")
     if not fitting:
         left = ", ".join(f"{u.available:g} {'OCPUs' if u.resource == 'core' else 'GB'}" for u in usages)
-        return Finding(FAIL, f"{summary}; no requested size ({', '.join(map(str, sizes))}) fits what is left ({left})",
-                       "terminate the A1 instance that uses it (a just-terminated one may count for about an hour), "
-                       "or ask for a size that fits (--size OCPUS:GB)")
+        return Finding(
+            FAIL,
+            f"{summary}; no requested size ({', '.join(map(str, sizes))}) fits what is left ({left})",
+            "terminate the A1 instance that uses it (a just-terminated one may count for about an hour), "
+            "or ask for a size that fits (--size OCPUS:GB)",
+        )
     if fitting != list(sizes):
-        return Finding(WARN, f"{summary}; only {', '.join(map(str, fitting))} fits what is left", "free A1 capacity or expect the smaller size")
+        return Finding(
+            WARN,
+            f"{summary}; only {', '.join(map(str, fitting))} fits what is left",
+            "free A1 capacity or expect the smaller size",
+        )
     return Finding(OK, f"{summary}; {sizes[0]} fits")
 
 
@@ -341,8 +385,11 @@ def check_existing_instances(ctx: Context) -> Finding:
     if not strangers:
         return Finding(OK, f"{won} is the instance this workdir won")
     listed = ", ".join(f"{i.display_name} {i.id} ({i.lifecycle_state})" for i in strangers)
-    return Finding(WARN, f"already named {name} or tagged {OWNERSHIP_TAG_KEY}={name}: {listed}",
-                   "`retry` adopts it instead of launching another; terminate it first, or choose another INSTANCE_NAME, if it is not the one you want")
+    return Finding(
+        WARN,
+        f"already named {name} or tagged {OWNERSHIP_TAG_KEY}={name}: {listed}",
+        "`retry` adopts it instead of launching another; terminate it first, or choose another INSTANCE_NAME, if it is not the one you want",
+    )
 
 
 def _won_instance_id(workdir: Workdir) -> str | None:
@@ -359,12 +406,20 @@ def check_reclaim_risk(ctx: Context) -> Finding:
         return Finding(OK, "no instance won in this workdir yet")
     risk = reclaim_risk(lambda: ctx.api().cpu_utilization(won, ctx.settings.compartment_ocid))
     if risk.cpu_p95 is None:
-        return Finding(WARN, risk.describe(), "turn on the Oracle Cloud Agent's Compute Instance Monitoring plugin "
-                                              "(Console > Instance > Oracle Cloud Agent) and allow your group to read "
-                                              "metrics in the compartment")
+        return Finding(
+            WARN,
+            risk.describe(),
+            "turn on the Oracle Cloud Agent's Compute Instance Monitoring plugin "
+            "(Console > Instance > Oracle Cloud Agent) and allow your group to read "
+            "metrics in the compartment",
+        )
     if risk.warning:
-        return Finding(WARN, risk.describe(), "give the instance regular work, or keep `coinpilot-tf retry` scheduled: "
-                                              "it starts the instance again when Oracle stops it")
+        return Finding(
+            WARN,
+            risk.describe(),
+            "give the instance regular work, or keep `coinpilot-tf retry` scheduled: "
+            "it starts the instance again when Oracle stops it",
+        )
     return Finding(OK, risk.describe())
 
 
@@ -396,26 +451,49 @@ _API = (*_LOCAL, "region")
 
 LOCAL_CHECKS: tuple[Check, ...] = (
     Check("engine", check_engine, "install Terraform 1.5+ or OpenTofu, or set COINPILOT_TF_TERRAFORM to its path"),
-    Check("state backend", check_state_backend, "put a newer terraform on PATH, or use the engine shipped with "
-          "coinpilot-tf: --terraform bundled (COINPILOT_TF_TERRAFORM=bundled)", ("engine",)),
+    Check(
+        "state backend",
+        check_state_backend,
+        "put a newer terraform on PATH, or use the engine shipped with "
+        "coinpilot-tf: --terraform bundled (COINPILOT_TF_TERRAFORM=bundled)",
+        ("engine",),
+    ),
     Check("oci config", check_oci_config, _CONFIG_FIX),
-    Check("key file", check_key_file, "point key_file in the profile at the private key of your OCI API key", ("oci config",)),
+    Check(
+        "key file",
+        check_key_file,
+        "point key_file in the profile at the private key of your OCI API key",
+        ("oci config",),
+    ),
     Check("key permissions", check_key_permissions, "chmod 600 the key file", ("key file",)),
     Check("fingerprint", check_fingerprint, "set fingerprint in the profile to the key's", ("key file",)),
 )
 API_CHECKS: tuple[Check, ...] = (
     Check("region", check_region, "check region in the profile and your network", _LOCAL),
     Check("availability domains", check_availability_domains, "set AVAILABILITY_DOMAIN", _API),
-    Check("compartment", check_compartment, "export COMPARTMENT_OCID (Console > Identity > Compartments; the tenancy OCID works too) and check your policies", _API),
+    Check(
+        "compartment",
+        check_compartment,
+        "export COMPARTMENT_OCID (Console > Identity > Compartments; the tenancy OCID works too) and check your policies",
+        _API,
+    ),
     Check("subnet", check_subnet, "export SUBNET_OCID of an existing public subnet", (*_API, "availability domains")),
     Check("image", check_image, "set IMAGE_OCID, or leave it empty to discover one", _API),
-    Check("A1 limits", check_limits, "free A1 capacity, or ask for a smaller size", (*_API, "availability domains", "compartment")),
+    Check(
+        "A1 limits",
+        check_limits,
+        "free A1 capacity, or ask for a smaller size",
+        (*_API, "availability domains", "compartment"),
+    ),
     Check("existing instances", check_existing_instances, "check the compartment's instances", (*_API, "compartment")),
     Check("clock", check_clock, "sync your clock (NTP, e.g. `timedatectl set-ntp true`)", _API),
     Check("reclaim risk", check_reclaim_risk, "keep the instance busy, or keep `coinpilot-tf retry` scheduled", _API),
 )
-NOTIFY_CHECK = Check("notifications", check_notifications,
-                     "check DISCORD_WEBHOOK_URL (Server Settings > Integrations > Webhooks) and NOTIFY_URLS")
+NOTIFY_CHECK = Check(
+    "notifications",
+    check_notifications,
+    "check DISCORD_WEBHOOK_URL (Server Settings > Integrations > Webhooks) and NOTIFY_URLS",
+)
 
 
 def run_checks(ctx: Context, checks: tuple[Check, ...]) -> list[Outcome]:
@@ -449,7 +527,9 @@ def diagnose(session: Session, notify_test: bool = False, clock: Callable[[], fl
     return run_checks(context_for(session, clock=clock), checks)
 
 
-def preflight(session: Session, settings: Settings | None = None, needed: tuple[str, ...] | None = None) -> list[Outcome]:
+def preflight(
+    session: Session, settings: Settings | None = None, needed: tuple[str, ...] | None = None
+) -> list[Outcome]:
     """The local checks only (no API call), before anything is sent to OCI. Raises UsageError naming
     the first failing check among `needed` (default: all) and its fix; returns every outcome."""
     outcomes = run_checks(context_for(session, settings), LOCAL_CHECKS)

@@ -67,54 +67,104 @@ class Failure:
 # Terraform knows is not on disk), then capacity (it hides inside 500s and work-request failures),
 # then the most specific shapes; the first matching row decides.
 CLASSIFICATION_TABLE: tuple[tuple[str, Category, str], ...] = (
-    ((r"\bfailed to (?:save|persist) state\b|\berror saving state\b|\berrored\.tfstate\b"
-      r"|\bfailed to (?:create|write) (?:the )?local state\b|\bfailed to write (?:the )?state\b"
-      r"|\berror writing (?:the )?state\b"),
-     Category.STATE_WRITE,
-     ("Terraform could not write the state: 'Failed to save state' / 'Failed to persist state to backend' "
-      "(local backend, Terraform >= 0.12 and OpenTofu; the state then goes to errored.tfstate or stdout); "
-      "'Error writing state file' from import, state rm, untaint")),
-    (r"\bno space left on device\b|\bread-only file system\b|\bdisk quota exceeded\b", Category.STATE_WRITE,
-     "ENOSPC / EROFS / EDQUOT on any file Terraform writes in the workdir (state, its lock info, a plan)"),
-    (r"\bout of (?:host )?capacity\b", Category.CAPACITY,
-     "LaunchInstance 500 InternalError, every provider format; also inside work-request errors"),
+    (
+        (
+            r"\bfailed to (?:save|persist) state\b|\berror saving state\b|\berrored\.tfstate\b"
+            r"|\bfailed to (?:create|write) (?:the )?local state\b|\bfailed to write (?:the )?state\b"
+            r"|\berror writing (?:the )?state\b"
+        ),
+        Category.STATE_WRITE,
+        (
+            "Terraform could not write the state: 'Failed to save state' / 'Failed to persist state to backend' "
+            "(local backend, Terraform >= 0.12 and OpenTofu; the state then goes to errored.tfstate or stdout); "
+            "'Error writing state file' from import, state rm, untaint"
+        ),
+    ),
+    (
+        r"\bno space left on device\b|\bread-only file system\b|\bdisk quota exceeded\b",
+        Category.STATE_WRITE,
+        "ENOSPC / EROFS / EDQUOT on any file Terraform writes in the workdir (state, its lock info, a plan)",
+    ),
+    (
+        r"\bout of (?:host )?capacity\b",
+        Category.CAPACITY,
+        "LaunchInstance 500 InternalError, every provider format; also inside work-request errors",
+    ),
     # A backend that could not write the state is the state_write row above (errored.tfstate).
-    (r"\bfailed to get existing workspaces\b|\berror (?:loading|refreshing) state\b"
-     r"|\bbackend initialization required\b", Category.BACKEND,
-     "the state backend could not be read or set up (Terraform's backend errors at init, plan or refresh)"),
-    (r"\bacquiring the state lock\b|\berror locking state\b", Category.LOCKED,
-     "Terraform state lock, any backend (terraform-exec stateLockErrRegexp)"),
-    (r"\boperation timeout\b|\btimeout while waiting for state\b", Category.UNCERTAIN,
-     "provider Operation Timeout after the create was accepted"),
-    (r"\bwork ?request (?:error|did not succeed|failed)\b", Category.UNCERTAIN,
-     "provider Work Request error"),
-    (r"\bexpected the resource to reach state.*\bunexpected state\b|\bunexpected state '[^']*', wanted target\b",
-     Category.UNCERTAIN, "provider lifecycle wait: unexpected state after create"),
-    (r"\bshape \S+ not found\b", Category.UNAVAILABLE,
-     "404 NotAuthorizedOrNotFound for a shape not offered in this AD"),
-    (r"\bcan ?not create client\b|\bdid not find a proper configuration for\b", Category.AUTH,
-     "provider configuration: bad ~/.oci/config profile or key"),
-    (r"⟨401 |\snotauthenticated⟩|\s(?:relatedresource)?notauthorizedornotfound⟩", Category.AUTH,
-     "provider service error 401 NotAuthenticated / NotAuthorizedOrNotFound"),
-    (r"\s(?:invalidparameter|cannotparserequest|missingparameter)⟩", Category.INVALID,
-     "provider service error 400 InvalidParameter / CannotParseRequest"),
-    (r"\bunsupported (?:argument|block type)\b|\bmissing required argument\b"
-     r"|\binvalid value for (?:input )?variable\b|\bno value for required variable\b"
-     r"|\breference to undeclared\b|\bincorrect attribute value type\b|\binvalid reference\b"
-     r"|\bthere are some problems with the configuration\b", Category.INVALID,
-     "Terraform configuration errors (terraform-exec configInvalid/missingVar)"),
-    (r"⟨429 |\btoo ?many ?requests\b", Category.THROTTLE,
-     "429 TooManyRequests, every provider format; Terragrunt-style '429 Too Many Requests' note"),
-    (r"\b(?:limitexceeded|quotaexceeded)\b|\bservice limits? (?:were|was) exceeded\b", Category.LIMIT,
-     "400 LimitExceeded / QuotaExceeded, provider error or API body"),
+    (
+        r"\bfailed to get existing workspaces\b|\berror (?:loading|refreshing) state\b"
+        r"|\bbackend initialization required\b",
+        Category.BACKEND,
+        "the state backend could not be read or set up (Terraform's backend errors at init, plan or refresh)",
+    ),
+    (
+        r"\bacquiring the state lock\b|\berror locking state\b",
+        Category.LOCKED,
+        "Terraform state lock, any backend (terraform-exec stateLockErrRegexp)",
+    ),
+    (
+        r"\boperation timeout\b|\btimeout while waiting for state\b",
+        Category.UNCERTAIN,
+        "provider Operation Timeout after the create was accepted",
+    ),
+    (r"\bwork ?request (?:error|did not succeed|failed)\b", Category.UNCERTAIN, "provider Work Request error"),
+    (
+        r"\bexpected the resource to reach state.*\bunexpected state\b|\bunexpected state '[^']*', wanted target\b",
+        Category.UNCERTAIN,
+        "provider lifecycle wait: unexpected state after create",
+    ),
+    (
+        r"\bshape \S+ not found\b",
+        Category.UNAVAILABLE,
+        "404 NotAuthorizedOrNotFound for a shape not offered in this AD",
+    ),
+    (
+        r"\bcan ?not create client\b|\bdid not find a proper configuration for\b",
+        Category.AUTH,
+        "provider configuration: bad ~/.oci/config profile or key",
+    ),
+    (
+        r"⟨401 |\snotauthenticated⟩|\s(?:relatedresource)?notauthorizedornotfound⟩",
+        Category.AUTH,
+        "provider service error 401 NotAuthenticated / NotAuthorizedOrNotFound",
+    ),
+    (
+        r"\s(?:invalidparameter|cannotparserequest|missingparameter)⟩",
+        Category.INVALID,
+        "provider service error 400 InvalidParameter / CannotParseRequest",
+    ),
+    (
+        r"\bunsupported (?:argument|block type)\b|\bmissing required argument\b"
+        r"|\binvalid value for (?:input )?variable\b|\bno value for required variable\b"
+        r"|\breference to undeclared\b|\bincorrect attribute value type\b|\binvalid reference\b"
+        r"|\bthere are some problems with the configuration\b",
+        Category.INVALID,
+        "Terraform configuration errors (terraform-exec configInvalid/missingVar)",
+    ),
+    (
+        r"⟨429 |\btoo ?many ?requests\b",
+        Category.THROTTLE,
+        "429 TooManyRequests, every provider format; Terragrunt-style '429 Too Many Requests' note",
+    ),
+    (
+        r"\b(?:limitexceeded|quotaexceeded)\b|\bservice limits? (?:were|was) exceeded\b",
+        Category.LIMIT,
+        "400 LimitExceeded / QuotaExceeded, provider error or API body",
+    ),
     (r"⟨400 ", Category.INVALID, "any other 400: the request itself is wrong"),
-    (r"⟨5\d\d |⟨409 |\b(?:bad gateway|service unavailable|gateway time-?out)\b", Category.TRANSIENT,
-     "other 5xx and 409 Conflict service errors"),
-    (r"\bdial tcp\b|\bno such host\b|\btls handshake timeout\b|\bconnection (?:refused|reset)\b"
-     r"|\bi/o timeout\b|\bclient\.timeout exceeded\b|\btimeout awaiting response headers\b"
-     r"|\btemporary failure in name resolution\b|\bnetwork is unreachable\b"
-     r"|\bcontext deadline exceeded\b|\beof\b", Category.TRANSIENT,
-     "Go network/DNS/TLS errors talking to the API (as in Terragrunt's retryable_errors)"),
+    (
+        r"⟨5\d\d |⟨409 |\b(?:bad gateway|service unavailable|gateway time-?out)\b",
+        Category.TRANSIENT,
+        "other 5xx and 409 Conflict service errors",
+    ),
+    (
+        r"\bdial tcp\b|\bno such host\b|\btls handshake timeout\b|\bconnection (?:refused|reset)\b"
+        r"|\bi/o timeout\b|\bclient\.timeout exceeded\b|\btimeout awaiting response headers\b"
+        r"|\btemporary failure in name resolution\b|\bnetwork is unreachable\b"
+        r"|\bcontext deadline exceeded\b|\beof\b",
+        Category.TRANSIENT,
+        "Go network/DNS/TLS errors talking to the API (as in Terragrunt's retryable_errors)",
+    ),
 )
 _ROWS = tuple((re.compile(pattern, re.IGNORECASE), category) for pattern, category, _ in CLASSIFICATION_TABLE)
 
@@ -135,22 +185,30 @@ _STATUS_CODE_FORMATS = (
 _STATUS_CODE_RES = tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in _STATUS_CODE_FORMATS)
 
 # Lines that start a new field in the provider's error block; a message stops before them.
-_FIELD_LABELS = (r"suggestion|documentation|api reference|request target|provider version|service"
-                 r"|operation name|opc request id|resource ocid|error message|timestamp|client version"
-                 r"|request endpoint|troubleshooting tips|lock info")
+_FIELD_LABELS = (
+    r"suggestion|documentation|api reference|request target|provider version|service"
+    r"|operation name|opc request id|resource ocid|error message|timestamp|client version"
+    r"|request endpoint|troubleshooting tips|lock info"
+)
 # A message: the rest of its line plus wrapped continuation lines, up to a blank line, a field
 # label, the next "Error:", or Terraform's "with <address>," line.
-_PARAGRAPH = (rf"(?P<message>.+(?:\n(?![ \t]*$|[ \t]*(?:{_FIELD_LABELS}|error)[ \t]*:|[ \t]*with \S+,[ \t]*$)"
-              r".+)*)")
+_PARAGRAPH = (
+    rf"(?P<message>.+(?:\n(?![ \t]*$|[ \t]*(?:{_FIELD_LABELS}|error)[ \t]*:|[ \t]*with \S+,[ \t]*$)"
+    r".+)*)"
+)
 _INLINE_LABEL = re.compile(rf"\s(?:{_FIELD_LABELS}):\s.*", re.IGNORECASE | re.DOTALL)
 
 # The human message, by format; the first that matches wins. Templates use the named groups.
 _MESSAGE_FORMATS = (
-    (rf"acquiring\s+the\s+state\s+lock{_GAP}^\s*id:\s*(?P<id>\S+){_GAP}^\s*who:\s*(?P<who>\S+)",
-     "state lock {id} held by {who}"),
+    (
+        rf"acquiring\s+the\s+state\s+lock{_GAP}^\s*id:\s*(?P<id>\S+){_GAP}^\s*who:\s*(?P<who>\S+)",
+        "state lock {id} held by {who}",
+    ),
     (rf"(?:^|error:)[ \t]*[1-5]\d\d[ \t]*-[ \t]*[a-z]\w*[ \t]*,[ \t]*{_PARAGRAPH}", "{message}"),
-    (rf"(?:^|error:)[ \t]*[1-5]\d\d[ \t]*-[ \t]*[a-z]\w*[ \t]*${_GAP}^[ \t]*error message:[ \t]*{_PARAGRAPH}",
-     "{message}"),
+    (
+        rf"(?:^|error:)[ \t]*[1-5]\d\d[ \t]*-[ \t]*[a-z]\w*[ \t]*${_GAP}^[ \t]*error message:[ \t]*{_PARAGRAPH}",
+        "{message}",
+    ),
     (rf"service\s+error:\s*[a-z]\w*\.\s*(?P<message>{_GAP})\s*http\s+status\s+code:", "{message}"),
     (rf"http\s+status\s+code:{_GAP}\bmessage:[ \t]*{_PARAGRAPH}", "{message}"),
     (r"""['"]message['"]\s*:\s*"(?P<message>(?:[^"\\]|\\.)*)\"""", "{message}"),
@@ -163,8 +221,10 @@ _ID = r"[0-9a-z/_-]+"
 # `-no-color` puts a long request ID on the line after its label, and a terminal can break the ID
 # itself; continuation lines made only of ID characters are joined back.
 _REQUEST_ID_RES = (
-    re.compile(rf"opc\s+request\s+id:[ \t]*(?:\n[ \t]*)?(?P<id>{_ID}(?:[ \t]*\n[ \t]*{_ID}(?=[ \t]*$))*)(?=[\s.,'\"]|$)",
-               re.IGNORECASE | re.MULTILINE),
+    re.compile(
+        rf"opc\s+request\s+id:[ \t]*(?:\n[ \t]*)?(?P<id>{_ID}(?:[ \t]*\n[ \t]*{_ID}(?=[ \t]*$))*)(?=[\s.,'\"]|$)",
+        re.IGNORECASE | re.MULTILINE,
+    ),
     re.compile(rf"""['"]opc-request-id['"]\s*:\s*['"](?P<id>{_ID})""", re.IGNORECASE),
 )
 _ADDRESS_RE = re.compile(r"^[ \t]*with (?P<address>\S.*?),[ \t]*$", re.IGNORECASE | re.MULTILINE)
@@ -232,8 +292,9 @@ def _json_object(line: str) -> dict | None:
 
 def _status_codes(body: str) -> list[tuple[int | None, str]]:
     """(status, code) of every service error, in the order they appear."""
-    matches = sorted((match for regex in _STATUS_CODE_RES for match in regex.finditer(body)),
-                     key=lambda match: match.start())
+    matches = sorted(
+        (match for regex in _STATUS_CODE_RES for match in regex.finditer(body)), key=lambda match: match.start()
+    )
     return [(int(match["status"]) if match["status"] else None, match["code"]) for match in matches]
 
 

@@ -30,8 +30,13 @@ def call(function: Callable[..., T], *args: object) -> T:
     """`function(*args)` in a fresh Python; its result, or its exception raised again here.
     `function`, `args`, the result and the exception must pickle (module-level function)."""
     # The child's environment is a Terraform child's: no webhook or notification URL reaches it.
-    done = subprocess.run(_CHILD_ARGV, input=pickle.dumps((function, args)), stdout=subprocess.PIPE, check=False,
-                          env=child_environment(os.environ))
+    done = subprocess.run(
+        _CHILD_ARGV,
+        input=pickle.dumps((function, args)),
+        stdout=subprocess.PIPE,
+        check=False,
+        env=child_environment(os.environ),
+    )
     try:
         succeeded, value = pickle.loads(done.stdout)
     except (pickle.UnpicklingError, EOFError, ValueError):  # killed (SIGTERM to the whole service, out of memory)

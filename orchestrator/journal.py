@@ -68,8 +68,11 @@ class Journal:
                     damaged += 1
         self.damaged = damaged
         if damaged:
-            self._tell("damaged", f"{self.path}: skipped {damaged} damaged line(s) (cut short or edited); "
-                                  "the other entries are used as they are")
+            self._tell(
+                "damaged",
+                f"{self.path}: skipped {damaged} damaged line(s) (cut short or edited); "
+                "the other entries are used as they are",
+            )
 
     def last_attempt_number(self) -> int:
         return max((entry["attempt"] for entry in self.entries() if entry["event"] == Event.ATTEMPT), default=0)
@@ -89,8 +92,11 @@ class Journal:
             finally:
                 os.close(fd)
         except OSError as error:
-            self._tell("write", f"cannot write {self.path} ({error.strerror}): attempts are not recorded there "
-                                "until that is fixed (free space, or make it a writable file)")
+            self._tell(
+                "write",
+                f"cannot write {self.path} ({error.strerror}): attempts are not recorded there "
+                "until that is fixed (free space, or make it a writable file)",
+            )
         return entry
 
     def _tell(self, what: str, message: str) -> None:

@@ -76,8 +76,9 @@ def ensure_key_pair(private_path: Path) -> KeyPair:
             f"{private_path} and {public_path} do not match; put back the matching pair, "
             f"or delete {public_path} to have it rebuilt from {private_path}",
         )
-    repairs = (_tighten_folder(private_path.parent) + _tighten(private_path, PRIVATE_MODE)
-               + _tighten(public_path, PUBLIC_MODE))
+    repairs = (
+        _tighten_folder(private_path.parent) + _tighten(private_path, PRIVATE_MODE) + _tighten(public_path, PUBLIC_MODE)
+    )
     return KeyPair(private_path, public_path, public_line, False, tuple(repairs))
 
 
@@ -148,14 +149,18 @@ def _read(path: Path) -> bytes:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
                 kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-                raise UsageError(FIELD, f"{path} is {kind}; point SSH_KEY_PATH at a private key file "
-                                        "(or at a path that does not exist yet, to have a pair created)")
+                raise UsageError(
+                    FIELD,
+                    f"{path} is {kind}; point SSH_KEY_PATH at a private key file "
+                    "(or at a path that does not exist yet, to have a pair created)",
+                )
             if info.st_size > KEY_FILE_MAX_BYTES:
                 raise _not_a_private_key(path)
             return handle.read()
     except OSError as error:
-        raise UsageError(FIELD, f"cannot read {path} ({error.strerror}); fix its permissions or point "
-                                "SSH_KEY_PATH at another key") from None
+        raise UsageError(
+            FIELD, f"cannot read {path} ({error.strerror}); fix its permissions or point SSH_KEY_PATH at another key"
+        ) from None
 
 
 def _public_line(public_key) -> str:

@@ -58,7 +58,9 @@ class WorkdirBusy(UsageError):
     def __init__(self, workdir: Workdir, holder: Holder | None):
         who = holder.describe() if holder else "another coinpilot-tf run"
         stop = f"kill {holder.pid}" if holder else "stop it"
-        super().__init__("workdir", f"{who} is using {workdir.path}; wait for it to end, or stop it ({stop}) and run again")
+        super().__init__(
+            "workdir", f"{who} is using {workdir.path}; wait for it to end, or stop it ({stop}) and run again"
+        )
         self.holder = holder
 
 
@@ -84,24 +86,30 @@ class WorkdirLock:
             raise WorkdirBusy(self.workdir, holder) from None
         self._fd = fd
         left = _parse(os.pread(fd, 4096, 0))
-        self._holder = Holder(os.getpid(), self.command, time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                              pid_start=_start_time(os.getpid()))
+        self._holder = Holder(
+            os.getpid(), self.command, time.strftime("%Y-%m-%dT%H:%M:%S%z"), pid_start=_start_time(os.getpid())
+        )
         self._write()
         if left is not None:
             # A clean release empties the file: this one ended without releasing it.
             self.note(f"took over the workdir lock of {left.describe()}, which ended without releasing it")
             if left.terraform_pid and _running(left.terraform_pid, left.terraform_start, ENGINE_WORDS):
-                self.note(f"waiting for the Terraform it started (pid {left.terraform_pid}) to finish writing the state")
-                _wait_until(lambda: not _running(left.terraform_pid, left.terraform_start, ENGINE_WORDS),
-                            f"Terraform (pid {left.terraform_pid}) left by the previous run is still running")
+                self.note(
+                    f"waiting for the Terraform it started (pid {left.terraform_pid}) to finish writing the state"
+                )
+                _wait_until(
+                    lambda: not _running(left.terraform_pid, left.terraform_start, ENGINE_WORDS),
+                    f"Terraform (pid {left.terraform_pid}) left by the previous run is still running",
+                )
         self._settle_state_lock()
         self._recover_state()
 
     def record_terraform(self, pid: int | None) -> None:
         """The runner calls this as each Terraform command starts (pid) and ends (None)."""
         if self._fd is not None and self._holder is not None:
-            self._holder = dataclasses.replace(self._holder, terraform_pid=pid,
-                                               terraform_start=_start_time(pid) if pid else None)
+            self._holder = dataclasses.replace(
+                self._holder, terraform_pid=pid, terraform_start=_start_time(pid) if pid else None
+            )
             self._write()
 
     def release(self) -> None:
@@ -124,8 +132,10 @@ class WorkdirLock:
         state = self.workdir.state
         if state.exists() and state_lock_held(state):
             self.note("waiting for the Terraform state lock, held by another Terraform process")
-            _wait_until(lambda: not state_lock_held(state),
-                        f"the Terraform state {state} is still locked by another process; let it finish")
+            _wait_until(
+                lambda: not state_lock_held(state),
+                f"the Terraform state {state} is still locked by another process; let it finish",
+            )
         info = self.workdir.path / STATE_LOCK_INFO
         if info.exists() and not (state.exists() and state_lock_held(state)):
             info.unlink(missing_ok=True)
@@ -143,8 +153,10 @@ class WorkdirLock:
         backup = state.with_name(f"{state.name}.backup")
         if _readable_state(backup):
             shutil.copy2(backup, state)
-        self.note(f"the Terraform state was damaged (cut short by a crash, or emptied): moved it to {aside.name}"
-                  + (f" and restored {backup.name}" if state.exists() else ""))
+        self.note(
+            f"the Terraform state was damaged (cut short by a crash, or emptied): moved it to {aside.name}"
+            + (f" and restored {backup.name}" if state.exists() else "")
+        )
 
 
 @contextlib.contextmanager
@@ -205,9 +217,14 @@ def _parse(data: bytes) -> Holder | None:
     if not isinstance(record, dict) or not _pid(record.get("pid")):
         return None
     terraform_pid = record.get("terraform_pid")
-    return Holder(record["pid"], str(record.get("command", "?")), str(record.get("started", "?")),
-                  terraform_pid if _pid(terraform_pid) else None,
-                  _tick(record.get("pid_start")), _tick(record.get("terraform_start")))
+    return Holder(
+        record["pid"],
+        str(record.get("command", "?")),
+        str(record.get("started", "?")),
+        terraform_pid if _pid(terraform_pid) else None,
+        _tick(record.get("pid_start")),
+        _tick(record.get("terraform_start")),
+    )
 
 
 def _pid(value: object) -> bool:
@@ -262,5 +279,7 @@ def _wait_until(done: Callable[[], bool], timeout_message: str) -> None:
     deadline = time.monotonic() + LEFTOVER_WAIT_SECONDS
     while not done():
         if time.monotonic() > deadline:
-            raise ToolError(f"{timeout_message} after {LEFTOVER_WAIT_SECONDS} s; run `coinpilot-tf retry` again once it has ended")
+            raise ToolError(
+                f"{timeout_message} after {LEFTOVER_WAIT_SECONDS} s; run `coinpilot-tf retry` again once it has ended"
+            )
         time.sleep(_POLL_SECONDS)

@@ -25,11 +25,15 @@ def move_state(tf: Terraform, backend: str, backend_config: BackendConfig) -> st
         raise UsageError("--migrate-state", "set STATE_BACKEND (oci, s3 or pg) to the backend the state moves to")
     held = instance_in_backend(tf, backend_config)
     if held:
-        raise ToolError(f"the {backend} backend already holds an instance ({held}); not overwriting it. If it is "
-                        "yours, this workdir needs no migration: run `coinpilot-tf retry` with the same settings")
+        raise ToolError(
+            f"the {backend} backend already holds an instance ({held}); not overwriting it. If it is "
+            "yours, this workdir needs no migration: run `coinpilot-tf retry` with the same settings"
+        )
     migrate_state(tf, backend_config)
-    return (f"moved the state to the {backend} backend; {tf.workdir.state.name} in the workdir is now empty "
-            f"({tf.workdir.state.name}.backup keeps the old copy)")
+    return (
+        f"moved the state to the {backend} backend; {tf.workdir.state.name} in the workdir is now empty "
+        f"({tf.workdir.state.name}.backup keeps the old copy)"
+    )
 
 
 def instance_in_backend(tf: Terraform, backend_config: BackendConfig) -> str | None:
@@ -41,12 +45,15 @@ def instance_in_backend(tf: Terraform, backend_config: BackendConfig) -> str | N
         reader = Terraform(tf.engine, workdir, tf.cloud)
         reader.write_cli_config()
         try:
-            reader.check(reader.argv("init", input=False, no_color=FLAG, backend_config=dict(backend_config)),
-                         "terraform init")
+            reader.check(
+                reader.argv("init", input=False, no_color=FLAG, backend_config=dict(backend_config)), "terraform init"
+            )
             pulled = reader.check(reader.argv("state pull"), "terraform state pull")
         except TerraformError as error:
-            raise ToolError(f"cannot read the state backend ({error.failure.message}): check STATE_BACKEND_CONFIG "
-                            "and the backend's credentials") from None
+            raise ToolError(
+                f"cannot read the state backend ({error.failure.message}): check STATE_BACKEND_CONFIG "
+                "and the backend's credentials"
+            ) from None
     document = json.loads(pulled.stdout or "{}")
     for resource in document.get("resources", []):
         if f"{resource.get('type')}.{resource.get('name')}" == INSTANCE_ADDRESS and resource.get("mode") == "managed":

@@ -37,7 +37,13 @@ class ApiError(ToolError):
     def __init__(self, operation: str, status: int | None, code: str, message: str, request_id: str | None = None):
         where = f" (opc-request-id {request_id})" if request_id else ""
         super().__init__(f"{operation}: {status or 'no response'} {code}: {message}{where}")
-        self.operation, self.status, self.code, self.message, self.request_id = operation, status, code, message, request_id
+        self.operation, self.status, self.code, self.message, self.request_id = (
+            operation,
+            status,
+            code,
+            message,
+            request_id,
+        )
 
     def __reduce__(self):  # raised in a child process (isolated.py), raised again here
         return type(self), (self.operation, self.status, self.code, self.message, self.request_id)
@@ -111,7 +117,7 @@ def api_key_fingerprint(key_path: Path, pass_phrase: str | None = None) -> str:
     key = serialization.load_pem_private_key(Path(key_path).read_bytes(), pass_phrase.encode() if pass_phrase else None)
     der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     digest = hashlib.md5(der).hexdigest()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 def load_config(path: Path, profile: str) -> dict[str, Any]:
@@ -120,12 +126,17 @@ def load_config(path: Path, profile: str) -> dict[str, Any]:
     import oci
 
     if not path.exists():
-        raise UsageError("OCI_PROFILE", f"{path} does not exist; create it with `oci setup config` or in the Console (My profile > API keys > Add API key)")
+        raise UsageError(
+            "OCI_PROFILE",
+            f"{path} does not exist; create it with `oci setup config` or in the Console (My profile > API keys > Add API key)",
+        )
     try:
         config = oci.config.from_file(str(path), profile)
         oci.config.validate_config(config)
     except oci.exceptions.ProfileNotFound:
-        raise UsageError("OCI_PROFILE", f"no profile [{profile}] in {path}; set OCI_PROFILE to one of its profiles") from None
+        raise UsageError(
+            "OCI_PROFILE", f"no profile [{profile}] in {path}; set OCI_PROFILE to one of its profiles"
+        ) from None
     except (oci.exceptions.InvalidConfig, oci.exceptions.InvalidKeyFilePath, ValueError) as error:
         raise UsageError("OCI_PROFILE", f"profile [{profile}] in {path} is incomplete or malformed: {error}") from None
     return config
@@ -223,7 +234,9 @@ class OciApi:
     def availability_domains(self) -> list[str]:
         """The region's AD names, in order."""
         identity = self._identity()
-        return [ad.name for ad in self._list("ListAvailabilityDomains", identity.list_availability_domains, self.tenancy)]
+        return [
+            ad.name for ad in self._list("ListAvailabilityDomains", identity.list_availability_domains, self.tenancy)
+        ]
 
     def get_compartment(self, compartment_id: str) -> Compartment | None:
         """A compartment, or the tenancy (its root compartment)."""
@@ -237,8 +250,13 @@ class OciApi:
 
         found = self._get("GetSubnet", self._client(oci.core.VirtualNetworkClient).get_subnet, subnet_id)
         return found and Subnet(
-            found.id, found.display_name, found.lifecycle_state, found.availability_domain,
-            bool(found.prohibit_public_ip_on_vnic), found.compartment_id, found.vcn_id,
+            found.id,
+            found.display_name,
+            found.lifecycle_state,
+            found.availability_domain,
+            bool(found.prohibit_public_ip_on_vnic),
+            found.compartment_id,
+            found.vcn_id,
         )
 
     # ----- instances -----
@@ -254,9 +272,14 @@ class OciApi:
         """Available images of that OS that OCI says fit the shape, newest first."""
         compute = self._compute()
         found = self._list(
-            "ListImages", compute.list_images, compartment_id,
-            operating_system=operating_system, shape=shape, lifecycle_state="AVAILABLE",
-            sort_by="TIMECREATED", sort_order="DESC",
+            "ListImages",
+            compute.list_images,
+            compartment_id,
+            operating_system=operating_system,
+            shape=shape,
+            lifecycle_state="AVAILABLE",
+            sort_by="TIMECREATED",
+            sort_order="DESC",
         )
         return [_image(i) for i in found]
 
@@ -267,7 +290,9 @@ class OciApi:
     def image_shapes(self, image_id: str) -> list[str]:
         """The shapes the image is compatible with (ListImageShapeCompatibilityEntries)."""
         compute = self._compute()
-        entries = self._list("ListImageShapeCompatibilityEntries", compute.list_image_shape_compatibility_entries, image_id)
+        entries = self._list(
+            "ListImageShapeCompatibilityEntries", compute.list_image_shape_compatibility_entries, image_id
+        )
         return [entry.shape for entry in entries]
 
     # ----- limits -----
@@ -286,8 +311,12 @@ class OciApi:
                 continue
             options = {"availability_domain": ad} if ad else {}
             availability = self._call(
-                "GetResourceAvailability", limits.get_resource_availability,
-                COMPUTE_SERVICE, value.name, self.tenancy, **options,
+                "GetResourceAvailability",
+                limits.get_resource_availability,
+                COMPUTE_SERVICE,
+                value.name,
+                self.tenancy,
+                **options,
             ).data
             used = availability.used or 0
             available = availability.available if availability.available is not None else max(value.value - used, 0)
@@ -308,7 +337,9 @@ class OciApi:
         details = oci.monitoring.models.SummarizeMetricsDataDetails(
             namespace=CPU_METRIC_NAMESPACE,
             query=f'CpuUtilization[5m]{{resourceId = "{instance_id}"}}.mean()',
-            start_time=end - timedelta(days=days), end_time=end, resolution="5m",
+            start_time=end - timedelta(days=days),
+            end_time=end,
+            resolution="5m",
         )
         response = self._call("SummarizeMetricsData", monitoring.summarize_metrics_data, compartment_id, details)
         points = [point for series in response.data for point in series.aggregated_datapoints or ()]

@@ -56,14 +56,19 @@ class Operation:
     @property
     def success_note(self) -> str:
         """The progress line of the attempt that succeeded."""
-        return {Kind.LAUNCH: "instance launched", Kind.GROW: f"instance resized to {self.targets[0].size}",
-                Kind.START: "instance started"}[self.kind]
+        return {
+            Kind.LAUNCH: "instance launched",
+            Kind.GROW: f"instance resized to {self.targets[0].size}",
+            Kind.START: "instance started",
+        }[self.kind]
 
     def success_message(self, attempts: int) -> str:
         noun = "attempt" if attempts == 1 else "attempts"
-        return {Kind.LAUNCH: f"instance launched after {attempts} attempt(s)",
-                Kind.GROW: f"instance resized to {_size(self.targets[0].size)} after {attempts} {noun}",
-                Kind.START: f"instance started after {attempts} {noun}"}[self.kind]
+        return {
+            Kind.LAUNCH: f"instance launched after {attempts} attempt(s)",
+            Kind.GROW: f"instance resized to {_size(self.targets[0].size)} after {attempts} {noun}",
+            Kind.START: f"instance started after {attempts} {noun}",
+        }[self.kind]
 
 
 def launch(sizes: tuple[Size, ...], availability_domains: tuple[str, ...]) -> Operation:
@@ -81,8 +86,11 @@ def start(instance_id: str, availability_domain: str, size: Size) -> Operation:
 
 def smaller(current: Size, wanted: Size) -> bool:
     """True when `wanted` is larger than `current` in one dimension and no smaller in the other."""
-    return (wanted.ocpus >= current.ocpus and wanted.memory_gbs >= current.memory_gbs
-            and (wanted.ocpus, wanted.memory_gbs) != (current.ocpus, current.memory_gbs))
+    return (
+        wanted.ocpus >= current.ocpus
+        and wanted.memory_gbs >= current.memory_gbs
+        and (wanted.ocpus, wanted.memory_gbs) != (current.ocpus, current.memory_gbs)
+    )
 
 
 def _size(size: Size) -> str:
@@ -102,13 +110,17 @@ class GrowRequest:
 def grow_request(instance: StateInstance | None, wanted: Size) -> GrowRequest:
     """UsageError when the first size would not make the instance larger."""
     if instance is None:
-        return GrowRequest(None, None, wanted, "nothing to grow: the state holds no instance; "
-                                               "`coinpilot-tf retry` launches one")
+        return GrowRequest(
+            None, None, wanted, "nothing to grow: the state holds no instance; `coinpilot-tf retry` launches one"
+        )
     shape_config = (instance.attributes.get("shape_config") or [{}])[0]
     current = Size.of(shape_config.get("ocpus") or 0, shape_config.get("memory_in_gbs") or 0)
     if current == wanted:
         return GrowRequest(instance.id, current, wanted, f"nothing to grow: the instance is {current} already")
     if not smaller(current, wanted):
-        raise UsageError("--size", f"the first size {wanted} is not larger than the instance's {current}; grow only "
-                                   "makes it larger: give the size you want first, e.g. --size 2:12 --size 1:6")
+        raise UsageError(
+            "--size",
+            f"the first size {wanted} is not larger than the instance's {current}; grow only "
+            "makes it larger: give the size you want first, e.g. --size 2:12 --size 1:6",
+        )
     return GrowRequest(instance.id, current, wanted)

@@ -90,31 +90,49 @@ RULES: dict[Category, Rule] = {
     Category.TRANSIENT: Rule("transient error, {count} in a row ({what})", Wait.TRANSIENT, reconcile=True),
     Category.UNCERTAIN: Rule("the launch may have succeeded ({what})", Wait.TRANSIENT, reconcile=True),
     Category.LIMIT: Rule(
-        "service limit exceeded, cool-down {count}/{limit} ({what})", Wait.LIMIT, reconcile=True,
-        count=Count.SINCE_SUCCESS, limit="limit_max_retries",
+        "service limit exceeded, cool-down {count}/{limit} ({what})",
+        Wait.LIMIT,
+        reconcile=True,
+        count=Count.SINCE_SUCCESS,
+        limit="limit_max_retries",
         stop_reason="service limit still exceeded after {limit} cool-downs ({what}): "
-                    "terminate the other A1 instance or lower OCPUS/MEMORY_GBS",
+        "terminate the other A1 instance or lower OCPUS/MEMORY_GBS",
     ),
     # The next AD after the capacity interval: back-to-back LaunchInstance calls invite a 429.
     Category.UNAVAILABLE: Rule(
         "the shape is not offered in this availability domain ({what}); trying the next of {ads_left}",
-        Wait.CAPACITY, drop_ad=True,
+        Wait.CAPACITY,
+        drop_ad=True,
         stop_reason="the shape is not offered in any availability domain left ({what}): "
-                    "check AVAILABILITY_DOMAIN and the shape",
+        "check AVAILABILITY_DOMAIN and the shape",
     ),
-    Category.AUTH: Rule("", stop_reason="OCI refused the credentials ({what}): check the OCI config profile, API key, "
-                                        "fingerprint and tenancy/user OCIDs, and the IAM policies for the compartment"),
-    Category.INVALID: Rule("", stop_reason="the request or Terraform configuration is invalid ({what}): fix it and run again"),
-    Category.LOCKED: Rule("", stop_reason="the Terraform state is locked ({what}): let that run finish, or if it died run "
-                                          "`coinpilot-tf terraform force-unlock <ID>`"),
-    Category.BACKEND: Rule("", stop_reason="the state backend failed ({what}): check that it is up and reachable, and "
-                                           "STATE_BACKEND_CONFIG and its credentials (PG_CONN_STR, the OCI profile, AWS_*)"),
+    Category.AUTH: Rule(
+        "",
+        stop_reason="OCI refused the credentials ({what}): check the OCI config profile, API key, "
+        "fingerprint and tenancy/user OCIDs, and the IAM policies for the compartment",
+    ),
+    Category.INVALID: Rule(
+        "", stop_reason="the request or Terraform configuration is invalid ({what}): fix it and run again"
+    ),
+    Category.LOCKED: Rule(
+        "",
+        stop_reason="the Terraform state is locked ({what}): let that run finish, or if it died run "
+        "`coinpilot-tf terraform force-unlock <ID>`",
+    ),
+    Category.BACKEND: Rule(
+        "",
+        stop_reason="the state backend failed ({what}): check that it is up and reachable, and "
+        "STATE_BACKEND_CONFIG and its credentials (PG_CONN_STR, the OCI profile, AWS_*)",
+    ),
     # Retrying would launch again while what the last launch won is not on disk (retry.py says where it is).
     Category.STATE_WRITE: Rule("", stop_reason="Terraform could not save its state ({what})"),
     # Like transient, but a run of them means something retrying will not fix. Who knows whether
     # the launch went through: look before launching again.
     Category.UNKNOWN: Rule(
-        "unrecognised failure, {count} in a row ({what})", Wait.TRANSIENT, reconcile=True, limit="unknown_max_retries",
+        "unrecognised failure, {count} in a row ({what})",
+        Wait.TRANSIENT,
+        reconcile=True,
+        limit="unknown_max_retries",
         stop_reason="{count} unrecognised failures in a row ({what}): see the full Terraform output",
     ),
 }
@@ -141,8 +159,10 @@ class Policy:
         rng = rng or random.Random()
         self._waits: dict[Wait, wait_base] = {
             Wait.CAPACITY: wait_fixed(config.retry_interval),
-            Wait.THROTTLE: (wait_exponential(multiplier=config.throttle_base, max=config.throttle_max)
-                            + _wait_random_from(rng, 0, config.throttle_jitter)),
+            Wait.THROTTLE: (
+                wait_exponential(multiplier=config.throttle_base, max=config.throttle_max)
+                + _wait_random_from(rng, 0, config.throttle_jitter)
+            ),
             Wait.TRANSIENT: wait_exponential(multiplier=config.transient_base, max=config.transient_max),
             Wait.LIMIT: wait_fixed(config.limit_cooldown),
         }
@@ -169,8 +189,11 @@ class Policy:
             if self.rules.get(failure.category, self.rules[Category.UNKNOWN]).ends_once_sweep:
                 return replace(decision, action=Action.END_SWEEP)
         if config.max_attempts and attempts >= config.max_attempts:
-            return replace(decision, action=Action.GIVE_UP,
-                           reason=f"MAX_ATTEMPTS={config.max_attempts} reached (last: {failure.category})")
+            return replace(
+                decision,
+                action=Action.GIVE_UP,
+                reason=f"MAX_ATTEMPTS={config.max_attempts} reached (last: {failure.category})",
+            )
         return decision
 
     def _by_rule(self, failure: Failure, ads_left: int) -> Decision:
@@ -181,8 +204,12 @@ class Policy:
         self._since_success[category] = self._since_success.get(category, 0) + 1
         count = self._in_a_row if rule.count == Count.IN_A_ROW else self._since_success[category]
         limit = getattr(self.config, rule.limit) if rule.limit else None
-        fields = {"what": failure.message or failure.first_line or "no error text", "count": count,
-                  "limit": limit, "ads_left": ads_left}
+        fields = {
+            "what": failure.message or failure.first_line or "no error text",
+            "count": count,
+            "limit": limit,
+            "ads_left": ads_left,
+        }
         if rule.wait is None or (limit is not None and count > limit) or (rule.drop_ad and ads_left <= 0):
             return Decision(Action.STOP, 0.0, (rule.stop_reason or rule.reason).format(**fields))
         # tenacity's strategies see the count as the attempt number: backoff grows per failure in a row.
@@ -205,8 +232,7 @@ class Waiter:
     `resume_at` so the loop can tell the user when the next attempt is due.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], bool] | None = None):
+    def __init__(self, clock: Callable[[], float] = time.time, sleep: Callable[[float], bool] | None = None):
         self._interrupted = threading.Event()
         self._clock = clock
         self._sleep = sleep or self._interrupted.wait

@@ -69,8 +69,9 @@ def _calls_oci(cloud: Cloud, workdir: Workdir, settings: Settings, refresh_image
     return discovers or (settings.availability_domains == ("all",) and not cloud.all_availability_domains)
 
 
-def ask_oci(cloud: Cloud, workdir: Workdir, settings: Settings,
-            refresh_image: bool) -> tuple[Settings, tuple[str, ...]]:
+def ask_oci(
+    cloud: Cloud, workdir: Workdir, settings: Settings, refresh_image: bool
+) -> tuple[Settings, tuple[str, ...]]:
     """What the user left to OCI (read-only calls, and only if needed): the image (discovered
     once, then recorded in the workdir) and the region's ADs for 'all'."""
     from . import images

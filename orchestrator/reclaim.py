@@ -42,13 +42,20 @@ class ReclaimRisk:
             return f"CPU use unknown ({self.unknown})"
         text = f"{WINDOW_DAYS}-day {PERCENTILE}th-percentile CPU {self.cpu_p95:.1f}%"
         if self.warning:
-            return (text + f": under Oracle's {IDLE_LINE_PERCENT:g}% line, it may stop this instance as idle "
-                    "(give it real work, or expect `coinpilot-tf retry` to start it again)")
+            return (
+                text + f": under Oracle's {IDLE_LINE_PERCENT:g}% line, it may stop this instance as idle "
+                "(give it real work, or expect `coinpilot-tf retry` to start it again)"
+            )
         return text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cpu_p95_7d": None if self.cpu_p95 is None else round(self.cpu_p95, 2), "samples": self.samples,
-                "idle_line": IDLE_LINE_PERCENT, "warning": self.warning, "unknown": self.unknown}
+        return {
+            "cpu_p95_7d": None if self.cpu_p95 is None else round(self.cpu_p95, 2),
+            "samples": self.samples,
+            "idle_line": IDLE_LINE_PERCENT,
+            "warning": self.warning,
+            "unknown": self.unknown,
+        }
 
 
 def percentile(values: list[float], percent: float) -> float:
@@ -66,8 +73,12 @@ def reclaim_risk(read_cpu: Callable[[], list[float]]) -> ReclaimRisk:
         first_line = next(iter(str(error).splitlines()), "")[:200]
         return ReclaimRisk(None, 0, f"Monitoring could not be read: {first_line}")
     if not values:
-        return ReclaimRisk(None, 0, "Monitoring has no CpuUtilization for it: is the Oracle Cloud Agent's "
-                                    "Compute Instance Monitoring plugin on?")
+        return ReclaimRisk(
+            None,
+            0,
+            "Monitoring has no CpuUtilization for it: is the Oracle Cloud Agent's "
+            "Compute Instance Monitoring plugin on?",
+        )
     return ReclaimRisk(percentile(values, PERCENTILE), len(values))
 
 

@@ -30,8 +30,8 @@ from .policy import Waiter
 from .render import OWNERSHIP_TAG_KEY
 
 if TYPE_CHECKING:
-    from .failures import Failure
     from .cloud import Cloud
+    from .failures import Failure
     from .oci_api import Instance
     from .workdir import Workdir
 
@@ -82,8 +82,12 @@ def is_ours(found: Instance, instance_name: str) -> bool:
 
 class Reconciler:
     def __init__(
-        self, tf: Terraform, instance_name: str, waiter: Waiter,
-        list_instances: Callable[[], list[Instance]], note: Callable[[str], None],
+        self,
+        tf: Terraform,
+        instance_name: str,
+        waiter: Waiter,
+        list_instances: Callable[[], list[Instance]],
+        note: Callable[[str], None],
     ):
         self.tf = tf
         self.instance_name = instance_name
@@ -108,8 +112,10 @@ class Reconciler:
                     forget_instance(self.tf)
                 # The provider drops a TERMINATED instance from state on refresh: ask OCI what it was.
                 self.lost = Lost(known_id, lifecycle or self._listed_state(known_id))
-                self.note(f"our instance {known_id} is {self.lost.lifecycle_state.lower()} in OCI (terminated by OCI "
-                          "or a user): it leaves the state and a new one is launched")
+                self.note(
+                    f"our instance {known_id} is {self.lost.lifecycle_state.lower()} in OCI (terminated by OCI "
+                    "or a user): it leaves the state and a new one is launched"
+                )
                 return None
             return Kept(instance.id, Keeping.IN_STATE, lifecycle)
         instance = self._refreshed()  # drops a terminated or vanished instance, like the provider
@@ -144,8 +150,10 @@ class Reconciler:
         ours.sort(key=lambda found: found.time_created.timestamp() if found.time_created else float("inf"))
         chosen, others = ours[0], ours[1:]
         if others:
-            self.note(f"{len(ours)} live instances carry the name or tag {self.instance_name!r}: adopting the oldest, "
-                      f"{chosen.id}; check the others yourself: {', '.join(found.id for found in others)}")
+            self.note(
+                f"{len(ours)} live instances carry the name or tag {self.instance_name!r}: adopting the oldest, "
+                f"{chosen.id}; check the others yourself: {', '.join(found.id for found in others)}"
+            )
         try:
             import_instance(self.tf, chosen.id, {})
         except TerraformError:
@@ -170,8 +178,10 @@ class Reconciler:
             polls += 1
             instance = self._refreshed()
             if instance is None or instance.attributes.get("state") in GONE_STATES:
-                self.note(f"{kept.instance_id} ended {instance.attributes.get('state') if instance else 'TERMINATED'} "
-                          "before it ran; launching again")
+                self.note(
+                    f"{kept.instance_id} ended {instance.attributes.get('state') if instance else 'TERMINATED'} "
+                    "before it ran; launching again"
+                )
                 if instance is not None:
                     forget_instance(self.tf)
                 return None
@@ -203,16 +213,23 @@ def unsaved_launch(workdir: Workdir, failure: Failure) -> str:
     elif _CREATE_STARTED.search(failure.raw):
         what = "the launch may have gone through"
     else:
-        return (f"Terraform could not save its state ({failure.message or failure.first_line}); nothing was "
-                f"launched. Fix {workdir.path} (free space, make it writable, remove what is in the way), "
-                "then run `coinpilot-tf retry` again")
+        return (
+            f"Terraform could not save its state ({failure.message or failure.first_line}); nothing was "
+            f"launched. Fix {workdir.path} (free space, make it writable, remove what is in the way), "
+            "then run `coinpilot-tf retry` again"
+        )
     errored = _ERRORED_WRITTEN.search(failure.raw)
     kept = f"Terraform kept the new state in {workdir.path / ERRORED_STATE}" if errored else "no file holds it"
-    push = (f"; or first put Terraform's copy back with `coinpilot-tf terraform state push {ERRORED_STATE}`"
-            if errored else "")
-    return (f"Terraform could not save its state ({failure.message or failure.first_line}): {what} and {kept}. "
-            f"Fix {workdir.path} (free space, make it writable, remove what is in the way), then run "
-            f"`coinpilot-tf retry`: it adopts the instance instead of launching another{push}")
+    push = (
+        f"; or first put Terraform's copy back with `coinpilot-tf terraform state push {ERRORED_STATE}`"
+        if errored
+        else ""
+    )
+    return (
+        f"Terraform could not save its state ({failure.message or failure.first_line}): {what} and {kept}. "
+        f"Fix {workdir.path} (free space, make it writable, remove what is in the way), then run "
+        f"`coinpilot-tf retry`: it adopts the instance instead of launching another{push}"
+    )
 
 
 def compartment_instances(cloud: Cloud, profile: str, compartment_id: str) -> list[Instance]:

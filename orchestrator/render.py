@@ -45,9 +45,7 @@ def module_files(state_backend: str = LOCAL, manage_size: bool = False) -> dict[
     import jinja2
 
     folder = resources.files("orchestrator.templates")
-    environment = jinja2.Environment(
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
-    )
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     context = {
         "tool_version": __version__,
         "provider_version_constraint": PROVIDER_VERSION_CONSTRAINT,
@@ -79,7 +77,9 @@ def tfvars(settings: Settings, target: Target, ssh_public_key: str) -> dict[str,
     return values
 
 
-def render(settings: Settings, target: Target, ssh_public_key: str, workdir: Workdir, manage_size: bool = False) -> list[str]:
+def render(
+    settings: Settings, target: Target, ssh_public_key: str, workdir: Workdir, manage_size: bool = False
+) -> list[str]:
     """Write the module and tfvars; returns the names of the files that changed."""
     workdir.create()
     changed = []

@@ -63,8 +63,10 @@ class LaunchResult:
     def load(cls, workdir: Workdir) -> LaunchResult | None:
         """The workdir's launch_result.json; None if it is missing, unreadable or names no instance."""
         data = _read(workdir)
-        values = {field.name: data.get(field.name) if _fits(field.name, data.get(field.name)) else None
-                  for field in fields(cls)}
+        values = {
+            field.name: data.get(field.name) if _fits(field.name, data.get(field.name)) else None
+            for field in fields(cls)
+        }
         return cls(**values) if values["instance_id"] else None
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,8 +82,14 @@ def write_launch_result(workdir: Workdir, launch: LaunchResult) -> LaunchResult:
         kept = {name: previous[name] for name in WIN_FIELDS if _fits(name, previous.get(name))}
         fresh = {name: value for name, value in record.items() if value is not None}
         record = {**previous, **fresh, **kept}
-        launch = replace(launch, **{field.name: record[field.name] for field in fields(LaunchResult)
-                                    if _fits(field.name, record[field.name])})
+        launch = replace(
+            launch,
+            **{
+                field.name: record[field.name]
+                for field in fields(LaunchResult)
+                if _fits(field.name, record[field.name])
+            },
+        )
     write_private(workdir.launch_result, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return launch
 

@@ -29,8 +29,8 @@ from .engine.state import push_state
 from .errors import ExitCode, ToolError, UsageError
 from .failures import Category, Failure
 from .journal import Event, Journal
-from .notify import Notifier
 from .notify import Event as NotifyEvent
+from .notify import Notifier
 from .oci_api import Instance
 from .operation import STOPPED_STATES, Kind, Operation
 from .policy import Action, Decision, Policy, PolicyConfig, Waiter
@@ -57,24 +57,37 @@ class RetryOutcome:
 
 class RetryLoop:
     @classmethod
-    def build(cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter,
-              grow: bool = False) -> RetryLoop:
+    def build(
+        cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter, grow: bool = False
+    ) -> RetryLoop:
         settings = prepared.settings
-        policy = Policy(PolicyConfig(
-            retry_interval=settings.retry_interval_seconds,
-            throttle_base=settings.throttle_retry_base_seconds,
-            throttle_max=settings.throttle_retry_max_seconds,
-            throttle_jitter=settings.throttle_jitter_max_seconds,
-            max_attempts=settings.max_attempts,
-            once=once,
-        ))
+        policy = Policy(
+            PolicyConfig(
+                retry_interval=settings.retry_interval_seconds,
+                throttle_base=settings.throttle_retry_base_seconds,
+                throttle_max=settings.throttle_retry_max_seconds,
+                throttle_jitter=settings.throttle_jitter_max_seconds,
+                max_attempts=settings.max_attempts,
+                once=once,
+            )
+        )
         notifier = Notifier.from_settings(settings, log=reporter.note)
-        return cls(prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once,
-                   grow=grow)
+        return cls(
+            prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once, grow=grow
+        )
 
     def __init__(
-        self, prepared: Prepared, tf: Terraform, *, policy: Policy, waiter: Waiter,
-        notifier: Notifier, reporter: Reporter, once: bool = False, grow: bool = False, clock=time.monotonic,
+        self,
+        prepared: Prepared,
+        tf: Terraform,
+        *,
+        policy: Policy,
+        waiter: Waiter,
+        notifier: Notifier,
+        reporter: Reporter,
+        once: bool = False,
+        grow: bool = False,
+        clock=time.monotonic,
     ):
         """grow: resize the won instance to the first size (`coinpilot-tf grow`) instead of launching."""
         self.prepared = prepared
@@ -86,9 +99,12 @@ class RetryLoop:
         self.grow = grow
         self.clock = clock
         self.journal = Journal(prepared.workdir.journal, warn=reporter.note)
-        self.events = RunEvents(self.journal, reporter, notifier, once=once,
-                                notify_every=self.settings.notify_every_n_attempts, clock=clock)
-        self.reconciler = Reconciler(tf, self.settings.instance_name, waiter, self._compartment_instances, reporter.note)
+        self.events = RunEvents(
+            self.journal, reporter, notifier, once=once, notify_every=self.settings.notify_every_n_attempts, clock=clock
+        )
+        self.reconciler = Reconciler(
+            tf, self.settings.instance_name, waiter, self._compartment_instances, reporter.note
+        )
         # The cloud's phase hook: the fault-injection tests' crash points; nothing against OCI.
         self._reached = tf.cloud.reached
         self.targets: list[Target] = []  # the current operation's, less dropped ADs
@@ -145,9 +161,12 @@ class RetryLoop:
         self._reached("render")
         self.tf.write_cli_config()
         if workdir.remote_state and _local_state_holds_instance(workdir.state):
-            raise UsageError("STATE_BACKEND", f"this workdir's instance is in its local state, not in the "
-                             f"{self.settings.state_backend} backend; move it there first with "
-                             "`coinpilot-tf render --migrate-state` (same settings), then run again")
+            raise UsageError(
+                "STATE_BACKEND",
+                f"this workdir's instance is in its local state, not in the "
+                f"{self.settings.state_backend} backend; move it there first with "
+                "`coinpilot-tf render --migrate-state` (same settings), then run again",
+            )
         try:
             if init_if_needed(self.tf, self.settings.backend_config):
                 self._forget_plans()  # a saved plan records the backend and engine it was made with
@@ -168,20 +187,30 @@ class RetryLoop:
         if self.settings.grow_after_win:
             self.events.note(f"{outcome.message}; GROW_AFTER_WIN: resizing it to {wanted} now (the instance reboots)")
             return self._grow(launch.instance_id, launch.availability_domain, current)
-        return RetryOutcome(outcome.exit_code, f"{outcome.message}\nthe instance is {current}, smaller than the first "
-                            f"size {wanted}: `coinpilot-tf grow` resizes it in place (it reboots), or set "
-                            "GROW_AFTER_WIN=true to let `retry` do it", launch)
+        return RetryOutcome(
+            outcome.exit_code,
+            f"{outcome.message}\nthe instance is {current}, smaller than the first "
+            f"size {wanted}: `coinpilot-tf grow` resizes it in place (it reboots), or set "
+            "GROW_AFTER_WIN=true to let `retry` do it",
+            launch,
+        )
 
     def _grow_won(self, kept: Kept | None) -> RetryOutcome:
         if kept is None:
-            return RetryOutcome(ExitCode.STOPPED, "nothing to grow: the state holds no instance (or it was terminated); "
-                                                  "`coinpilot-tf retry` launches one")
+            return RetryOutcome(
+                ExitCode.STOPPED,
+                "nothing to grow: the state holds no instance (or it was terminated); "
+                "`coinpilot-tf retry` launches one",
+            )
         values = outputs(self.tf)
         current = Size.of(values["ocpus"], values["memory_gbs"])
         wanted = self.settings.size_list()[0]
         if not operation.smaller(current, wanted):
-            return RetryOutcome(ExitCode.OK, f"nothing to grow: the instance is {current}, the first size is {wanted}",
-                                self._launch_result(self._recorded_attempts()))
+            return RetryOutcome(
+                ExitCode.OK,
+                f"nothing to grow: the instance is {current}, the first size is {wanted}",
+                self._launch_result(self._recorded_attempts()),
+            )
         return self._grow(kept.instance_id, str(values["availability_domain"]), current)
 
     def _grow(self, instance_id: str, availability_domain: str, current: Size) -> RetryOutcome:
@@ -191,8 +220,12 @@ class RetryLoop:
             return failed
         if not self.once:
             wanted = growing.targets[0].size
-            self.events.notify(NotifyEvent.GROWING, instance_name=self.settings.instance_name,
-                               current=(current.ocpus, current.memory_gbs), wanted=(wanted.ocpus, wanted.memory_gbs))
+            self.events.notify(
+                NotifyEvent.GROWING,
+                instance_name=self.settings.instance_name,
+                current=(current.ocpus, current.memory_gbs),
+                wanted=(wanted.ocpus, wanted.memory_gbs),
+            )
         try:
             return self._loop(growing)
         finally:
@@ -202,12 +235,15 @@ class RetryLoop:
     def _start(self, kept: Kept) -> RetryOutcome:
         values = outputs(self.tf)
         if self._newly_stopped(kept.instance_id):
-            self.journal.append(Event.INSTANCE_STOPPED, instance_id=kept.instance_id,
-                                lifecycle_state=kept.lifecycle_state)
-            self.events.notify(NotifyEvent.STARTING, instance_id=kept.instance_id,
-                               lifecycle_state=str(kept.lifecycle_state))
-        self.events.note(f"the instance {kept.instance_id} is {kept.lifecycle_state} (stopped by OCI or a user); "
-                         "starting it")
+            self.journal.append(
+                Event.INSTANCE_STOPPED, instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state
+            )
+            self.events.notify(
+                NotifyEvent.STARTING, instance_id=kept.instance_id, lifecycle_state=str(kept.lifecycle_state)
+            )
+        self.events.note(
+            f"the instance {kept.instance_id} is {kept.lifecycle_state} (stopped by OCI or a user); starting it"
+        )
         size = Size.of(values["ocpus"], values["memory_gbs"])
         return self._loop(operation.start(kept.instance_id, str(values["availability_domain"]), size))
 
@@ -216,7 +252,10 @@ class RetryLoop:
         for entry in reversed(list(self.journal.entries())):
             if entry.get("event") == Event.INSTANCE_STOPPED:
                 return entry.get("instance_id") != instance_id
-            if entry.get("event") in (Event.STARTED, Event.DESTROY, Event.ALREADY_WON) or entry.get("category") == "success":
+            if (
+                entry.get("event") in (Event.STARTED, Event.DESTROY, Event.ALREADY_WON)
+                or entry.get("category") == "success"
+            ):
                 return True
         return True
 
@@ -225,12 +264,16 @@ class RetryLoop:
         if lost is None:
             return
         self.reconciler.lost = None
-        self.journal.append(Event.INSTANCE_GONE, instance_id=lost.instance_id,
-                            lifecycle_state=lost.lifecycle_state,
-                            reason=f"{lost.lifecycle_state.lower()} in OCI: terminated by OCI or a user; launching a new one")
+        self.journal.append(
+            Event.INSTANCE_GONE,
+            instance_id=lost.instance_id,
+            lifecycle_state=lost.lifecycle_state,
+            reason=f"{lost.lifecycle_state.lower()} in OCI: terminated by OCI or a user; launching a new one",
+        )
         self.prepared.workdir.launch_result.unlink(missing_ok=True)
-        self.events.notify(NotifyEvent.INSTANCE_LOST, instance_id=lost.instance_id,
-                           lifecycle_state=lost.lifecycle_state)
+        self.events.notify(
+            NotifyEvent.INSTANCE_LOST, instance_id=lost.instance_id, lifecycle_state=lost.lifecycle_state
+        )
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -238,9 +281,13 @@ class RetryLoop:
         """Attempts at the operation's targets until it is done, a failure retrying cannot fix,
         MAX_ATTEMPTS, --once's sweep, or an interrupt."""
         self.targets = list(op.targets)
-        number = self.events.started(op.kind, self.settings.instance_name, self.prepared.availability_domains,
-                                     [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()],
-                                     self.targets)
+        number = self.events.started(
+            op.kind,
+            self.settings.instance_name,
+            self.prepared.availability_domains,
+            [(size.ocpus, size.memory_gbs) for size in self.settings.size_list()],
+            self.targets,
+        )
         last: Failure | None = None
         for target in self._schedule():
             if self.interrupted:
@@ -252,8 +299,9 @@ class RetryLoop:
             last = failure or last
         return self._gave_up(f"--once: not done this time (last: {last.category if last else 'none'})")
 
-    def _one_attempt(self, op: Operation, number: int,
-                     target: Target) -> tuple[RetryOutcome | None, Failure | None, bool]:
+    def _one_attempt(
+        self, op: Operation, number: int, target: Target
+    ) -> tuple[RetryOutcome | None, Failure | None, bool]:
         """Attempt, then act on the policy's decision: (an outcome when the run ends here, the
         failure, whether an attempt was made at all)."""
         self.events.attempt_began()
@@ -288,8 +336,11 @@ class RetryLoop:
         # It was gone and left the state: the next plan creates one, or something is wrong.
         self._plans_without_launch += 1
         if self._plans_without_launch > 1:
-            return self._stopped(Category.INVALID, "the plan does not create the instance, yet the state holds "
-                                                   "none to keep: see `coinpilot-tf terraform plan`")
+            return self._stopped(
+                Category.INVALID,
+                "the plan does not create the instance, yet the state holds "
+                "none to keep: see `coinpilot-tf terraform plan`",
+            )
         return None
 
     def _act(self, op: Operation, decision: Decision, failure: Failure, target: Target) -> RetryOutcome | None:
@@ -367,7 +418,9 @@ class RetryLoop:
                 raise
             self._checked_plans.add(plan_file)
             return
-        raise ToolError(f"Terraform cannot read the plan it has just saved ({plan_file.name}); see `coinpilot-tf doctor`")
+        raise ToolError(
+            f"Terraform cannot read the plan it has just saved ({plan_file.name}); see `coinpilot-tf doctor`"
+        )
 
     # -- endings --------------------------------------------------------------------------------
 
@@ -402,8 +455,9 @@ class RetryLoop:
 
     def _reconcile_failed(self, error: TerraformError) -> RetryOutcome:
         """Terraform could not read or record the instance; nothing was launched meanwhile."""
-        return self._stopped(RECONCILE, f"{error}; nothing was launched, and the next `coinpilot-tf retry` "
-                                        "checks again first")
+        return self._stopped(
+            RECONCILE, f"{error}; nothing was launched, and the next `coinpilot-tf retry` checks again first"
+        )
 
     def _kept(self, kept: Kept) -> RetryOutcome:
         if kept.how == Keeping.IN_STATE:
@@ -416,18 +470,32 @@ class RetryLoop:
         won_elsewhere = kept.how == Keeping.IN_STATE and remote and self.events.attempts > 0  # while this run tried
         self.events.kept(kept, launch, won_elsewhere=won_elsewhere)
         if won_elsewhere:
-            return RetryOutcome(ExitCode.OK, f"another run sharing the {self.settings.state_backend} state won the "
-                                             "instance meanwhile; nothing launched by this one", launch)
+            return RetryOutcome(
+                ExitCode.OK,
+                f"another run sharing the {self.settings.state_backend} state won the "
+                "instance meanwhile; nothing launched by this one",
+                launch,
+            )
         if kept.how == Keeping.IN_STATE:
             where = f"the shared state ({self.settings.state_backend} backend)" if remote else "this workdir's state"
             return RetryOutcome(ExitCode.OK, f"the instance already exists in {where}; nothing launched", launch)
         if kept.how == Keeping.KEPT:
             return RetryOutcome(ExitCode.OK, "the unfinished launch did create the instance: kept it", launch)
-        return RetryOutcome(ExitCode.OK, "adopted our instance found in the compartment (launched earlier, missing "
-                                         "from state); nothing new launched", launch)
+        return RetryOutcome(
+            ExitCode.OK,
+            "adopted our instance found in the compartment (launched earlier, missing "
+            "from state); nothing new launched",
+            launch,
+        )
 
-    def _done(self, op: Operation, number: int | None = None, target: Target | None = None, duration: float = 0.0,
-              waited_for_state_lock: bool = False) -> RetryOutcome:
+    def _done(
+        self,
+        op: Operation,
+        number: int | None = None,
+        target: Target | None = None,
+        duration: float = 0.0,
+        waited_for_state_lock: bool = False,
+    ) -> RetryOutcome:
         """The operation reached its goal: record it (the successful attempt first, if there was one),
         tell the user, forget the plans."""
         self.policy.record_success()
@@ -459,11 +527,20 @@ class RetryLoop:
             return RetryOutcome(ExitCode.STOPPED, f"stopped: {error}")
         # Init reaches the backend before anything else: its network errors are the backend's too.
         failure = error.failure
-        backend = Failure(Category.BACKEND, failure.status, failure.code, failure.message, failure.request_id,
-                          failure.address, failure.raw)
+        backend = Failure(
+            Category.BACKEND,
+            failure.status,
+            failure.code,
+            failure.message,
+            failure.request_id,
+            failure.address,
+            failure.raw,
+        )
         reason = self.policy.decide(backend, ads_left=0).reason
-        return self._stopped(Category.BACKEND, f"STATE_BACKEND={self.settings.state_backend}: terraform init failed: "
-                                               f"{reason}; nothing was launched")
+        return self._stopped(
+            Category.BACKEND,
+            f"STATE_BACKEND={self.settings.state_backend}: terraform init failed: {reason}; nothing was launched",
+        )
 
     def _push_errored_state(self) -> RetryOutcome | None:
         """A launch whose state the backend could not take left it in errored.tfstate: write it
@@ -478,13 +555,18 @@ class RetryLoop:
         except TerraformError as error:
             failure = error.failure
             if failure.category in (Category.BACKEND, Category.TRANSIENT, Category.LOCKED):
-                return self._stopped(Category.BACKEND, "errored.tfstate holds the state of an earlier launch and the "
-                                                       f"state backend cannot take it yet ({failure.message}); nothing "
-                                                       "was launched: run `coinpilot-tf retry` again once it is up")
+                return self._stopped(
+                    Category.BACKEND,
+                    "errored.tfstate holds the state of an earlier launch and the "
+                    f"state backend cannot take it yet ({failure.message}); nothing "
+                    "was launched: run `coinpilot-tf retry` again once it is up",
+                )
             aside = errored.with_name(f"{errored.name}.refused-{stamp}")
             os.replace(errored, aside)
-            self.events.note(f"the state backend refused errored.tfstate ({failure.message}); kept it as "
-                             f"{aside.name} and looking for the instance in the compartment instead")
+            self.events.note(
+                f"the state backend refused errored.tfstate ({failure.message}); kept it as "
+                f"{aside.name} and looking for the instance in the compartment instead"
+            )
             return None
         os.replace(errored, errored.with_name(f"{errored.name}.pushed-{stamp}"))
         self.events.state_pushed()
@@ -493,8 +575,10 @@ class RetryLoop:
     def _errored_state_note(self) -> str:
         if not self.prepared.workdir.remote_state or not self.prepared.workdir.errored_state.exists():
             return ""
-        return ("; the state of the launch is saved in errored.tfstate, and the next `coinpilot-tf retry` writes it "
-                "to the backend before anything else")
+        return (
+            "; the state of the launch is saved in errored.tfstate, and the next `coinpilot-tf retry` writes it "
+            "to the backend before anything else"
+        )
 
     def _gave_up(self, reason: str) -> RetryOutcome:
         self.events.gave_up(reason)
@@ -528,4 +612,6 @@ def _local_state_holds_instance(state_file: Path) -> bool:
         return False
     return isinstance(document, dict) and any(
         resource.get("type") == "oci_core_instance" and resource.get("instances")
-        for resource in document.get("resources", []) if isinstance(resource, dict))
+        for resource in document.get("resources", [])
+        if isinstance(resource, dict)
+    )

@@ -24,8 +24,16 @@ INTERRUPTED = "interrupted"
 
 
 class RunEvents:
-    def __init__(self, journal: Journal, reporter: Reporter, notifier: Notifier, *, once: bool,
-                 notify_every: int, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        journal: Journal,
+        reporter: Reporter,
+        notifier: Notifier,
+        *,
+        once: bool,
+        notify_every: int,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.journal = journal
         self.reporter = reporter
         self.notifier = notifier
@@ -45,8 +53,14 @@ class RunEvents:
     def notify(self, event: NotifyEvent, **fields: Any) -> None:
         self.notifier.notify(event, **fields)
 
-    def started(self, operation: str, instance_name: str, ads: Iterable[str], sizes: list[tuple[float, float]],
-                targets: list[Target]) -> int:
+    def started(
+        self,
+        operation: str,
+        instance_name: str,
+        ads: Iterable[str],
+        sizes: list[tuple[float, float]],
+        targets: list[Target],
+    ) -> int:
         """An operation (launch, grow, start) begins its attempts, counted afresh; returns the number
         of the last attempt ever journaled."""
         self.operation = operation
@@ -54,8 +68,12 @@ class RunEvents:
         # A scheduler runs --once every few minutes: no "started" each time. Grow and start say so themselves.
         if not self.once and operation == Kind.LAUNCH:
             self.notifier.notify(NotifyEvent.STARTED, instance_name=instance_name, ads=ads, sizes=sizes)
-        self.journal.append(Event.START, operation=operation,
-                            targets=[f"{t.availability_domain} {t.size}" for t in targets], once=self.once)
+        self.journal.append(
+            Event.START,
+            operation=operation,
+            targets=[f"{t.availability_domain} {t.size}" for t in targets],
+            once=self.once,
+        )
         return self.journal.last_attempt_number()
 
     def attempt_began(self) -> None:
@@ -65,47 +83,83 @@ class RunEvents:
         """The attempt made no call: the shared state already holds an instance."""
         self.attempts -= 1
 
-    def failed(self, number: int, target: Target, failure: Failure, duration: float, decision: Decision,
-               waited_for_state_lock: bool = False) -> None:
-        entry = self._attempt_entry(number, target, failure, duration, decision.wait,
-                                    waited_for_state_lock=waited_for_state_lock)
+    def failed(
+        self,
+        number: int,
+        target: Target,
+        failure: Failure,
+        duration: float,
+        decision: Decision,
+        waited_for_state_lock: bool = False,
+    ) -> None:
+        entry = self._attempt_entry(
+            number, target, failure, duration, decision.wait, waited_for_state_lock=waited_for_state_lock
+        )
         self.counts[failure.category] = self.counts.get(failure.category, 0) + 1
         self.reporter.attempt(entry, decision.reason + (STATE_LOCK_NOTE if waited_for_state_lock else ""))
         if self.last_category is not None and failure.category != self.last_category:
-            self.notifier.notify(NotifyEvent.CATEGORY, old=self.last_category, new=failure.category,
-                                 wait_seconds=decision.wait)
+            self.notifier.notify(
+                NotifyEvent.CATEGORY, old=self.last_category, new=failure.category, wait_seconds=decision.wait
+            )
         self.last_category = failure.category
         if self.attempts % self.notify_every == 0:
-            self.notifier.notify(NotifyEvent.PROGRESS, attempts=self.attempts, counts_per_category=dict(self.counts),
-                                 elapsed_seconds=self.clock() - self.started_at)
+            self.notifier.notify(
+                NotifyEvent.PROGRESS,
+                attempts=self.attempts,
+                counts_per_category=dict(self.counts),
+                elapsed_seconds=self.clock() - self.started_at,
+            )
 
     def cut_short(self, number: int, target: Target, failure: Failure | None, duration: float) -> None:
         """An attempt an interrupt ended: journaled as interrupted whatever Terraform printed (the
         launch may have gone through: the next run looks first), then the run ends interrupted."""
         self._attempt_entry(number, target, failure, duration, None, category=INTERRUPTED)
 
-    def done(self, op: Operation, number: int | None, target: Target | None, duration: float, launch: LaunchResult,
-             waited_for_state_lock: bool = False) -> None:
+    def done(
+        self,
+        op: Operation,
+        number: int | None,
+        target: Target | None,
+        duration: float,
+        launch: LaunchResult,
+        waited_for_state_lock: bool = False,
+    ) -> None:
         """The operation reached its goal; number/target: the attempt that did it (None when a look
         after a failure found it done)."""
         if target is not None:
             entry = self.journal.append(
-                Event.ATTEMPT, operation=op.kind, attempt=number, availability_domain=target.availability_domain,
-                size=str(target.size), category=SUCCESS, duration=duration, instance_id=launch.instance_id,
+                Event.ATTEMPT,
+                operation=op.kind,
+                attempt=number,
+                availability_domain=target.availability_domain,
+                size=str(target.size),
+                category=SUCCESS,
+                duration=duration,
+                instance_id=launch.instance_id,
                 **({"waited_for_state_lock": True} if waited_for_state_lock else {}),
             )
             self.reporter.attempt(entry, op.success_note + (STATE_LOCK_NOTE if waited_for_state_lock else ""))
         if op.kind == Kind.LAUNCH:
             self._succeeded(launch)
         elif op.kind == Kind.GROW:
-            self.journal.append(Event.GROWN, instance_id=launch.instance_id, size=str(op.targets[0].size),
-                                attempts=self.attempts)
-            self.notifier.notify(NotifyEvent.GROWN, instance_id=launch.instance_id, ocpus=launch.ocpus,
-                                 memory_gbs=launch.memory_gbs, attempts=self.attempts)
+            self.journal.append(
+                Event.GROWN, instance_id=launch.instance_id, size=str(op.targets[0].size), attempts=self.attempts
+            )
+            self.notifier.notify(
+                NotifyEvent.GROWN,
+                instance_id=launch.instance_id,
+                ocpus=launch.ocpus,
+                memory_gbs=launch.memory_gbs,
+                attempts=self.attempts,
+            )
         else:
             self.journal.append(Event.STARTED, instance_id=launch.instance_id, attempts=self.attempts)
-            self.notifier.notify(NotifyEvent.STARTED_INSTANCE, instance_id=launch.instance_id,
-                                 public_ip=launch.public_ip, attempts=self.attempts)
+            self.notifier.notify(
+                NotifyEvent.STARTED_INSTANCE,
+                instance_id=launch.instance_id,
+                public_ip=launch.public_ip,
+                attempts=self.attempts,
+            )
 
     def kept(self, kept: Kept, launch: LaunchResult, won_elsewhere: bool = False) -> None:
         """won_elsewhere: the instance appeared in the shared state while this run was trying."""
@@ -114,8 +168,9 @@ class RunEvents:
             if won_elsewhere:
                 self.notifier.notify(NotifyEvent.WON_ELSEWHERE, instance_id=launch.instance_id, attempts=self.attempts)
             return
-        self.journal.append(Event(kept.how), instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state,
-                            attempts=self.attempts)
+        self.journal.append(
+            Event(kept.how), instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=self.attempts
+        )
         self._succeeded(launch)
 
     def state_pushed(self) -> None:
@@ -139,18 +194,38 @@ class RunEvents:
         self.notifier.close()  # a bounded wait for the last messages
 
     def _succeeded(self, launch: LaunchResult) -> None:
-        self.notifier.notify(NotifyEvent.SUCCESS, instance_id=launch.instance_id, public_ip=launch.public_ip,
-                             availability_domain=launch.availability_domain, ocpus=launch.ocpus,
-                             memory_gbs=launch.memory_gbs, ssh_command=launch.ssh_command)
+        self.notifier.notify(
+            NotifyEvent.SUCCESS,
+            instance_id=launch.instance_id,
+            public_ip=launch.public_ip,
+            availability_domain=launch.availability_domain,
+            ocpus=launch.ocpus,
+            memory_gbs=launch.memory_gbs,
+            ssh_command=launch.ssh_command,
+        )
 
-    def _attempt_entry(self, number: int, target: Target, failure: Failure | None, duration: float,
-                       wait: float | None, category: str | None = None,
-                       waited_for_state_lock: bool = False) -> dict[str, Any]:
+    def _attempt_entry(
+        self,
+        number: int,
+        target: Target,
+        failure: Failure | None,
+        duration: float,
+        wait: float | None,
+        category: str | None = None,
+        waited_for_state_lock: bool = False,
+    ) -> dict[str, Any]:
         return self.journal.append(
-            Event.ATTEMPT, operation=self.operation, attempt=number, availability_domain=target.availability_domain,
-            size=str(target.size), category=category or (failure.category if failure else INTERRUPTED),
-            status=failure.status if failure else None, code=failure.code if failure else None,
-            message=failure.first_line if failure else None, request_id=failure.request_id if failure else None,
-            duration=duration, wait=None if wait is None else round(wait, 3),
+            Event.ATTEMPT,
+            operation=self.operation,
+            attempt=number,
+            availability_domain=target.availability_domain,
+            size=str(target.size),
+            category=category or (failure.category if failure else INTERRUPTED),
+            status=failure.status if failure else None,
+            code=failure.code if failure else None,
+            message=failure.first_line if failure else None,
+            request_id=failure.request_id if failure else None,
+            duration=duration,
+            wait=None if wait is None else round(wait, 3),
             **({"waited_for_state_lock": True} if waited_for_state_lock else {}),
         )

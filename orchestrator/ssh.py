@@ -20,12 +20,17 @@ def ssh_argv(workdir: Workdir, tf: Terraform, extra: Sequence[str] = ()) -> list
         raise UsageError("ssh", "this workdir's state holds no instance; run `coinpilot-tf retry` first")
     public_ip = values.get("public_ip")
     if not public_ip:
-        raise UsageError("ssh", f"the instance has no public IP; reach {values.get('private_ip') or 'it'} from inside its VCN")
+        raise UsageError(
+            "ssh", f"the instance has no public IP; reach {values.get('private_ip') or 'it'} from inside its VCN"
+        )
     launch = LaunchResult.load(workdir)
     key = launch.ssh_private_key if launch else None
     if not key:
-        raise UsageError("ssh", f"{workdir.launch_result} does not name the SSH key; run `coinpilot-tf retry`, "
-                                "which records it and exits at once when the instance exists")
+        raise UsageError(
+            "ssh",
+            f"{workdir.launch_result} does not name the SSH key; run `coinpilot-tf retry`, "
+            "which records it and exits at once when the instance exists",
+        )
     return ["ssh", "-i", key, f"{SSH_USER}@{public_ip}", *extra]
 
 
@@ -34,4 +39,6 @@ def run_ssh(argv: Sequence[str]) -> int:
     try:
         return subprocess.call(list(argv))
     except FileNotFoundError:
-        raise ToolError(f"ssh is not installed; install the OpenSSH client, or connect with: {shlex.join(argv)}") from None
+        raise ToolError(
+            f"ssh is not installed; install the OpenSSH client, or connect with: {shlex.join(argv)}"
+        ) from None

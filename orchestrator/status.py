@@ -70,6 +70,8 @@ RUN_EVENTS = {
 }
 # The provider's time format, e.g. "2026-11-29 18:41:16.258 +0000 UTC".
 _OCI_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d{1,6})?\d*\s*([+-]\d{4}|Z)?")
+
+
 @dataclass(frozen=True)
 class Instance:
     id: str
@@ -123,7 +125,10 @@ class Status:
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
-        return next((entry for entry in reversed(self.attempts) if entry.get("category") not in ("success", "interrupted")), None)
+        return next(
+            (entry for entry in reversed(self.attempts) if entry.get("category") not in ("success", "interrupted")),
+            None,
+        )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -132,8 +137,11 @@ class Status:
     def to_dict(self) -> dict[str, Any]:
         instance = None
         if self.instance:
-            instance = {**asdict(self.instance), "created_at": _iso(self.instance.created_at),
-                        "state_since": _iso(self.state_since)}
+            instance = {
+                **asdict(self.instance),
+                "created_at": _iso(self.instance.created_at),
+                "state_since": _iso(self.state_since),
+            }
         destroyed = None
         if self.instance is None and self.last_destroy:
             destroyed = {"instance_id": self.last_destroy.get("instance_id"), "at": _iso(self.last_destroy["ts"])}
@@ -148,8 +156,11 @@ class Status:
             "journal": str(self.workdir / "journal.jsonl"),
             "instance": instance,
             "destroyed": destroyed,
-            "terminated": None if self.lost is None else {
-                "instance_id": self.lost.get("instance_id"), "lifecycle_state": self.lost.get("lifecycle_state"),
+            "terminated": None
+            if self.lost is None
+            else {
+                "instance_id": self.lost.get("instance_id"),
+                "lifecycle_state": self.lost.get("lifecycle_state"),
                 "found_at": _iso(self.lost["ts"]),
             },
             "reclaim_risk": None if self.reclaim is None else self.reclaim.to_dict(),
@@ -158,7 +169,9 @@ class Status:
                 "by_category": self.counts,
                 "first_at": _iso(self.attempts[0]["ts"]) if self.attempts else None,
                 "last_at": _iso(self.attempts[-1]["ts"]) if self.attempts else None,
-                "last_failure": None if failure is None else {
+                "last_failure": None
+                if failure is None
+                else {
                     "attempt": failure.get("attempt"),
                     "at": _iso(failure["ts"]),
                     "category": failure.get("category"),
@@ -168,8 +181,11 @@ class Status:
                     "request_id": failure.get("request_id"),
                 },
             },
-            "last_run_event": None if self.last_run_event is None else {
-                "event": self.last_run_event["event"], "at": _iso(self.last_run_event["ts"]),
+            "last_run_event": None
+            if self.last_run_event is None
+            else {
+                "event": self.last_run_event["event"],
+                "at": _iso(self.last_run_event["ts"]),
                 "reason": self.last_run_event.get("reason"),
             },
             "run": {
@@ -190,12 +206,17 @@ class Status:
 
     def to_text(self) -> str:
         now = time.time()
-        lines = [f"workdir:       {self.workdir}" + ("" if self.exists else " (does not exist yet)")
-                 + (f" ({self.cloud_label})" if self.cloud_label != OCI_LABEL else "")]
+        lines = [
+            f"workdir:       {self.workdir}"
+            + ("" if self.exists else " (does not exist yet)")
+            + (f" ({self.cloud_label})" if self.cloud_label != OCI_LABEL else "")
+        ]
         lines += self._instance_lines(now)
         if self.state_backend != "local":
-            lines.append(f"state:         shared, in the {self.state_backend} backend; the attempts below are this "
-                         "machine's only (its journal.jsonl stays local)")
+            lines.append(
+                f"state:         shared, in the {self.state_backend} backend; the attempts below are this "
+                "machine's only (its journal.jsonl stays local)"
+            )
         lines += self._attempt_lines(now)
         if self.journal_damaged:
             lines.append(f"journal:       {self.journal_damaged} damaged line(s) skipped (cut short or edited)")
@@ -209,15 +230,24 @@ class Status:
             return [f"instance:      unknown: {self.state_problem}"]
         if instance is None:
             if self.lost and (not self.last_destroy or self.lost["ts"] > self.last_destroy["ts"]):
-                return [(f"instance:      none in state ({self.lost.get('instance_id')} was found "
-                         f"{str(self.lost.get('lifecycle_state')).lower()} {_when(self.lost['ts'], now)}: terminated by "
-                         "OCI or a user; `coinpilot-tf retry` launches a new one)")]
+                return [
+                    (
+                        f"instance:      none in state ({self.lost.get('instance_id')} was found "
+                        f"{str(self.lost.get('lifecycle_state')).lower()} {_when(self.lost['ts'], now)}: terminated by "
+                        "OCI or a user; `coinpilot-tf retry` launches a new one)"
+                    )
+                ]
             if self.last_destroy:
-                return [f"instance:      none in state (destroyed {self.last_destroy.get('instance_id')} "
-                        f"{_when(self.last_destroy['ts'], now)})"]
+                return [
+                    f"instance:      none in state (destroyed {self.last_destroy.get('instance_id')} "
+                    f"{_when(self.last_destroy['ts'], now)})"
+                ]
             return ["instance:      none in state"]
-        size = (f"{instance.ocpus:g} OCPUs / {instance.memory_gbs:g} GB"
-                if instance.ocpus is not None and instance.memory_gbs is not None else "size unknown")
+        size = (
+            f"{instance.ocpus:g} OCPUs / {instance.memory_gbs:g} GB"
+            if instance.ocpus is not None and instance.memory_gbs is not None
+            else "size unknown"
+        )
         lines = [
             f"instance:      {instance.id}" + (f" ({instance.name})" if instance.name else ""),
             f"  state:       {instance.lifecycle_state or 'unknown'}"
@@ -234,8 +264,10 @@ class Status:
         if instance.tainted:
             lines.append("  tainted:     yes: `coinpilot-tf retry` checks it before anything else")
         if self.lost and self.lost.get("instance_id") != instance.id:
-            lines.append(f"  replaces:    {self.lost.get('instance_id')}, found {str(self.lost.get('lifecycle_state')).lower()} "
-                         f"{_when(self.lost['ts'], now)} (terminated by OCI or a user)")
+            lines.append(
+                f"  replaces:    {self.lost.get('instance_id')}, found {str(self.lost.get('lifecycle_state')).lower()} "
+                f"{_when(self.lost['ts'], now)} (terminated by OCI or a user)"
+            )
         if self.reclaim is not None:
             lines.append(f"  reclaim risk: {'WARNING: ' if self.reclaim.warning else ''}{self.reclaim.describe()}")
         return lines
@@ -251,8 +283,10 @@ class Status:
         ]
         failure = self.last_failure
         if failure:
-            lines.append(f"last failure:  attempt {failure.get('attempt')}, {_when(failure['ts'], now)}: "
-                         f"{failure.get('category')}: {failure.get('message') or ''}".rstrip(": "))
+            lines.append(
+                f"last failure:  attempt {failure.get('attempt')}, {_when(failure['ts'], now)}: "
+                f"{failure.get('category')}: {failure.get('message') or ''}".rstrip(": ")
+            )
         return lines
 
     def _run_lines(self, now: float) -> list[str]:
@@ -272,8 +306,12 @@ class Status:
         return lines
 
 
-def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform],
-                   reclaim_risk: Callable[[str], ReclaimRisk] | None = None) -> Status:
+def collect_status(
+    workdir: Workdir,
+    cloud: Cloud,
+    tf: Callable[[], Terraform],
+    reclaim_risk: Callable[[str], ReclaimRisk] | None = None,
+) -> Status:
     """tf: the engine bound to the workdir, asked for only when there is state to read. Writes nothing.
     reclaim_risk: reads the instance's reclaim risk from OCI Monitoring (None: not asked)."""
     state_problem = None
@@ -304,18 +342,38 @@ def collect_status(workdir: Workdir, cloud: Cloud, tf: Callable[[], Terraform],
     run = holder(workdir)
     next_attempt_at = None
     # The wait after the latest attempt; any later event (a new start, an end) means it is over.
-    if run is not None and run.command == "retry" and attempts and attempts[-1].get("wait") and (last_run_event is None or last_run_event["ts"] <= attempts[-1]["ts"]):
+    if (
+        run is not None
+        and run.command == "retry"
+        and attempts
+        and attempts[-1].get("wait")
+        and (last_run_event is None or last_run_event["ts"] <= attempts[-1]["ts"])
+    ):
         next_attempt_at = attempts[-1]["ts"] + attempts[-1]["wait"]
     reclaim = None
-    if instance is not None and reclaim_risk is not None and instance.lifecycle_state not in ("TERMINATING", "TERMINATED"):
+    if (
+        instance is not None
+        and reclaim_risk is not None
+        and instance.lifecycle_state not in ("TERMINATING", "TERMINATED")
+    ):
         reclaim = reclaim_risk(instance.id)
     return Status(
-        workdir=workdir.path, exists=workdir.path.is_dir(), cloud_label=cloud.label, cloud_fields=cloud.status_fields,
+        workdir=workdir.path,
+        exists=workdir.path.is_dir(),
+        cloud_label=cloud.label,
+        cloud_fields=cloud.status_fields,
         instance=instance,
-        attempts=attempts, last_run_event=last_run_event, last_destroy=last_destroy,
-        run=run, next_attempt_at=next_attempt_at, journal_damaged=journal.damaged, state_problem=state_problem,
-        state_backend=workdir.state_backend, state_since=_state_since(instance, lifecycle_events),
-        lost=lost, reclaim=reclaim,
+        attempts=attempts,
+        last_run_event=last_run_event,
+        last_destroy=last_destroy,
+        run=run,
+        next_attempt_at=next_attempt_at,
+        journal_damaged=journal.damaged,
+        state_problem=state_problem,
+        state_backend=workdir.state_backend,
+        state_since=_state_since(instance, lifecycle_events),
+        lost=lost,
+        reclaim=reclaim,
     )
 
 
@@ -324,7 +382,9 @@ def _state_since(instance: Instance | None, lifecycle_events: list[dict[str, Any
     reboot) or won, else since it was created."""
     if instance is None:
         return None
-    latest = next((entry for entry in reversed(lifecycle_events) if entry.get("instance_id") in (None, instance.id)), None)
+    latest = next(
+        (entry for entry in reversed(lifecycle_events) if entry.get("instance_id") in (None, instance.id)), None
+    )
     stopped = latest is not None and latest.get("event") == Event.INSTANCE_STOPPED
     if instance.lifecycle_state in STOPPED_STATES:
         return latest["ts"] if stopped else None

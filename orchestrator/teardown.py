@@ -25,7 +25,9 @@ class Teardown:
     ssh_private_key: str | None  # the key the instance was launched with, if recorded
 
 
-def destroy_instance(workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool], note: Callable[[str], None]) -> Teardown:
+def destroy_instance(
+    workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool], note: Callable[[str], None]
+) -> Teardown:
     """confirm(instance name) -> whether the user confirmed; asked only when there is something to destroy.
 
     Holds the workdir throughout: refused (WorkdirBusy, exit 2) while a `retry` runs in it, and no
@@ -43,13 +45,19 @@ def _destroy(workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool]) ->
         return Teardown(None, None, None)
     name = instance.attributes.get("display_name") or instance.id
     if not confirm(name):
-        raise UsageError("destroy", f"not confirmed, nothing destroyed; type the instance name ({name}) exactly, or pass --yes")
+        raise UsageError(
+            "destroy", f"not confirmed, nothing destroyed; type the instance name ({name}) exactly, or pass --yes"
+        )
     journal = Journal(workdir.journal)
     try:
         destroy(tf)
     except TerraformError as error:
-        journal.append(Event.DESTROY_FAILED, instance_id=instance.id, category=error.failure.category,
-                       reason=error.failure.first_line)
+        journal.append(
+            Event.DESTROY_FAILED,
+            instance_id=instance.id,
+            category=error.failure.category,
+            reason=error.failure.first_line,
+        )
         raise ToolError(f"{error}; the instance is still in state, run `coinpilot-tf destroy` again") from None
     journal.append(Event.DESTROY, instance_id=instance.id)
     key = _launch_key(workdir)

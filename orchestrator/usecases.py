@@ -78,8 +78,16 @@ def grow_request(session: Session):
     return request(instance, session.settings.size_list()[0])
 
 
-def retry(session: Session, *, once: bool, log_format: str, refresh_image: bool, grow: bool,
-          note: Callable[[str], None], notices: Callable[[Prepared], None]) -> Retried:
+def retry(
+    session: Session,
+    *,
+    once: bool,
+    log_format: str,
+    refresh_image: bool,
+    grow: bool,
+    note: Callable[[str], None],
+    notices: Callable[[Prepared], None],
+) -> Retried:
     """Lock the workdir, prepare it, run the loop (`grow`: resize the won instance instead of
     launching); Ctrl-C, SIGTERM or SIGHUP before the loop ends the run with nothing changed, and
     during the loop lets a running Terraform save its state."""
@@ -111,8 +119,10 @@ def retry(session: Session, *, once: bool, log_format: str, refresh_image: bool,
                 signal.signal(signum, stop_the_loop)
             outcome = loop.run()
     except KeyboardInterrupt:
-        return Retried(ExitCode.INTERRUPTED,
-                       f"interrupted before the first attempt; nothing was {'resized' if grow else 'launched'}")
+        return Retried(
+            ExitCode.INTERRUPTED,
+            f"interrupted before the first attempt; nothing was {'resized' if grow else 'launched'}",
+        )
     reporter.finish()
     return Retried(outcome.exit_code, outcome.message, prepared, outcome.launch)
 

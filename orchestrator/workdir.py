@@ -50,8 +50,11 @@ class Workdir:
             if self.path.stat().st_mode & 0o777 != PRIVATE_DIR:
                 os.chmod(self.path, PRIVATE_DIR)
         except OSError as error:
-            raise UsageError("--workdir", f"cannot create or use the workdir {self.path} ({error.strerror}); "
-                                          "choose a writable folder (--workdir or COINPILOT_TF_WORKDIR)") from None
+            raise UsageError(
+                "--workdir",
+                f"cannot create or use the workdir {self.path} ({error.strerror}); "
+                "choose a writable folder (--workdir or COINPILOT_TF_WORKDIR)",
+            ) from None
 
     # Files the tool owns inside the workdir.
     @property

@@ -69,7 +69,8 @@ from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 
 # Runbook variables a user may have exported: the benchmark sets its own (and never notifies Discord).
 RUNBOOK_VARIABLES = frozenset(env for field in FIELDS for env in field.env_names) | {
-    "COINPILOT_TF_WORKDIR", "COINPILOT_TF_SIMULATOR_DIR",
+    "COINPILOT_TF_WORKDIR",
+    "COINPILOT_TF_SIMULATOR_DIR",
 }
 # What `coinpilot-tf --help` must not import (heavy modules load only when used, cli.py).
 HEAVY_MODULES = ("oci", "jinja2", "requests", "apprise", "python_terraform", "orchestrator.engine")
@@ -209,14 +210,16 @@ class Run:
 
 def run_measured(argv: list[str], cwd: Path | None, env: dict[str, str]) -> Run:
     began = time.time()
-    process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     with TreePeak(process.pid) as peak:
         # wait4: the CPU and largest RSS of the process and of every descendant it waited for.
         _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(began, time.time(), process.returncode, usage.ru_utime + usage.ru_stime,
-               max(peak.peak_kb, usage.ru_maxrss))
+    return Run(
+        began, time.time(), process.returncode, usage.ru_utime + usage.ru_stime, max(peak.peak_kb, usage.ru_maxrss)
+    )
 
 
 def stop(process: subprocess.Popen, signum: int = signal.SIGINT, group: bool = False) -> None:
@@ -271,8 +274,15 @@ def launch_outcome(calls: list[dict], after: float, until: float) -> str | None:
 class CommandLoop:
     """One command per attempt until it succeeds, as a shell loop runs it (the loop's `sleep` aside)."""
 
-    def __init__(self, argv: list[str], cwd: Path | None, env: dict[str, str], store: CloudStore, attempts: int,
-                 before_last: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        argv: list[str],
+        cwd: Path | None,
+        env: dict[str, str],
+        store: CloudStore,
+        attempts: int,
+        before_last: Callable[[], None] | None = None,
+    ):
         self.argv, self.cwd, self.env, self.store, self.attempts = argv, cwd, env, store, attempts
         self.before_last = before_last
         self.runs: list[Run] = []
@@ -291,19 +301,28 @@ class CommandLoop:
     def results(self) -> tuple[list[Attempt], int | None]:
         calls = self.store.calls()
         attempts = [
-            Attempt(number, launch_outcome(calls, run.began, run.ended), run.ended - run.began,
-                    calls_between(calls, run.began, run.ended), run.cpu_seconds, run.peak_rss_kb)
+            Attempt(
+                number,
+                launch_outcome(calls, run.began, run.ended),
+                run.ended - run.began,
+                calls_between(calls, run.began, run.ended),
+                run.cpu_seconds,
+                run.peak_rss_kb,
+            )
             for number, run in enumerate(self.runs, start=1)
         ]
         return attempts, self.runs[-1].returncode if self.runs else None
 
 
-def terraform_apply_loop(workdir: Path, scenario: str, attempts: int,
-                         environ: dict[str, str]) -> tuple[CommandLoop, str]:
+def terraform_apply_loop(
+    workdir: Path, scenario: str, attempts: int, environ: dict[str, str]
+) -> tuple[CommandLoop, str]:
     """`terraform apply -auto-approve` on the module `render --simulate` wrote; and the engine's description."""
     subprocess.run(
         [console_script(), "render", "--simulate", scenario, "--workdir", str(workdir)],
-        env=environ, check=True, stdout=subprocess.DEVNULL,
+        env=environ,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     session = Session(environ)
     session.flags = {"workdir": str(workdir)}
@@ -364,7 +383,10 @@ def simulated_endpoint(directory: Path, scenario: str, environ: dict[str, str]) 
     with printed.open("w") as out:
         process = subprocess.Popen(
             [console_script(), "simulate", "serve", "--scenario", scenario, "--dir", str(directory)],
-            env={**environ, "PYTHONUNBUFFERED": "1"}, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            env={**environ, "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     BACKGROUND.add(process.pid)
     try:
@@ -381,19 +403,43 @@ def simulated_endpoint(directory: Path, scenario: str, environ: dict[str, str]) 
 
 def runbook_environment(environ: dict[str, str], root: Path) -> dict[str, str]:
     # No oci_cli_rc of the user's (it could turn retries off); no warnings about the key file.
-    return {**environ, "OCI_CLI_RC_FILE": str(root / "no-oci-cli-rc"),
-            "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True", "SUPPRESS_LABEL_WARNING": "True"}
+    return {
+        **environ,
+        "OCI_CLI_RC_FILE": str(root / "no-oci-cli-rc"),
+        "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True",
+        "SUPPRESS_LABEL_WARNING": "True",
+    }
 
 
 def runbook_launch(oci: str, endpoint: Endpoint, public_key: Path) -> list[str]:
     """The runbook's one call per attempt, with oci-cli's defaults (its SDK's retries included)."""
     return [
-        oci, "--config-file", endpoint.config_file, "--endpoint", endpoint.url,
-        "compute", "instance", "launch",
-        "--compartment-id", endpoint.compartment, "--availability-domain", PLACEHOLDERS["availability_domains"][0],
-        "--subnet-id", endpoint.subnet, "--image-id", endpoint.image, "--display-name", INSTANCE_NAME,
-        "--shape", SHAPE, "--shape-config", json.dumps({"ocpus": FREE_OCPUS, "memoryInGBs": FREE_MEMORY_GBS}),
-        "--assign-public-ip", "true", "--ssh-authorized-keys-file", str(public_key),
+        oci,
+        "--config-file",
+        endpoint.config_file,
+        "--endpoint",
+        endpoint.url,
+        "compute",
+        "instance",
+        "launch",
+        "--compartment-id",
+        endpoint.compartment,
+        "--availability-domain",
+        PLACEHOLDERS["availability_domains"][0],
+        "--subnet-id",
+        endpoint.subnet,
+        "--image-id",
+        endpoint.image,
+        "--display-name",
+        INSTANCE_NAME,
+        "--shape",
+        SHAPE,
+        "--shape-config",
+        json.dumps({"ocpus": FREE_OCPUS, "memoryInGBs": FREE_MEMORY_GBS}),
+        "--assign-public-ip",
+        "true",
+        "--ssh-authorized-keys-file",
+        str(public_key),
     ]
 
 
@@ -473,8 +519,11 @@ def compare_loops(attempts: int, root: Path, environ: dict[str, str], oci: str |
             endpoint = stack.enter_context(simulated_endpoint(root / "runbook", "capacity", environ))
             key = ensure_key_pair(root / "runbook-ssh" / "key")
             others["runbook"] = CommandLoop(
-                runbook_launch(oci, endpoint, key.public_path), None, runbook_environment(environ, root),
-                CloudStore(endpoint.directory), attempts,
+                runbook_launch(oci, endpoint, key.public_path),
+                None,
+                runbook_environment(environ, root),
+                CloudStore(endpoint.directory),
+                attempts,
                 before_last=lambda: CloudStore.ensure(endpoint.directory, "ok"),
             )
         workdir = root / "coinpilot-tf"
@@ -483,8 +532,12 @@ def compare_loops(attempts: int, root: Path, environ: dict[str, str], oci: str |
         prepared = prepare(session)
         tf = session.terraform
         with open(os.devnull, "w") as devnull:
-            marks = AttemptMarks(devnull, set(RSS_ATTEMPTS) | {attempts},
-                                 lambda: [loop.attempt() for loop in others.values()], BACKGROUND)
+            marks = AttemptMarks(
+                devnull,
+                set(RSS_ATTEMPTS) | {attempts},
+                lambda: [loop.attempt() for loop in others.values()],
+                BACKGROUND,
+            )
             loop = RetryLoop.build(prepared, tf, once=False, reporter=marks)
             with timed_terraform_runs() as spans:
                 called = time.time()
@@ -508,14 +561,27 @@ def compare_loops(attempts: int, root: Path, environ: dict[str, str], oci: str |
         began = loop_started if number == 1 else after
         inside = sum(end - start for start, end in spans if after < start <= ended)
         wall = ended - began
-        ours.append(Attempt(number, launch_outcome(calls, after, ended), wall, calls_between(calls, after, ended),
-                            marks.cpu_seconds[number - 1], marks.peak_rss_kb[number - 1], inside, wall - inside))
-    measured = {"engine": engine, "coinpilot_tf": {
-        "exit_code": outcome.exit_code,
-        "setup_seconds": loop_started - called,
-        "attempts": ours,
-        "rss_kb_at_attempt": {str(number): kb for number, kb in sorted(marks.rss_kb.items())},
-    }}
+        ours.append(
+            Attempt(
+                number,
+                launch_outcome(calls, after, ended),
+                wall,
+                calls_between(calls, after, ended),
+                marks.cpu_seconds[number - 1],
+                marks.peak_rss_kb[number - 1],
+                inside,
+                wall - inside,
+            )
+        )
+    measured = {
+        "engine": engine,
+        "coinpilot_tf": {
+            "exit_code": outcome.exit_code,
+            "setup_seconds": loop_started - called,
+            "attempts": ours,
+            "rss_kb_at_attempt": {str(number): kb for number, kb in sorted(marks.rss_kb.items())},
+        },
+    }
     for name, other in others.items():
         other_attempts, returncode = other.results()
         measured[name] = {"returncode": returncode, "attempts": other_attempts}
@@ -533,9 +599,13 @@ def measure_startup(runs: int, environ: dict[str, str]) -> dict:
             timings[name].append(time.perf_counter() - began)
     traced = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "from orchestrator.cli import main; main()", "--help"],
-        env=environ, capture_output=True, text=True,
+        env=environ,
+        capture_output=True,
+        text=True,
     )
-    imported = {line.rsplit("|", 1)[-1].strip() for line in traced.stderr.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in traced.stderr.splitlines() if line.startswith("import time:")
+    }
     heavy = sorted(name for name in imported if any(name == m or name.startswith(m + ".") for m in HEAVY_MODULES))
     return {
         "runs": runs,
@@ -574,8 +644,15 @@ def _sleeping(shell: int) -> bool:
 
 def start_shell_loop(argv: list[str], cwd: Path | None, env: dict[str, str]) -> subprocess.Popen:
     # Its own process group: stopping it stops its sleep (or its command) too.
-    shell = subprocess.Popen(["bash", "-c", SHELL_LOOP, "loop", *argv], cwd=cwd, env=env, start_new_session=True,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shell = subprocess.Popen(
+        ["bash", "-c", SHELL_LOOP, "loop", *argv],
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     BACKGROUND.add(shell.pid)
     return shell
 
@@ -588,8 +665,9 @@ def start_waiting_runbook(stack: ExitStack, root: Path, environ: dict[str, str],
     """The runbook's loop for real, against its own simulated cloud, stopped when `stack` closes."""
     endpoint = stack.enter_context(simulated_endpoint(root / "waiting-runbook", "capacity", environ))
     key = ensure_key_pair(root / "runbook-ssh" / "key")
-    shell = start_shell_loop(runbook_launch(oci, endpoint, key.public_path), None,
-                             runbook_environment(waiting_env(environ), root))
+    shell = start_shell_loop(
+        runbook_launch(oci, endpoint, key.public_path), None, runbook_environment(waiting_env(environ), root)
+    )
     stack.callback(stop, shell, signal.SIGTERM, True)
     return shell
 
@@ -605,15 +683,19 @@ def measure_waiting(seconds: int, root: Path, environ: dict[str, str], runbook: 
         stack.callback(stop, shells["baseline"], signal.SIGTERM, True)
         retry = subprocess.Popen(
             [console_script(), "retry", "--simulate", "capacity", "--workdir", str(root / "idle")],
-            env=waiting_env(environ), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=waiting_env(environ),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             journal = Journal(root / "idle" / "journal.jsonl")
             deadline = time.monotonic() + WAITING_TIMEOUT_SECONDS
             # Polling here, in the benchmark, is fine.
             while journal.last_attempt_number() < 1 or not all(_sleeping(shell.pid) for shell in shells.values()):
-                ended = [name for name, process in (*shells.items(), ("coinpilot_tf", retry))
-                         if process.poll() is not None]
+                ended = [
+                    name for name, process in (*shells.items(), ("coinpilot_tf", retry)) if process.poll() is not None
+                ]
                 if ended or time.monotonic() > deadline:
                     why = ended or "timeout"
                     raise click.ClickException(f"a waiting loop ended or hung before its first wait: {why}")
@@ -667,11 +749,17 @@ def call_summary(attempts: list[Attempt]) -> dict:
         "first_attempt": attempts[0].calls if attempts else {},
         "last_attempt": attempts[-1].calls if attempts else {},
         "later_failed_attempts": len(later_failed),
-        "per_later_failed_attempt": {"min": min(counts, default=None), "max": max(counts, default=None),
-                                     "operations": sorted({op for calls in later_failed for op in calls})},
+        "per_later_failed_attempt": {
+            "min": min(counts, default=None),
+            "max": max(counts, default=None),
+            "operations": sorted({op for calls in later_failed for op in calls}),
+        },
         # Hidden client retries included: every LaunchInstance request the cloud received.
-        "launch_per_failed_attempt": {"min": min(launches, default=None), "max": max(launches, default=None),
-                                      "mean": statistics.mean(launches) if launches else None},
+        "launch_per_failed_attempt": {
+            "min": min(launches, default=None),
+            "max": max(launches, default=None),
+            "mean": statistics.mean(launches) if launches else None,
+        },
     }
 
 
@@ -680,8 +768,10 @@ def contender(attempts: list[Attempt], waiting_rss_kb: int | None) -> dict:
     return {
         "wall_seconds": spread([a.wall_seconds for a in attempts]),
         "cpu_seconds": spread([a.cpu_seconds for a in attempts]),
-        "peak_rss_kb": {"median": statistics.median(a.peak_rss_kb for a in attempts),
-                        "max": max(a.peak_rss_kb for a in attempts)},
+        "peak_rss_kb": {
+            "median": statistics.median(a.peak_rss_kb for a in attempts),
+            "max": max(a.peak_rss_kb for a in attempts),
+        },
         "api_calls": call_summary(attempts),
         "waiting_rss_kb": waiting_rss_kb,
         "attempts": [asdict(a) for a in attempts],
@@ -696,8 +786,10 @@ def against(ours: dict, theirs: dict) -> dict:
     """coinpilot-tf / another contender: time per attempt, LaunchInstance calls per failed attempt, waiting RSS."""
     return {
         "wall_median": _ratio(ours["wall_seconds"]["median"], theirs["wall_seconds"]["median"]),
-        "launch_calls_per_failed_attempt": _ratio(ours["api_calls"]["launch_per_failed_attempt"]["mean"],
-                                                  theirs["api_calls"]["launch_per_failed_attempt"]["mean"]),
+        "launch_calls_per_failed_attempt": _ratio(
+            ours["api_calls"]["launch_per_failed_attempt"]["mean"],
+            theirs["api_calls"]["launch_per_failed_attempt"]["mean"],
+        ),
         "waiting_rss": _ratio(ours["waiting_rss_kb"], theirs["waiting_rss_kb"]),
     }
 
@@ -743,15 +835,17 @@ def summarize(measured: dict, startup: dict, waiting: dict, attempts: int, load:
         "wall_median": our_wall["median"] / base_wall["median"],
         "wall_p90": our_wall["p90"] / base_wall["p90"],
         "wall_total": our_wall["total"] / base_wall["total"],
-        "calls_per_later_failed_attempt": (our_later["max"] / base_later["max"]) if our_later["max"] and base_later["max"] else None,
+        "calls_per_later_failed_attempt": (our_later["max"] / base_later["max"])
+        if our_later["max"] and base_later["max"]
+        else None,
         "startup_help_vs_import_click": startup_ratio,
         "vs_baseline": against(coinpilot_tf, baseline),
         "vs_runbook": against(coinpilot_tf, runbook) if runbook else None,
     }
     ticks = idle["cpu_seconds"] * os.sysconf("SC_CLK_TCK")
     targets = {
-        "one_launch_call_per_later_attempt": our_calls["later_failed_attempts"] > 0 and all(
-            a.calls == {"LaunchInstance": 1} for a in ours[1:] if a.outcome != "ok"),
+        "one_launch_call_per_later_attempt": our_calls["later_failed_attempts"] > 0
+        and all(a.calls == {"LaunchInstance": 1} for a in ours[1:] if a.outcome != "ok"),
         "baseline_three_or_more_calls": (base_later["min"] or 0) >= BASELINE_CALLS_CLAIMED,
         "wall_median_ratio": ratios["wall_median"] <= TARGET_WALL_RATIO,
         "own_share_p90": p90(own_share) <= TARGET_OWN_SHARE,
@@ -766,8 +860,12 @@ def summarize(measured: dict, startup: dict, waiting: dict, attempts: int, load:
         "attempts": attempts,
         "scenario": launch_scenario(attempts),
         "engine": measured["engine"],
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                    "load_average_before": load[0], "load_average_after": load[1]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_average_before": load[0],
+            "load_average_after": load[1],
+        },
         "coinpilot_tf": coinpilot_tf,
         "baseline": baseline,
         "runbook": runbook,
@@ -826,15 +924,23 @@ def side_by_side(report: dict) -> list[str]:
     shown = [name for name in CONTENDERS if report[name]]
     rows = [
         ("attempts made; result", lambda s, n: f"{len(s['attempts'])}; {_result(n, s)}"),
-        ("wall time per attempt, median (p90)",
-         lambda s, n: f"{s['wall_seconds']['median']:.2f} s ({s['wall_seconds']['p90']:.2f} s)"),
-        ("LaunchInstance calls per failed attempt, client retries included: mean (range)",
-         lambda s, n: _launch_text(s["api_calls"])),
+        (
+            "wall time per attempt, median (p90)",
+            lambda s, n: f"{s['wall_seconds']['median']:.2f} s ({s['wall_seconds']['p90']:.2f} s)",
+        ),
+        (
+            "LaunchInstance calls per failed attempt, client retries included: mean (range)",
+            lambda s, n: _launch_text(s["api_calls"]),
+        ),
         ("API calls per failed attempt after the first", lambda s, n: _later_text(s["api_calls"])),
-        ("CPU seconds per attempt, median (p90)",
-         lambda s, n: f"{s['cpu_seconds']['median']:.2f} s ({s['cpu_seconds']['p90']:.2f} s)"),
-        ("peak RSS of everything an attempt starts, median (max)",
-         lambda s, n: f"{_mb(s['peak_rss_kb']['median'])} ({_mb(s['peak_rss_kb']['max'])})"),
+        (
+            "CPU seconds per attempt, median (p90)",
+            lambda s, n: f"{s['cpu_seconds']['median']:.2f} s ({s['cpu_seconds']['p90']:.2f} s)",
+        ),
+        (
+            "peak RSS of everything an attempt starts, median (max)",
+            lambda s, n: f"{_mb(s['peak_rss_kb']['median'])} ({_mb(s['peak_rss_kb']['max'])})",
+        ),
         ("RSS of what waits between attempts", lambda s, n: _mb(s["waiting_rss_kb"])),
     ]
     lines = [
@@ -842,12 +948,20 @@ def side_by_side(report: dict) -> list[str]:
         "|---" * (len(shown) + 1) + "|",
     ]
     lines += [f"| {label} | " + " | ".join(cell(report[name], name) for name in shown) + " |" for label, cell in rows]
-    lines += ["", ("| coinpilot-tf / other | wall time per attempt | LaunchInstance calls per failed attempt "
-                   "| RSS while waiting |"), "|---|---|---|---|"]
+    lines += [
+        "",
+        (
+            "| coinpilot-tf / other | wall time per attempt | LaunchInstance calls per failed attempt "
+            "| RSS while waiting |"
+        ),
+        "|---|---|---|---|",
+    ]
     for name in shown[1:]:
         ratio = report["ratios"][f"vs_{name}"]
-        lines.append(f"| {CONTENDERS[name]} | {_times(ratio['wall_median'])} | "
-                     f"{_times(ratio['launch_calls_per_failed_attempt'])} | {_times(ratio['waiting_rss'])} |")
+        lines.append(
+            f"| {CONTENDERS[name]} | {_times(ratio['wall_median'])} | "
+            f"{_times(ratio['launch_calls_per_failed_attempt'])} | {_times(ratio['waiting_rss'])} |"
+        )
     return lines
 
 
@@ -873,7 +987,9 @@ def markdown(report: dict) -> str:
     ratios, met, startup, idle = report["ratios"], report["targets_met"], report["startup"], report["idle"]
     rss = ours["rss_kb_at_attempt"]
     growth = ours["rss_growth_kb_10_to_n"]
-    growth_text = "n/a (needs --attempts 10 or more)" if growth is None else f"{growth / 1024:+.2f} MB (attempt 10 -> {n})"
+    growth_text = (
+        "n/a (needs --attempts 10 or more)" if growth is None else f"{growth / 1024:+.2f} MB (attempt 10 -> {n})"
+    )
     calls_ratio = ratios["calls_per_later_failed_attempt"]
     machine = report["machine"]
     runbook = report["runbook"]
@@ -901,7 +1017,7 @@ def markdown(report: dict) -> str:
         f"| orchestrator's own time, share of an attempt, p90 (median) | {ours['own_share']['p90']:.2%} ({ours['own_share']['median']:.2%}) | <= {TARGET_OWN_SHARE:.0%} | {_met(met['own_share_p90'])} |",
         f"| orchestrator RSS growth | {growth_text} | < 5 MB (10 -> 200) | {_met(met['rss_growth_10_to_n'])} |",
         f"| RSS of a `retry` waiting between attempts | {_mb(ours['waiting_rss_kb'])} | <= {_mb(TARGET_WAITING_RSS_KB)} | {_met(met['waiting_rss'])} |",
-        f"| startup: `coinpilot-tf --help` / `python -c \"import click\"` | {ratios['startup_help_vs_import_click']:.2f}x | <= {TARGET_STARTUP_RATIO:g}x | {_met(met['startup_ratio'])} |",
+        f'| startup: `coinpilot-tf --help` / `python -c "import click"` | {ratios["startup_help_vs_import_click"]:.2f}x | <= {TARGET_STARTUP_RATIO:g}x | {_met(met["startup_ratio"])} |',
         f"| heavy modules imported by `--help` | {', '.join(startup['heavy_imports_at_help']) or 'none'} | none | {_met(met['no_heavy_imports_at_help'])} |",
         f"| idle CPU while waiting between attempts | {idle['cpu_share']:.2%} ({idle['cpu_seconds']:.2f} s CPU, {idle['wakeups']} wakeups in {idle['sampled_seconds']:.1f} s) | effectively zero | {_met(met['idle_cpu_zero'])} |",
         "",
@@ -918,7 +1034,7 @@ def markdown(report: dict) -> str:
         f"| API calls, winning attempt | {_calls_text(base['api_calls']['last_attempt'])} | {_calls_text(ours['api_calls']['last_attempt'])} |",
         f"| API calls, all attempts | {_calls_text(base['api_calls']['total'])} | {_calls_text(ours['api_calls']['total'])} |",
         f"| RSS (VmRSS, in-process) | - | {', '.join(f'{kb / 1024:.1f} MB at attempt {k}' for k, kb in rss.items())} |",
-        f"| startup, median of {startup['runs']} | `python -c \"import click\"` {startup['import_click_seconds_median']:.3f} s | `coinpilot-tf --help` {startup['help_seconds_median']:.3f} s |",
+        f'| startup, median of {startup["runs"]} | `python -c "import click"` {startup["import_click_seconds_median"]:.3f} s | `coinpilot-tf --help` {startup["help_seconds_median"]:.3f} s |',
     ]
     return "\n".join(lines) + "\n"
 
@@ -938,25 +1054,61 @@ def write_results(path: Path, results: str) -> None:
 
 
 @click.command()
-@click.option("--attempts", type=click.IntRange(min=2), default=30, show_default=True,
-              help="Attempts per loop: N-1 capacity failures, then ok (200 for the RSS-growth figure; "
-                   "a failed runbook attempt takes about 100 s).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("bench.json"),
-              show_default=True, help="Where to write the full results.")
-@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path(__file__).resolve().parent.parent / "docs" / "benchmark.md",
-              show_default="docs/benchmark.md",
-              help="Where to write the tables (between its result markers, if it has them).")
-@click.option("--startup-runs", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Runs of each startup command (median).")
-@click.option("--idle-seconds", type=click.IntRange(min=1), default=5, show_default=True,
-              help="How long to sample the CPU of a waiting retry process.")
-@click.option("--oci-cli", "oci_cli", type=click.Path(exists=True, dir_okay=False),
-              help="An oci executable for the runbook's loop [default: oci-cli in the benchmark's cached virtualenv, "
-                   "installed on first use].")
+@click.option(
+    "--attempts",
+    type=click.IntRange(min=2),
+    default=30,
+    show_default=True,
+    help="Attempts per loop: N-1 capacity failures, then ok (200 for the RSS-growth figure; "
+    "a failed runbook attempt takes about 100 s).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("bench.json"),
+    show_default=True,
+    help="Where to write the full results.",
+)
+@click.option(
+    "--markdown",
+    "markdown_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(__file__).resolve().parent.parent / "docs" / "benchmark.md",
+    show_default="docs/benchmark.md",
+    help="Where to write the tables (between its result markers, if it has them).",
+)
+@click.option(
+    "--startup-runs",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Runs of each startup command (median).",
+)
+@click.option(
+    "--idle-seconds",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="How long to sample the CPU of a waiting retry process.",
+)
+@click.option(
+    "--oci-cli",
+    "oci_cli",
+    type=click.Path(exists=True, dir_okay=False),
+    help="An oci executable for the runbook's loop [default: oci-cli in the benchmark's cached virtualenv, "
+    "installed on first use].",
+)
 @click.option("--without-runbook", is_flag=True, help="Leave the runbook's oci-cli loop out.")
-def main(attempts: int, json_path: Path, markdown_path: Path, startup_runs: int, idle_seconds: int,
-         oci_cli: str | None, without_runbook: bool) -> None:
+def main(
+    attempts: int,
+    json_path: Path,
+    markdown_path: Path,
+    startup_runs: int,
+    idle_seconds: int,
+    oci_cli: str | None,
+    without_runbook: bool,
+) -> None:
     """Benchmark coinpilot-tf against a plain `terraform apply -auto-approve` loop and the runbook's
     `oci compute instance launch` loop on the simulated OCI."""
     environ = {name: value for name, value in os.environ.items() if name not in RUNBOOK_VARIABLES}

@@ -11,7 +11,10 @@ from orchestrator.simulator.store import CloudStore
 from orchestrator.workdir import Workdir
 
 TOOL_VARIABLES = [env for field in FIELDS for env in field.env_names] + [
-    "COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM", "COINPILOT_TF_SIMULATOR_DIR", "PG_CONN_STR",
+    "COINPILOT_TF_WORKDIR",
+    "COINPILOT_TF_TERRAFORM",
+    "COINPILOT_TF_SIMULATOR_DIR",
+    "PG_CONN_STR",
 ]
 
 
@@ -45,8 +48,9 @@ def postgres():
 
     with running_server() as server:
         if server is None:
-            pytest.skip("PostgreSQL's server binaries are missing (Debian: apt-get install postgresql; "
-                        ".ci/run does it)")
+            pytest.skip(
+                "PostgreSQL's server binaries are missing (Debian: apt-get install postgresql; .ci/run does it)"
+            )
         yield server
 
 

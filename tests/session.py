@@ -24,10 +24,17 @@ class Session:
     workdir: Path
     env: dict[str, str]
 
-    def run(self, *args: str, extra_env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, extra_env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [COINPILOT, *args], env={**self.env, **(extra_env or {})}, capture_output=True, text=True,
-            timeout=timeout, input=input, stdin=None if input is not None else subprocess.DEVNULL,
+            [COINPILOT, *args],
+            env={**self.env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
         )
 
     def calls(self, op: str | None = None) -> list[dict]:
@@ -49,13 +56,16 @@ class Session:
 
 def new_session(tmp_path: Path, **env: str) -> Session:
     workdir = tmp_path / "workdir"
-    return Session(workdir, {
-        **os.environ,
-        "COINPILOT_TF_WORKDIR": str(workdir),
-        "RETRY_INTERVAL_SECONDS": "0",
-        "NO_COLOR": "1",
-        **env,
-    })
+    return Session(
+        workdir,
+        {
+            **os.environ,
+            "COINPILOT_TF_WORKDIR": str(workdir),
+            "RETRY_INTERVAL_SECONDS": "0",
+            "NO_COLOR": "1",
+            **env,
+        },
+    )
 
 
 def command_session(workdir: Path, environ=None, simulate: str | None = None, **flags):

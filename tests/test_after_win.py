@@ -89,10 +89,13 @@ def test_grow_asks_first_and_without_an_answer_changes_nothing(small):
     assert changing_calls_since(small, calls_before) == []
 
 
-@pytest.mark.parametrize(("sizes", "exit_code", "says"), [
-    (("--size", "1:6"), 0, "nothing to grow: the instance is 1:6 already"),
-    (("--size", "1:4"), 2, "--size: the first size 1:4 is not larger than the instance's 1:6"),
-])
+@pytest.mark.parametrize(
+    ("sizes", "exit_code", "says"),
+    [
+        (("--size", "1:6"), 0, "nothing to grow: the instance is 1:6 already"),
+        (("--size", "1:4"), 2, "--size: the first size 1:4 is not larger than the instance's 1:6"),
+    ],
+)
 def test_grow_with_nothing_to_do_or_a_bad_size_calls_no_one(small, sizes, exit_code, says):
     calls_before = len(small.calls())
     result = small.run("grow", "--yes", *sizes)
@@ -121,8 +124,12 @@ def test_grow_after_win_lets_retry_go_on_into_grow(tmp_path):
 def test_grow_interrupted_exits_130_and_the_next_grow_continues(small):
     [before] = small.live_instances()
     process = subprocess.Popen(
-        [COINPILOT, "grow", "--yes", *LADDER], env={**small.env, "RETRY_INTERVAL_SECONDS": "3600"},
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [COINPILOT, "grow", "--yes", *LADDER],
+        env={**small.env, "RETRY_INTERVAL_SECONDS": "3600"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
     while not [e for e in small.journal() if e.get("operation") == "grow"]:
@@ -228,12 +235,19 @@ def test_status_says_when_monitoring_has_nothing(full):
     assert "Monitoring has no CpuUtilization" in risk["unknown"]
 
 
-@pytest.mark.parametrize(("scenario", "exit_code", "categories"), [
-    ("update=throttle,capacity,ok", 0, ["throttle", "capacity", "success"]),
-    ("update=auth", 1, ["auth"]),
-])
+@pytest.mark.parametrize(
+    ("scenario", "exit_code", "categories"),
+    [
+        ("update=throttle,capacity,ok", 0, ["throttle", "capacity", "success"]),
+        ("update=auth", 1, ["auth"]),
+    ],
+)
 def test_a_resize_failure_is_classified_and_decided_like_a_launch_failure(small, scenario, exit_code, categories):
-    no_waits = {"THROTTLE_RETRY_BASE_SECONDS": "0", "THROTTLE_RETRY_MAX_SECONDS": "0", "THROTTLE_JITTER_MAX_SECONDS": "0"}
+    no_waits = {
+        "THROTTLE_RETRY_BASE_SECONDS": "0",
+        "THROTTLE_RETRY_MAX_SECONDS": "0",
+        "THROTTLE_JITTER_MAX_SECONDS": "0",
+    }
     result = small.run("grow", "--yes", "--simulate", scenario, *LADDER, extra_env=no_waits)
     assert result.returncode == exit_code, result.stdout + result.stderr
     assert [e["category"] for e in small.journal() if e.get("operation") == "grow"] == categories
@@ -261,7 +275,7 @@ def test_grow_and_start_tell_the_webhook_what_happens(small, webhook):
 
     assert small.run("simulate", "stop").returncode == 0
     assert small.run("retry", "--simulate", "start=capacity,ok", extra_env=notify).returncode == 0
-    start_messages = [received.json["content"] for received in webhook.received][len(grow_messages):]
+    start_messages = [received.json["content"] for received in webhook.received][len(grow_messages) :]
     assert "stopped by OCI or a user; starting it" in start_messages[0] and instance["id"] in start_messages[0]
     assert "Instance started" in start_messages[-1] and "after 2 attempts" in start_messages[-1]
 
@@ -270,8 +284,11 @@ def test_a_start_interrupted_exits_130_and_the_next_retry_starts_the_same_instan
     [before] = full.live_instances()
     assert full.run("simulate", "stop").returncode == 0
     process = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "start=capacity"], env={**full.env, "RETRY_INTERVAL_SECONDS": "3600"},
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [COINPILOT, "retry", "--simulate", "start=capacity"],
+        env={**full.env, "RETRY_INTERVAL_SECONDS": "3600"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     while not [e for e in full.journal() if e.get("operation") == "start"]:

@@ -21,8 +21,9 @@ from .test_render import PUBLIC_KEY
 
 
 def test_backend_settings_from_the_environment_and_repeated_flags():
-    settings = load_settings({}, {"STATE_BACKEND": "PG",
-                                  "STATE_BACKEND_CONFIG": "schema_name=a1, skip_table_creation=false"})
+    settings = load_settings(
+        {}, {"STATE_BACKEND": "PG", "STATE_BACKEND_CONFIG": "schema_name=a1, skip_table_creation=false"}
+    )
     assert settings.state_backend == "pg"
     assert settings.backend_config == (("schema_name", "a1"), ("skip_table_creation", "false"))
     flags = load_settings({"state_backend": "oci", "backend_config": ("bucket=tfstate", "namespace=ns")}, {})
@@ -30,16 +31,29 @@ def test_backend_settings_from_the_environment_and_repeated_flags():
     assert load_settings({}, {}).state_backend == "local"
 
 
-@pytest.mark.parametrize(("env", "field", "hint"), [
-    ({"STATE_BACKEND": "consul"}, "STATE_BACKEND", "use one of local, oci, s3, pg"),
-    ({"STATE_BACKEND": "pg", "STATE_BACKEND_CONFIG": "schema_name"}, "STATE_BACKEND_CONFIG", "item 1 is not KEY=VALUE"),
-    ({"STATE_BACKEND": "pg", "STATE_BACKEND_CONFIG": "a=1,=2"}, "STATE_BACKEND_CONFIG", "item 2 is not KEY=VALUE"),
-    ({"STATE_BACKEND_CONFIG": "path=x"}, "STATE_BACKEND_CONFIG", "set STATE_BACKEND (oci, s3 or pg) too"),
-    ({"STATE_BACKEND": "pg", "STATE_BACKEND_CONFIG": "conn_str=postgres://u:hunter2@db/x"}, "STATE_BACKEND_CONFIG",
-     "use PG_CONN_STR instead"),
-    ({"STATE_BACKEND": "s3", "STATE_BACKEND_CONFIG": "secret_key=hunter2"}, "STATE_BACKEND_CONFIG",
-     "use AWS_SECRET_ACCESS_KEY instead"),
-])
+@pytest.mark.parametrize(
+    ("env", "field", "hint"),
+    [
+        ({"STATE_BACKEND": "consul"}, "STATE_BACKEND", "use one of local, oci, s3, pg"),
+        (
+            {"STATE_BACKEND": "pg", "STATE_BACKEND_CONFIG": "schema_name"},
+            "STATE_BACKEND_CONFIG",
+            "item 1 is not KEY=VALUE",
+        ),
+        ({"STATE_BACKEND": "pg", "STATE_BACKEND_CONFIG": "a=1,=2"}, "STATE_BACKEND_CONFIG", "item 2 is not KEY=VALUE"),
+        ({"STATE_BACKEND_CONFIG": "path=x"}, "STATE_BACKEND_CONFIG", "set STATE_BACKEND (oci, s3 or pg) too"),
+        (
+            {"STATE_BACKEND": "pg", "STATE_BACKEND_CONFIG": "conn_str=postgres://u:hunter2@db/x"},
+            "STATE_BACKEND_CONFIG",
+            "use PG_CONN_STR instead",
+        ),
+        (
+            {"STATE_BACKEND": "s3", "STATE_BACKEND_CONFIG": "secret_key=hunter2"},
+            "STATE_BACKEND_CONFIG",
+            "use AWS_SECRET_ACCESS_KEY instead",
+        ),
+    ],
+)
 def test_bad_backend_settings_name_the_setting_and_the_fix_without_echoing_values(env, field, hint):
     with pytest.raises(UsageError) as caught:
         load_settings({}, env)
@@ -65,16 +79,19 @@ def test_a_remote_backend_renders_an_empty_backend_block_and_local_removes_it(tm
     assert not workdir.backend_file.exists() and workdir.state_backend == "local"
 
 
-@pytest.mark.parametrize(("backend", "kind", "version", "problem"), [
-    ("oci", "terraform", "1.11.4", "the 'oci' state backend needs Terraform 1.12 or newer"),
-    ("oci", "terraform", "1.12.0", None),
-    ("oci", "bundled", "1.15.5", None),
-    ("oci", "tofu", "1.10.6", "OpenTofu has no 'oci' state backend"),
-    ("s3", "terraform", "1.10.5", "the 's3' state backend needs Terraform 1.11 or newer"),
-    ("s3", "tofu", "1.10.0", None),
-    ("pg", "terraform", "1.5.7", None),
-    ("local", "tofu", "1.6.0", None),
-])
+@pytest.mark.parametrize(
+    ("backend", "kind", "version", "problem"),
+    [
+        ("oci", "terraform", "1.11.4", "the 'oci' state backend needs Terraform 1.12 or newer"),
+        ("oci", "terraform", "1.12.0", None),
+        ("oci", "bundled", "1.15.5", None),
+        ("oci", "tofu", "1.10.6", "OpenTofu has no 'oci' state backend"),
+        ("s3", "terraform", "1.10.5", "the 's3' state backend needs Terraform 1.11 or newer"),
+        ("s3", "tofu", "1.10.0", None),
+        ("pg", "terraform", "1.5.7", None),
+        ("local", "tofu", "1.6.0", None),
+    ],
+)
 def test_which_engine_each_backend_needs(backend, kind, version, problem):
     assert engine_problem(backend, kind, version) == problem
 
@@ -100,7 +117,8 @@ def test_doctor_checks_the_engine_against_the_backend(tmp_path):
     assert outcome.line() == (
         f"FAIL  state backend: STATE_BACKEND=oci: the 'oci' state backend needs Terraform 1.12 or newer, and the "
         f"engine is terraform 1.11.4 ({old}); fix: put a newer terraform on PATH, or use the engine shipped with "
-        "coinpilot-tf: --terraform bundled (COINPILOT_TF_TERRAFORM=bundled)")
+        "coinpilot-tf: --terraform bundled (COINPILOT_TF_TERRAFORM=bundled)"
+    )
     [bundled] = doctor.run_checks(doctor.context_for(command_session(workdir, engine=BUNDLED, **backend)), (check,))
     assert bundled.status == "ok"
 
@@ -110,14 +128,16 @@ def test_retry_with_a_backend_the_engine_lacks_stops_in_one_line_before_anything
     old.parent.mkdir()
     old.write_text("#!/bin/sh\necho 'Terraform v1.11.4'\n")
     old.chmod(0o755)
-    session = new_session(tmp_path, STATE_BACKEND="oci", STATE_BACKEND_CONFIG="bucket=b,namespace=n",
-                          COINPILOT_TF_TERRAFORM=str(old))
+    session = new_session(
+        tmp_path, STATE_BACKEND="oci", STATE_BACKEND_CONFIG="bucket=b,namespace=n", COINPILOT_TF_TERRAFORM=str(old)
+    )
 
     result = session.run("retry", "--simulate", "ok")
 
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("coinpilot-tf: state backend: STATE_BACKEND=oci: the 'oci' state backend needs "
-                           "Terraform 1.12")
+    assert line.startswith(
+        "coinpilot-tf: state backend: STATE_BACKEND=oci: the 'oci' state backend needs Terraform 1.12"
+    )
     assert line.endswith("--terraform bundled (COINPILOT_TF_TERRAFORM=bundled)")
     assert session.calls("LaunchInstance") == []

@@ -32,9 +32,24 @@ def run_bench(home: Path, *options: str) -> tuple[str, dict, str]:
     env = {name: value for name, value in os.environ.items() if name not in load_bench().RUNBOOK_VARIABLES}
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local" / "share"))
     run = subprocess.run(
-        [sys.executable, str(SCRIPT), "--startup-runs", "1", "--idle-seconds", "1",
-         "--json", str(json_path), "--markdown", str(markdown_path), *options],
-        env=env, cwd=home, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--startup-runs",
+            "1",
+            "--idle-seconds",
+            "1",
+            "--json",
+            str(json_path),
+            "--markdown",
+            str(markdown_path),
+            *options,
+        ],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert run.returncode == 0, run.stderr
     return run.stdout, json.loads(json_path.read_text()), markdown_path.read_text()
@@ -88,13 +103,27 @@ def test_json_has_every_section(report):
     _, data, _ = report
     assert data["attempts"] == 3
     assert data["scenario"] == "capacity*2,ok"
-    assert set(data["ratios"]) == {"wall_median", "wall_p90", "wall_total", "calls_per_later_failed_attempt",
-                                   "startup_help_vs_import_click", "vs_baseline", "vs_runbook"}
+    assert set(data["ratios"]) == {
+        "wall_median",
+        "wall_p90",
+        "wall_total",
+        "calls_per_later_failed_attempt",
+        "startup_help_vs_import_click",
+        "vs_baseline",
+        "vs_runbook",
+    }
     assert set(data["ratios"]["vs_baseline"]) == {"wall_median", "launch_calls_per_failed_attempt", "waiting_rss"}
     assert data["ratios"]["vs_runbook"] is None and data["runbook"] is None
     assert set(data["targets_met"]) == {
-        "one_launch_call_per_later_attempt", "baseline_three_or_more_calls", "wall_median_ratio", "own_share_p90",
-        "rss_growth_10_to_n", "startup_ratio", "no_heavy_imports_at_help", "idle_cpu_zero", "waiting_rss",
+        "one_launch_call_per_later_attempt",
+        "baseline_three_or_more_calls",
+        "wall_median_ratio",
+        "own_share_p90",
+        "rss_growth_10_to_n",
+        "startup_ratio",
+        "no_heavy_imports_at_help",
+        "idle_cpu_zero",
+        "waiting_rss",
     }
     for loop in ("baseline", "coinpilot_tf"):
         assert set(data[loop]["wall_seconds"]) == set(data[loop]["cpu_seconds"]) == {"median", "p90", "total"}
@@ -126,7 +155,11 @@ def test_coinpilot_makes_one_launch_call_per_attempt_after_the_first(report):
     assert attempts[0]["calls"]["LaunchInstance"] == 1
     assert attempts[1]["calls"] == {"LaunchInstance": 1}
     assert attempts[2]["calls"] == {"LaunchInstance": 1, "GetInstance": 1}
-    assert data["coinpilot_tf"]["api_calls"]["per_later_failed_attempt"] == {"min": 1, "max": 1, "operations": ["LaunchInstance"]}
+    assert data["coinpilot_tf"]["api_calls"]["per_later_failed_attempt"] == {
+        "min": 1,
+        "max": 1,
+        "operations": ["LaunchInstance"],
+    }
     assert data["targets_met"]["one_launch_call_per_later_attempt"] is True
 
 
@@ -151,7 +184,10 @@ def test_the_runbooks_loop_wins_on_its_last_attempt(runbook_report):
     assert [a["outcome"] for a in runbook["attempts"]] == ["capacity", "ok"]
     assert runbook["oci_cli"]
     assert stdout.splitlines()[2].startswith("runbook: oci compute instance launch loop: 2 attempts, ")
-    assert "| per attempt | coinpilot-tf retry | terraform apply loop | runbook: oci compute instance launch loop |" in markdown
+    assert (
+        "| per attempt | coinpilot-tf retry | terraform apply loop | runbook: oci compute instance launch loop |"
+        in markdown
+    )
 
 
 def test_the_runbooks_hidden_retries_are_counted(runbook_report):

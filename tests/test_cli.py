@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-
 from .session import new_session
 from .test_config import AD, COMPARTMENT, IMAGE, RUNBOOK_ENV, SUBNET
 
@@ -75,7 +74,11 @@ def test_bundled_engine_when_no_terraform_on_path(session, tmp_path):
 
 @pytest.mark.parametrize(
     ("env", "field"),
-    [({"COMPARTMENT_OCID": SUBNET}, "COMPARTMENT_OCID"), ({"OCPUS": "0"}, "OCPUS"), ({"MAX_ATTEMPTS": "-1"}, "MAX_ATTEMPTS")],
+    [
+        ({"COMPARTMENT_OCID": SUBNET}, "COMPARTMENT_OCID"),
+        ({"OCPUS": "0"}, "OCPUS"),
+        ({"MAX_ATTEMPTS": "-1"}, "MAX_ATTEMPTS"),
+    ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_sent(session, env, field):
     result = session.run("retry", "--simulate", "ok", extra_env=env)
@@ -130,19 +133,34 @@ def test_wheel_ships_the_templates_and_renders_from_elsewhere(tmp_path):
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(REPO)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     [wheel] = wheel_dir.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "orchestrator/templates/main.tf.j2" in names
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site), "COINPILOT_TF_WORKDIR": str(tmp_path / "wd"), **RUNBOOK_ENV}
     result = subprocess.run(
-        [sys.executable, "-c", "import orchestrator, sys; assert 'site' in orchestrator.__file__; from orchestrator.cli import main; main()", "render", "--simulate", "ok"],
-        cwd=elsewhere, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import orchestrator, sys; assert 'site' in orchestrator.__file__; from orchestrator.cli import main; main()",
+            "render",
+            "--simulate",
+            "ok",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "wd" / "main.tf").exists()
@@ -177,7 +195,9 @@ def test_render_needs_no_oci_config_when_image_and_ads_are_given(session):
     rendered = session.run("render", extra_env=RUNBOOK_ENV)
     assert rendered.returncode == 0, rendered.stderr
     assert (session.workdir / "main.tf").is_file() and (session.workdir / "terraform.tfvars.json").is_file()
-    assert "warning: `retry` will need oci config: " in rendered.stderr and ".oci/config does not exist" in rendered.stderr
+    assert (
+        "warning: `retry` will need oci config: " in rendered.stderr and ".oci/config does not exist" in rendered.stderr
+    )
     assert "simulated" not in rendered.stdout
     retried = session.run("retry", extra_env=RUNBOOK_ENV)
     assert retried.returncode == 2

@@ -38,7 +38,9 @@ def test_runbook_environment_names_and_defaults():
 
 def test_flag_beats_environment_beats_file_beats_default(tmp_path):
     config = tmp_path / "coinpilot.toml"
-    config.write_text('retry_interval_seconds = 300\nmax_attempts = 7\nOCI_PROFILE = "FROMFILE"\ninstance_name = "file-name"\n')
+    config.write_text(
+        'retry_interval_seconds = 300\nmax_attempts = 7\nOCI_PROFILE = "FROMFILE"\ninstance_name = "file-name"\n'
+    )
     env = {**RUNBOOK_ENV, "MAX_ATTEMPTS": "5", "INSTANCE_NAME": "env-name"}
     settings = load_settings({"instance_name": "flag-name"}, env, config)
     assert settings.instance_name == "flag-name"
@@ -99,9 +101,24 @@ BAD_INPUTS = [
     ({"THROTTLE_RETRY_BASE_SECONDS": "-5"}, {}, "THROTTLE_RETRY_BASE_SECONDS", ">= 0"),
     ({"THROTTLE_RETRY_MAX_SECONDS": "60"}, {}, "THROTTLE_RETRY_MAX_SECONDS", ">= THROTTLE_RETRY_BASE_SECONDS"),
     ({"THROTTLE_JITTER_MAX_SECONDS": "-1"}, {}, "THROTTLE_JITTER_MAX_SECONDS", ">= 0"),
-    ({"DISCORD_WEBHOOK_URL": "http://discord.com/api/webhooks/1/abc"}, {}, "DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks"),
-    ({"DISCORD_WEBHOOK_URL": "https://example.com/api/webhooks/1/abc"}, {}, "DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks"),
-    ({"DISCORD_WEBHOOK_URL": "https://discord.com/channels/1/2"}, {}, "DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks"),
+    (
+        {"DISCORD_WEBHOOK_URL": "http://discord.com/api/webhooks/1/abc"},
+        {},
+        "DISCORD_WEBHOOK_URL",
+        "https://discord.com/api/webhooks",
+    ),
+    (
+        {"DISCORD_WEBHOOK_URL": "https://example.com/api/webhooks/1/abc"},
+        {},
+        "DISCORD_WEBHOOK_URL",
+        "https://discord.com/api/webhooks",
+    ),
+    (
+        {"DISCORD_WEBHOOK_URL": "https://discord.com/channels/1/2"},
+        {},
+        "DISCORD_WEBHOOK_URL",
+        "https://discord.com/api/webhooks",
+    ),
     ({"DISCORD_NOTIFY_EVERY_N_ATTEMPTS": "0"}, {}, "DISCORD_NOTIFY_EVERY_N_ATTEMPTS", ">= 1"),
     ({"NOTIFY_EVERY_N_ATTEMPTS": "0"}, {}, "NOTIFY_EVERY_N_ATTEMPTS", ">= 1"),
     ({"NOTIFY_URLS": "json://127.0.0.1/a nothing-known"}, {}, "NOTIFY_URLS", "URL 2 of 2, *** is not an Apprise URL"),
@@ -115,7 +132,9 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("env", "flags", "field", "fix"), BAD_INPUTS, ids=[f"{case[2]}-{i}" for i, case in enumerate(BAD_INPUTS)])
+@pytest.mark.parametrize(
+    ("env", "flags", "field", "fix"), BAD_INPUTS, ids=[f"{case[2]}-{i}" for i, case in enumerate(BAD_INPUTS)]
+)
 def test_each_bad_value_names_the_field_and_the_fix(env, flags, field, fix):
     with pytest.raises(UsageError) as caught:
         load_settings(flags, {**RUNBOOK_ENV, **env})
@@ -135,7 +154,9 @@ def test_notification_settings_from_each_source(tmp_path):
     from orchestrator.notify import Event
 
     urls = ("json://127.0.0.1:8080/a", "ntfy://127.0.0.1:8081/topic")
-    from_env = load_settings({}, {**RUNBOOK_ENV, "NOTIFY_URLS": f" {urls[0]},\n{urls[1]} ", "NOTIFY_EVENTS": "success, stop"})
+    from_env = load_settings(
+        {}, {**RUNBOOK_ENV, "NOTIFY_URLS": f" {urls[0]},\n{urls[1]} ", "NOTIFY_EVENTS": "success, stop"}
+    )
     assert from_env.notify_urls == urls
     assert from_env.notify_events == {Event.SUCCESS, Event.STOP}
     assert load_settings({"notify_urls": urls}, RUNBOOK_ENV).notify_urls == urls  # --notify, repeated

@@ -58,15 +58,25 @@ class Trial:
     last_output: str = ""
 
     def __str__(self) -> str:
-        return (f"seed {SEED} trial {self.number} scenario {self.scenario!r}: " + "; ".join(self.runs)
-                + f"\nlast run printed:\n{self.last_output}")
+        return (
+            f"seed {SEED} trial {self.number} scenario {self.scenario!r}: "
+            + "; ".join(self.runs)
+            + f"\nlast run printed:\n{self.last_output}"
+        )
 
 
-def _run(session: Session, trial: Trial, args: list[str], kill_at: str | None = None,
-         kill_after: float | None = None) -> int:
+def _run(
+    session: Session, trial: Trial, args: list[str], kill_at: str | None = None, kill_after: float | None = None
+) -> int:
     env = {**session.env, **({KILL_AT: kill_at} if kill_at else {})}
-    process = subprocess.Popen([COINPILOT, *args], env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [COINPILOT, *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         output, _ = process.communicate(timeout=kill_after if kill_after is not None else RUN_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -90,8 +100,13 @@ def _trial(number: int, base: Path) -> Trial:
     if first_phase == "wait":
         prefix = ["capacity", *prefix]  # something to wait after
     trial = Trial(number, ",".join([*prefix, "ok"]))
-    session = new_session(base, RETRY_INTERVAL_SECONDS="1", THROTTLE_RETRY_BASE_SECONDS="1",
-                          THROTTLE_RETRY_MAX_SECONDS="1", THROTTLE_JITTER_MAX_SECONDS="0")
+    session = new_session(
+        base,
+        RETRY_INTERVAL_SECONDS="1",
+        THROTTLE_RETRY_BASE_SECONDS="1",
+        THROTTLE_RETRY_MAX_SECONDS="1",
+        THROTTLE_JITTER_MAX_SECONDS="0",
+    )
 
     # The first run always dies at its phase: every trial starts from a crash.
     once = [] if first_phase == "wait" else ["--once"]

@@ -67,7 +67,9 @@ def edit_profile(workdir, **values):
 
 def new_key(path):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     path.chmod(0o600)
     return path
 
@@ -80,13 +82,18 @@ def edit_cloud(store, change):
 
 
 def launch(store, name="coinpilot-ins", tags=None, ocpus=2, memory=12):
-    return store.launch_instance({
-        "availability_domain": ADS[0], "compartment_id": PLACEHOLDERS["compartment_ocid"], "display_name": name,
-        "shape": "VM.Standard.A1.Flex", "shape_config": {"ocpus": ocpus, "memory_in_gbs": memory},
-        "source_details": {"source_type": "image", "source_id": PLACEHOLDERS["image_ocid"]},
-        "create_vnic_details": {"subnet_id": PLACEHOLDERS["subnet_ocid"], "assign_public_ip": True},
-        "freeform_tags": {"coinpilot-tf": name} if tags is None else tags,
-    }).instance
+    return store.launch_instance(
+        {
+            "availability_domain": ADS[0],
+            "compartment_id": PLACEHOLDERS["compartment_ocid"],
+            "display_name": name,
+            "shape": "VM.Standard.A1.Flex",
+            "shape_config": {"ocpus": ocpus, "memory_in_gbs": memory},
+            "source_details": {"source_type": "image", "source_id": PLACEHOLDERS["image_ocid"]},
+            "create_vnic_details": {"subnet_id": PLACEHOLDERS["subnet_ocid"], "assign_public_ip": True},
+            "freeform_tags": {"coinpilot-tf": name} if tags is None else tags,
+        }
+    ).instance
 
 
 # ----- the whole run -----
@@ -106,10 +113,14 @@ def test_the_cli_prints_one_line_per_check_and_exits_1_on_a_failure(workdir, sto
     passing = runner.invoke(main, ["doctor"], env=env)
     assert passing.exit_code == 0, passing.output
     assert "ok    subnet: sim-public-subnet (regional)" in passing.output.splitlines()
-    failing = runner.invoke(main, ["doctor", "--subnet-ocid", "ocid1.subnet.oc1.sim-region-1.aaaaaaaaunknownsubnet"], env=env)
+    failing = runner.invoke(
+        main, ["doctor", "--subnet-ocid", "ocid1.subnet.oc1.sim-region-1.aaaaaaaaunknownsubnet"], env=env
+    )
     assert failing.exit_code == 1
     [line] = [line for line in failing.output.splitlines() if line.startswith("FAIL")]
-    assert line.startswith("FAIL  subnet: ocid1.subnet.oc1.sim-region-1.aaaaaaaaunknownsubnet was not found in sim-region-1")
+    assert line.startswith(
+        "FAIL  subnet: ocid1.subnet.oc1.sim-region-1.aaaaaaaaunknownsubnet was not found in sim-region-1"
+    )
     assert "; fix: use a subnet of sim-region-1" in line
 
 
@@ -158,7 +169,10 @@ def test_a_fingerprint_that_does_not_match_the_key_fails_and_stops_the_api_check
     actual = oci_api.api_key_fingerprint(profile["key_file"])
     outcomes = run(workdir)
     assert outcomes["fingerprint"].status == "FAIL"
-    assert outcomes["fingerprint"].detail == f"the profile says 00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff, the key file's is {actual}"
+    assert (
+        outcomes["fingerprint"].detail
+        == f"the profile says 00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff, the key file's is {actual}"
+    )
     assert f"set fingerprint={actual}" in outcomes["fingerprint"].fix
     assert all(outcomes[c.name].status == "skip" for c in doctor.API_CHECKS)
     assert store.calls() == []  # nothing was sent
@@ -196,8 +210,12 @@ def test_a_key_oci_does_not_know_is_refused_by_the_api(workdir, tmp_path):
 
 
 def test_availability_domains_must_exist_in_the_region(workdir):
-    assert run(workdir, "availability domains", env={"AVAILABILITY_DOMAIN": "all"})["availability domains"].detail == ", ".join(ADS)
-    outcome = run(workdir, "availability domains", env={"AVAILABILITY_DOMAIN": "SiMu:SIM-REGION-1-AD-9"})["availability domains"]
+    assert run(workdir, "availability domains", env={"AVAILABILITY_DOMAIN": "all"})[
+        "availability domains"
+    ].detail == ", ".join(ADS)
+    outcome = run(workdir, "availability domains", env={"AVAILABILITY_DOMAIN": "SiMu:SIM-REGION-1-AD-9"})[
+        "availability domains"
+    ]
     assert (outcome.status, outcome.detail) == ("FAIL", "SiMu:SIM-REGION-1-AD-9 not in this region")
     assert ADS[0] in outcome.fix
 
@@ -216,7 +234,10 @@ def test_an_ad_specific_subnet_must_match_the_availability_domain(workdir, store
     outcome = run(workdir, "subnet")["subnet"]
     assert (outcome.status, outcome.detail) == ("FAIL", f"sim-public-subnet exists only in {ADS[1]}, not in {ADS[0]}")
     assert outcome.fix.startswith(f"set AVAILABILITY_DOMAIN={ADS[1]}")
-    assert run(workdir, "subnet", env={"AVAILABILITY_DOMAIN": ADS[1]})["subnet"].detail == f"sim-public-subnet (in {ADS[1]} only)"
+    assert (
+        run(workdir, "subnet", env={"AVAILABILITY_DOMAIN": ADS[1]})["subnet"].detail
+        == f"sim-public-subnet (in {ADS[1]} only)"
+    )
 
 
 def test_a_private_subnet_fails(workdir, store):
@@ -227,7 +248,10 @@ def test_a_private_subnet_fails(workdir, store):
 
 def test_an_image_that_does_not_fit_the_shape_or_does_not_exist_fails(workdir):
     x86 = run(workdir, "image", env={"IMAGE_OCID": X86_IMAGE})["image"]
-    assert (x86.status, x86.detail) == ("FAIL", "Canonical-Ubuntu-22.04-Minimal-2026.10.31-0 (IMAGE_OCID) is not compatible with VM.Standard.A1.Flex")
+    assert (x86.status, x86.detail) == (
+        "FAIL",
+        "Canonical-Ubuntu-22.04-Minimal-2026.10.31-0 (IMAGE_OCID) is not compatible with VM.Standard.A1.Flex",
+    )
     unknown = "ocid1.image.oc1.sim-region-1.aaaaaaaaunknownimage"
     missing = run(workdir, "image", env={"IMAGE_OCID": unknown})["image"]
     assert (missing.status, missing.detail) == ("FAIL", f"{unknown} (IMAGE_OCID) was not found in sim-region-1")
@@ -238,7 +262,9 @@ def test_limits_with_no_room_for_the_size_are_reported_before_any_launch(workdir
     launch(store, name="someone-else", tags={}, ocpus=1, memory=6)
     outcome = run(workdir, "A1 limits")["A1 limits"]
     assert outcome.status == "FAIL"
-    assert outcome.detail == "core 1/2 used, memory 6/12 used; no requested size (2:12) fits what is left (1 OCPUs, 6 GB)"
+    assert (
+        outcome.detail == "core 1/2 used, memory 6/12 used; no requested size (2:12) fits what is left (1 OCPUs, 6 GB)"
+    )
     assert "terminate the A1 instance" in outcome.fix
     smaller = run(workdir, "A1 limits", env={"OCPUS": "1", "MEMORY_GBS": "6"})["A1 limits"]
     assert (smaller.status, smaller.detail) == ("ok", "core 1/2 used, memory 6/12 used; 1:6 fits")
@@ -260,14 +286,23 @@ def test_another_workdirs_instance_is_not_ours(workdir, store):
 
 
 def test_an_instance_with_our_tag_is_reported_unless_this_workdir_won_it(workdir, store):
-    assert run(workdir, "existing instances")["existing instances"].detail == "none is named coinpilot-ins or tagged coinpilot-tf=coinpilot-ins"
+    assert (
+        run(workdir, "existing instances")["existing instances"].detail
+        == "none is named coinpilot-ins or tagged coinpilot-tf=coinpilot-ins"
+    )
     instance = launch(store, name="renamed-by-hand", tags={"coinpilot-tf": "coinpilot-ins"})
     outcome = run(workdir, "existing instances")["existing instances"]
     assert outcome.status == "warn"
-    assert outcome.detail == f"already named coinpilot-ins or tagged coinpilot-tf=coinpilot-ins: renamed-by-hand {instance['id']} (RUNNING)"
+    assert (
+        outcome.detail
+        == f"already named coinpilot-ins or tagged coinpilot-tf=coinpilot-ins: renamed-by-hand {instance['id']} (RUNNING)"
+    )
     assert "`retry` adopts it" in outcome.fix
     workdir.launch_result.write_text(json.dumps({"instance_id": instance["id"]}))
-    assert run(workdir, "existing instances")["existing instances"].detail == f"{instance['id']} is the instance this workdir won"
+    assert (
+        run(workdir, "existing instances")["existing instances"].detail
+        == f"{instance['id']} is the instance this workdir won"
+    )
     store.terminate_instance(instance["id"])
     assert run(workdir, "existing instances")["existing instances"].status == "ok"
 
@@ -328,8 +363,15 @@ def test_real_mode_discovers_the_image_when_none_is_set(tmp_path, isolated_home,
     config = simulated_cloud(workdir).config_path("DEFAULT")
     (isolated_home / ".oci").mkdir()
     (isolated_home / ".oci" / "config").write_text(config.read_text())
-    env = {"COMPARTMENT_OCID": PLACEHOLDERS["compartment_ocid"], "SUBNET_OCID": PLACEHOLDERS["subnet_ocid"], "AVAILABILITY_DOMAIN": "all"}
+    env = {
+        "COMPARTMENT_OCID": PLACEHOLDERS["compartment_ocid"],
+        "SUBNET_OCID": PLACEHOLDERS["subnet_ocid"],
+        "AVAILABILITY_DOMAIN": "all",
+    }
     outcomes = run(Workdir(tmp_path / "real"), env=env, cloud=real_cloud_on(workdir.path / "simulator"))
     assert {name: o.line() for name, o in outcomes.items() if o.status != "ok"} == {}
-    assert outcomes["image"].detail == "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.10.31-0 (discovered; the next render records it)"
+    assert (
+        outcomes["image"].detail
+        == "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.10.31-0 (discovered; the next render records it)"
+    )
     assert outcomes["availability domains"].detail == ", ".join(ADS)

@@ -38,7 +38,9 @@ def small_disk(tmp_path):
         pytest.skip("mounting a tmpfs needs root")
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True, check=False
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
     yield disk
@@ -57,6 +59,7 @@ def on_disk(tmp_path: Path, disk: Path, scenario: str) -> Session:
 
 
 # -- 1. the state cannot be saved after a create ------------------------------------------------
+
 
 def check_stopped_and_adopted(session: Session, result: subprocess.CompletedProcess, fix) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
@@ -98,6 +101,7 @@ def test_a_disk_that_fills_up_during_the_launch_stops_the_loop(tmp_path, small_d
 
 
 # -- 2. a full or read-only disk ----------------------------------------------------------------
+
 
 def won_on(tmp_path: Path, disk: Path) -> tuple[Session, str]:
     """A workdir on `disk` that has won its instance; returns it and the instance id."""
@@ -150,7 +154,9 @@ def read_only(tmp_path):
     mounted = []
 
     def make(folder: Path) -> None:
-        result = subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)], capture_output=True, check=False)
+        result = subprocess.run(
+            ["mount", "--bind", "-o", "ro", str(folder), str(folder)], capture_output=True, check=False
+        )
         if result.returncode != 0:
             pytest.skip(f"cannot bind-mount here: {result.stderr.decode().strip()}")
         mounted.append(folder)
@@ -186,17 +192,21 @@ def test_a_workdir_that_cannot_be_created_is_bad_input(tmp_path, read_only):
     result = session.run("retry", "--simulate", "ok")
 
     assert result.returncode == 2 and no_traceback(result), result.stderr
-    assert result.stderr.strip() == (f"coinpilot-tf: --workdir: cannot create or use the workdir {parent / 'workdir'} "
-                                     "(Read-only file system); choose a writable folder (--workdir or COINPILOT_TF_WORKDIR)")
+    assert result.stderr.strip() == (
+        f"coinpilot-tf: --workdir: cannot create or use the workdir {parent / 'workdir'} "
+        "(Read-only file system); choose a writable folder (--workdir or COINPILOT_TF_WORKDIR)"
+    )
 
 
 # -- 3. damaged journal lines -------------------------------------------------------------------
 
-DAMAGED_LINES = (b'[1, 2]\n'  # valid JSON, not an object
-                 b'{"event": "attempt", "attempt": "x", "ts": 1}\n'  # not a whole number
-                 b'{"event": "attempt", "attempt": 7, "category": "capacity"}\n'  # no time
-                 b'\xff\xfe not utf-8\n'
-                 b'{"event": "attempt", "attem')  # cut short by a crash, no newline
+DAMAGED_LINES = (
+    b"[1, 2]\n"  # valid JSON, not an object
+    b'{"event": "attempt", "attempt": "x", "ts": 1}\n'  # not a whole number
+    b'{"event": "attempt", "attempt": 7, "category": "capacity"}\n'  # no time
+    b"\xff\xfe not utf-8\n"
+    b'{"event": "attempt", "attem'
+)  # cut short by a crash, no newline
 
 
 def test_damaged_journal_lines_are_skipped_counted_and_reported_once(tmp_path):
@@ -220,6 +230,7 @@ def test_damaged_journal_lines_are_skipped_counted_and_reported_once(tmp_path):
 
 
 # -- 4, 8, 9. launch_result.json, run.lock and the state ----------------------------------------
+
 
 @pytest.fixture(scope="module")
 def won(tmp_path_factory) -> Session:
@@ -289,8 +300,13 @@ def test_a_state_of_the_wrong_shape_is_explained_then_repaired_by_retry(copy):
 def test_a_lock_naming_a_terraform_pid_that_is_now_a_stranger_does_not_hold_up_the_run(copy):
     stranger = subprocess.Popen(["sleep", "600"])
     try:
-        record = {"pid": 4194303, "command": "retry", "started": "2026-11-29T10:00:00+0000",
-                  "terraform_pid": stranger.pid, "terraform_start": 1}
+        record = {
+            "pid": 4194303,
+            "command": "retry",
+            "started": "2026-11-29T10:00:00+0000",
+            "terraform_pid": stranger.pid,
+            "terraform_start": 1,
+        }
         (copy.workdir / "run.lock").write_text(json.dumps(record))
 
         result = copy.run("retry", timeout=60)  # would wait LEFTOVER_WAIT_SECONDS for the stranger
@@ -302,6 +318,7 @@ def test_a_lock_naming_a_terraform_pid_that_is_now_a_stranger_does_not_hold_up_t
 
 
 # -- 5. a key path that is not a key ------------------------------------------------------------
+
 
 def not_keys(home: Path) -> dict[str, Path]:
     ssh = home / ".ssh"
@@ -331,15 +348,19 @@ def test_a_key_path_that_is_not_a_key_changes_nothing(tmp_path, isolated_home, k
 
 # -- 10. bad input is one line, exit 2, nothing sent ---------------------------------------------
 
-@pytest.mark.parametrize(("env", "field", "says"), [
-    ({"RETRY_INTERVAL_SECONDS": "99999999999"}, "RETRY_INTERVAL_SECONDS", "must be at most 604800 (a week)"),
-    ({"THROTTLE_RETRY_MAX_SECONDS": "9" * 30}, "THROTTLE_RETRY_MAX_SECONDS", "must be at most 604800 (a week)"),
-    ({"RETRY_INTERVAL_SECONDS": "６０"}, "RETRY_INTERVAL_SECONDS", "must be a whole number"),
-    ({"MEMORY_GBS": "65", "OCPUS": "1"}, "MEMORY_GBS", "1..64 GB per OCPU"),
-    ({"COINPILOT_TF_WORKDIR": "~nosuchuser/workdir"}, "COINPILOT_TF_WORKDIR", "cannot expand ~nosuchuser"),
-    ({"SSH_KEY_PATH": "~nosuchuser/key"}, "SSH_KEY_PATH", "cannot expand ~nosuchuser"),
-    ({"COINPILOT_TF_WORKDIR": "/proc/coinpilot"}, "COINPILOT_TF_WORKDIR", "inside a folder the system owns"),
-])
+
+@pytest.mark.parametrize(
+    ("env", "field", "says"),
+    [
+        ({"RETRY_INTERVAL_SECONDS": "99999999999"}, "RETRY_INTERVAL_SECONDS", "must be at most 604800 (a week)"),
+        ({"THROTTLE_RETRY_MAX_SECONDS": "9" * 30}, "THROTTLE_RETRY_MAX_SECONDS", "must be at most 604800 (a week)"),
+        ({"RETRY_INTERVAL_SECONDS": "６０"}, "RETRY_INTERVAL_SECONDS", "must be a whole number"),
+        ({"MEMORY_GBS": "65", "OCPUS": "1"}, "MEMORY_GBS", "1..64 GB per OCPU"),
+        ({"COINPILOT_TF_WORKDIR": "~nosuchuser/workdir"}, "COINPILOT_TF_WORKDIR", "cannot expand ~nosuchuser"),
+        ({"SSH_KEY_PATH": "~nosuchuser/key"}, "SSH_KEY_PATH", "cannot expand ~nosuchuser"),
+        ({"COINPILOT_TF_WORKDIR": "/proc/coinpilot"}, "COINPILOT_TF_WORKDIR", "inside a folder the system owns"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2_before_any_call(tmp_path, env, field, says):
     session = new_session(tmp_path)
 
@@ -368,10 +389,17 @@ def test_classify_reads_any_bytes(tmp_path):
 
 # -- 11. render while a retry holds the workdir --------------------------------------------------
 
+
 def test_render_is_refused_while_a_retry_holds_the_workdir(tmp_path):
     session = new_session(tmp_path, RETRY_INTERVAL_SECONDS="600")
-    retry = subprocess.Popen([COINPILOT, "retry", "--simulate", "capacity*100"], env=session.env,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    retry = subprocess.Popen(
+        [COINPILOT, "retry", "--simulate", "capacity*100"],
+        env=session.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         for line in retry.stdout:  # the first attempt is journaled: the loop now waits, holding the workdir
             if "capacity" in line:

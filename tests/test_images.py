@@ -24,9 +24,13 @@ NEWEST_SEEDED = PLACEHOLDERS["image_ocid"]  # Canonical-Ubuntu-22.04-Minimal-aar
 
 def image(suffix, name, version, shapes, created, compartment=None):
     return {
-        "id": f"ocid1.image.oc1.{REGION}.aaaaaaaa{suffix}", "compartment_id": compartment, "display_name": name,
-        "operating_system": "Canonical Ubuntu", "operating_system_version": version,
-        "time_created": created, "compatible_shapes": shapes,
+        "id": f"ocid1.image.oc1.{REGION}.aaaaaaaa{suffix}",
+        "compartment_id": compartment,
+        "display_name": name,
+        "operating_system": "Canonical Ubuntu",
+        "operating_system_version": version,
+        "time_created": created,
+        "compatible_shapes": shapes,
     }
 
 
@@ -43,10 +47,28 @@ def add_images(store, *new):
 
 A1 = ["VM.Standard.A1.Flex", "BM.Standard.A1.160"]
 DECOYS = (  # all newer than the newest seeded match, none acceptable
-    image("x86minimal", "Canonical-Ubuntu-22.04-Minimal-2026.11.20-0", "22.04 Minimal", ["VM.Standard.E4.Flex"], "2026-11-20T00:00:00.000Z"),
+    image(
+        "x86minimal",
+        "Canonical-Ubuntu-22.04-Minimal-2026.11.20-0",
+        "22.04 Minimal",
+        ["VM.Standard.E4.Flex"],
+        "2026-11-20T00:00:00.000Z",
+    ),
     image("armfull", "Canonical-Ubuntu-22.04-aarch64-2026.11.21-0", "22.04", A1, "2026-11-21T00:00:00.000Z"),
-    image("bmonly", "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.11.22-0", "22.04 Minimal aarch64", ["BM.Standard.A1.160"], "2026-11-22T00:00:00.000Z"),
-    image("noble", "Canonical-Ubuntu-24.04-Minimal-aarch64-2026.11.23-0", "24.04 Minimal aarch64", A1, "2026-11-23T00:00:00.000Z"),
+    image(
+        "bmonly",
+        "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.11.22-0",
+        "22.04 Minimal aarch64",
+        ["BM.Standard.A1.160"],
+        "2026-11-22T00:00:00.000Z",
+    ),
+    image(
+        "noble",
+        "Canonical-Ubuntu-24.04-Minimal-aarch64-2026.11.23-0",
+        "24.04 Minimal aarch64",
+        A1,
+        "2026-11-23T00:00:00.000Z",
+    ),
 )
 
 
@@ -60,7 +82,13 @@ def test_discovery_picks_the_newest_minimal_aarch64_image_that_fits_a1(store, ap
 
 
 def test_a_newer_match_wins(store, api):
-    newer = image("newer", "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.11.28-0", "22.04 Minimal aarch64", A1, "2026-11-28T00:00:00.000Z")
+    newer = image(
+        "newer",
+        "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.11.28-0",
+        "22.04 Minimal aarch64",
+        A1,
+        "2026-11-28T00:00:00.000Z",
+    )
     add_images(store, *DECOYS, newer)
     assert images.discover(api, COMPARTMENT)[0].id == newer["id"]
 
@@ -70,7 +98,8 @@ def test_an_unreadable_compartment_falls_back_to_the_tenancy(store, api):
     found, where = images.discover(api, unreadable)
     assert (found.id, where) == (NEWEST_SEEDED, TENANCY)
     assert [(c["op"], c["status"], c.get("compartment_id")) for c in store.calls() if c["op"] == "ListImages"] == [
-        ("ListImages", 404, None), ("ListImages", 200, TENANCY),
+        ("ListImages", 404, None),
+        ("ListImages", 200, TENANCY),
     ]
 
 
@@ -101,7 +130,13 @@ def test_the_choice_is_recorded_and_reused_until_refresh(store, api, tmp_path):
     assert json.loads(path.read_text())["image_ocid"] == NEWEST_SEEDED
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
-    newer = image("newer", "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.11.28-0", "22.04 Minimal aarch64", A1, "2026-11-28T00:00:00.000Z")
+    newer = image(
+        "newer",
+        "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.11.28-0",
+        "22.04 Minimal aarch64",
+        A1,
+        "2026-11-28T00:00:00.000Z",
+    )
     add_images(store, newer)
     calls_before = len(store.calls())
     assert images.resolve(workdir, COMPARTMENT, connection, refresh=False) == chosen
@@ -125,7 +160,9 @@ def test_prepare_in_real_mode_discovers_the_image_and_all_ads(store, monkeypatch
     home_config.parent.mkdir(parents=True)
     shutil.copy(SimulatedCloud(store.directory, Workdir(store.directory)).config_path("DEFAULT"), home_config)
     environ = {
-        "COMPARTMENT_OCID": COMPARTMENT, "SUBNET_OCID": PLACEHOLDERS["subnet_ocid"], "AVAILABILITY_DOMAIN": "all",
+        "COMPARTMENT_OCID": COMPARTMENT,
+        "SUBNET_OCID": PLACEHOLDERS["subnet_ocid"],
+        "AVAILABILITY_DOMAIN": "all",
         "COINPILOT_TF_WORKDIR": str(tmp_path / "workdir"),
     }
     session = command_session(tmp_path / "workdir", {**os.environ, **environ})
@@ -138,7 +175,9 @@ def test_prepare_in_real_mode_discovers_the_image_and_all_ads(store, monkeypatch
     assert "LaunchInstance" not in [c["op"] for c in store.calls()]
 
     calls_before = len(store.calls())
-    again = command_session(tmp_path / "workdir", {**os.environ, **environ, "AVAILABILITY_DOMAIN": PLACEHOLDERS["availability_domains"][1]})
+    again = command_session(
+        tmp_path / "workdir", {**os.environ, **environ, "AVAILABILITY_DOMAIN": PLACEHOLDERS["availability_domains"][1]}
+    )
     again.cloud = real_cloud_on(store.directory)
     prepare(again)
     assert len(store.calls()) == calls_before  # recorded image, named AD: no connection at all

@@ -62,10 +62,22 @@ def test_terraform_state_list_and_show(won):
 def test_own_terraform_in_the_workdir(won):
     """README: cd into the workdir, point TF_CLI_CONFIG_FILE at its terraform.rc, use terraform."""
     env = {**won.env, "TF_CLI_CONFIG_FILE": str(won.workdir / "terraform.rc")}
-    result = subprocess.run(["terraform", "output", "-raw", "instance_id"], cwd=won.workdir, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["terraform", "output", "-raw", "instance_id"],
+        cwd=won.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == won.live_instances()[0]["id"]
-    plan = subprocess.run(["terraform", "plan", "-detailed-exitcode", "-no-color"], cwd=won.workdir, env=env,
-                          capture_output=True, text=True, timeout=120)
+    plan = subprocess.run(
+        ["terraform", "plan", "-detailed-exitcode", "-no-color"],
+        cwd=won.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert plan.returncode == 0, plan.stdout + plan.stderr

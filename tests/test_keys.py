@@ -32,9 +32,11 @@ def mode(path):
 
 def public_line_of(private_path):
     private_key = serialization.load_ssh_private_key(private_path.read_bytes(), password=None)
-    return private_key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    ).decode()
+    return (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        .decode()
+    )
 
 
 def test_default_path_is_the_runbooks(home):
@@ -197,12 +199,13 @@ def test_accepts_an_rsa_key_in_pem_format(home):
         )
     )
     private_path.chmod(0o600)
-    expected = private_key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    ).decode()
+    expected = (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        .decode()
+    )
 
     assert ensure_key_pair(private_path).public_key.startswith(expected + " ")
-
 
 
 def test_leaves_folders_outside_dot_ssh_alone(home):

@@ -12,7 +12,15 @@ import time
 
 import pytest
 
-from orchestrator.lock import LOCK_NAME, STATE_LOCK_INFO, WorkdirBusy, WorkdirLock, holder, state_lock_held, workdir_lock
+from orchestrator.lock import (
+    LOCK_NAME,
+    STATE_LOCK_INFO,
+    WorkdirBusy,
+    WorkdirLock,
+    holder,
+    state_lock_held,
+    workdir_lock,
+)
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.workdir import Workdir
 
@@ -34,18 +42,29 @@ def _start(pid: int) -> int:
 
 def _left_by(workdir: Workdir, pid: int, terraform_pid: int | None = None, **more) -> None:
     workdir.create()
-    record = {"pid": pid, "command": "retry", "started": "2026-11-29T10:00:00+0000", "terraform_pid": terraform_pid,
-              "terraform_start": _start(terraform_pid) if terraform_pid else None, **more}
+    record = {
+        "pid": pid,
+        "command": "retry",
+        "started": "2026-11-29T10:00:00+0000",
+        "terraform_pid": terraform_pid,
+        "terraform_start": _start(terraform_pid) if terraform_pid else None,
+        **more,
+    }
     (workdir.path / LOCK_NAME).write_text(json.dumps(record) + "\n")
 
 
 def _holding_state_lock(state) -> subprocess.Popen:
     """A process holding a POSIX write lock on the state, as Terraform does, for about a second."""
     process = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, os, sys, time\n"
-         f"fd = os.open({str(state)!r}, os.O_RDWR); fcntl.lockf(fd, fcntl.LOCK_EX)\n"
-         "print('locked', flush=True); time.sleep(1)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(state)!r}, os.O_RDWR); fcntl.lockf(fd, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True); time.sleep(1)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout.readline() == "locked\n"
     return process
@@ -74,8 +93,10 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
     with workdir_lock(workdir, "retry", notes.append):
         assert holder(workdir).pid == os.getpid()
 
-    assert notes == [f"took over the workdir lock of `coinpilot-tf retry` (pid {dead}, since 2026-11-29T10:00:00+0000), "
-                     "which ended without releasing it"]
+    assert notes == [
+        f"took over the workdir lock of `coinpilot-tf retry` (pid {dead}, since 2026-11-29T10:00:00+0000), "
+        "which ended without releasing it"
+    ]
 
 
 def test_the_terraform_a_dead_run_left_running_is_waited_for(tmp_path):
@@ -90,8 +111,11 @@ def test_the_terraform_a_dead_run_left_running_is_waited_for(tmp_path):
     assert f"waiting for the Terraform it started (pid {leftover.pid}) to finish writing the state" in notes
 
 
-@pytest.mark.parametrize("record", [{"terraform_start": 1}, {"terraform_start": None}],
-                         ids=["another start time", "an older record without one"])
+@pytest.mark.parametrize(
+    "record",
+    [{"terraform_start": 1}, {"terraform_start": None}],
+    ids=["another start time", "an older record without one"],
+)
 def test_a_terraform_pid_now_held_by_a_stranger_is_not_waited_for(tmp_path, record):
     workdir = Workdir(tmp_path)
     stranger = subprocess.Popen(["sleep", "600"])  # has the pid the dead run's Terraform had
@@ -108,8 +132,18 @@ def test_a_terraform_pid_now_held_by_a_stranger_is_not_waited_for(tmp_path, reco
         stranger.wait()
 
 
-@pytest.mark.parametrize("content", ['[1, 2]', '{"pid": "x"}', '{"pid": -1}', '{"pid": 99999999999999999999}',
-                                     '{"pid": 1, "terraform_pid": "abc"}', '"retry"', 'null'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[1, 2]",
+        '{"pid": "x"}',
+        '{"pid": -1}',
+        '{"pid": 99999999999999999999}',
+        '{"pid": 1, "terraform_pid": "abc"}',
+        '"retry"',
+        "null",
+    ],
+)
 def test_a_lock_record_of_the_wrong_shape_is_no_record(tmp_path, content):
     workdir = Workdir(tmp_path)
     workdir.create()
@@ -133,8 +167,10 @@ def test_terraforms_state_lock_is_waited_for_never_broken(tmp_path):
         assert terraform.poll() == 0  # the holder was gone before the lock info went
         assert not (tmp_path / STATE_LOCK_INFO).exists()
 
-    assert notes == ["waiting for the Terraform state lock, held by another Terraform process",
-                     f"removed {STATE_LOCK_INFO}: the Terraform that locked the state is gone"]
+    assert notes == [
+        "waiting for the Terraform state lock, held by another Terraform process",
+        f"removed {STATE_LOCK_INFO}: the Terraform that locked the state is gone",
+    ]
     assert json.loads(workdir.state.read_text()) == STATE
 
 
@@ -143,8 +179,12 @@ def test_state_lock_held_sees_terraforms_own_lock(tmp_path):
     state = tmp_path / "terraform.tfstate"
     state.write_text(json.dumps(STATE))
     console = subprocess.Popen(
-        ["terraform", "console"], cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"},
+        ["terraform", "console"],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"},
     )
     try:
         while not (tmp_path / STATE_LOCK_INFO).exists():  # written once the lock is taken
@@ -169,8 +209,12 @@ def test_a_state_cut_short_by_a_crash_goes_back_to_the_backup(tmp_path):
 
     [aside] = tmp_path.glob("terraform.tfstate.broken-*")
     assert aside.read_text() == json.dumps(STATE)[:40]
-    assert notes == [(f"the Terraform state was damaged (cut short by a crash, or emptied): moved it to {aside.name} "
-                      "and restored terraform.tfstate.backup")]
+    assert notes == [
+        (
+            f"the Terraform state was damaged (cut short by a crash, or emptied): moved it to {aside.name} "
+            "and restored terraform.tfstate.backup"
+        )
+    ]
 
 
 @pytest.mark.parametrize("damaged", ["{}", "[]", '{"version": "4"}'])
@@ -198,8 +242,13 @@ def test_an_empty_state_is_left_alone(tmp_path):
 
 def test_a_second_retry_is_refused_and_the_first_stops_its_wait_at_once(tmp_path):
     session = new_session(tmp_path, RETRY_INTERVAL_SECONDS="3600")
-    first = subprocess.Popen([COINPILOT, "retry", "--simulate", "capacity"], env=session.env,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [COINPILOT, "retry", "--simulate", "capacity"],
+        env=session.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while not session.journal():  # its first attempt is journaled before the hour's wait
             assert first.poll() is None, "the first retry ended early"

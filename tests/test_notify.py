@@ -39,11 +39,19 @@ def short_deadline(monkeypatch):
 
 def test_each_event_reads_well():
     started = message(Event.STARTED, instance_name="box", ads=["AD-1", "AD-2"], sizes=[(2, 12), (1, 6.5)])
-    progress = message(Event.PROGRESS, attempts=20, counts_per_category={"throttle": 2, "capacity": 18},
-                       elapsed_seconds=12000)
+    progress = message(
+        Event.PROGRESS, attempts=20, counts_per_category={"throttle": 2, "capacity": 18}, elapsed_seconds=12000
+    )
     changed = message(Event.CATEGORY, old="capacity", new="throttle", wait_seconds=930)
-    succeeded = message(Event.SUCCESS, instance_id="ocid1.instance.oc1..x", public_ip="203.0.113.7",
-                        availability_domain="AD-2", ocpus=2, memory_gbs=12, ssh_command="ssh -i k ubuntu@203.0.113.7")
+    succeeded = message(
+        Event.SUCCESS,
+        instance_id="ocid1.instance.oc1..x",
+        public_ip="203.0.113.7",
+        availability_domain="AD-2",
+        ocpus=2,
+        memory_gbs=12,
+        ssh_command="ssh -i k ubuntu@203.0.113.7",
+    )
     stopped = message(Event.STOP, category="auth", reason="401 NotAuthenticated\nCheck the API key")
     gave_up = message(Event.GAVE_UP, attempts=100, reason="MAX_ATTEMPTS reached")
     interrupted = message(Event.INTERRUPTED, attempts=1)
@@ -62,8 +70,15 @@ def test_each_event_reads_well():
 
 
 def test_success_without_public_ip_or_ssh_command():
-    succeeded = message(Event.SUCCESS, instance_id="ocid1.instance.oc1..x", public_ip=None,
-                        availability_domain="AD-1", ocpus=2, memory_gbs=12, ssh_command=None)
+    succeeded = message(
+        Event.SUCCESS,
+        instance_id="ocid1.instance.oc1..x",
+        public_ip=None,
+        availability_domain="AD-1",
+        ocpus=2,
+        memory_gbs=12,
+        ssh_command=None,
+    )
     assert "no public IP" in succeeded and "SSH" not in succeeded
 
 
@@ -77,12 +92,20 @@ def test_every_event_reaches_every_channel(discord, receiver):
     json_url = f"json://{receiver.address}/hook"
     ntfy_url = f"ntfy://{receiver.address}/coinpilot"
     logged = []
-    notifier = Notifier([DiscordChannel(discord.url), AppriseChannel(json_url), AppriseChannel(ntfy_url)],
-                        log=logged.append)
+    notifier = Notifier(
+        [DiscordChannel(discord.url), AppriseChannel(json_url), AppriseChannel(ntfy_url)], log=logged.append
+    )
 
     notifier.notify(Event.STARTED, instance_name="box", ads=["AD-1"], sizes=[(2, 12)])
-    notifier.notify(Event.SUCCESS, instance_id="ocid1.instance.oc1..x", public_ip="203.0.113.7",
-                    availability_domain="AD-1", ocpus=2, memory_gbs=12, ssh_command="ssh ubuntu@203.0.113.7")
+    notifier.notify(
+        Event.SUCCESS,
+        instance_id="ocid1.instance.oc1..x",
+        public_ip="203.0.113.7",
+        availability_domain="AD-1",
+        ocpus=2,
+        memory_gbs=12,
+        ssh_command="ssh ubuntu@203.0.113.7",
+    )
     notifier.close()
 
     assert logged == []
@@ -213,11 +236,14 @@ def test_apprise_urls_show_only_their_privacy_form():
     assert "hunter2pass" not in mail.shown and "example.com" in mail.shown
 
 
-@pytest.mark.parametrize(("url", "why"), [
-    ("foo://secret-token-here", "foo://***: Apprise knows no service 'foo'"),
-    ("secret-token-here", "*** is not an Apprise URL"),
-    ("tgram://secret-token-here", "tgram://*** is not a valid tgram:// URL"),
-])
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("foo://secret-token-here", "foo://***: Apprise knows no service 'foo'"),
+        ("secret-token-here", "*** is not an Apprise URL"),
+        ("tgram://secret-token-here", "tgram://*** is not a valid tgram:// URL"),
+    ],
+)
 def test_a_bad_apprise_url_is_named_masked(url, why, capfd):
     with pytest.raises(BadNotifyUrl) as raised:
         AppriseChannel(url)

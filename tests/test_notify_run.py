@@ -36,7 +36,9 @@ def test_a_simulated_run_tells_every_channel(tmp_path, servers):
     discord = servers()
     receiver = servers(Reply(200, {"id": "m1"}))  # ntfy wants a 200 with a JSON body
     session = new_session(
-        tmp_path, DISCORD_WEBHOOK_URL=discord.url, NOTIFY_EVERY_N_ATTEMPTS="3",
+        tmp_path,
+        DISCORD_WEBHOOK_URL=discord.url,
+        NOTIFY_EVERY_N_ATTEMPTS="3",
         NOTIFY_URLS=f"json://{receiver.address}/hook, ntfy://{receiver.address}/coinpilot",
     )
 
@@ -62,7 +64,9 @@ def test_misbehaving_receivers_change_neither_outcome_nor_pace(tmp_path, servers
     failing = servers(Reply(500))
     limiting = servers(Reply(429, {"retry_after": 60}))
     session = new_session(
-        tmp_path, DISCORD_WEBHOOK_URL=hanging.url, NOTIFY_EVERY_N_ATTEMPTS="1",
+        tmp_path,
+        DISCORD_WEBHOOK_URL=hanging.url,
+        NOTIFY_EVERY_N_ATTEMPTS="1",
         NOTIFY_URLS=f"json://{trickling.address}/t json://{failing.address}/f ntfy://{limiting.address}/l",
     )
 
@@ -77,7 +81,12 @@ def test_misbehaving_receivers_change_neither_outcome_nor_pace(tmp_path, servers
     for before, after in itertools.pairwise(attempts[:4]):
         assert after["ts"] - before["ts"] - after["duration"] < 1.0
     logged = result.stdout + result.stderr
-    shown_urls = ("/api/webhooks/123456789/***", f"{trickling.address}/t", f"{failing.address}/f", f"{limiting.address}/l")
+    shown_urls = (
+        "/api/webhooks/123456789/***",
+        f"{trickling.address}/t",
+        f"{failing.address}/f",
+        f"{limiting.address}/l",
+    )
     for shown in shown_urls:
         assert sum(shown in line and "failed" in line for line in logged.splitlines()) == 1, logged
     assert hanging.token not in logged
@@ -121,14 +130,22 @@ def test_tokens_are_nowhere_but_in_the_settings(tmp_path, servers, isolated_home
     discord = servers()
     proxy = servers(Reply(502))  # Telegram is reached through it, and refused: nothing leaves the machine
     session = new_session(
-        tmp_path, DISCORD_WEBHOOK_URL=discord.url, NOTIFY_URLS=TELEGRAM_URL, NOTIFY_EVERY_N_ATTEMPTS="1",
-        HTTPS_PROXY=f"http://{proxy.address}", NO_PROXY="127.0.0.1,localhost",
+        tmp_path,
+        DISCORD_WEBHOOK_URL=discord.url,
+        NOTIFY_URLS=TELEGRAM_URL,
+        NOTIFY_EVERY_N_ATTEMPTS="1",
+        HTTPS_PROXY=f"http://{proxy.address}",
+        NO_PROXY="127.0.0.1,localhost",
     )
     secrets = (*TELEGRAM_SECRETS, discord.token)
 
     process = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "capacity*2,ok"], env=session.env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [COINPILOT, "retry", "--simulate", "capacity*2,ok"],
+        env=session.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     children: dict[int, str] = {}
     watcher = threading.Thread(target=_watch_children, args=(process, children))
@@ -178,7 +195,8 @@ def test_a_bad_url_stops_everything_before_any_call(tmp_path):
         result = session.run(*args)
         assert result.returncode == 2
         assert result.stderr.startswith(
-            "coinpilot-tf: NOTIFY_URLS: URL 2 of 2, tgram://*** is not a valid tgram:// URL")
+            "coinpilot-tf: NOTIFY_URLS: URL 2 of 2, tgram://*** is not a valid tgram:// URL"
+        )
         assert "secret-bot-token" not in result.stdout + result.stderr
         assert "Traceback" not in result.stderr
     assert session.calls() == []
@@ -195,21 +213,43 @@ def test_apprise_loads_only_for_apprise_urls(tmp_path):
         "Notifier.from_settings(load_settings({}, {'DISCORD_WEBHOOK_URL': sys.argv[1]}))\n"
         "print('apprise' in sys.modules)\n"
     )
-    discord_only = subprocess.run([sys.executable, "-c", script, "https://discord.com/api/webhooks/1/token"],
-                                  capture_output=True, text=True, env={**os.environ}, cwd=tmp_path, check=False)
+    discord_only = subprocess.run(
+        [sys.executable, "-c", script, "https://discord.com/api/webhooks/1/token"],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        cwd=tmp_path,
+        check=False,
+    )
     assert discord_only.stdout.strip() == "False", discord_only.stderr
-    help_only = subprocess.run([sys.executable, "-c", "import sys, orchestrator.cli; print('apprise' in sys.modules)"],
-                               capture_output=True, text=True, cwd=tmp_path, check=False)
+    help_only = subprocess.run(
+        [sys.executable, "-c", "import sys, orchestrator.cli; print('apprise' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
     assert help_only.stdout.strip() == "False", help_only.stderr
 
 
 def test_ctrl_c_is_not_held_up_by_a_trickling_webhook(tmp_path, servers):
     trickling = servers(Reply(trickle=True))  # each read gets a byte in time: only a total deadline ends it
     receiver = servers(Reply(200, {"id": "m1"}))
-    session = new_session(tmp_path, DISCORD_WEBHOOK_URL=trickling.url, NOTIFY_URLS=f"json://{receiver.address}/hook",
-                          RETRY_INTERVAL_SECONDS="3600", NOTIFY_EVERY_N_ATTEMPTS="1")
-    process = subprocess.Popen([COINPILOT, "retry", "--simulate", "capacity*5,ok"], env=session.env,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    session = new_session(
+        tmp_path,
+        DISCORD_WEBHOOK_URL=trickling.url,
+        NOTIFY_URLS=f"json://{receiver.address}/hook",
+        RETRY_INTERVAL_SECONDS="3600",
+        NOTIFY_EVERY_N_ATTEMPTS="1",
+    )
+    process = subprocess.Popen(
+        [COINPILOT, "retry", "--simulate", "capacity*5,ok"],
+        env=session.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         while not session.journal() and process.poll() is None:
             threading.Event().wait(0.1)  # until the first attempt is journaled: the loop then waits an hour

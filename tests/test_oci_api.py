@@ -128,5 +128,7 @@ def test_real_mode_reads_the_users_profile(isolated_home, tmp_path):
 
 def test_the_cli_does_not_import_oci_for_help():
     code = "import sys\nfrom orchestrator.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\nprint(json.dumps('oci' in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", "import json\n" + code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", "import json\n" + code], capture_output=True, text=True, check=True
+    ).stdout
     assert json.loads(out.splitlines()[-1]) is False

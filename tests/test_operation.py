@@ -11,23 +11,30 @@ AD = "SiMu:SIM-REGION-1-AD-1"
 
 
 def in_state(ocpus, memory_gbs):
-    return StateInstance("ocid1.instance.oc1..x", False, {"shape_config": [{"ocpus": ocpus, "memory_in_gbs": memory_gbs}]})
+    return StateInstance(
+        "ocid1.instance.oc1..x", False, {"shape_config": [{"ocpus": ocpus, "memory_in_gbs": memory_gbs}]}
+    )
 
 
-@pytest.mark.parametrize(("current", "wanted", "expected"), [
-    (Size(1, 6), Size(2, 12), True),
-    (Size(1, 6), Size(1, 12), True),
-    (Size(2, 12), Size(2, 12), False),
-    (Size(2, 12), Size(1, 6), False),
-    (Size(1, 12), Size(2, 6), False),  # more OCPUs but less memory is not "larger"
-])
+@pytest.mark.parametrize(
+    ("current", "wanted", "expected"),
+    [
+        (Size(1, 6), Size(2, 12), True),
+        (Size(1, 6), Size(1, 12), True),
+        (Size(2, 12), Size(2, 12), False),
+        (Size(2, 12), Size(1, 6), False),
+        (Size(1, 12), Size(2, 6), False),  # more OCPUs but less memory is not "larger"
+    ],
+)
 def test_smaller_means_larger_in_one_dimension_and_no_smaller_in_the_other(current, wanted, expected):
     assert smaller(current, wanted) is expected
 
 
 def test_grow_request_from_the_state_alone():
     assert grow_request(None, Size(2, 12)).nothing_to_do.startswith("nothing to grow: the state holds no instance")
-    assert grow_request(in_state(2.0, 12.0), Size(2, 12)).nothing_to_do == "nothing to grow: the instance is 2:12 already"
+    assert (
+        grow_request(in_state(2.0, 12.0), Size(2, 12)).nothing_to_do == "nothing to grow: the instance is 2:12 already"
+    )
     request = grow_request(in_state(1.0, 6.0), Size(2, 12))
     assert (request.current, request.wanted, request.nothing_to_do) == (Size(1, 6), Size(2, 12), None)
 
@@ -49,5 +56,8 @@ def test_each_operation_says_when_it_is_done_and_names_its_own_plans():
     starting = start("ocid1..x", AD, Size(1, 6))
     assert starting.done({"state": "RUNNING"}) and not starting.done({"state": "STOPPED"})
     assert not starting.manage_size
-    assert {launching.plan_label(launching.targets[0]), growing.plan_label(growing.targets[0]),
-            starting.plan_label(starting.targets[0])} == {"2:12", "grow-2:12", "start-1:6"}
+    assert {
+        launching.plan_label(launching.targets[0]),
+        growing.plan_label(growing.targets[0]),
+        starting.plan_label(starting.targets[0]),
+    } == {"2:12", "grow-2:12", "start-1:6"}

@@ -23,7 +23,11 @@ def waits(policy: Policy, *categories: Category) -> list[float]:
 
 def test_defaults_are_the_runbooks():
     assert (CONFIG.retry_interval, CONFIG.throttle_base, CONFIG.throttle_max, CONFIG.throttle_jitter) == (
-        600, 900, 3600, 120)
+        600,
+        900,
+        3600,
+        120,
+    )
 
 
 def test_capacity_waits_the_interval_every_time():
@@ -42,7 +46,7 @@ def test_throttle_doubles_from_base_to_max_plus_seeded_jitter():
     jitter = random.Random(7)
     expected = [base + jitter.uniform(0, 120) for base in (900, 1800, 3600, 3600)]
     assert observed == pytest.approx(expected)
-    for wait, base in zip(observed, (900, 1800, 3600, 3600)):
+    for wait, base in zip(observed, (900, 1800, 3600, 3600), strict=False):
         assert base <= wait <= base + 120
 
 
@@ -110,15 +114,17 @@ def test_unknowns_that_are_not_in_a_row_do_not_stop():
 
 def test_uncertain_retries_after_a_transient_wait_and_asks_to_reconcile():
     result = decisions(Policy(CONFIG), Category.UNCERTAIN, Category.UNCERTAIN)
-    assert [(d.action, d.wait, d.reconcile) for d in result] == [
-        (Action.RETRY, 60, True), (Action.RETRY, 120, True)]
+    assert [(d.action, d.wait, d.reconcile) for d in result] == [(Action.RETRY, 60, True), (Action.RETRY, 120, True)]
 
 
-@pytest.mark.parametrize("category, hint", [
-    (Category.AUTH, "OCI config profile"),
-    (Category.INVALID, "fix it"),
-    (Category.LOCKED, "force-unlock"),
-])
+@pytest.mark.parametrize(
+    "category, hint",
+    [
+        (Category.AUTH, "OCI config profile"),
+        (Category.INVALID, "fix it"),
+        (Category.LOCKED, "force-unlock"),
+    ],
+)
 def test_auth_invalid_and_locked_stop_with_a_one_line_reason(category, hint):
     decision = Policy(CONFIG).decide(failure(category, "the message"), ads_left=2)
     assert decision.action == Action.STOP
@@ -139,8 +145,15 @@ def test_unavailable_drops_the_ad_until_none_is_left():
 
 def test_throttle_doubling_restarts_after_another_category():
     policy = Policy(PolicyConfig(throttle_jitter=0))
-    sequence = [Category.THROTTLE, Category.THROTTLE, Category.CAPACITY, Category.THROTTLE,
-                Category.TRANSIENT, Category.TRANSIENT, Category.THROTTLE]
+    sequence = [
+        Category.THROTTLE,
+        Category.THROTTLE,
+        Category.CAPACITY,
+        Category.THROTTLE,
+        Category.TRANSIENT,
+        Category.TRANSIENT,
+        Category.THROTTLE,
+    ]
     assert waits(policy, *sequence) == [900, 1800, 600, 900, 60, 120, 900]
 
 

@@ -3,8 +3,14 @@ import json
 
 from orchestrator.progress import Reporter
 
-ENTRY = {"ts": 1_800_000_000.0, "attempt": 7, "availability_domain": "kIdk:US-ASHBURN-AD-1", "size": "2:12",
-         "category": "capacity", "wait": 600}
+ENTRY = {
+    "ts": 1_800_000_000.0,
+    "attempt": 7,
+    "availability_domain": "kIdk:US-ASHBURN-AD-1",
+    "size": "2:12",
+    "category": "capacity",
+    "wait": 600,
+}
 
 
 class Terminal(io.StringIO):

@@ -52,17 +52,28 @@ def _machine(base: Path, name: str, shared: dict[str, str]) -> Session:
 
 
 def _start(session: Session, args: list[str], extra: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen([COINPILOT, *args], env={**session.env, **(extra or {})}, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [COINPILOT, *args],
+        env={**session.env, **(extra or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _trial(number: int, race: Race, base: Path, conn_str: str) -> None:
     shared = {
-        "HOME": str(base / "home"), "XDG_DATA_HOME": str(base / "home" / "data"),
-        "INSTANCE_NAME": "coinpilot-race", "NO_COLOR": "1",
-        "RETRY_INTERVAL_SECONDS": "0", "THROTTLE_RETRY_BASE_SECONDS": "1", "THROTTLE_RETRY_MAX_SECONDS": "1",
+        "HOME": str(base / "home"),
+        "XDG_DATA_HOME": str(base / "home" / "data"),
+        "INSTANCE_NAME": "coinpilot-race",
+        "NO_COLOR": "1",
+        "RETRY_INTERVAL_SECONDS": "0",
+        "THROTTLE_RETRY_BASE_SECONDS": "1",
+        "THROTTLE_RETRY_MAX_SECONDS": "1",
         "THROTTLE_JITTER_MAX_SECONDS": "0",
-        "STATE_BACKEND": "pg", "PG_CONN_STR": conn_str,
+        "STATE_BACKEND": "pg",
+        "PG_CONN_STR": conn_str,
         "STATE_BACKEND_CONFIG": f"schema_name=race_{os.getpid()}_{number}",
         "COINPILOT_TF_SIMULATOR_DIR": str(base / "cloud"),
     }
@@ -94,8 +105,9 @@ def _trial(number: int, race: Race, base: Path, conn_str: str) -> None:
 
 def test_two_machines_racing_on_one_shared_state_end_with_one_instance(tmp_path, postgres):
     with ThreadPoolExecutor(max_workers=4) as pool:
-        done = [pool.submit(_trial, number, race, tmp_path / f"trial-{number}", postgres.conn_str)
-                for number, race in enumerate(RACES)]
+        done = [
+            pool.submit(_trial, number, race, tmp_path / f"trial-{number}", postgres.conn_str)
+            for number, race in enumerate(RACES)
+        ]
         for future in done:
             future.result()
-

@@ -51,24 +51,33 @@ def _in_process_loop(tmp_path, monkeypatch, scenario):
     prepared = prepare(session)
     waits = []
     notes = io.StringIO()
-    loop = RetryLoop(prepared, session.terraform, policy=Policy(PolicyConfig()),
-                     waiter=Waiter(sleep=lambda seconds: waits.append(seconds) and False),
-                     notifier=Notifier([]), reporter=Reporter(notes, "text"))
+    loop = RetryLoop(
+        prepared,
+        session.terraform,
+        policy=Policy(PolicyConfig()),
+        waiter=Waiter(sleep=lambda seconds: waits.append(seconds) and False),
+        notifier=Notifier([]),
+        reporter=Reporter(notes, "text"),
+    )
     return loop, waits, notes
 
 
-def _our_instance(store: CloudStore, *, display_name="coinpilot-ins", tagged=True, ocpus=2, memory=12, shape="VM.Standard.A1.Flex"):
+def _our_instance(
+    store: CloudStore, *, display_name="coinpilot-ins", tagged=True, ocpus=2, memory=12, shape="VM.Standard.A1.Flex"
+):
     """An instance launched outside this workdir's state (the scenario must answer `ok`)."""
-    launch = store.launch_instance({
-        "availability_domain": PLACEHOLDERS["availability_domains"][0],
-        "compartment_id": PLACEHOLDERS["compartment_ocid"],
-        "display_name": display_name,
-        "shape": shape,
-        "shape_config": {"ocpus": ocpus, "memory_in_gbs": memory},
-        "source_details": {"source_type": "image", "source_id": PLACEHOLDERS["image_ocid"]},
-        "create_vnic_details": {"subnet_id": PLACEHOLDERS["subnet_ocid"], "assign_public_ip": True},
-        "freeform_tags": {"coinpilot-tf": display_name} if tagged else {},
-    })
+    launch = store.launch_instance(
+        {
+            "availability_domain": PLACEHOLDERS["availability_domains"][0],
+            "compartment_id": PLACEHOLDERS["compartment_ocid"],
+            "display_name": display_name,
+            "shape": shape,
+            "shape_config": {"ocpus": ocpus, "memory_in_gbs": memory},
+            "source_details": {"source_type": "image", "source_id": PLACEHOLDERS["image_ocid"]},
+            "create_vnic_details": {"subnet_id": PLACEHOLDERS["subnet_ocid"], "assign_public_ip": True},
+            "freeform_tags": {"coinpilot-tf": display_name} if tagged else {},
+        }
+    )
     assert launch.outcome == "ok"
     return launch.instance
 

@@ -45,10 +45,15 @@ def test_capacity_three_times_then_won(session):
     # After the first attempt, each attempt is exactly one call: LaunchInstance (the saved plan).
     calls = [call["op"] for call in session.calls()]
     first_launch = calls.index("LaunchInstance")
-    assert calls[first_launch:first_launch + 4] == ["LaunchInstance"] * 4
+    assert calls[first_launch : first_launch + 4] == ["LaunchInstance"] * 4
     assert "GetSubnet" not in calls[first_launch:]
     assert session.workdir.stat().st_mode & 0o777 == 0o700
-    for private in ["terraform.tfstate", "terraform.tfvars.json", "journal.jsonl", *[p.name for p in session.workdir.glob("*.tfplan")]]:
+    for private in [
+        "terraform.tfstate",
+        "terraform.tfvars.json",
+        "journal.jsonl",
+        *[p.name for p in session.workdir.glob("*.tfplan")],
+    ]:
         assert (session.workdir / private).stat().st_mode & 0o777 == 0o600, private
 
 
@@ -76,7 +81,9 @@ def test_gives_up_after_max_attempts_and_numbering_continues_across_restarts(ses
 
 
 def test_once_tries_each_availability_domain_once_and_exits_3_then_0(session):
-    result = session.run("retry", "--once", "--simulate", "capacity", "--availability-domain", AD1, "--availability-domain", AD2)
+    result = session.run(
+        "retry", "--once", "--simulate", "capacity", "--availability-domain", AD1, "--availability-domain", AD2
+    )
     assert result.returncode == 3
     assert [call["availability_domain"] for call in session.calls("LaunchInstance")] == [AD1, AD2]
 
@@ -85,7 +92,9 @@ def test_once_tries_each_availability_domain_once_and_exits_3_then_0(session):
 
 
 def test_two_availability_domains_alternate(session):
-    result = session.run("retry", "--simulate", "capacity*3,ok", "--availability-domain", AD1, "--availability-domain", AD2)
+    result = session.run(
+        "retry", "--simulate", "capacity*3,ok", "--availability-domain", AD1, "--availability-domain", AD2
+    )
 
     assert result.returncode == 0
     assert [call["availability_domain"] for call in session.calls("LaunchInstance")] == [AD1, AD2, AD1, AD2]
@@ -93,7 +102,9 @@ def test_two_availability_domains_alternate(session):
 
 
 def test_sizes_are_tried_largest_first_with_json_log_lines(session):
-    result = session.run("retry", "--simulate", "capacity,ok", "--size", "1:6", "--size", "2:12", "--log-format", "json")
+    result = session.run(
+        "retry", "--simulate", "capacity,ok", "--size", "1:6", "--size", "2:12", "--log-format", "json"
+    )
     assert result.returncode == 0
     sizes = [call["shape_config"]["ocpus"] for call in session.calls("LaunchInstance")]
     assert sizes == [2, 1]
@@ -116,7 +127,9 @@ def test_a_second_retry_after_success_only_looks_at_the_instance(session):
 
 
 def test_unavailable_drops_the_domain_and_stops_when_none_is_left(session):
-    result = session.run("retry", "--simulate", "unavailable", "--availability-domain", AD1, "--availability-domain", AD2)
+    result = session.run(
+        "retry", "--simulate", "unavailable", "--availability-domain", AD1, "--availability-domain", AD2
+    )
     assert result.returncode == 1
     assert [call["availability_domain"] for call in session.calls("LaunchInstance")] == [AD1, AD2]
     assert "not offered" in result.stderr
@@ -134,12 +147,23 @@ def _in_process_loop(tmp_path, monkeypatch, scenario, **env):
     waits = []
     waiter = Waiter(sleep=lambda seconds: waits.append(seconds) and False)
     settings = prepared.settings
-    policy = Policy(PolicyConfig(
-        retry_interval=settings.retry_interval_seconds, throttle_base=settings.throttle_retry_base_seconds,
-        throttle_max=settings.throttle_retry_max_seconds, throttle_jitter=settings.throttle_jitter_max_seconds,
-    ), rng=random.Random(7))
-    loop = RetryLoop(prepared, session.terraform, policy=policy, waiter=waiter,
-                     notifier=Notifier([]), reporter=Reporter(io.StringIO(), "text"))
+    policy = Policy(
+        PolicyConfig(
+            retry_interval=settings.retry_interval_seconds,
+            throttle_base=settings.throttle_retry_base_seconds,
+            throttle_max=settings.throttle_retry_max_seconds,
+            throttle_jitter=settings.throttle_jitter_max_seconds,
+        ),
+        rng=random.Random(7),
+    )
+    loop = RetryLoop(
+        prepared,
+        session.terraform,
+        policy=policy,
+        waiter=waiter,
+        notifier=Notifier([]),
+        reporter=Reporter(io.StringIO(), "text"),
+    )
     return loop, waits
 
 
@@ -150,7 +174,7 @@ def test_throttle_backs_off_exponentially_with_jitter(tmp_path, monkeypatch):
 
     assert outcome.exit_code == 0
     # Defaults: base 900, doubling, capped at 3600, plus 0..120 s of jitter each.
-    for wait, floor in zip(waits, [900, 1800, 3600, 3600]):
+    for wait, floor in zip(waits, [900, 1800, 3600, 3600], strict=False):
         assert floor <= wait <= floor + 120
     assert len(waits) == 4
     assert len(set(w % 1 for w in waits)) > 1  # the jitter is random, not a constant
@@ -163,7 +187,6 @@ def test_capacity_waits_the_interval_and_each_wait_is_journaled(tmp_path, monkey
     entries = [e for e in loop.journal.entries() if e["event"] == "attempt"]
     assert [e["category"] for e in entries] == [Category.CAPACITY] * 2 + [Category.THROTTLE, "success"]
     assert [e["wait"] for e in entries[:2]] == [600, 600] and 900 <= entries[2]["wait"] <= 1020
-
 
 
 # Run like the console script, plus a SIGUSR1 handler that writes down the modules the process holds.
@@ -186,8 +209,14 @@ main()
 def test_the_loop_waits_without_the_oci_sdk_in_memory(session, tmp_path):
     modules_file = tmp_path / "modules-at-wait"
     env = {**session.env, KILL_AT: "wait:USR1", "RETRY_INTERVAL_SECONDS": "3600", "MODULES_FILE": str(modules_file)}
-    waiting = subprocess.Popen([sys.executable, "-c", MODULES_AT_WAIT, "retry", "--simulate", "capacity"], env=env,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    waiting = subprocess.Popen(
+        [sys.executable, "-c", MODULES_AT_WAIT, "retry", "--simulate", "capacity"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while not modules_file.exists() and waiting.poll() is None and time.monotonic() < deadline:

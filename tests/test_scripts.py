@@ -41,7 +41,9 @@ CRON_RANGES = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]
 
 
 def exported_names(block: str) -> set[str]:
-    return {name for line in block.splitlines() if line.startswith("export ") for name in re.findall(r"([A-Z_]+)=", line)}
+    return {
+        name for line in block.splitlines() if line.startswith("export ") for name in re.findall(r"([A-Z_]+)=", line)
+    }
 
 
 def test_launcher_passes_bash_n():
@@ -61,7 +63,11 @@ def test_launcher_with_the_runbook_environment_wins_in_the_simulator(tmp_path):
     env = {**session.env, "PATH": f"{Path(COINPILOT).parent}{os.pathsep}{session.env['PATH']}"}
     result = subprocess.run(
         ["bash", "-c", f'{RUNBOOK_BLOCK}\nexec "$0" --simulate "capacity,ok"', str(LAUNCHER)],
-        env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -78,8 +84,13 @@ def test_launcher_says_how_to_install_when_coinpilot_tf_is_missing(tmp_path):
     # A copy outside the clone, so it finds no .venv next to it either.
     launcher = tmp_path / LAUNCHER.name
     shutil.copy(LAUNCHER, launcher)
-    result = subprocess.run(["bash", str(launcher)], env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["bash", str(launcher)],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "coinpilot-tf is not installed" in result.stderr
     assert ".venv/bin/pip install -e ." in result.stderr
@@ -109,8 +120,9 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path):
     (venv_bin / "coinpilot-tf").symlink_to(COINPILOT)
     (tmp_path / "runtime").mkdir(mode=0o700)
     env = {**os.environ, "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path / "runtime")}
-    result = subprocess.run(["systemd-analyze", "verify", "--user", str(UNIT)], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--user", str(UNIT)], env=env, capture_output=True, text=True, timeout=60
+    )
     if "Failed to initialize manager" in result.stderr:
         pytest.skip(f"systemd-analyze cannot run here: {result.stderr.strip()}")
     assert result.returncode == 0, result.stderr
@@ -126,11 +138,11 @@ def cron_line() -> tuple[list[str], str]:
 def test_cron_line_has_five_valid_fields():
     fields, command = cron_line()
     assert len(fields) == 5
-    for field, (low, high) in zip(fields, CRON_RANGES):
+    for field, (low, high) in zip(fields, CRON_RANGES, strict=False):
         assert CRON_FIELD.match(field), field
         assert all(low <= int(number) <= high for number in re.findall(r"(?<!/)\b\d+", field)), field
     assert "%" not in command  # cron turns % into a newline
-    assert "coinpilot-tf\" retry --once" in command
+    assert 'coinpilot-tf" retry --once' in command
     assert subprocess.run(["sh", "-n", "-c", command]).returncode == 0
 
 
@@ -144,15 +156,23 @@ def test_cron_command_runs_one_sweep_in_the_simulator(tmp_path):
     (venv_bin / "coinpilot-tf").symlink_to(COINPILOT)
     config = home / ".config" / "coinpilot-tf"
     config.mkdir(parents=True)
-    settings = [f"COINPILOT_TF_WORKDIR={session.workdir}", "RETRY_INTERVAL_SECONDS=0",
-                f"XDG_DATA_HOME={session.env['XDG_DATA_HOME']}"]
+    settings = [
+        f"COINPILOT_TF_WORKDIR={session.workdir}",
+        "RETRY_INTERVAL_SECONDS=0",
+        f"XDG_DATA_HOME={session.env['XDG_DATA_HOME']}",
+    ]
     if shutil.which("terraform"):
         settings.append(f"COINPILOT_TF_TERRAFORM={shutil.which('terraform')}")  # cron's PATH lacks /usr/local/bin
     (config / "env").write_text("\n".join(settings) + "\n")
 
     _, command = cron_line()
-    result = subprocess.run(["sh", "-c", command], env={"HOME": str(home), "PATH": "/usr/bin:/bin", "SHELL": "/bin/sh"},
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        ["sh", "-c", command],
+        env={"HOME": str(home), "PATH": "/usr/bin:/bin", "SHELL": "/bin/sh"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
     assert result.returncode == 3, (config / "cron.log").read_text()  # --once met capacity: gave up for now
     log = (config / "cron.log").read_text()

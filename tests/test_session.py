@@ -23,7 +23,10 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
         for name in dirs + files:
             path = Path(root) / name
             info = path.lstat()
-            found[str(path.relative_to(folder))] = (info.st_mtime_ns, info.st_size if not stat.S_ISDIR(info.st_mode) else 0)
+            found[str(path.relative_to(folder))] = (
+                info.st_mtime_ns,
+                info.st_size if not stat.S_ISDIR(info.st_mode) else 0,
+            )
     return found
 
 
@@ -61,19 +64,25 @@ def test_the_workdir_remembers_its_cloud_without_the_variable(shared):
 
 def test_two_workdirs_share_one_simulated_cloud(shared):
     first, cloud, base = shared
-    second = module_session(base / "second", COINPILOT_TF_SIMULATOR_DIR=str(cloud), INSTANCE_NAME="coinpilot-two",
-                            OCPUS="1", MEMORY_GBS="6")
+    second = module_session(
+        base / "second", COINPILOT_TF_SIMULATOR_DIR=str(cloud), INSTANCE_NAME="coinpilot-two", OCPUS="1", MEMORY_GBS="6"
+    )
     result = second.run("retry", "--simulate", "ok")
     assert result.returncode == 0, result.stdout + result.stderr
     instances = json.loads((cloud / "cloud.json").read_text())["instances"]
-    assert sorted(i["display_name"] for i in instances if i["lifecycle_state"] == "RUNNING") == ["coinpilot-ins", "coinpilot-two"]
+    assert sorted(i["display_name"] for i in instances if i["lifecycle_state"] == "RUNNING") == [
+        "coinpilot-ins",
+        "coinpilot-two",
+    ]
 
 
 def test_another_cloud_for_a_bound_workdir_is_refused(shared, tmp_path):
     session, _, _ = shared
     result = session.run("status", extra_env={"COINPILOT_TF_SIMULATOR_DIR": str(tmp_path / "elsewhere")})
     assert result.returncode == 2
-    assert result.stderr.startswith("coinpilot-tf: COINPILOT_TF_SIMULATOR_DIR: this workdir uses the simulated cloud in")
+    assert result.stderr.startswith(
+        "coinpilot-tf: COINPILOT_TF_SIMULATOR_DIR: this workdir uses the simulated cloud in"
+    )
 
 
 def test_retry_and_render_ask_the_engine_its_version_once(tmp_path):

@@ -23,8 +23,11 @@ LOCK_TRY_DEADLINE = 180  # a safety net only: the retry reaches the lock in seco
 
 def _workdir_text(workdir) -> str:
     """Every file the tool or Terraform wrote in the workdir, the simulated cloud aside."""
-    return "".join(path.read_text(errors="replace") for path in workdir.rglob("*")
-                   if path.is_file() and "simulator" not in path.relative_to(workdir).parts)
+    return "".join(
+        path.read_text(errors="replace")
+        for path in workdir.rglob("*")
+        if path.is_file() and "simulator" not in path.relative_to(workdir).parts
+    )
 
 
 def test_a_pg_state_holds_the_instance_and_status_and_output_read_it(tmp_path, pg_state):
@@ -62,7 +65,8 @@ def test_a_local_state_moves_to_pg_with_one_command(tmp_path, pg_state):
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
         "coinpilot-tf: STATE_BACKEND: this workdir's instance is in its local state, not in the pg backend; move it "
-        "there first with `coinpilot-tf render --migrate-state` (same settings), then run again"]
+        "there first with `coinpilot-tf render --migrate-state` (same settings), then run again"
+    ]
 
     moved = session.run("render", "--migrate-state")
 
@@ -83,7 +87,9 @@ def test_an_unreachable_backend_stops_before_any_launch(tmp_path):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    session = new_session(tmp_path, STATE_BACKEND="pg", PG_CONN_STR=f"postgres://nobody@127.0.0.1:{port}/x?sslmode=disable")
+    session = new_session(
+        tmp_path, STATE_BACKEND="pg", PG_CONN_STR=f"postgres://nobody@127.0.0.1:{port}/x?sslmode=disable"
+    )
 
     result = session.run("retry", "--simulate", "ok")
 
@@ -137,18 +143,28 @@ def test_an_attempt_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_p
     # Another run holds the lock (Terraform's pg backend takes an advisory lock on the state's row).
     holder = subprocess.Popen(psql, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        holder.stdin.write("SELECT pg_backend_pid();\n"
-                           f"SELECT pg_advisory_lock(id) FROM {schema}.states WHERE name = 'default';\n"
-                           "SELECT 'held';\n")
+        holder.stdin.write(
+            "SELECT pg_backend_pid();\n"
+            f"SELECT pg_advisory_lock(id) FROM {schema}.states WHERE name = 'default';\n"
+            "SELECT 'held';\n"
+        )
         holder.stdin.flush()
         holder_pid = holder.stdout.readline().strip()
         while holder.stdout.readline().strip() != "held":
             pass
-        waiting = subprocess.Popen([COINPILOT, "retry"], env=session.env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        waiting = subprocess.Popen(
+            [COINPILOT, "retry"],
+            env=session.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         # Release it once the retry's Terraform has tried to take it (its connection's last query).
-        tried = ("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%advisory%' "
-                 f"AND pid NOT IN (pg_backend_pid(), {holder_pid})")
+        tried = (
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%advisory%' "
+            f"AND pid NOT IN (pg_backend_pid(), {holder_pid})"
+        )
         deadline = time.monotonic() + LOCK_TRY_DEADLINE
         while subprocess.run([*psql, "-c", tried], capture_output=True, text=True, check=True).stdout.strip() == "0":
             assert waiting.poll() is None, waiting.communicate()

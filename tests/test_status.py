@@ -9,7 +9,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -40,7 +40,7 @@ def timeline_marks(text: str) -> str:
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def wait_for_attempts(session: Session, count: int, process: subprocess.Popen) -> None:
@@ -55,7 +55,9 @@ def wait_for_attempts(session: Session, count: int, process: subprocess.Popen) -
 def life(tmp_path_factory):
     session = module_session(
         tmp_path_factory.mktemp("status"),
-        THROTTLE_RETRY_BASE_SECONDS="0", THROTTLE_RETRY_MAX_SECONDS="0", THROTTLE_JITTER_MAX_SECONDS="0",
+        THROTTLE_RETRY_BASE_SECONDS="0",
+        THROTTLE_RETRY_MAX_SECONDS="0",
+        THROTTLE_JITTER_MAX_SECONDS="0",
     )
     snapshots = {"before": snapshot(session)}
     assert not session.workdir.exists(), "status must not create the workdir"
@@ -68,8 +70,11 @@ def life(tmp_path_factory):
 
     # A retry that waits an hour after its capacity failure.
     process = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "capacity"], env={**session.env, "RETRY_INTERVAL_SECONDS": "3600"},
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [COINPILOT, "retry", "--simulate", "capacity"],
+        env={**session.env, "RETRY_INTERVAL_SECONDS": "3600"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_attempts(session, 4, process)
@@ -99,7 +104,13 @@ def test_before_any_attempt(life):
     assert before.data["workdir"] == str(life["session"].workdir)
     assert before.data["workdir_exists"] is False
     assert before.data["instance"] is None
-    assert before.data["attempts"] == {"total": 0, "by_category": {}, "first_at": None, "last_at": None, "last_failure": None}
+    assert before.data["attempts"] == {
+        "total": 0,
+        "by_category": {},
+        "first_at": None,
+        "last_at": None,
+        "last_failure": None,
+    }
     assert before.data["run"] == {"active": False, "pid": None, "command": None, "since": None, "next_attempt_at": None}
     assert before.data["timeline"] == []
 
@@ -144,7 +155,10 @@ def test_while_a_retry_waits(life):
     assert (run["active"], run["pid"], run["command"]) == (True, pid, "retry")
     assert run["next_attempt_at"] == iso(fourth["ts"] + 3600)
     assert waiting.data["last_run_event"]["event"] == "start"
-    assert f"run:           `coinpilot-tf retry` (pid {pid}, since {run['since']}) holds the workdir; next attempt " in waiting.text
+    assert (
+        f"run:           `coinpilot-tf retry` (pid {pid}, since {run['since']}) holds the workdir; next attempt "
+        in waiting.text
+    )
     assert "(in " in waiting.text
     assert timeline_marks(waiting.text) == "cctc"
 

@@ -31,7 +31,10 @@ def test_refuses_without_confirmation(won):
 
     assert result.returncode == 2
     assert "Type the instance name (coinpilot-ins) to destroy it" in result.stdout
-    assert "destroy: not confirmed, nothing destroyed; type the instance name (coinpilot-ins) exactly, or pass --yes" in result.stderr
+    assert (
+        "destroy: not confirmed, nothing destroyed; type the instance name (coinpilot-ins) exactly, or pass --yes"
+        in result.stderr
+    )
     assert_untouched(won)
 
 

@@ -17,15 +17,18 @@ def module_session(base: Path, **env: str) -> Session:
     home = base / "home"
     home.mkdir(parents=True, exist_ok=True)
     inherited = {name: value for name, value in os.environ.items() if name not in TOOL_VARIABLES}
-    return Session(base / "workdir", {
-        **inherited,
-        "HOME": str(home),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "COINPILOT_TF_WORKDIR": str(base / "workdir"),
-        "RETRY_INTERVAL_SECONDS": "0",
-        "NO_COLOR": "1",
-        **env,
-    })
+    return Session(
+        base / "workdir",
+        {
+            **inherited,
+            "HOME": str(home),
+            "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "COINPILOT_TF_WORKDIR": str(base / "workdir"),
+            "RETRY_INTERVAL_SECONDS": "0",
+            "NO_COLOR": "1",
+            **env,
+        },
+    )
 
 
 def won_session(base: Path) -> Session:

@@ -61,7 +61,10 @@ def bundled_engine_path() -> Path | None:
 def _version(path: str) -> str:
     try:
         out = subprocess.run(
-            [path, "version"], capture_output=True, text=True, timeout=60,
+            [path, "version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
             env={**child_environment(os.environ), "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"},
         ).stdout
     except OSError as error:
@@ -79,7 +82,10 @@ def find_engine(explicit: str | None, environ: Mapping[str, str]) -> Engine:
     if chosen:
         path = shutil.which(chosen)
         if path is None:
-            raise UsageError("--terraform" if explicit else "COINPILOT_TF_TERRAFORM", f"{chosen} is not an executable; give the path of terraform or tofu, or 'bundled'")
+            raise UsageError(
+                "--terraform" if explicit else "COINPILOT_TF_TERRAFORM",
+                f"{chosen} is not an executable; give the path of terraform or tofu, or 'bundled'",
+            )
         kind = "tofu" if "tofu" in Path(path).name else "terraform"
         return Engine(path, kind, _version(path))
     search_path = environ.get("PATH", os.defpath)

@@ -9,7 +9,11 @@ INSTANCE_ADDRESS = "oci_core_instance.this"
 
 def import_instance_argv(tf: Terraform, instance_id: str, variables: dict[str, object]) -> list[str]:
     return tf.argv(
-        "import", INSTANCE_ADDRESS, instance_id, input=False, no_color=FLAG,
+        "import",
+        INSTANCE_ADDRESS,
+        instance_id,
+        input=False,
+        no_color=FLAG,
         var=[f"{name}={value}" for name, value in sorted(variables.items())],
     )
 

@@ -52,8 +52,9 @@ def init_if_needed(tf: Terraform, backend_config: BackendConfig = ()) -> bool:
 
 
 def migrate_state_argv(tf: Terraform, backend_config: BackendConfig) -> list[str]:
-    return tf.argv("init", input=False, no_color=FLAG, migrate_state=FLAG, force_copy=FLAG,
-                   backend_config=dict(backend_config))
+    return tf.argv(
+        "init", input=False, no_color=FLAG, migrate_state=FLAG, force_copy=FLAG, backend_config=dict(backend_config)
+    )
 
 
 def migrate_state(tf: Terraform, backend_config: BackendConfig) -> None:

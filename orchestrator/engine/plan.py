@@ -11,7 +11,10 @@ from .runner import FLAG, Run, Terraform
 
 def plan_argv(tf: Terraform, plan_file: Path, variables: dict[str, object]) -> list[str]:
     return tf.argv(
-        "plan", input=False, json=FLAG, out=str(plan_file),
+        "plan",
+        input=False,
+        json=FLAG,
+        out=str(plan_file),
         var=[f"{name}={value}" for name, value in sorted(variables.items())],
     )
 

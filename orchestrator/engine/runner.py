@@ -65,23 +65,27 @@ class TerraformError(ToolError):
     """An engine command failed; `failure` is its output classified (failures.py)."""
 
     def __init__(self, what: str, failure: Failure, run: Run | None = None):
-        super().__init__(f"{what} failed ({failure.category}): {failure.message or failure.first_line}"
-                         + _what_to_do(failure))
+        super().__init__(
+            f"{what} failed ({failure.category}): {failure.message or failure.first_line}" + _what_to_do(failure)
+        )
         self.what = what
         self.failure = failure
         self.run = run
 
 
 # Terraform's words for a state file it cannot load (cut short, emptied to {}, not JSON).
-_DAMAGED_STATE = re.compile(r"unsupported state file format|failed to load state|state snapshot was created by",
-                            re.IGNORECASE)
+_DAMAGED_STATE = re.compile(
+    r"unsupported state file format|failed to load state|state snapshot was created by", re.IGNORECASE
+)
 
 
 def _what_to_do(failure: Failure) -> str:
     """The fix for the failures a user can act on whatever the command was: a damaged state, a disk."""
     if _DAMAGED_STATE.search(" ".join(failure.raw.split())):
-        return ("; the state file is damaged: run `coinpilot-tf retry`, which sets it aside, goes back to "
-                "terraform.tfstate.backup and finds the instance again")
+        return (
+            "; the state file is damaged: run `coinpilot-tf retry`, which sets it aside, goes back to "
+            "terraform.tfstate.backup and finds the instance again"
+        )
     if failure.category == Category.STATE_WRITE:
         return "; make the workdir writable first (free space, remove what is in the way), then run again"
     return ""
@@ -100,8 +104,12 @@ def cli_config(provider_overrides: Mapping[str, Path], provider_mirrors: Sequenc
         lines += ["  }"]
         # `terraform init` (a remote state backend needs it) installs them from a mirror beside them.
         for path in provider_mirrors:
-            lines += ["  filesystem_mirror {", f'    path    = "{_hcl_path(path)}"',
-                      f"    include = [{sources}]", "  }"]
+            lines += [
+                "  filesystem_mirror {",
+                f'    path    = "{_hcl_path(path)}"',
+                f"    include = [{sources}]",
+                "  }",
+            ]
         lines += ["  direct {", f"    exclude = [{sources}]", "  }", "}"]
     return "\n".join(lines) + "\n"
 
@@ -141,7 +149,9 @@ class Terraform:
         self.workdir.create()
         (data_dir() / "plugin-cache").mkdir(parents=True, exist_ok=True)
         self.cloud.install_provider()
-        write_private(self.workdir.cli_config, cli_config(self.cloud.provider_overrides(), self.cloud.provider_mirrors()))
+        write_private(
+            self.workdir.cli_config, cli_config(self.cloud.provider_overrides(), self.cloud.provider_mirrors())
+        )
 
     @property
     def environment(self) -> dict[str, str]:
@@ -167,9 +177,15 @@ class Terraform:
             # Own process group: a terminal's Ctrl-C reaches us only, and we forward exactly one
             # interrupt (a second one makes Terraform exit without saving state).
             process = subprocess.Popen(
-                argv, cwd=self.workdir.path, env=self.environment, text=True,
-                stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                start_new_session=True, umask=PRIVATE_UMASK,
+                argv,
+                cwd=self.workdir.path,
+                env=self.environment,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                umask=PRIVATE_UMASK,
             )
             self._process = process
             self.on_process(process.pid)
@@ -205,5 +221,6 @@ class Terraform:
 
     def passthrough(self, args: list[str]) -> int:
         """`coinpilot-tf terraform ARGS...`: the user's own command, on their terminal."""
-        return subprocess.call([self.engine.path, *args], cwd=self.workdir.path, env=self.environment, umask=PRIVATE_UMASK)
-
+        return subprocess.call(
+            [self.engine.path, *args], cwd=self.workdir.path, env=self.environment, umask=PRIVATE_UMASK
+        )

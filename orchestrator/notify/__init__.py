@@ -20,7 +20,9 @@ _LOGGER = logging.getLogger(__name__)
 
 class Notifier:
     def __init__(
-        self, channels: Sequence[Channel] | None, events: Collection[Event] | None = None,
+        self,
+        channels: Sequence[Channel] | None,
+        events: Collection[Event] | None = None,
         log: Callable[[str], object] | None = None,
     ):
         self.channels = tuple(channels or ())

@@ -88,7 +88,9 @@ class AppriseChannel:
         _WARNINGS.take()
         try:
             delivered = self._plugin.notify(
-                body=plain_text(text), title=TITLE, notify_type=self._apprise.NotifyType.INFO,
+                body=plain_text(text),
+                title=TITLE,
+                notify_type=self._apprise.NotifyType.INFO,
             )
         except Exception as error:  # noqa: BLE001 - a plugin's own bug must not end the sender; str() may hold the URL
             raise DeliveryFailed(type(error).__name__) from None

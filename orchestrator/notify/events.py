@@ -56,7 +56,11 @@ def _category(old: str, new: str, wait_seconds: float) -> str:
 
 
 def _success(
-    instance_id: str, public_ip: str | None, availability_domain: str, ocpus: float, memory_gbs: float,
+    instance_id: str,
+    public_ip: str | None,
+    availability_domain: str,
+    ocpus: float,
+    memory_gbs: float,
     ssh_command: str | None,
 ) -> str:
     lines = [
@@ -87,13 +91,17 @@ def _interrupted(attempts: int) -> str:
 
 
 def _won_elsewhere(instance_id: str, attempts: int) -> str:
-    return (f"🤝 **Another run won it**: `{instance_id}` is in the shared state; "
-            f"this run stops after {_attempts(attempts)}, nothing launched by it.")
+    return (
+        f"🤝 **Another run won it**: `{instance_id}` is in the shared state; "
+        f"this run stops after {_attempts(attempts)}, nothing launched by it."
+    )
 
 
 def _growing(instance_name: str, current: tuple[float, float], wanted: tuple[float, float]) -> str:
-    return (f"📈 **coinpilot-tf grow** for `{instance_name}`: {_shape(*current)} → "
-            f"{_shape(*wanted)} (the instance reboots when it succeeds)")
+    return (
+        f"📈 **coinpilot-tf grow** for `{instance_name}`: {_shape(*current)} → "
+        f"{_shape(*wanted)} (the instance reboots when it succeeds)"
+    )
 
 
 def _grown(instance_id: str, ocpus: float, memory_gbs: float, attempts: int) -> str:
@@ -105,13 +113,13 @@ def _starting(instance_id: str, lifecycle_state: str) -> str:
 
 
 def _started_instance(instance_id: str, public_ip: str | None, attempts: int) -> str:
-    return (f"✅ **Instance started** after {_attempts(attempts)}\nID: `{instance_id}`\n"
-            + (f"IP: `{public_ip}`" if public_ip else "IP: none (no public IP)"))
+    return f"✅ **Instance started** after {_attempts(attempts)}\nID: `{instance_id}`\n" + (
+        f"IP: `{public_ip}`" if public_ip else "IP: none (no public IP)"
+    )
 
 
 def _instance_lost(instance_id: str, lifecycle_state: str) -> str:
-    return (f"⚠️ **Instance {lifecycle_state}**: terminated by OCI or a user; launching a new one\n"
-            f"Was: `{instance_id}`")
+    return f"⚠️ **Instance {lifecycle_state}**: terminated by OCI or a user; launching a new one\nWas: `{instance_id}`"
 
 
 def _test() -> str:

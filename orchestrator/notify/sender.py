@@ -63,8 +63,10 @@ class Sender:
                     continue
                 self._done()
                 if not self._dropped_reported:
-                    self._note(f"notifications are sent slower than they come: the oldest of {QUEUE_SIZE} waiting "
-                               "ones was dropped (not reported again)")
+                    self._note(
+                        f"notifications are sent slower than they come: the oldest of {QUEUE_SIZE} waiting "
+                        "ones was dropped (not reported again)"
+                    )
                     self._dropped_reported = True
         if self._thread is None:
             self._thread = threading.Thread(target=self._serve, name="notify-sender", daemon=True)
@@ -97,7 +99,7 @@ class Sender:
         while True:
             text = self._queue.get()
             now = self._clock()
-            for state, delivery in zip(self._states, self._deliver(text)):
+            for state, delivery in zip(self._states, self._deliver(text), strict=False):
                 self._report(state, delivery, now)
             self._done()
 
@@ -111,12 +113,13 @@ class Sender:
             if state.left_behind is not None and state.left_behind.is_alive():
                 threads.append(None)
                 continue
-            thread = threading.Thread(target=_deliver_one, args=(state.channel, text, outcome), daemon=True,
-                                      name="notify-delivery")
+            thread = threading.Thread(
+                target=_deliver_one, args=(state.channel, text, outcome), daemon=True, name="notify-delivery"
+            )
             thread.start()
             threads.append(thread)
         deliveries = []
-        for state, thread, outcome in zip(self._states, threads, outcomes):
+        for state, thread, outcome in zip(self._states, threads, outcomes, strict=False):
             if thread is None:
                 error = f"still busy with an earlier message (no answer within {DELIVERY_DEADLINE_SECONDS:g} s)"
             else:
@@ -137,8 +140,10 @@ class Sender:
             state.failing_since_reported = None
             return
         if state.failing_since_reported is None:
-            self._note(f"{kind} notification to {delivery.channel} failed ({delivery.error}); it is tried again at "
-                       "each event, and not logged again until one gets through (or for an hour).")
+            self._note(
+                f"{kind} notification to {delivery.channel} failed ({delivery.error}); it is tried again at "
+                "each event, and not logged again until one gets through (or for an hour)."
+            )
             state.failing_since_reported = now
         elif now - state.failing_since_reported >= OUTAGE_REPORT_EVERY_SECONDS:
             self._note(f"{kind} notifications to {delivery.channel} still fail ({delivery.error}).")

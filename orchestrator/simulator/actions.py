@@ -14,7 +14,8 @@ from orchestrator.simulator.store import CloudStore
 
 def our_instance(store: CloudStore, instance_name: str) -> dict:
     ours = [
-        i for i in store.instances()
+        i
+        for i in store.instances()
         if i["lifecycle_state"] != "TERMINATED"
         and (i["display_name"] == instance_name or i["freeform_tags"].get(OWNERSHIP_TAG_KEY) == instance_name)
     ]

@@ -47,7 +47,10 @@ class SimulatedCloud:
         self.workdir = workdir
         self.scenario = scenario
         # One AD unless the user asks for more ('all' gives the simulated region's three).
-        self.placeholders: dict[str, Any] = {**PLACEHOLDERS, "availability_domains": PLACEHOLDERS["availability_domains"][:1]}
+        self.placeholders: dict[str, Any] = {
+            **PLACEHOLDERS,
+            "availability_domains": PLACEHOLDERS["availability_domains"][:1],
+        }
         self.all_availability_domains: tuple[str, ...] = tuple(PLACEHOLDERS["availability_domains"])
 
     @classmethod
@@ -57,8 +60,10 @@ class SimulatedCloud:
         recorded = recorded_folder(workdir)
         if recorded is not None:
             if given and Path(given).expanduser().absolute() != recorded.absolute():
-                raise UsageError(FOLDER_SETTING, f"this workdir uses the simulated cloud in {recorded}; "
-                                                 "unset the variable or give that folder")
+                raise UsageError(
+                    FOLDER_SETTING,
+                    f"this workdir uses the simulated cloud in {recorded}; unset the variable or give that folder",
+                )
             return cls(recorded, workdir, scenario)
         if scenario is None:
             return None
@@ -78,12 +83,16 @@ class SimulatedCloud:
         entry = self.workdir.path / WORKDIR_ENTRY
         if self.folder != entry.absolute() and not entry.is_symlink():
             if entry.exists():
-                raise UsageError(FOLDER_SETTING, f"{entry} exists already; move it away to use the simulated cloud in "
-                                                 f"{self.folder}, or unset the variable")
+                raise UsageError(
+                    FOLDER_SETTING,
+                    f"{entry} exists already; move it away to use the simulated cloud in "
+                    f"{self.folder}, or unset the variable",
+                )
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             entry.symlink_to(self.folder, target_is_directory=True)
-        CloudStore.ensure(self.folder, self.scenario,
-                          subnet_ocid=settings.subnet_ocid, compartment_ocid=settings.compartment_ocid)
+        CloudStore.ensure(
+            self.folder, self.scenario, subnet_ocid=settings.subnet_ocid, compartment_ocid=settings.compartment_ocid
+        )
 
     def ssh_key_path(self, instance_name: str) -> Path:
         # A rehearsal leaves ~/.ssh alone.
@@ -147,9 +156,12 @@ def client_config(folder: Path, profile: str) -> Path:
     key_path = api_key_path(folder)
     if not key_path.exists():
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        write_private(key_path, key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ))
+        write_private(
+            key_path,
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+        )
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(path)
     # configparser keeps [DEFAULT] apart from the sections.

@@ -19,19 +19,22 @@ from orchestrator.errors import UsageError
 _PROFILE = "DEFAULT"
 
 
-def _simulated_store(workdir: str | None, instance_name: str | None,
-                     hint: str = "start one with `coinpilot-tf retry --simulate ok`"):
+def _simulated_store(
+    workdir: str | None, instance_name: str | None, hint: str = "start one with `coinpilot-tf retry --simulate ok`"
+):
     """(settings, store) of the simulated workdir the flags or environment name (the command's Session)."""
     from orchestrator.session import Session
     from orchestrator.simulator.cloud import SimulatedCloud
     from orchestrator.simulator.store import CloudStore
 
     session = click.get_current_context().find_object(Session)
-    session.flags.update({name: value for name, value in (("workdir", workdir), ("instance_name", instance_name)) if value})
+    session.flags.update(
+        {name: value for name, value in (("workdir", workdir), ("instance_name", instance_name)) if value}
+    )
     if not isinstance(session.cloud, SimulatedCloud):
         raise UsageError(
-            "--workdir", f"{session.workdir.path} is not a simulated workdir; `simulate` acts on the simulated OCI only"
-            f" ({hint})",
+            "--workdir",
+            f"{session.workdir.path} is not a simulated workdir; `simulate` acts on the simulated OCI only ({hint})",
         )
     return session.settings, CloudStore(session.cloud.folder)
 
@@ -48,8 +51,12 @@ def _client_config(folder: Path):
 
 
 def _workdir_options(command: Callable) -> Callable:
-    command = click.option("--instance-name", "instance_name", help="Instance whose workdir to use [env INSTANCE_NAME].")(command)
-    return click.option("--workdir", "workdir", type=click.Path(file_okay=False), help="The workdir itself [env COINPILOT_TF_WORKDIR].")(command)
+    command = click.option(
+        "--instance-name", "instance_name", help="Instance whose workdir to use [env INSTANCE_NAME]."
+    )(command)
+    return click.option(
+        "--workdir", "workdir", type=click.Path(file_okay=False), help="The workdir itself [env COINPILOT_TF_WORKDIR]."
+    )(command)
 
 
 def _describe(instance: dict) -> str:
@@ -102,21 +109,35 @@ def simulate_group(handle_errors: Callable[[Callable], Callable]) -> click.Group
         click.echo(f"CPU utilisation of {instance['display_name']} {instance['id']}: {value:g}% (Monitoring's series)")
 
     @simulate.command()
-    @click.option("--scenario", metavar="SCENARIO", help="Outcomes per operation, e.g. 'capacity*3,ok' or"
-                  " 'launch=capacity,ok;start=capacity,ok'. Default: the cloud's own (a new cloud answers ok).")
-    @click.option("--dir", "directory", type=click.Path(file_okay=False),
-                  help="Folder of the simulated cloud (created if missing). Default: the simulated workdir's.")
-    @click.option("--port", default="0", metavar="PORT", show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
+    @click.option(
+        "--scenario",
+        metavar="SCENARIO",
+        help="Outcomes per operation, e.g. 'capacity*3,ok' or"
+        " 'launch=capacity,ok;start=capacity,ok'. Default: the cloud's own (a new cloud answers ok).",
+    )
+    @click.option(
+        "--dir",
+        "directory",
+        type=click.Path(file_okay=False),
+        help="Folder of the simulated cloud (created if missing). Default: the simulated workdir's.",
+    )
+    @click.option(
+        "--port", default="0", metavar="PORT", show_default=True, help="Port on 127.0.0.1; 0 picks a free one."
+    )
     @_workdir_options
     @handle_errors
-    def serve(scenario: str | None, directory: str | None, port: str, workdir: str | None, instance_name: str | None) -> None:
+    def serve(
+        scenario: str | None, directory: str | None, port: str, workdir: str | None, instance_name: str | None
+    ) -> None:
         """Run the simulated OCI REST endpoint in the foreground, for any OCI client; Ctrl-C stops it."""
         _serve(scenario, directory, port, workdir, instance_name)
 
     return simulate
 
 
-def _serve(scenario: str | None, directory: str | None, port_text: str, workdir: str | None, instance_name: str | None) -> None:
+def _serve(
+    scenario: str | None, directory: str | None, port_text: str, workdir: str | None, instance_name: str | None
+) -> None:
     import signal
 
     from orchestrator.simulator.rest import RestEndpoint
@@ -124,11 +145,18 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
     from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 
     if not (port_text.isascii() and port_text.isdigit() and 0 <= int(port_text) <= 65535):
-        raise UsageError("--port", f"{port_text!r} is not a port; give a number from 1 to 65535, or 0 for any free port")
+        raise UsageError(
+            "--port", f"{port_text!r} is not a port; give a number from 1 to 65535, or 0 for any free port"
+        )
     if scenario is not None:
         parse_scenario(scenario, field="--scenario")
-    folder = Path(directory).expanduser().absolute() if directory else _simulated_store(
-        workdir, instance_name, hint="give --dir DIR to serve a new simulated cloud there")[1].directory
+    folder = (
+        Path(directory).expanduser().absolute()
+        if directory
+        else _simulated_store(workdir, instance_name, hint="give --dir DIR to serve a new simulated cloud there")[
+            1
+        ].directory
+    )
     if folder.exists() and not folder.is_dir():
         raise UsageError("--dir", f"{folder} exists and is not a folder")
     store = CloudStore.ensure(folder, scenario)
@@ -136,7 +164,9 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
     try:
         endpoint = RestEndpoint(store, public_key, int(port_text))
     except OSError as error:
-        raise UsageError("--port", f"cannot listen on 127.0.0.1:{port_text} ({error.strerror}); give another port, or 0") from None
+        raise UsageError(
+            "--port", f"cannot listen on 127.0.0.1:{port_text} ({error.strerror}); give another port, or 0"
+        ) from None
 
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt
@@ -151,8 +181,10 @@ def _serve(scenario: str | None, directory: str | None, port_text: str, workdir:
     click.echo(f"image:         {PLACEHOLDERS['image_ocid']}")
     click.echo(f"ADs:           {', '.join(PLACEHOLDERS['availability_domains'])}")
     click.echo(f"calls log:     {folder / 'calls.jsonl'}")
-    click.echo(f"try:           oci --config-file {config} --endpoint {endpoint.url} compute instance list"
-               f" --compartment-id {PLACEHOLDERS['compartment_ocid']}")
+    click.echo(
+        f"try:           oci --config-file {config} --endpoint {endpoint.url} compute instance list"
+        f" --compartment-id {PLACEHOLDERS['compartment_ocid']}"
+    )
     click.echo("Ctrl-C stops it.")
     try:
         endpoint.serve_forever()

@@ -60,8 +60,9 @@ def _write_script(script: Path, content: str) -> None:
         return
     script.parent.mkdir(parents=True, exist_ok=True)
     # Several tool processes may install at once: never let Terraform run a half-written file.
-    with tempfile.NamedTemporaryFile("w", dir=script.parent, prefix=".provider.", delete=False,
-                                     encoding="utf-8") as tmp:
+    with tempfile.NamedTemporaryFile(
+        "w", dir=script.parent, prefix=".provider.", delete=False, encoding="utf-8"
+    ) as tmp:
         tmp.write(content)
     os.chmod(tmp.name, 0o755)
     os.replace(tmp.name, script)

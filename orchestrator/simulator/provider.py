@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from tf.gen import tfplugin_pb2 as pb
 from tf.iface import (
@@ -38,7 +38,7 @@ from orchestrator.simulator.store import REGION, CloudStore
 class _ListBlock(NestedBlock):
     """NestingList block (SDKv2 TypeList of a *schema.Resource): a list of objects, [] when absent."""
 
-    def __init__(self, type_name: str, attributes: list[Attribute], max_items: Optional[int] = None):
+    def __init__(self, type_name: str, attributes: list[Attribute], max_items: int | None = None):
         # NestMode has no LIST member; to_pb below sets the real nesting.
         super().__init__(type_name, NestMode.Set, Block(attributes=attributes), max_items=max_items)
 
@@ -248,7 +248,7 @@ class CoreSubnet(DataSource):
     def get_schema(cls) -> Schema:
         return _SUBNET_SCHEMA
 
-    def read(self, ctx: ReadDataContext, config: dict) -> Optional[dict]:
+    def read(self, ctx: ReadDataContext, config: dict) -> dict | None:
         subnet_id = config["subnet_id"]
         subnet = self.store.get_subnet(subnet_id)
         request_id = self.store.log_call("GetSubnet", subnet_id=subnet_id, found=subnet is not None)
@@ -287,7 +287,7 @@ class CoreInstance(Resource):
         if isinstance(state, str) and state.upper() not in _POWER_STATES:
             diags.add_error(f'expected state to be one of ["STOPPED" "RUNNING"], got {state}')
 
-    def create(self, ctx: CreateContext, planned: dict) -> Optional[dict]:
+    def create(self, ctx: CreateContext, planned: dict) -> dict | None:
         details = _launch_details(planned)
         launch = self.store.launch_instance(details)
         instance = launch.instance
@@ -321,14 +321,14 @@ class CoreInstance(Resource):
         self._service_error(ctx, launch.error, provider_errors.launch_instance(), request_id)
         return None
 
-    def read(self, ctx: ReadContext, current: dict) -> Optional[dict]:
+    def read(self, ctx: ReadContext, current: dict) -> dict | None:
         instance = self._get(current["id"])
         # Like the real provider: a terminated or vanished instance leaves the state.
         if instance is None or instance["lifecycle_state"] == "TERMINATED":
             return None
         return _instance_state(instance, current.get("timeouts"))
 
-    def update(self, ctx: UpdateContext, current: dict, planned: dict) -> Optional[dict]:
+    def update(self, ctx: UpdateContext, current: dict, planned: dict) -> dict | None:
         """As the real provider's updateCoreInstance: START first when `state` turns RUNNING, then
         the UpdateInstance (one call here, for a new shape_config and the rest), STOP last when
         `state` turns STOPPED. A failed START leaves SDKv2's view (the plan) in the state; a failed
@@ -350,7 +350,10 @@ class CoreInstance(Resource):
         if changes:
             answer = self.store.update_instance(instance_id, changes)
             request_id = self.store.log_call(
-                "UpdateInstance", outcome=answer.outcome, instance_id=instance_id, changes=sorted(changes),
+                "UpdateInstance",
+                outcome=answer.outcome,
+                instance_id=instance_id,
+                changes=sorted(changes),
                 shape_config=changes.get("shape_config"),
             )
             if answer.error is not None:
@@ -374,24 +377,26 @@ class CoreInstance(Resource):
         instance = self.store.terminate_instance(current["id"])
         self.store.log_call("TerminateInstance", instance_id=current["id"], found=instance is not None)
 
-    def import_(self, ctx: ImportContext, id: str) -> Optional[dict]:
+    def import_(self, ctx: ImportContext, id: str) -> dict | None:
         # ImportStatePassthrough: only the id; the read that follows fills the rest.
         empty = {field.name: None for field in _INSTANCE_SCHEMA.attributes}
         empty.update({block.type_name: None for block in _INSTANCE_SCHEMA.block_types})
         return {**empty, "id": id}
 
-    def _get(self, instance_id: str) -> Optional[dict]:
+    def _get(self, instance_id: str) -> dict | None:
         instance = self.store.get_instance(instance_id)
         self.store.log_call(
             "GetInstance", instance_id=instance_id, lifecycle_state=instance["lifecycle_state"] if instance else None
         )
         return instance
 
-    def _act(self, ctx, instance_id: str, action: str) -> Optional[dict]:
+    def _act(self, ctx, instance_id: str, action: str) -> dict | None:
         """InstanceAction, then wait for the state it leads to: the instance there, or None (with
         the error) if either failed."""
         answer = self.store.instance_action(instance_id, action)
-        request_id = self.store.log_call("InstanceAction", action=action, outcome=answer.outcome, instance_id=instance_id)
+        request_id = self.store.log_call(
+            "InstanceAction", action=action, outcome=answer.outcome, instance_id=instance_id
+        )
         if answer.error is not None:
             self._service_error(ctx, answer.error, provider_errors.instance_action(instance_id, action), request_id)
             return None
@@ -399,7 +404,7 @@ class CoreInstance(Resource):
             kill_hook.reached("update", in_provider=True)
         return self._wait_for(ctx, instance_id, "STOPPED" if action in ("STOP", "SOFTSTOP") else "RUNNING")
 
-    def _wait_for(self, ctx, instance_id: str, target: str) -> Optional[dict]:
+    def _wait_for(self, ctx, instance_id: str, target: str) -> dict | None:
         """Poll GetInstance until `target`: each poll moves a changing instance one step on, so a
         few polls are enough unless the instance went elsewhere (terminated meanwhile)."""
         instance = None
@@ -413,14 +418,15 @@ class CoreInstance(Resource):
         ctx.diagnostics.add_error(provider_errors.launch_timeout_text(last_state, target=target))
         return None
 
-    def _service_error(self, ctx, error: provider_errors.ServiceError, operation: provider_errors.Operation,
-                       request_id: str) -> None:
+    def _service_error(
+        self, ctx, error: provider_errors.ServiceError, operation: provider_errors.Operation, request_id: str
+    ) -> None:
         ctx.diagnostics.add_error(
             provider_errors.service_error_text(error, operation, region=REGION, opc_request_id=request_id)
         )
 
 
-def _wanted_power_state(planned: dict) -> Optional[str]:
+def _wanted_power_state(planned: dict) -> str | None:
     state = planned["state"]
     return state.upper() if isinstance(state, str) else None
 
@@ -447,7 +453,7 @@ def _launch_details(planned: dict) -> dict:
     }
 
 
-def _instance_state(instance: dict, timeouts: Optional[dict]) -> dict:
+def _instance_state(instance: dict, timeouts: dict | None) -> dict:
     """The instance as the real provider's read sets it."""
     source = instance["source_details"]
     return {
@@ -491,7 +497,7 @@ def _fill_unknowns(planned: Any, actual: Any) -> Any:
     if isinstance(planned, dict) and isinstance(actual, dict):
         return {key: _fill_unknowns(value, actual.get(key)) for key, value in planned.items()}
     if isinstance(planned, list) and isinstance(actual, list) and len(planned) == len(actual):
-        return [_fill_unknowns(p, a) for p, a in zip(planned, actual)]
+        return [_fill_unknowns(p, a) for p, a in zip(planned, actual, strict=False)]
     return planned
 
 

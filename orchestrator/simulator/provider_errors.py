@@ -42,24 +42,48 @@ class Operation:
 
 
 def launch_instance() -> Operation:
-    return Operation("LaunchInstance", "Core Instance", "resources/core_instance", "Instance/LaunchInstance",
-                     "POST", "/20160918/instances")
+    return Operation(
+        "LaunchInstance",
+        "Core Instance",
+        "resources/core_instance",
+        "Instance/LaunchInstance",
+        "POST",
+        "/20160918/instances",
+    )
 
 
 def update_instance(instance_id: str) -> Operation:
-    return Operation("UpdateInstance", "Core Instance", "resources/core_instance", "Instance/UpdateInstance",
-                     "PUT", f"/20160918/instances/{instance_id}")
+    return Operation(
+        "UpdateInstance",
+        "Core Instance",
+        "resources/core_instance",
+        "Instance/UpdateInstance",
+        "PUT",
+        f"/20160918/instances/{instance_id}",
+    )
 
 
 def instance_action(instance_id: str, action: str) -> Operation:
     # The Go SDK's request target is the whole URL, query included.
-    return Operation("InstanceAction", "Core Instance", "resources/core_instance", "Instance/InstanceAction",
-                     "POST", f"/20160918/instances/{instance_id}?action={action}")
+    return Operation(
+        "InstanceAction",
+        "Core Instance",
+        "resources/core_instance",
+        "Instance/InstanceAction",
+        "POST",
+        f"/20160918/instances/{instance_id}?action={action}",
+    )
 
 
 def get_subnet(subnet_id: str) -> Operation:
-    return Operation("GetSubnet", "Core Subnet", "data-sources/core_subnet", "Subnet/GetSubnet",
-                     "GET", f"/20160918/subnets/{subnet_id}")
+    return Operation(
+        "GetSubnet",
+        "Core Subnet",
+        "data-sources/core_subnet",
+        "Subnet/GetSubnet",
+        "GET",
+        f"/20160918/subnets/{subnet_id}",
+    )
 
 
 def endpoint(region: str) -> str:

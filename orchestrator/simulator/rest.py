@@ -100,7 +100,10 @@ def _instance(instance: dict) -> dict:
         "compartmentId": instance["compartment_id"],
         "region": instance["region"],
         "shape": instance["shape"],
-        "shapeConfig": {"ocpus": instance["shape_config"]["ocpus"], "memoryInGBs": instance["shape_config"]["memory_in_gbs"]},
+        "shapeConfig": {
+            "ocpus": instance["shape_config"]["ocpus"],
+            "memoryInGBs": instance["shape_config"]["memory_in_gbs"],
+        },
         "sourceDetails": {
             "sourceType": source["source_type"],
             "imageId": source["source_id"],
@@ -245,7 +248,11 @@ def _paged(op: str, items: list, query: dict[str, str]) -> tuple[list, dict[str,
             raise ApiError(400, "InvalidParameter", f"Invalid page token: {query['page']!r}.")
     limit = len(items)
     if "limit" in query:
-        if not query["limit"].isascii() or not query["limit"].isdigit() or not 1 <= int(query["limit"]) <= MAX_PAGE_SIZE:
+        if (
+            not query["limit"].isascii()
+            or not query["limit"].isdigit()
+            or not 1 <= int(query["limit"]) <= MAX_PAGE_SIZE
+        ):
             raise ApiError(400, "InvalidParameter", f"limit must be an integer from 1 to {MAX_PAGE_SIZE}.")
         limit = int(query["limit"])
     end = start + limit
@@ -254,7 +261,7 @@ def _paged(op: str, items: list, query: dict[str, str]) -> tuple[list, dict[str,
 
 # ----- Monitoring: MQL queries of the form Metric[interval]{dimension = "value"}.statistic(argument) -----
 
-_MQL = re.compile(r'\s*(\w+)\s*\[\s*(\d+)([mhd])\s*\]\s*(?:\{([^}]*)\})?\s*\.\s*(\w+)\s*\(\s*([^)]*?)\s*\)\s*')
+_MQL = re.compile(r"\s*(\w+)\s*\[\s*(\d+)([mhd])\s*\]\s*(?:\{([^}]*)\})?\s*\.\s*(\w+)\s*\(\s*([^)]*?)\s*\)\s*")
 _MQL_DIMENSION = re.compile(r'\s*(\w+)\s*=\s*"([^"]*)"\s*')
 _MQL_STATISTICS = ("mean", "max", "min", "sum", "count", "rate", "percentile")
 _INTERVAL_UNIT = {"m": "minutes", "h": "hours", "d": "days"}
@@ -275,7 +282,9 @@ def _mql(query: str) -> tuple[str, timedelta, dict[str, str], str]:
     """(metric, interval, dimension filter, statistic); 400 InvalidParameter if it is not MQL we know."""
     match = _MQL.fullmatch(query)
     if match is None or match.group(5) not in _MQL_STATISTICS:
-        raise ApiError(400, "InvalidParameter", f"Invalid query {query!r}: expected e.g. CpuUtilization[1d].percentile(0.95).")
+        raise ApiError(
+            400, "InvalidParameter", f"Invalid query {query!r}: expected e.g. CpuUtilization[1d].percentile(0.95)."
+        )
     metric, amount, unit, dimensions, statistic, _ = match.groups()
     filters = {}
     for clause in re.split(r",|&&", dimensions or ""):
@@ -310,8 +319,14 @@ class _Operations:
         cloud = self.store.snapshot()
         compartment_id = _required(request.query, "compartmentId")
         self._visible_compartment(compartment_id)
-        domains = [{"name": name, "id": f"ocid1.availabilitydomain.oc1..{name[-4:].lower()}", "compartmentId": cloud["tenancy_id"]}
-                   for name in cloud["availability_domains"]]
+        domains = [
+            {
+                "name": name,
+                "id": f"ocid1.availabilitydomain.oc1..{name[-4:].lower()}",
+                "compartmentId": cloud["tenancy_id"],
+            }
+            for name in cloud["availability_domains"]
+        ]
         return _Reply(domains, {"compartment_id": compartment_id})
 
     def get_compartment(self, request: _Request) -> _Reply:
@@ -322,7 +337,9 @@ class _Operations:
         body = {
             "id": compartment_id,
             "compartmentId": None if is_tenancy else cloud["tenancy_id"],
-            "name": "sim-tenancy" if is_tenancy else f"sim-compartment-{cloud['compartments'].index(compartment_id) + 1}",
+            "name": "sim-tenancy"
+            if is_tenancy
+            else f"sim-compartment-{cloud['compartments'].index(compartment_id) + 1}",
             "description": "simulated",
             "lifecycleState": "ACTIVE",
             "timeCreated": "2026-06-01T09:00:00.000Z",
@@ -344,11 +361,14 @@ class _Operations:
         self._visible_compartment(compartment_id)
         filters = {"availabilityDomain": "availability_domain", "instanceId": "instance_id", "vnicId": "vnic_id"}
         attachments = [
-            a for a in self.store.list_vnic_attachments(compartment_id)
+            a
+            for a in self.store.list_vnic_attachments(compartment_id)
             if all(query[param] == a[name] for param, name in filters.items() if param in query)
         ]
         page, headers = _paged("ListVnicAttachments", attachments, query)
-        return _Reply([_vnic_attachment(a) for a in page], {"compartment_id": compartment_id, "count": len(page)}, headers)
+        return _Reply(
+            [_vnic_attachment(a) for a in page], {"compartment_id": compartment_id, "count": len(page)}, headers
+        )
 
     def get_vnic(self, request: _Request) -> _Reply:
         [vnic_id] = request.params
@@ -364,24 +384,36 @@ class _Operations:
         self._visible_compartment(details["compartment_id"])
         token = request.headers.get("opc-retry-token")
         answer = self.store.launch_instance(details, retry_token=token)
-        fields = self._answered(answer, {
-            "instance_id": answer.instance["id"] if answer.instance else None,
-            "availability_domain": details["availability_domain"],
-            "display_name": details["display_name"],
-            "shape": details["shape"],
-            "shape_config": details["shape_config"],
-            "retry_token_replayed": answer.replayed,
-        })
-        return _Reply(_instance(answer.instance), fields, {"etag": _etag(answer.instance)},
-                      drop_connection=answer.outcome == "lost")
+        fields = self._answered(
+            answer,
+            {
+                "instance_id": answer.instance["id"] if answer.instance else None,
+                "availability_domain": details["availability_domain"],
+                "display_name": details["display_name"],
+                "shape": details["shape"],
+                "shape_config": details["shape_config"],
+                "retry_token_replayed": answer.replayed,
+            },
+        )
+        return _Reply(
+            _instance(answer.instance),
+            fields,
+            {"etag": _etag(answer.instance)},
+            drop_connection=answer.outcome == "lost",
+        )
 
     def list_instances(self, request: _Request) -> _Reply:
         query = request.query
         compartment_id = _required(query, "compartmentId")
         self._visible_compartment(compartment_id)
-        filters = {"availabilityDomain": "availability_domain", "displayName": "display_name", "lifecycleState": "lifecycle_state"}
+        filters = {
+            "availabilityDomain": "availability_domain",
+            "displayName": "display_name",
+            "lifecycleState": "lifecycle_state",
+        }
         instances = [
-            i for i in self.store.list_instances(compartment_id)
+            i
+            for i in self.store.list_instances(compartment_id)
             if all(query[param] == i[name] for param, name in filters.items() if param in query)
         ]
         instances.sort(key=lambda i: i["time_created"], reverse=True)
@@ -393,20 +425,31 @@ class _Operations:
         instance = self.store.get_instance(instance_id)
         if instance is None:
             raise _not_found(f"instance {instance_id}")
-        return _Reply(_instance(instance), {"instance_id": instance_id, "lifecycle_state": instance["lifecycle_state"]},
-                      {"etag": _etag(instance)})
+        return _Reply(
+            _instance(instance),
+            {"instance_id": instance_id, "lifecycle_state": instance["lifecycle_state"]},
+            {"etag": _etag(instance)},
+        )
 
     def update_instance(self, request: _Request) -> _Reply:
         [instance_id] = request.params
         body = request.body
-        changes = {name: body[wire] for name, wire in
-                   (("display_name", "displayName"), ("freeform_tags", "freeformTags"), ("metadata", "metadata"))
-                   if body.get(wire) is not None}
+        changes = {
+            name: body[wire]
+            for name, wire in (
+                ("display_name", "displayName"),
+                ("freeform_tags", "freeformTags"),
+                ("metadata", "metadata"),
+            )
+            if body.get(wire) is not None
+        }
         if body.get("shapeConfig") is not None:
             changes["shape_config"] = _shape_config(body["shapeConfig"])
         answer = self.store.update_instance(instance_id, changes)
-        fields = self._answered(answer, {"instance_id": instance_id, "changes": sorted(changes),
-                                         "shape_config": changes.get("shape_config")})
+        fields = self._answered(
+            answer,
+            {"instance_id": instance_id, "changes": sorted(changes), "shape_config": changes.get("shape_config")},
+        )
         headers = {"etag": _etag(answer.instance), "opc-work-request-id": _work_request_id(instance_id)}
         return _Reply(_instance(answer.instance), fields, headers)
 
@@ -432,9 +475,14 @@ class _Operations:
         query = request.query
         compartment_id = _required(query, "compartmentId")
         self._visible_compartment(compartment_id)
-        filters = {"operatingSystem": "operating_system", "operatingSystemVersion": "operating_system_version", "displayName": "display_name"}
+        filters = {
+            "operatingSystem": "operating_system",
+            "operatingSystemVersion": "operating_system_version",
+            "displayName": "display_name",
+        }
         images = [
-            image for image in self.store.snapshot()["images"]
+            image
+            for image in self.store.snapshot()["images"]
             if image.get("compartment_id") in (None, compartment_id)
             and all(query[param] == image[name] for param, name in filters.items() if param in query)
             and ("shape" not in query or query["shape"] in image["compatible_shapes"])
@@ -510,7 +558,8 @@ class _Operations:
         if namespace != COMPUTE_AGENT_NAMESPACE or metric != "CpuUtilization":
             return _Reply([], {**fields, "series": 0})
         series = {
-            instance_id: percent for instance_id, percent in self.store.cpu_utilisation(compartment_id).items()
+            instance_id: percent
+            for instance_id, percent in self.store.cpu_utilisation(compartment_id).items()
             if filters.get("resourceId", instance_id) == instance_id
         }
         timestamps = []
@@ -528,8 +577,9 @@ class _Operations:
                 "dimensions": {"resourceId": instance_id},
                 "metadata": {"unit": "percent", "displayName": "CPU Utilization"},
                 "resolution": resolution,
-                "aggregatedDatapoints": [{"timestamp": stamp, "value": _statistic(statistic, percent, interval)}
-                                         for stamp in timestamps],
+                "aggregatedDatapoints": [
+                    {"timestamp": stamp, "value": _statistic(statistic, percent, interval)} for stamp in timestamps
+                ],
             }
             for instance_id, percent in series.items()
         ]
@@ -607,12 +657,17 @@ class _Handler(BaseHTTPRequestHandler):
         route = next(((op, match) for method, op, match in matches if method == self.command), None)
         if route is None:
             allowed = sorted({method for method, _, _ in matches})
-            status, code, message = (405, "MethodNotAllowed", f"Method {self.command} is not allowed on {url.path}") if allowed \
+            status, code, message = (
+                (405, "MethodNotAllowed", f"Method {self.command} is not allowed on {url.path}")
+                if allowed
                 else (404, "NotFound", f"Not found: {url.path}")
+            )
             request_id = self.server.store.log_call(
                 UNROUTED, method=self.command, path=url.path, status=status, client_request_id=client_request_id
             )
-            self._send(status, {"code": code, "message": message}, request_id, {"allow": ", ".join(allowed)} if allowed else {})
+            self._send(
+                status, {"code": code, "message": message}, request_id, {"allow": ", ".join(allowed)} if allowed else {}
+            )
             return
         op, match = route
         query = {name: values[0] for name, values in parse_qs(url.query).items()}
@@ -627,7 +682,11 @@ class _Handler(BaseHTTPRequestHandler):
         except _Refused as error:
             body_out, fields, status = {"code": error.code, "message": error.message}, error.log, error.status
         except ApiError as error:
-            body_out, fields, status = {"code": error.code, "message": error.message}, {"code": error.code}, error.status
+            body_out, fields, status = (
+                {"code": error.code, "message": error.message},
+                {"code": error.code},
+                error.status,
+            )
         request_id = self.server.store.log_call(op, status=status, **fields, client_request_id=client_request_id)
         if reply is None:
             self._send(status, body_out, request_id)
@@ -644,24 +703,35 @@ class _Handler(BaseHTTPRequestHandler):
         date_header = "x-date" if "x-date" in signed_headers else "date"
         try:
             tenancy, user, fingerprint = fields["keyId"].split("/")
-            if (tenancy, user, fingerprint) != self.server.key_id or not set(required) <= {*signed_headers, date_header}:
+            if (tenancy, user, fingerprint) != self.server.key_id or not set(required) <= {
+                *signed_headers,
+                date_header,
+            }:
                 raise ValueError("the keyId or the signed headers are not OCI's")
             signing_string = "\n".join(
-                f"(request-target): {self.command.lower()} {self.path}" if name == "(request-target)"
+                f"(request-target): {self.command.lower()} {self.path}"
+                if name == "(request-target)"
                 else f"{name}: {self.headers[name]}"
                 for name in signed_headers
             )
             self.server.api_public_key.verify(
                 base64.b64decode(fields["signature"]), signing_string.encode(), padding.PKCS1v15(), hashes.SHA256()
             )
-            if self.command in _BODY_METHODS and self.headers["x-content-sha256"] != base64.b64encode(hashlib.sha256(body).digest()).decode():
+            if (
+                self.command in _BODY_METHODS
+                and self.headers["x-content-sha256"] != base64.b64encode(hashlib.sha256(body).digest()).decode()
+            ):
                 raise ValueError("the body is not the one signed")
             sent = parsedate_to_datetime(self.headers[date_header]).timestamp()
         except (KeyError, ValueError, TypeError, InvalidSignature, binascii.Error):
             raise ApiError(401, "NotAuthenticated", _NOT_AUTHENTICATED) from None
         if abs(time.time() - sent) > MAX_CLOCK_SKEW_SECONDS:
-            raise ApiError(401, "NotAuthenticated", f"The {date_header} header is more than {MAX_CLOCK_SKEW_SECONDS // 60}"
-                           " minutes away from the server's clock.")
+            raise ApiError(
+                401,
+                "NotAuthenticated",
+                f"The {date_header} header is more than {MAX_CLOCK_SKEW_SECONDS // 60}"
+                " minutes away from the server's clock.",
+            )
 
     def _send(self, status: int, body: object, request_id: str, headers: dict[str, str] | None = None) -> None:
         payload = b"" if body is None else json.dumps(body).encode()
@@ -682,8 +752,11 @@ class _Handler(BaseHTTPRequestHandler):
         # http.server leaves an unparsed request at HTTP/0.9, which gets no headers at all.
         self.request_version = self.protocol_version
         request_id = self.server.store.log_call(UNROUTED, method=getattr(self, "command", None), status=code)
-        self._send(code, {"code": "BadRequest" if code < 500 else "InternalError", "message": message or "Bad request"},
-                   request_id)
+        self._send(
+            code,
+            {"code": "BadRequest" if code < 500 else "InternalError", "message": message or "Bad request"},
+            request_id,
+        )
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the store's call log is the record."""
@@ -705,7 +778,7 @@ def key_fingerprint(public_key: RSAPublicKey) -> str:
     """OCI's fingerprint of an API key: MD5 of the public key (DER), colon separated."""
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     digest = hashlib.md5(der).hexdigest()  # OCI's fingerprint format, not a security use
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 class _Server(ThreadingHTTPServer):
@@ -728,7 +801,9 @@ class RestEndpoint:
     def __init__(self, store: CloudStore, api_public_key: RSAPublicKey, port: int = 0):
         self._server = _Server(store, api_public_key, port)
         # A short poll keeps stop() quick.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="sim-oci-rest", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="sim-oci-rest", daemon=True
+        )
 
     @property
     def url(self) -> str:

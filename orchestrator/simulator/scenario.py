@@ -43,12 +43,14 @@ def parse_scenario(text: str, field: str = "--simulate") -> Scenario:
         operation, equals, outcomes = (part.strip() for part in section.partition("="))
         if not equals:
             raise UsageError(
-                field, f"section {section.strip()!r} of {text!r} names no operation; write each as OPERATION=OUTCOMES,"
+                field,
+                f"section {section.strip()!r} of {text!r} names no operation; write each as OPERATION=OUTCOMES,"
                 f" e.g. {_SECTIONS_EXAMPLE}",
             )
         if operation not in OPERATIONS:
             raise UsageError(
-                field, f"unknown operation {operation!r} in {text!r}; valid operations: {', '.join(OPERATIONS)}",
+                field,
+                f"unknown operation {operation!r} in {text!r}; valid operations: {', '.join(OPERATIONS)}",
             )
         if operation in scenario:
             raise UsageError(field, f"operation {operation!r} appears twice in {text!r}; give each operation once")

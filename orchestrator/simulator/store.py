@@ -22,10 +22,10 @@ import secrets
 import string
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from orchestrator.simulator import provider_errors
 from orchestrator.simulator.provider_errors import ServiceError
@@ -129,8 +129,9 @@ class CloudStore:
     def log_call(self, op: str, *, client_request_id: str | None = None, **fields) -> str:
         """Record one simulated API call; returns the opc-request-id it was given (the client's own
         id, if it sent one, as its first part, as OCI does)."""
-        request_id = "/".join((client_request_id or secrets.token_hex(16), secrets.token_hex(16).upper(),
-                               secrets.token_hex(16).upper()))
+        request_id = "/".join(
+            (client_request_id or secrets.token_hex(16), secrets.token_hex(16).upper(), secrets.token_hex(16).upper())
+        )
         line = json.dumps({"op": op, "ts": time.time(), **fields, "opc_request_id": request_id})
         with self._locked():
             with open(self._calls_path, "a", encoding="utf-8") as calls:
@@ -208,16 +209,28 @@ class CloudStore:
                 return Answer("ok", None, provider_errors.NOT_FOUND)
             _advance(instance)
             shape_config = changes.get("shape_config")
-            resize = shape_config is not None and {**instance["shape_config"], **shape_config} != instance["shape_config"]
-            if instance["lifecycle_state"] == "TERMINATED" or (resize and instance["lifecycle_state"] not in ("RUNNING", "STOPPED")):
+            resize = (
+                shape_config is not None and {**instance["shape_config"], **shape_config} != instance["shape_config"]
+            )
+            if instance["lifecycle_state"] == "TERMINATED" or (
+                resize and instance["lifecycle_state"] not in ("RUNNING", "STOPPED")
+            ):
                 return Answer("ok", dict(instance), _incorrect_state(instance))
             outcome = _consume_outcome(cloud, "update") if resize else "ok"
-            if outcome == "ok" and resize and _exceeds_a1_limits(
-                cloud, {"shape": instance["shape"], "shape_config": {**instance["shape_config"], **shape_config}}, instance
+            if (
+                outcome == "ok"
+                and resize
+                and _exceeds_a1_limits(
+                    cloud,
+                    {"shape": instance["shape"], "shape_config": {**instance["shape_config"], **shape_config}},
+                    instance,
+                )
             ):
                 outcome = "limit"
             if outcome != "ok":
-                error = provider_errors.rejection(outcome, shape=instance["shape"], image_id=instance["source_details"]["source_id"])
+                error = provider_errors.rejection(
+                    outcome, shape=instance["shape"], image_id=instance["source_details"]["source_id"]
+                )
                 return Answer(outcome, dict(instance), error)
             instance.update({name: value for name, value in changes.items() if name != "shape_config"})
             if resize:
@@ -226,8 +239,10 @@ class CloudStore:
                     instance["shape_config"] = new_size
                 else:
                     instance["lifecycle_state"] = "STOPPING"
-                    instance["pending"] = [{"lifecycle_state": "STARTING"},
-                                           {"lifecycle_state": "RUNNING", "shape_config": new_size}]
+                    instance["pending"] = [
+                        {"lifecycle_state": "STARTING"},
+                        {"lifecycle_state": "RUNNING", "shape_config": new_size},
+                    ]
             return Answer(outcome, dict(instance))
 
     def instance_action(self, instance_id: str, action: str) -> Answer:
@@ -246,7 +261,9 @@ class CloudStore:
                 return Answer("ok", dict(instance), _incorrect_state(instance))
             outcome = _consume_outcome(cloud, "start") if action == "START" else "ok"
             if outcome != "ok":
-                error = provider_errors.rejection(outcome, shape=instance["shape"], image_id=instance["source_details"]["source_id"])
+                error = provider_errors.rejection(
+                    outcome, shape=instance["shape"], image_id=instance["source_details"]["source_id"]
+                )
                 return Answer(outcome, dict(instance), error)
             instance["lifecycle_state"] = steps[0]
             instance["pending"] = [{"lifecycle_state": step} for step in steps[1:]]
@@ -270,7 +287,8 @@ class CloudStore:
         """The primary VNIC of a live instance, with its public IP; a terminated one's is gone."""
         with self._transaction() as cloud:
             instance = next(
-                (i for i in cloud["instances"] if i["vnic_id"] == vnic_id and i["lifecycle_state"] != "TERMINATED"), None
+                (i for i in cloud["instances"] if i["vnic_id"] == vnic_id and i["lifecycle_state"] != "TERMINATED"),
+                None,
             )
             return _vnic(instance) if instance else None
 
@@ -377,7 +395,9 @@ def _exceeds_a1_limits(cloud: dict, details: dict, resized: dict | None = None) 
     live = [
         i["shape_config"]
         for i in cloud["instances"]
-        if i["lifecycle_state"] != "TERMINATED" and (i["shape"] or "").startswith("VM.Standard.A1.") and i is not resized
+        if i["lifecycle_state"] != "TERMINATED"
+        and (i["shape"] or "").startswith("VM.Standard.A1.")
+        and i is not resized
     ]
     wanted = details.get("shape_config") or {}
     return any(
@@ -387,11 +407,13 @@ def _exceeds_a1_limits(cloud: dict, details: dict, resized: dict | None = None) 
 
 
 def _ocid(kind: str, prefix: str) -> str:
-    return f"ocid1.{kind}.oc1.{REGION}.{prefix}" + "".join(secrets.choice(_OCID_ALPHABET) for _ in range(60 - len(prefix)))
+    return f"ocid1.{kind}.oc1.{REGION}.{prefix}" + "".join(
+        secrets.choice(_OCID_ALPHABET) for _ in range(60 - len(prefix))
+    )
 
 
 def _new_instance(details: dict, lifecycle_state: str, ordinal: int) -> dict:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     vnic = details.get("create_vnic_details") or {}
     source = details.get("source_details") or {}
     shape_config = details.get("shape_config") or {}
@@ -523,15 +545,34 @@ def _seed() -> dict:
         ],
         "subnets": [_subnet(PLACEHOLDERS["subnet_ocid"], PLACEHOLDERS["compartment_ocid"])],
         "images": [
-            _image(PLACEHOLDERS["image_ocid"], "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.10.31-0",
-                   "22.04 Minimal aarch64", arm, "2026-11-03T18:21:40.512Z"),
-            _image(f"ocid1.image.oc1.{REGION}.aaaaaaaart2nq5rmpp7rj4z465jaghvzaz3oiw7d3hdtdr27rtpemyn466sq",
-                   "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.08.30-0",
-                   "22.04 Minimal aarch64", arm, "2026-09-02T11:05:13.077Z"),
-            _image(f"ocid1.image.oc1.{REGION}.aaaaaaaaw2unj4uax7xe7qfaktbyupzblch3k4j4mj23cob66zwhlilxmzma",
-                   "Canonical-Ubuntu-22.04-aarch64-2026.10.31-0", "22.04", arm, "2026-11-03T17:58:02.941Z"),
-            _image(f"ocid1.image.oc1.{REGION}.aaaaaaaapf2silbjy4gekblwdite5dyfdmjhcun55i5kv7ad4bqf2vj3laba",
-                   "Canonical-Ubuntu-22.04-Minimal-2026.10.31-0", "22.04 Minimal", x86, "2026-11-03T18:02:26.330Z"),
+            _image(
+                PLACEHOLDERS["image_ocid"],
+                "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.10.31-0",
+                "22.04 Minimal aarch64",
+                arm,
+                "2026-11-03T18:21:40.512Z",
+            ),
+            _image(
+                f"ocid1.image.oc1.{REGION}.aaaaaaaart2nq5rmpp7rj4z465jaghvzaz3oiw7d3hdtdr27rtpemyn466sq",
+                "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.08.30-0",
+                "22.04 Minimal aarch64",
+                arm,
+                "2026-09-02T11:05:13.077Z",
+            ),
+            _image(
+                f"ocid1.image.oc1.{REGION}.aaaaaaaaw2unj4uax7xe7qfaktbyupzblch3k4j4mj23cob66zwhlilxmzma",
+                "Canonical-Ubuntu-22.04-aarch64-2026.10.31-0",
+                "22.04",
+                arm,
+                "2026-11-03T17:58:02.941Z",
+            ),
+            _image(
+                f"ocid1.image.oc1.{REGION}.aaaaaaaapf2silbjy4gekblwdite5dyfdmjhcun55i5kv7ad4bqf2vj3laba",
+                "Canonical-Ubuntu-22.04-Minimal-2026.10.31-0",
+                "22.04 Minimal",
+                x86,
+                "2026-11-03T18:02:26.330Z",
+            ),
         ],
         "limits": {"standard-a1-core-regional-count": 2, "standard-a1-memory-regional-count": 12},
         "scenario": parse_scenario("ok"),

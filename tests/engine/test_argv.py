@@ -43,8 +43,16 @@ def test_refresh_only(tf):
 
 def test_plan(tf):
     argv = plan_argv(tf, Path("/w/attempt-AD-1_2_12.tfplan"), {"ocpus": 2, "availability_domain": "kIdk:AD-1"})
-    assert argv == [BIN, "plan", LOCK, "-input=false", "-json", "-out=/w/attempt-AD-1_2_12.tfplan",
-                    "-var=availability_domain=kIdk:AD-1", "-var=ocpus=2"]
+    assert argv == [
+        BIN,
+        "plan",
+        LOCK,
+        "-input=false",
+        "-json",
+        "-out=/w/attempt-AD-1_2_12.tfplan",
+        "-var=availability_domain=kIdk:AD-1",
+        "-var=ocpus=2",
+    ]
 
 
 def test_apply_plan(tf):
@@ -84,10 +92,23 @@ def test_destroy_without_force(tf):
 def test_init_with_a_remote_backend_gets_its_settings_as_partial_configuration(tf):
     tf.workdir.create()
     tf.workdir.backend_file.write_text('terraform {\n  backend "pg" {}\n}\n')
-    assert init_argv(tf, (("schema_name", "a1"),)) == [BIN, "init", "-input=false", "-no-color", "-reconfigure",
-                                                      "-backend-config=schema_name=a1"]
+    assert init_argv(tf, (("schema_name", "a1"),)) == [
+        BIN,
+        "init",
+        "-input=false",
+        "-no-color",
+        "-reconfigure",
+        "-backend-config=schema_name=a1",
+    ]
     assert migrate_state_argv(tf, (("schema_name", "a1"),)) == [
-        BIN, "init", "-input=false", "-no-color", "-migrate-state", "-force-copy", "-backend-config=schema_name=a1"]
+        BIN,
+        "init",
+        "-input=false",
+        "-no-color",
+        "-migrate-state",
+        "-force-copy",
+        "-backend-config=schema_name=a1",
+    ]
 
 
 def test_state_push(tf):

@@ -73,7 +73,7 @@ def workdir(tmp_path: Path) -> Workdir:
     store = CloudStore.ensure(tmp_path / "simulator")
     cli_config = tmp_path / "terraform.rc"
     cli_config.write_text(
-        'provider_installation {\n  dev_overrides {\n'
+        "provider_installation {\n  dev_overrides {\n"
         f'    "oracle/oci" = "{install_provider(store.directory)}"\n'
         "  }\n  direct {}\n}\n"
     )
@@ -115,7 +115,9 @@ A1 = "VM.Standard.A1.Flex"
 
 def _key_file(path):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return key
 
 
@@ -146,8 +148,11 @@ def sdk_config(key_path, **changes):
 
 def client(client_class, endpoint, key_path, retry_strategy=None, **changes):
     """A real SDK client for the endpoint; `changes` alter its config (a wrong fingerprint...)."""
-    return client_class(sdk_config(key_path, **changes), service_endpoint=endpoint.url,
-                        retry_strategy=retry_strategy or oci.retry.NoneRetryStrategy())
+    return client_class(
+        sdk_config(key_path, **changes),
+        service_endpoint=endpoint.url,
+        retry_strategy=retry_strategy or oci.retry.NoneRetryStrategy(),
+    )
 
 
 @pytest.fixture

@@ -38,14 +38,20 @@ def test_a_new_shape_config_is_an_in_place_update_that_follows_the_update_outcom
     assert workdir.apply_json("-auto-approve") == (0, [])
     [won] = workdir.store.instances()
     _growing(workdir, 2, 12)
-    for attempt in range(2):
+    for _attempt in range(2):
         code, errors = workdir.apply_json("-auto-approve")
         update = _ops(workdir, "UpdateInstance")[-1]
         assert (code, update["outcome"]) == (1, "capacity")
-        assert errors == [provider_errors.service_error_text(
-            provider_errors.rejection("capacity", shape="VM.Standard.A1.Flex", image_id=won["source_details"]["source_id"]),
-            provider_errors.update_instance(won["id"]), region="sim-region-1", opc_request_id=update["opc_request_id"],
-        )]
+        assert errors == [
+            provider_errors.service_error_text(
+                provider_errors.rejection(
+                    "capacity", shape="VM.Standard.A1.Flex", image_id=won["source_details"]["source_id"]
+                ),
+                provider_errors.update_instance(won["id"]),
+                region="sim-region-1",
+                opc_request_id=update["opc_request_id"],
+            )
+        ]
         assert errors[0].startswith("500-InternalError, Out of host capacity.\n")
         assert "Operation Name: UpdateInstance \n" in errors[0]
         # The provider's partial mode: a refused update leaves the prior size in the state.
@@ -69,14 +75,17 @@ def test_a_stopped_instance_is_started_by_its_state_argument(workdir):
     [won] = workdir.store.instances()
     workdir.store.set_lifecycle_state(won["id"], "STOPPED")
     plan = workdir.terraform("plan", "-detailed-exitcode", "-no-color")
-    assert plan.returncode == 2 and '~ state' in plan.stdout and "1 to change" in plan.stdout
-    for attempt in range(2):
+    assert plan.returncode == 2 and "~ state" in plan.stdout and "1 to change" in plan.stdout
+    for _attempt in range(2):
         code, errors = workdir.apply_json("-auto-approve")
         action = _ops(workdir, "InstanceAction")[-1]
         assert (code, action["action"], action["outcome"]) == (1, "START", "capacity")
         assert errors[0].startswith("500-InternalError, Out of host capacity.\n")
         assert "Operation Name: InstanceAction \n" in errors[0]
-        assert f"Request Target: POST https://iaas.sim-region-1.oraclecloud.com/20160918/instances/{won['id']}?action=START \n" in errors[0]
+        assert (
+            f"Request Target: POST https://iaas.sim-region-1.oraclecloud.com/20160918/instances/{won['id']}?action=START \n"
+            in errors[0]
+        )
         assert workdir.store.instances()[0]["lifecycle_state"] == "STOPPED"
     assert workdir.apply_json("-auto-approve") == (0, [])
     [started] = workdir.store.instances()

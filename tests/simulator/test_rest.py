@@ -104,11 +104,17 @@ def test_a_custom_image_is_visible_only_in_its_compartment(store, compute):
 
     def add(cloud):
         cloud["compartments"].append(other)
-        cloud["images"].append({
-            "id": "ocid1.image.oc1.sim-region-1.aaaaaaaacustom", "compartment_id": other,
-            "display_name": "my-image", "operating_system": "Canonical Ubuntu", "operating_system_version": "22.04",
-            "time_created": "2026-11-20T00:00:00.000Z", "compatible_shapes": [A1],
-        })
+        cloud["images"].append(
+            {
+                "id": "ocid1.image.oc1.sim-region-1.aaaaaaaacustom",
+                "compartment_id": other,
+                "display_name": "my-image",
+                "operating_system": "Canonical Ubuntu",
+                "operating_system_version": "22.04",
+                "time_created": "2026-11-20T00:00:00.000Z",
+                "compatible_shapes": [A1],
+            }
+        )
 
     edit_cloud(store, add)
     assert "my-image" in [i.display_name for i in compute.list_images(other).data]
@@ -186,11 +192,17 @@ def test_cpu_percentile_comes_from_the_series_set_on_the_instance(store, monitor
     store.set_cpu_utilisation(instance["id"], 5.0)
     end = datetime.now(UTC)
     [series] = _summarize(monitoring, query, start_time=end - timedelta(days=7), end_time=end)
-    assert (series.name, series.namespace, series.dimensions) == ("CpuUtilization", "oci_computeagent", {"resourceId": instance["id"]})
+    assert (series.name, series.namespace, series.dimensions) == (
+        "CpuUtilization",
+        "oci_computeagent",
+        {"resourceId": instance["id"]},
+    )
     assert [point.value for point in series.aggregated_datapoints] == [5.0] * 7
     filtered = f'CpuUtilization[1h]{{resourceId = "{instance["id"]}"}}.mean()'
     assert [s.dimensions["resourceId"] for s in _summarize(monitoring, filtered)] == [instance["id"]]
-    assert _summarize(monitoring, 'CpuUtilization[1h]{resourceId = "ocid1.instance.oc1.sim-region-1.other"}.max()') == []
+    assert (
+        _summarize(monitoring, 'CpuUtilization[1h]{resourceId = "ocid1.instance.oc1.sim-region-1.other"}.max()') == []
+    )
     assert _summarize(monitoring, "MemoryUtilization[1h].mean()") == []
     assert _summarize(monitoring, query, namespace="oci_vcn") == []
     calls = [c for c in store.calls() if c["op"] == "SummarizeMetricsData"]

@@ -35,7 +35,9 @@ def details(shape=A1, ad=AD1, name="coinpilot-a1", ocpus=1, memory=6):
         shape=shape,
         shape_config=oci.core.models.LaunchInstanceShapeConfigDetails(ocpus=ocpus, memory_in_gbs=memory),
         source_details=oci.core.models.InstanceSourceViaImageDetails(image_id=PLACEHOLDERS["image_ocid"]),
-        create_vnic_details=oci.core.models.CreateVnicDetails(subnet_id=PLACEHOLDERS["subnet_ocid"], assign_public_ip=True),
+        create_vnic_details=oci.core.models.CreateVnicDetails(
+            subnet_id=PLACEHOLDERS["subnet_ocid"], assign_public_ip=True
+        ),
         metadata={"ssh_authorized_keys": "ssh-ed25519 AAAA test"},
         freeform_tags={"coinpilot-tf": name},
     )
@@ -71,7 +73,11 @@ def test_launch_creates_the_instance_and_keeps_the_clients_request_id(store, com
     assert response.request_id.startswith(client_id + "/")
     [call] = calls(store, "LaunchInstance")
     assert (call["status"], call["outcome"], call["instance_id"], call["opc_request_id"]) == (
-        200, "ok", instance.id, response.request_id)
+        200,
+        "ok",
+        instance.id,
+        response.request_id,
+    )
     assert [i["id"] for i in store.instances()] == [instance.id]
 
 
@@ -102,10 +108,15 @@ def test_the_same_retry_token_returns_the_same_instance(store, compute):
 def test_a_lost_answer_retried_by_the_sdk_launches_once(store, endpoint, keys):
     scenario(store, "lost,capacity")
     # The SDK's default strategy retries a dropped connection with the same (generated) retry token.
-    retrying = client(oci.core.ComputeClient, endpoint, keys["uploaded"][0], retry_strategy=oci.retry.DEFAULT_RETRY_STRATEGY)
+    retrying = client(
+        oci.core.ComputeClient, endpoint, keys["uploaded"][0], retry_strategy=oci.retry.DEFAULT_RETRY_STRATEGY
+    )
     instance = retrying.launch_instance(details()).data
     assert [i["id"] for i in store.instances()] == [instance.id]
-    assert [(c["outcome"], c["retry_token_replayed"]) for c in calls(store, "LaunchInstance")] == [("lost", False), ("ok", True)]
+    assert [(c["outcome"], c["retry_token_replayed"]) for c in calls(store, "LaunchInstance")] == [
+        ("lost", False),
+        ("ok", True),
+    ]
     without_retries = client(oci.core.ComputeClient, endpoint, keys["uploaded"][0])
     scenario(store, "lost")
     with pytest.raises(oci.exceptions.RequestException):
@@ -125,7 +136,10 @@ def test_a_launch_without_its_required_fields_is_a_400(store, compute):
 def test_list_instances_filters_and_pages(store, compute):
     for ad, name in ((AD1, "one"), (AD2, "two"), (AD1, "three")):
         compute.launch_instance(details(shape=MICRO, ad=ad, name=name))
-    assert {i.display_name for i in compute.list_instances(COMPARTMENT, availability_domain=AD1).data} == {"one", "three"}
+    assert {i.display_name for i in compute.list_instances(COMPARTMENT, availability_domain=AD1).data} == {
+        "one",
+        "three",
+    }
     assert [i.display_name for i in compute.list_instances(COMPARTMENT, display_name="two").data] == ["two"]
     first = compute.list_instances(COMPARTMENT, limit=2)
     assert len(first.data) == 2 and first.has_next_page
@@ -141,8 +155,11 @@ def test_list_instances_filters_and_pages(store, compute):
 @pytest.mark.parametrize("page, limit", [("not-a-token", None), (None, "0"), (None, "1001"), (None, "two")])
 def test_a_bad_page_or_limit_is_a_400(store, compute, page, limit):
     compute.launch_instance(details())
-    error = refused(lambda: compute.list_instances(COMPARTMENT, **({"page": page} if page else {}),
-                                                   **({"limit": limit} if limit else {})))
+    error = refused(
+        lambda: compute.list_instances(
+            COMPARTMENT, **({"page": page} if page else {}), **({"limit": limit} if limit else {})
+        )
+    )
     assert (error.status, error.code) == (400, "InvalidParameter")
 
 
@@ -171,10 +188,16 @@ def test_update_resizes_after_a_reboot_under_the_update_outcomes(store, compute)
     assert response.headers["opc-work-request-id"].startswith("ocid1.coreservicesworkrequest.")
     polled = [compute.get_instance(instance.id).data for _ in range(2)]
     assert [(i.lifecycle_state, i.shape_config.ocpus, i.shape_config.memory_in_gbs) for i in polled] == [
-        ("STARTING", 1, 6), ("RUNNING", 2, 12)]
+        ("STARTING", 1, 6),
+        ("RUNNING", 2, 12),
+    ]
     renamed = compute.update_instance(instance.id, oci.core.models.UpdateInstanceDetails(display_name="renamed")).data
     assert (renamed.display_name, renamed.lifecycle_state) == ("renamed", "RUNNING")
-    assert [(c["status"], c["outcome"]) for c in calls(store, "UpdateInstance")] == [(500, "capacity"), (200, "ok"), (200, "ok")]
+    assert [(c["status"], c["outcome"]) for c in calls(store, "UpdateInstance")] == [
+        (500, "capacity"),
+        (200, "ok"),
+        (200, "ok"),
+    ]
 
 
 @pytest.mark.parametrize("outcome", FAILURES)
@@ -202,7 +225,9 @@ def test_start_brings_a_stopped_instance_back_under_the_start_outcomes(store, co
     assert compute.instance_action(instance.id, "START").data.lifecycle_state == "STARTING"
     assert compute.get_instance(instance.id).data.lifecycle_state == "RUNNING"
     assert [(c["action"], c["outcome"], c["status"]) for c in calls(store, "InstanceAction")] == [
-        ("START", "capacity", 500), ("START", "ok", 200)]
+        ("START", "capacity", 500),
+        ("START", "ok", 200),
+    ]
 
 
 @pytest.mark.parametrize("outcome", FAILURES)
@@ -215,8 +240,14 @@ def test_a_refused_start_answers_the_providers_error(store, compute, outcome):
     assert store.instances()[0]["lifecycle_state"] == "STOPPED"
 
 
-@pytest.mark.parametrize("action, states", [("STOP", ["STOPPING", "STOPPED"]), ("SOFTSTOP", ["STOPPING", "STOPPED"]),
-                                            ("RESET", ["STOPPING", "STARTING", "RUNNING"])])
+@pytest.mark.parametrize(
+    "action, states",
+    [
+        ("STOP", ["STOPPING", "STOPPED"]),
+        ("SOFTSTOP", ["STOPPING", "STOPPED"]),
+        ("RESET", ["STOPPING", "STARTING", "RUNNING"]),
+    ],
+)
 def test_stop_softstop_and_reset(compute, action, states):
     instance = compute.launch_instance(details()).data
     answered = compute.instance_action(instance.id, action).data.lifecycle_state
@@ -250,14 +281,23 @@ def test_the_public_ip_through_the_vnic_attachment(store, compute, network):
     instance = compute.launch_instance(details()).data
     other = compute.launch_instance(details(shape=MICRO, name="other")).data
     [attachment] = compute.list_vnic_attachments(COMPARTMENT, instance_id=instance.id).data
-    assert (attachment.instance_id, attachment.lifecycle_state, attachment.availability_domain) == (instance.id, "ATTACHED", AD1)
+    assert (attachment.instance_id, attachment.lifecycle_state, attachment.availability_domain) == (
+        instance.id,
+        "ATTACHED",
+        AD1,
+    )
     vnic = network.get_vnic(attachment.vnic_id).data
     [stored] = [i for i in store.instances() if i["id"] == instance.id]
     assert (vnic.public_ip, vnic.private_ip, vnic.is_primary) == (stored["public_ip"], stored["private_ip"], True)
     first = compute.list_vnic_attachments(COMPARTMENT, limit=1)
     second = compute.list_vnic_attachments(COMPARTMENT, limit=1, page=first.next_page)
     assert {a.instance_id for a in first.data + second.data} == {instance.id, other.id} and not second.has_next_page
-    assert [c["op"] for c in store.calls()][-4:] == ["ListVnicAttachments", "GetVnic", "ListVnicAttachments", "ListVnicAttachments"]
+    assert [c["op"] for c in store.calls()][-4:] == [
+        "ListVnicAttachments",
+        "GetVnic",
+        "ListVnicAttachments",
+        "ListVnicAttachments",
+    ]
 
 
 # ----- authentication -----
@@ -265,8 +305,11 @@ def test_the_public_ip_through_the_vnic_attachment(store, compute, network):
 
 @pytest.mark.parametrize("change", ["fingerprint", "user", "tenancy"])
 def test_a_key_id_that_does_not_name_the_uploaded_key_is_refused(store, endpoint, keys, change):
-    wrong = {"fingerprint": "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", "user": "ocid1.user.oc1..aaaaaaaaother",
-             "tenancy": "ocid1.tenancy.oc1..aaaaaaaaother"}
+    wrong = {
+        "fingerprint": "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff",
+        "user": "ocid1.user.oc1..aaaaaaaaother",
+        "tenancy": "ocid1.tenancy.oc1..aaaaaaaaother",
+    }
     # The signature verifies (the right key signs); only the keyId lies.
     stranger = client(oci.core.ComputeClient, endpoint, keys["uploaded"][0], **{change: wrong[change]})
     error = refused(lambda: stranger.list_instances(COMPARTMENT))
@@ -274,14 +317,19 @@ def test_a_key_id_that_does_not_name_the_uploaded_key_is_refused(store, endpoint
     assert (store.calls()[-1]["op"], store.calls()[-1]["status"]) == ("ListInstances", 401)
 
 
-@pytest.mark.parametrize("skew, status", [(timedelta(minutes=-6), 401), (timedelta(minutes=6), 401), (timedelta(minutes=4), 200)])
+@pytest.mark.parametrize(
+    "skew, status", [(timedelta(minutes=-6), 401), (timedelta(minutes=6), 401), (timedelta(minutes=4), 200)]
+)
 def test_a_date_more_than_five_minutes_off_is_refused(store, compute, skew, status):
     # The SDK's signer keeps a Date header that is already set, and signs it.
     compute.base_client.session.headers["date"] = format_datetime(datetime.now(UTC) + skew, usegmt=True)
     if status == 200:
         assert compute.list_instances(COMPARTMENT).status == 200
     else:
-        assert (refused(lambda: compute.list_instances(COMPARTMENT)).code, store.calls()[-1]["status"]) == ("NotAuthenticated", 401)
+        assert (refused(lambda: compute.list_instances(COMPARTMENT)).code, store.calls()[-1]["status"]) == (
+            "NotAuthenticated",
+            401,
+        )
 
 
 def test_an_unsigned_request_is_refused(store, endpoint):
@@ -292,12 +340,15 @@ def test_an_unsigned_request_is_refused(store, endpoint):
 # ----- OCI's JSON errors for what no route serves -----
 
 
-@pytest.mark.parametrize("method, path, status, code", [
-    ("GET", "/20160918/nothingHere", 404, "NotFound"),
-    ("DELETE", "/", 404, "NotFound"),
-    ("PATCH", "/20160918/instances", 405, "MethodNotAllowed"),
-    ("BREW", "/20160918/instances/ocid1.instance.oc1.sim-region-1.anx", 405, "MethodNotAllowed"),
-])
+@pytest.mark.parametrize(
+    "method, path, status, code",
+    [
+        ("GET", "/20160918/nothingHere", 404, "NotFound"),
+        ("DELETE", "/", 404, "NotFound"),
+        ("PATCH", "/20160918/instances", 405, "MethodNotAllowed"),
+        ("BREW", "/20160918/instances/ocid1.instance.oc1.sim-region-1.anx", 405, "MethodNotAllowed"),
+    ],
+)
 def test_unknown_routes_and_methods_answer_ocis_json_errors(store, endpoint, method, path, status, code):
     answer = requests.request(method, endpoint.url + path, headers={"opc-request-id": "CLIENTID"}, timeout=10)
     assert answer.status_code == status
@@ -312,8 +363,13 @@ def test_unknown_routes_and_methods_answer_ocis_json_errors(store, endpoint, met
 def test_a_body_that_is_not_json_is_a_400(compute, endpoint):
     # Sign a raw request the way the SDK does, with a body the SDK would never send.
     signer = compute.base_client.signer
-    answer = requests.post(f"{endpoint.url}/20160918/instances", data=b"{not json", auth=signer,
-                           headers={"content-type": "application/json"}, timeout=10)
+    answer = requests.post(
+        f"{endpoint.url}/20160918/instances",
+        data=b"{not json",
+        auth=signer,
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
     assert (answer.status_code, answer.json()["code"]) == (400, "CannotParseRequest")
 
 

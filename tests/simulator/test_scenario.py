@@ -72,5 +72,6 @@ def test_unknown_outcome_lists_the_valid_ones():
     assert all(outcome in raised.value.problem for outcome in OUTCOMES)
     with pytest.raises(UsageError) as raised:
         parse_scenario("start=win")
-    assert raised.value.problem.endswith(f"valid start outcomes: {', '.join(ANSWERS)} (each may be followed by *N,"
-                                         " e.g. capacity*3,throttle,ok)")
+    assert raised.value.problem.endswith(
+        f"valid start outcomes: {', '.join(ANSWERS)} (each may be followed by *N, e.g. capacity*3,throttle,ok)"
+    )

@@ -31,9 +31,16 @@ def served(tmp_path_factory) -> dict:
     (folder / "terraform.rc").write_text(
         f'provider_installation {{\n  dev_overrides {{\n    "oracle/oci" = "{bin_dir}"\n  }}\n  direct {{}}\n}}\n'
     )
-    (folder / "versions.tf").write_text('terraform {\n  required_providers {\n    oci = { source = "oracle/oci" }\n  }\n}\n')
+    (folder / "versions.tf").write_text(
+        'terraform {\n  required_providers {\n    oci = { source = "oracle/oci" }\n  }\n}\n'
+    )
     result = subprocess.run(
-        [TERRAFORM, "providers", "schema", "-json"], check=False, cwd=folder, capture_output=True, text=True, timeout=120,
+        [TERRAFORM, "providers", "schema", "-json"],
+        check=False,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"TF_CLI_CONFIG_FILE": str(folder / "terraform.rc"), "CHECKPOINT_DISABLE": "1", "HOME": str(folder)},
     )
     assert result.returncode == 0, result.stderr
@@ -69,8 +76,10 @@ def _differences(where: str, served: dict, reference: dict, *, implicit: dict) -
             found.append(f"{where}.{name}: no such block in the real provider")
             continue
         if (block["nesting_mode"], block.get("max_items")) != (expected["nesting"], expected["max_items"]):
-            found.append(f"{where}.{name}: nesting {block['nesting_mode']}/{block.get('max_items')} here,"
-                         f" {expected['nesting']}/{expected['max_items']} there")
+            found.append(
+                f"{where}.{name}: nesting {block['nesting_mode']}/{block.get('max_items')} here,"
+                f" {expected['nesting']}/{expected['max_items']} there"
+            )
         found += _differences(f"{where}.{name}", block["block"], expected, implicit={})
     return found
 
@@ -84,14 +93,21 @@ def test_the_instance_resource_is_a_subset_of_the_real_one(served):
     block = served["resource_schemas"]["oci_core_instance"]["block"]
     assert _differences("oci_core_instance", block, reference, implicit=_RESOURCE_ID) == []
     # What the issues rely on: grow changes shape_config in place, start sets `state`.
-    assert block["attributes"]["state"] == {"type": "string", "description_kind": "markdown", "optional": True, "computed": True}
+    assert block["attributes"]["state"] == {
+        "type": "string",
+        "description_kind": "markdown",
+        "optional": True,
+        "computed": True,
+    }
     assert set(block["block_types"]["shape_config"]["block"]["attributes"]) == {"ocpus", "memory_in_gbs"}
 
 
 def test_the_subnet_data_source_and_the_provider_block_are_subsets(served):
     subnet = served["data_source_schemas"]["oci_core_subnet"]["block"]
     assert _differences("oci_core_subnet", subnet, REFERENCE["data_sources"]["oci_core_subnet"], implicit={}) == []
-    provider = {"attributes": {name: {**a, "computed": False} for name, a in REFERENCE["provider"]["attributes"].items()}}
+    provider = {
+        "attributes": {name: {**a, "computed": False} for name, a in REFERENCE["provider"]["attributes"].items()}
+    }
     assert _differences("provider", served["provider"]["block"], provider, implicit={}) == []
 
 

@@ -21,10 +21,18 @@ def session(tmp_path):
 
 
 def _start(session, *args):
-    process = subprocess.Popen([COINPILOT, "simulate", "serve", *args], env=session.env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        [COINPILOT, "simulate", "serve", *args],
+        env=session.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in iter(process.stdout.readline, "")], daemon=True).start()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in iter(process.stdout.readline, "")], daemon=True
+    ).start()
     printed = {}
     while "Ctrl-C stops it." not in printed:
         try:
@@ -52,8 +60,9 @@ def test_any_oci_client_rehearses_against_the_printed_endpoint_and_config(sessio
         config_path, profile = printed["oci config"].split(" (profile ")
         assert profile == "DEFAULT)"
         config = oci.config.from_file(config_path, "DEFAULT")
-        compute = oci.core.ComputeClient(config, service_endpoint=printed["endpoint"],
-                                         retry_strategy=oci.retry.NoneRetryStrategy())
+        compute = oci.core.ComputeClient(
+            config, service_endpoint=printed["endpoint"], retry_strategy=oci.retry.NoneRetryStrategy()
+        )
         launch = details()
         launch.compartment_id = printed["compartment"]
         launch.source_details.image_id = printed["image"]
@@ -79,8 +88,9 @@ def test_serve_defaults_to_the_simulated_workdirs_cloud(session):
     process, printed = _start(session)
     try:
         config = oci.config.from_file(printed["oci config"].split(" (profile ")[0], "DEFAULT")
-        compute = oci.core.ComputeClient(config, service_endpoint=printed["endpoint"],
-                                         retry_strategy=oci.retry.NoneRetryStrategy())
+        compute = oci.core.ComputeClient(
+            config, service_endpoint=printed["endpoint"], retry_strategy=oci.retry.NoneRetryStrategy()
+        )
         assert compute.get_instance(won["id"]).data.lifecycle_state == "RUNNING"
     finally:
         assert _stop(process)[0] == 0

@@ -51,21 +51,38 @@ def test_simulate_refuses_a_workdir_that_is_not_simulated(session):
     assert not session.workdir.exists()
 
 
-@pytest.mark.parametrize("percent, complaint", [("five", "is not a number"), ("nan", "is not a number"),
-                                                ("150", "is not a CPU utilisation"), ("-1", "is not a CPU utilisation")])
+@pytest.mark.parametrize(
+    "percent, complaint",
+    [
+        ("five", "is not a number"),
+        ("nan", "is not a number"),
+        ("150", "is not a CPU utilisation"),
+        ("-1", "is not a CPU utilisation"),
+    ],
+)
 def test_cpu_needs_a_percentage(session, percent, complaint):
     session.run("render", "--simulate", "ok")
     store = CloudStore(session.workdir / "simulator")
-    store.launch_instance({
-        "availability_domain": "SiMu:SIM-REGION-1-AD-1", "compartment_id": store.snapshot()["compartments"][0],
-        "display_name": "coinpilot-a1", "shape": "VM.Standard.A1.Flex", "shape_config": {"ocpus": 1, "memory_in_gbs": 6},
-    })
+    store.launch_instance(
+        {
+            "availability_domain": "SiMu:SIM-REGION-1-AD-1",
+            "compartment_id": store.snapshot()["compartments"][0],
+            "display_name": "coinpilot-a1",
+            "shape": "VM.Standard.A1.Flex",
+            "shape_config": {"ocpus": 1, "memory_in_gbs": 6},
+        }
+    )
     _one_line_usage_error(session.run("simulate", "cpu", "--", percent), "PERCENT", complaint)
     assert store.cpu_utilisation(store.snapshot()["compartments"][0]) == {}
 
 
 def test_a_scenario_with_a_unicode_digit_is_a_usage_error(session):
     _one_line_usage_error(session.run("retry", "--simulate", "capacity*²"), "--simulate", "repeat count")
-    _one_line_usage_error(session.run("simulate", "serve", "--dir", str(session.workdir.parent / "sim"), "--scenario",
-                                      "start=capacity*²"), "--scenario", "repeat count")
+    _one_line_usage_error(
+        session.run(
+            "simulate", "serve", "--dir", str(session.workdir.parent / "sim"), "--scenario", "start=capacity*²"
+        ),
+        "--scenario",
+        "repeat count",
+    )
     assert session.calls() == []

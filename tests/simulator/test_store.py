@@ -167,13 +167,21 @@ SMALL = {**LAUNCH, "shape_config": {"ocpus": 1, "memory_in_gbs": 6}}
 
 
 def _states_polled(store, instance_id, polls):
-    return [(i["lifecycle_state"], i["shape_config"]["ocpus"]) for i in (store.get_instance(instance_id) for _ in range(polls))]
+    return [
+        (i["lifecycle_state"], i["shape_config"]["ocpus"])
+        for i in (store.get_instance(instance_id) for _ in range(polls))
+    ]
 
 
 def test_each_operation_consumes_its_own_outcomes(tmp_path):
     store = CloudStore.ensure(tmp_path, "launch=capacity,ok;update=throttle,ok;start=transient,ok")
     assert [store.next_outcome(op) for op in ("update", "launch", "start", "update", "launch", "start")] == [
-        "throttle", "capacity", "transient", "ok", "ok", "ok",
+        "throttle",
+        "capacity",
+        "transient",
+        "ok",
+        "ok",
+        "ok",
     ]
     assert CloudStore.ensure(tmp_path, "capacity,ok").next_outcome("update") == "ok"
 
@@ -184,7 +192,11 @@ def test_a_resize_reboots_and_then_reports_the_new_size(tmp_path):
     for _ in range(2):
         answer = store.update_instance(instance["id"], {"shape_config": {"ocpus": 2, "memory_in_gbs": 12}})
         assert answer.outcome == "capacity"
-        assert (answer.error.status, answer.error.code, answer.error.message) == (500, "InternalError", "Out of host capacity.")
+        assert (answer.error.status, answer.error.code, answer.error.message) == (
+            500,
+            "InternalError",
+            "Out of host capacity.",
+        )
         assert store.instances()[0]["shape_config"] == {"ocpus": 1, "memory_in_gbs": 6}
         assert store.instances()[0]["lifecycle_state"] == "RUNNING"
     answer = store.update_instance(instance["id"], {"shape_config": {"ocpus": 2, "memory_in_gbs": 12}})
@@ -223,7 +235,11 @@ def test_start_follows_the_start_outcomes(tmp_path):
     assert store.instance_action(instance["id"], "START").instance["lifecycle_state"] == "RUNNING"  # nothing to do
     store.set_lifecycle_state(instance["id"], "STOPPED")
     refused = store.instance_action(instance["id"], "START")
-    assert (refused.outcome, refused.error.message, refused.instance["lifecycle_state"]) == ("capacity", "Out of host capacity.", "STOPPED")
+    assert (refused.outcome, refused.error.message, refused.instance["lifecycle_state"]) == (
+        "capacity",
+        "Out of host capacity.",
+        "STOPPED",
+    )
     started = store.instance_action(instance["id"], "START")
     assert (started.outcome, started.error, started.instance["lifecycle_state"]) == ("ok", None, "STARTING")
     assert _states_polled(store, instance["id"], 2) == [("RUNNING", 2), ("RUNNING", 2)]
@@ -231,8 +247,12 @@ def test_start_follows_the_start_outcomes(tmp_path):
 
 @pytest.mark.parametrize(
     "action, first, then",
-    [("STOP", "STOPPING", ["STOPPED"]), ("SOFTSTOP", "STOPPING", ["STOPPED"]),
-     ("RESET", "STOPPING", ["STARTING", "RUNNING"]), ("SOFTRESET", "STOPPING", ["STARTING", "RUNNING"])],
+    [
+        ("STOP", "STOPPING", ["STOPPED"]),
+        ("SOFTSTOP", "STOPPING", ["STOPPED"]),
+        ("RESET", "STOPPING", ["STARTING", "RUNNING"]),
+        ("SOFTRESET", "STOPPING", ["STARTING", "RUNNING"]),
+    ],
 )
 def test_other_actions_move_through_their_states(tmp_path, action, first, then):
     store = CloudStore.ensure(tmp_path, "start=capacity")
@@ -278,7 +298,11 @@ def test_vnic_attachment_and_vnic_give_the_public_ip(tmp_path):
     [attachment] = store.list_vnic_attachments(PLACEHOLDERS["compartment_ocid"])
     assert (attachment["instance_id"], attachment["lifecycle_state"]) == (instance["id"], "ATTACHED")
     vnic = store.get_vnic(attachment["vnic_id"])
-    assert (vnic["public_ip"], vnic["private_ip"], vnic["is_primary"]) == (instance["public_ip"], instance["private_ip"], True)
+    assert (vnic["public_ip"], vnic["private_ip"], vnic["is_primary"]) == (
+        instance["public_ip"],
+        instance["private_ip"],
+        True,
+    )
     store.terminate_instance(instance["id"])
     assert store.list_vnic_attachments(PLACEHOLDERS["compartment_ocid"])[0]["lifecycle_state"] == "DETACHED"
     assert store.get_vnic(attachment["vnic_id"]) is None
