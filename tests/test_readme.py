@@ -16,3 +16,14 @@ def test_every_command_in_help_appears_in_the_readme():
     readme = README.read_text()
     missing = [name for name in commands if f"`coinpilot-tf {name}" not in readme]
     assert missing == []
+
+
+def test_the_settings_table_names_every_setting_and_nothing_else():
+    from orchestrator.config import FIELDS
+
+    readme = README.read_text()
+    table = readme.split("### Settings", 1)[1].split("\n\n|", 1)[1].split("\n\n", 1)[0]
+    rows = {name.strip() for line in table.splitlines()[2:] for name in line.split("|")[1].split(",")}
+    settings = {env for field in FIELDS for env in field.env_names}
+    where = {"COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM", "COINPILOT_TF_SIMULATOR_DIR"}
+    assert rows == settings | where
