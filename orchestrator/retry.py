@@ -131,18 +131,14 @@ class RetryLoop:
         """`retry`: launch the instance, or start it if it is stopped, relaunch it if it is gone;
         `grow`: resize the won instance in place. Each goes through the same loop."""
         launching = operation.launch(self.settings.size_list(), self.prepared.availability_domains)
-        outcome = self._set_up(launching) or self._push_errored_state()
+        outcome = self._set_up(launching)
         if outcome:
             return outcome
         # Before anything else: ours may be in state already (running, stopped, terminated), tainted,
         # or missing from it.
-        try:
-            kept = self.reconciler.find()
-        except TerraformError as error:
-            return self._reconcile_failed(error)
-        self._record_lost()
-        if kept is not None and self.interrupted:
-            return self._interrupted(launching)  # it stays in state: the next run finds it there
+        outcome, kept = self._find_ours()
+        if outcome:
+            return outcome
         if self.grow:
             return self._grow_won(kept)
         if kept is None:
@@ -291,7 +287,7 @@ class RetryLoop:
         last: Failure | None = None
         for target in self._schedule():
             if self.interrupted:
-                return self._interrupted(op)
+                return self._interrupted(op.kind)
             outcome, failure, tried = self._one_attempt(op, number + 1, target)
             if outcome:
                 return outcome
@@ -321,7 +317,7 @@ class RetryLoop:
         self._reached("journal")
         if self.interrupted:
             self.events.cut_short(number, target, failure, duration)
-            return self._interrupted(op), failure, True
+            return self._interrupted(op.kind), failure, True
         if failure is None:
             return self._done(op, number, target, duration, waited), None, True
         ads_left = len({t.availability_domain for t in self.targets}) - 1
@@ -362,7 +358,7 @@ class RetryLoop:
         if not self.once:
             self._reached("wait")
             if not self.waiter.wait(decision.wait):
-                return self._interrupted(op)
+                return self._interrupted(op.kind)
         return None
 
     def _schedule(self):
@@ -439,19 +435,25 @@ class RetryLoop:
 
     def _look_for_ours(self) -> RetryOutcome | None:
         """The ending if our instance exists (in state, tainted, or in the compartment); None to launch."""
-        stopped = self._push_errored_state()
-        if stopped:
-            return stopped
+        outcome, kept = self._find_ours()
+        if outcome or kept is None:
+            return outcome
+        return self._kept(kept)
+
+    def _find_ours(self) -> tuple[RetryOutcome | None, Kept | None]:
+        """(an ending due now, our instance if it exists): a pending errored.tfstate goes to the
+        backend first; a stop or an interrupt meanwhile is the ending (the instance stays in state)."""
+        outcome = self._push_errored_state()
+        if outcome:
+            return outcome, None
         try:
             kept = self.reconciler.find()
         except TerraformError as error:
-            return self._reconcile_failed(error)
+            return self._reconcile_failed(error), None
         self._record_lost()
-        if kept is None:
-            return None
-        if self.interrupted:
-            return self._interrupted(operation.launch((), ()))  # it stays in state: the next run finds it there
-        return self._kept(kept)
+        if kept is not None and self.interrupted:
+            return self._interrupted(Kind.GROW if self.grow else Kind.LAUNCH), kept
+        return None, kept
 
     def _reconcile_failed(self, error: TerraformError) -> RetryOutcome:
         """Terraform could not read or record the instance; nothing was launched meanwhile."""
@@ -584,9 +586,9 @@ class RetryLoop:
         self.events.gave_up(reason)
         return RetryOutcome(ExitCode.GAVE_UP, f"gave up: {reason}")
 
-    def _interrupted(self, op: Operation) -> RetryOutcome:
+    def _interrupted(self, kind: Kind) -> RetryOutcome:
         self.events.interrupted()
-        command = "grow" if op.kind == Kind.GROW else "retry"
+        command = "grow" if kind == Kind.GROW else "retry"
         return RetryOutcome(ExitCode.INTERRUPTED, f"interrupted; run `coinpilot-tf {command}` again to continue")
 
     # -- helpers --------------------------------------------------------------------------------
