@@ -102,6 +102,7 @@ class RetryLoop:
         self.events = RunEvents(
             self.journal, reporter, notifier, once=once, notify_every=self.settings.notify_every_n_attempts, clock=clock
         )
+        tf.on_state_lock_wait = self.events.state_lock_waiting
         self.reconciler = Reconciler(
             tf, self.settings.instance_name, waiter, self._compartment_instances, reporter.note
         )

@@ -7,7 +7,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .engine.runner import STATE_LOCK_TIMEOUT_SECONDS
 from .failures import Failure
+from .humanize import duration
 from .journal import Event, Journal
 from .notify import Event as NotifyEvent
 from .notify import Notifier
@@ -20,6 +22,10 @@ from .result import LaunchResult
 
 SUCCESS = "success"
 STATE_LOCK_NOTE = "; waited for the state lock held by another run"
+STATE_LOCK_WAITING = (
+    f"waiting for the state lock held by another run (up to {duration(STATE_LOCK_TIMEOUT_SECONDS)}); "
+    "the attempt goes on once that run lets go"
+)
 INTERRUPTED = "interrupted"
 
 
@@ -172,6 +178,10 @@ class RunEvents:
             Event(kept.how), instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=self.attempts
         )
         self._succeeded(launch)
+
+    def state_lock_waiting(self) -> None:
+        """Live, while Terraform waits; the attempt's journal entry then says it waited."""
+        self.reporter.note(STATE_LOCK_WAITING)
 
     def state_pushed(self) -> None:
         self.journal.append(Event.STATE_PUSHED)

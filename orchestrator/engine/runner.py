@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import python_terraform
 from python_terraform import IsFlagged
@@ -39,6 +39,10 @@ STATE_LOCK_TIMEOUT_SECONDS = 600
 LOCKING_COMMANDS = ("plan", "apply", "import", "untaint", "destroy", "state rm", "state push")
 # Terraform prints this when it waited for the state lock (after 400 ms; `-json`: state_lock_acquire).
 STATE_LOCK_WAIT_MARKER = "Acquiring state lock"
+# How often a running locking command's output is read for that line, so the wait shows while it lasts.
+STATE_LOCK_LOOK_SECONDS = 1.0
+# Terraform takes the lock before it prints anything else: the line is near the start.
+MARKER_WINDOW_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class Run:
     @property
     def waited_for_state_lock(self) -> bool:
         return STATE_LOCK_WAIT_MARKER in self.stdout
+
+
+def _takes_the_lock(argv: Sequence[str]) -> bool:
+    return argv[1] in LOCKING_COMMANDS or " ".join(argv[1:3]) in LOCKING_COMMANDS
 
 
 class TerraformError(ToolError):
@@ -143,6 +151,8 @@ class Terraform:
         # Told each command's pid as it starts and None as it ends: the workdir lock records it,
         # so that if this process dies the next run waits for that Terraform to finish.
         self.on_process: Callable[[int | None], None] = lambda pid: None
+        # Told once per command when it starts waiting for the state lock another run holds.
+        self.on_state_lock_wait: Callable[[], None] = lambda: None
 
     def write_cli_config(self) -> None:
         """The workdir, the plugin cache, the cloud's provider and terraform.rc pointing at it."""
@@ -190,7 +200,7 @@ class Terraform:
             self._process = process
             self.on_process(process.pid)
             try:
-                process.wait()
+                self._wait(process, out, watch_lock=_takes_the_lock(argv))
             finally:
                 self._process = None
                 self.on_process(None)
@@ -199,6 +209,19 @@ class Terraform:
             run = Run(tuple(argv), process.returncode, out.read(), err.read())
         self.state_lock_waits += run.waited_for_state_lock
         return run
+
+    def _wait(self, process: subprocess.Popen[str], out: IO[str], watch_lock: bool) -> None:
+        """Wait for the command; a locking one's output is looked at meanwhile, until it shows a
+        state lock wait (then on_state_lock_wait) or ends."""
+        while watch_lock:
+            try:
+                process.wait(timeout=STATE_LOCK_LOOK_SECONDS)
+                return
+            except subprocess.TimeoutExpired:
+                if STATE_LOCK_WAIT_MARKER.encode() in os.pread(out.fileno(), MARKER_WINDOW_BYTES, 0):
+                    self.on_state_lock_wait()
+                    watch_lock = False
+        process.wait()
 
     def check(self, argv: list[str], what: str) -> Run:
         """Run a command line; unless it succeeds, TerraformError("<what> failed (category): ...")."""
