@@ -28,6 +28,7 @@ from .engine.runner import Terraform, TerraformError
 from .engine.state import push_state
 from .errors import ExitCode, ToolError, UsageError
 from .failures import Category, Failure
+from .humanize import duration
 from .journal import Event, Journal
 from .notify import Event as NotifyEvent
 from .notify import Notifier
@@ -42,6 +43,13 @@ from .result import LaunchResult, write_launch_result
 from .run_events import RunEvents
 
 RECONCILE = "reconcile"  # the stop category when Terraform cannot read or record our instance
+# A shared state that could not record a launch is waited for within the run, this long: until it
+# holds the instance, another run sharing it could launch a second one.
+BACKEND_RECOVERY_SECONDS = 900
+BACKEND_RETRY_FIRST_SECONDS = 5
+BACKEND_RETRY_MAX_SECONDS = 15  # a push is cheap; a longer wait is a longer window for that
+# What a state backend answers while it cannot take errored.tfstate yet.
+_BACKEND_DOWN = (Category.BACKEND, Category.TRANSIENT, Category.LOCKED)
 
 
 class _StateHasInstance(Exception):
@@ -348,6 +356,9 @@ class RetryLoop:
         if decision.action == Action.STOP:
             reason = decision.reason
             if failure.category == Category.STATE_WRITE:  # never launch again while a win is unrecorded
+                recovered = self._wait_for_the_backend(op)
+                if recovered:
+                    return recovered
                 reason = unsaved_launch(self.prepared.workdir, failure)
             return self._stopped(failure.category, reason + self._errored_state_note())
         if decision.action == Action.GIVE_UP:
@@ -547,23 +558,34 @@ class RetryLoop:
 
     def _push_errored_state(self) -> RetryOutcome | None:
         """A launch whose state the backend could not take left it in errored.tfstate: write it
-        to the backend before anything else. A backend that refuses it (the shared state moved
-        on) gets it set aside: the instance is then adopted from the compartment by its tag."""
-        errored = self.prepared.workdir.errored_state
-        if not self.prepared.workdir.remote_state or not errored.exists():
+        to the backend before anything else, or stop while the backend cannot take it."""
+        if not self._errored_state_pending():
             return None
+        failure = self._write_errored_state()
+        if failure is None:
+            return None
+        return self._stopped(
+            Category.BACKEND,
+            "errored.tfstate holds the state of an earlier launch and the "
+            f"state backend cannot take it yet ({failure.message}); nothing "
+            "was launched: run `coinpilot-tf retry` again once it is up",
+        )
+
+    def _errored_state_pending(self) -> bool:
+        return self.prepared.workdir.remote_state and self.prepared.workdir.errored_state.exists()
+
+    def _write_errored_state(self) -> Failure | None:
+        """Push errored.tfstate: None once the backend took it or refused it (the shared state moved
+        on: set aside, and the instance is adopted from the compartment by its tag); the failure
+        while the backend cannot take it yet."""
+        errored = self.prepared.workdir.errored_state
         stamp = time.strftime("%Y%m%dT%H%M%S")
         try:
             push_state(self.tf, errored)
         except TerraformError as error:
             failure = error.failure
-            if failure.category in (Category.BACKEND, Category.TRANSIENT, Category.LOCKED):
-                return self._stopped(
-                    Category.BACKEND,
-                    "errored.tfstate holds the state of an earlier launch and the "
-                    f"state backend cannot take it yet ({failure.message}); nothing "
-                    "was launched: run `coinpilot-tf retry` again once it is up",
-                )
+            if failure.category in _BACKEND_DOWN:
+                return failure
             aside = errored.with_name(f"{errored.name}.refused-{stamp}")
             os.replace(errored, aside)
             self.events.note(
@@ -574,6 +596,33 @@ class RetryLoop:
         os.replace(errored, errored.with_name(f"{errored.name}.pushed-{stamp}"))
         self.events.state_pushed()
         return None
+
+    def _wait_for_the_backend(self, op: Operation) -> RetryOutcome | None:
+        """The shared state could not record what this run changed: write errored.tfstate to it as
+        soon as it is back, within the run (up to BACKEND_RECOVERY_SECONDS), since every run sharing
+        it may launch again until it holds the instance. --once leaves that to the next run."""
+        if self.once or not self._errored_state_pending():
+            return None
+        self.events.note(
+            "the state backend could not record the result: writing errored.tfstate to it as soon as it is "
+            f"back (trying for up to {duration(BACKEND_RECOVERY_SECONDS)})"
+        )
+        wait, deadline = BACKEND_RETRY_FIRST_SECONDS, self.clock() + BACKEND_RECOVERY_SECONDS
+        while True:
+            if self.clock() + wait > deadline:
+                return None
+            if not self.waiter.wait(wait):
+                return self._interrupted(op.kind)
+            if self._write_errored_state() is None:
+                break
+            wait = min(wait * 2, BACKEND_RETRY_MAX_SECONDS)
+        if op.kind != Kind.LAUNCH:
+            return self._look_again(op)
+        outcome, kept = self._find_ours()
+        if outcome or kept is None:
+            return outcome
+        # In the shared state now because this run wrote it there: this run's win, not another's.
+        return self._kept(Kept(kept.instance_id, Keeping.KEPT, kept.lifecycle_state))
 
     def _errored_state_note(self) -> str:
         if not self.prepared.workdir.remote_state or not self.prepared.workdir.errored_state.exists():

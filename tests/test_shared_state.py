@@ -10,6 +10,8 @@ import shlex
 import socket
 import subprocess
 
+import pytest
+
 from orchestrator.simulator.kill_hook import RUN_ENV
 
 from .postgres import PostgresServer, server_binaries
@@ -96,35 +98,73 @@ def test_an_unreachable_backend_stops_before_any_launch(tmp_path):
     assert session.journal("stop")[-1]["category"] == "backend"
 
 
-def test_a_backend_lost_after_the_launch_keeps_the_instance_and_never_launches_again(tmp_path):
-    server = PostgresServer(server_binaries()).initialize()
+@pytest.fixture
+def own_server():
+    """A server of the test's own, which the test stops and starts."""
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL's server binaries are missing (Debian: apt-get install postgresql; .ci/run does it)")
+    server = PostgresServer(binaries).initialize()
     server.start()
-    try:
-        session = new_session(tmp_path, STATE_BACKEND="pg", PG_CONN_STR=server.conn_str)
-        # PostgreSQL goes down once OCI has accepted the launch, before Terraform writes the state.
-        stop_at_apply = {RUN_ENV: "apply:" + shlex.join(server.stop_command())}
+    yield server
+    server.remove()
 
-        lost = session.run("retry", "--simulate", "ok", extra_env=stop_at_apply)
 
-        assert lost.returncode == 1, lost.stdout + lost.stderr
-        assert "errored.tfstate" in lost.stderr
-        [instance] = session.live_instances()
-        assert (session.workdir / "errored.tfstate").exists()
+def _stop_at_apply(server: PostgresServer) -> dict[str, str]:
+    """PostgreSQL goes down once OCI has accepted the launch, before Terraform writes the state."""
+    return {RUN_ENV: "apply:" + shlex.join(server.stop_command())}
 
-        still_down = session.run("retry")
-        assert still_down.returncode == 1
-        assert "errored.tfstate holds the state of an earlier launch" in still_down.stderr
 
-        server.start()
-        back = session.run("retry")
+def test_a_scheduled_run_that_lost_the_backend_after_the_launch_leaves_it_to_the_next_run(tmp_path, own_server):
+    session = new_session(tmp_path, STATE_BACKEND="pg", PG_CONN_STR=own_server.conn_str)
 
-        assert back.returncode == 0, back.stdout + back.stderr
-        assert "wrote errored.tfstate" in back.stdout
-        assert len(session.calls("LaunchInstance")) == 1
-        assert [i["id"] for i in session.live_instances()] == [instance["id"]]
-        assert json.loads(session.run("output", "--json").stdout)["instance_id"] == instance["id"]
-    finally:
-        server.remove()
+    lost = session.run("retry", "--once", "--simulate", "ok", extra_env=_stop_at_apply(own_server))
+
+    assert lost.returncode == 1, lost.stdout + lost.stderr
+    assert "errored.tfstate" in lost.stderr
+    [instance] = session.live_instances()
+    assert (session.workdir / "errored.tfstate").exists()
+
+    still_down = session.run("retry", "--once")
+    assert still_down.returncode == 1
+    assert "errored.tfstate holds the state of an earlier launch" in still_down.stderr
+
+    own_server.start()
+    back = session.run("retry", "--once")
+
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "wrote errored.tfstate" in back.stdout
+    assert len(session.calls("LaunchInstance")) == 1
+    assert [i["id"] for i in session.live_instances()] == [instance["id"]]
+    assert json.loads(session.run("output", "--json").stdout)["instance_id"] == instance["id"]
+
+
+def test_a_run_that_lost_the_backend_after_the_launch_records_it_there_once_it_is_back(tmp_path, own_server):
+    session = new_session(tmp_path, STATE_BACKEND="pg", PG_CONN_STR=own_server.conn_str)
+    run = subprocess.Popen(
+        [COINPILOT, "retry", "--simulate", "ok"],
+        env={**session.env, **_stop_at_apply(own_server)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    shown = []
+    for line in run.stdout:
+        shown.append(line)
+        if line.startswith("the state backend could not record the result: writing errored.tfstate"):
+            break
+    [instance] = session.live_instances()
+
+    own_server.start()
+    out, err = run.communicate(timeout=240)
+
+    assert run.returncode == 0, "".join(shown) + out + err
+    assert "wrote errored.tfstate" in out
+    assert len(session.calls("LaunchInstance")) == 1
+    assert [i["id"] for i in session.live_instances()] == [instance["id"]]
+    assert json.loads(session.run("output", "--json").stdout)["instance_id"] == instance["id"]
+    assert [entry["event"] for entry in session.journal(None)][-2:] == ["state_pushed", "kept"]
 
 
 def test_an_attempt_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_path, postgres, pg_state):
