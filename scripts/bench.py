@@ -14,6 +14,11 @@ of attempts 1..N-1 answers "Out of host capacity" and attempt N wins:
   in the user's cache folder. Its SDK retries 429 and 5xx by itself, and "Out of host capacity" is
   a 500, so one attempt may make several calls: its cloud answers capacity to every call until
   attempt N begins (the benchmark then switches the scenario to ok).
+- coinpilot-tf on the pg state backend: the same `retry`, STATE_BACKEND=pg, against a throwaway
+  PostgreSQL server on 127.0.0.1 (tests/postgres.py; left out without the server binaries), in a
+  thread that runs only while the main loop waits between its attempts. The backend's own cost per
+  attempt: attempt k's wall time with pg minus attempt k's with local state (and pg / local), over
+  the pairs, median and p90.
 - Attempts are interleaved (coinpilot-tf attempt k, then the others' attempt k) so that all see
   the same load on a shared machine; the others' attempts run outside coinpilot-tf's timing.
 
@@ -62,10 +67,15 @@ from orchestrator.journal import Journal
 from orchestrator.keys import ensure_key_pair
 from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
-from orchestrator.retry import RetryLoop
+from orchestrator.retry import RetryLoop, RetryOutcome
 from orchestrator.session import Session
 from orchestrator.simulator.scenario import MAX_REPEAT
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
+
+# The benchmark runs from a checkout: it starts its PostgreSQL server the way the pg backend tests do
+# (tests/postgres.py: a throwaway server, through runuser when root) rather than keep a copy of that.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.postgres import PostgresServer, running_server  # noqa: E402
 
 # Runbook variables a user may have exported: the benchmark sets its own (and never notifies Discord).
 RUNBOOK_VARIABLES = frozenset(env for field in FIELDS for env in field.env_names) | {
@@ -89,6 +99,7 @@ SHELL_LOOP = 'until "$@" >/dev/null 2>&1; do sleep "$RETRY_INTERVAL_SECONDS"; do
 INSTANCE_NAME = "runbook-a1"
 CONTENDERS = {
     "coinpilot_tf": "coinpilot-tf retry",
+    "coinpilot_tf_pg": "coinpilot-tf retry, pg state backend",
     "baseline": "terraform apply loop",
     "runbook": "runbook: oci compute instance launch loop",
 }
@@ -99,6 +110,9 @@ TARGET_RSS_GROWTH_KB = 5 * 1024
 TARGET_STARTUP_RATIO = 2.0
 TARGET_WAITING_RSS_KB = 50 * 1024
 BASELINE_CALLS_CLAIMED = 3
+# The pg backend's run gets a fresh server: one schema is enough.
+PG_BACKEND_CONFIG = "schema_name=coinpilot_bench"
+PG_NOT_MEASURED = "not measured (no PostgreSQL server binaries)"
 
 
 @dataclass
@@ -511,57 +525,83 @@ def timed_terraform_runs() -> Iterator[list[tuple[float, float]]]:
         Terraform.execute = original
 
 
-def compare_loops(attempts: int, root: Path, environ: dict[str, str], oci: str | None) -> dict:
-    baseline, engine = terraform_apply_loop(root / "baseline", launch_scenario(attempts), attempts, environ)
-    others: dict[str, CommandLoop] = {"baseline": baseline}
-    with ExitStack() as stack:
-        if oci:
-            endpoint = stack.enter_context(simulated_endpoint(root / "runbook", "capacity", environ))
-            key = ensure_key_pair(root / "runbook-ssh" / "key")
-            others["runbook"] = CommandLoop(
-                runbook_launch(oci, endpoint, key.public_path),
-                None,
-                runbook_environment(environ, root),
-                CloudStore(endpoint.directory),
-                attempts,
-                before_last=lambda: CloudStore.ensure(endpoint.directory, "ok"),
-            )
-        workdir = root / "coinpilot-tf"
-        session = Session(environ)
-        session.flags, session.scenario = {"workdir": str(workdir)}, launch_scenario(attempts)
-        prepared = prepare(session)
-        tf = session.terraform
-        with open(os.devnull, "w") as devnull:
-            marks = AttemptMarks(
-                devnull,
-                set(RSS_ATTEMPTS) | {attempts},
-                lambda: [loop.attempt() for loop in others.values()],
-                BACKGROUND,
-            )
-            loop = RetryLoop.build(prepared, tf, once=False, reporter=marks)
-            with timed_terraform_runs() as spans:
-                called = time.time()
-                marks.open_window()
-                outcome = loop.run()
-                marks.close_window()
-        if not marks.ended:
-            raise click.ClickException(f"coinpilot-tf made no attempt: {outcome.message}")
-        for other in others.values():
-            while not other.done:  # only if coinpilot-tf stopped early
-                other.attempt()
+def retry_loop(workdir: Path, environ: dict[str, str], scenario: str, marks: AttemptMarks) -> RetryLoop:
+    """coinpilot-tf's loop as the CLI builds it, prepared on a simulated cloud of its own."""
+    session = Session(environ)
+    session.flags, session.scenario = {"workdir": str(workdir)}, scenario
+    return RetryLoop.build(prepare(session), session.terraform, once=False, reporter=marks)
 
-    entries = list(Journal(prepared.workdir.journal).entries())
-    loop_started = next(entry["ts"] for entry in entries if entry["event"] == "start")
-    calls = CloudStore(prepared.workdir.path / "simulator").calls()
-    ours = []
+
+class SteppedRetry:
+    """coinpilot-tf's loop in a thread, one attempt per attempt() call: it runs only while that call
+    waits, so it never overlaps the loop in the main thread, and its attempts interleave with the others'."""
+
+    def __init__(self, workdir: Path, environ: dict[str, str], scenario: str, stream) -> None:
+        self.marks = AttemptMarks(stream, set(), self._pause, BACKGROUND)
+        self.loop = retry_loop(workdir, environ, scenario, self.marks)
+        self.called = 0.0
+        self.outcome: RetryOutcome | None = None
+        self._error: BaseException | None = None
+        self._resume, self._paused = threading.Semaphore(0), threading.Semaphore(0)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def done(self) -> bool:
+        return self.outcome is not None
+
+    def _run(self) -> None:
+        try:
+            self.called = time.time()
+            self.marks.open_window()
+            self.outcome = self.loop.run()
+            self.marks.close_window()
+        except BaseException as error:  # raised again in the main thread, by attempt()
+            self._error = error
+        finally:
+            self._paused.release()
+
+    def _pause(self) -> None:
+        """After each attempt, in the thread: until the next attempt() call."""
+        self._paused.release()
+        self._resume.acquire()
+
+    def attempt(self) -> None:
+        """The next attempt; after the last one, the rest of the run."""
+        if self.done:
+            return
+        if self._thread.ident is None:
+            self._thread.start()
+        else:
+            self._resume.release()
+        self._paused.acquire()
+        if self._error is not None:
+            raise self._error
+
+    def finish(self) -> RetryOutcome:
+        while not self.done:
+            self.attempt()
+        self._thread.join()
+        return self.outcome
+
+
+def retry_attempts(
+    loop: RetryLoop, marks: AttemptMarks, spans: list[tuple[float, float]], called: float
+) -> tuple[list[Attempt], float]:
+    """A coinpilot-tf run's attempts, from its journal, its marks and its cloud's calls; and its setup
+    time before the first attempt."""
+    workdir = loop.prepared.workdir
+    loop_started = next(entry["ts"] for entry in Journal(workdir.journal).entries() if entry["event"] == "start")
+    calls = CloudStore(workdir.path / "simulator").calls()
+    attempts = []
     for number, ended in enumerate(marks.ended, start=1):
-        # The setup before the loop runs no Terraform and calls no LaunchInstance, so the first
-        # attempt's window for those opens when run() was called.
+        # The setup before the loop calls no LaunchInstance, so the first attempt's calls (and CPU and
+        # RSS) count from when run() was called; its wall time from the loop's start. With the pg
+        # backend the setup runs Terraform (init, a state read): only time inside the window counts.
         after = called if number == 1 else marks.resumed[number - 2]
         began = loop_started if number == 1 else after
-        inside = sum(end - start for start, end in spans if after < start <= ended)
+        inside = sum(max(0.0, min(end, ended) - max(start, began)) for start, end in spans)
         wall = ended - began
-        ours.append(
+        attempts.append(
             Attempt(
                 number,
                 launch_outcome(calls, after, ended),
@@ -573,18 +613,102 @@ def compare_loops(attempts: int, root: Path, environ: dict[str, str], oci: str |
                 wall - inside,
             )
         )
+    return attempts, loop_started - called
+
+
+@contextmanager
+def exported(name: str, value: str) -> Iterator[None]:
+    """name=value in this process's environment while the block runs."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = previous
+
+
+def server_version(server: PostgresServer) -> str:
+    said = subprocess.run(server.command("pg_ctl", "--version"), capture_output=True, text=True, check=True).stdout
+    return said.split("(PostgreSQL)", 1)[-1].strip()
+
+
+def compare_loops(
+    attempts: int, root: Path, environ: dict[str, str], oci: str | None, postgres: PostgresServer | None
+) -> dict:
+    """coinpilot-tf's loop in this process, the other loops' attempts between its attempts; with a
+    PostgreSQL server, also coinpilot-tf's loop on the pg state backend, its attempts interleaved too."""
+    scenario = launch_scenario(attempts)
+    baseline, engine = terraform_apply_loop(root / "baseline", scenario, attempts, environ)
+    others: dict[str, CommandLoop | SteppedRetry] = {}
+    with ExitStack() as stack:
+        devnull = stack.enter_context(open(os.devnull, "w"))
+        if postgres:
+            # The tool gives Terraform PG_CONN_STR from its own process's environment (engine/environment.py).
+            stack.enter_context(exported("PG_CONN_STR", postgres.conn_str))
+            pg_environ = {
+                **environ,
+                "STATE_BACKEND": "pg",
+                "STATE_BACKEND_CONFIG": PG_BACKEND_CONFIG,
+                "PG_CONN_STR": postgres.conn_str,
+            }
+            others["coinpilot_tf_pg"] = SteppedRetry(root / "coinpilot-tf-pg", pg_environ, scenario, devnull)
+        others["baseline"] = baseline
+        if oci:
+            endpoint = stack.enter_context(simulated_endpoint(root / "runbook", "capacity", environ))
+            key = ensure_key_pair(root / "runbook-ssh" / "key")
+            others["runbook"] = CommandLoop(
+                runbook_launch(oci, endpoint, key.public_path),
+                None,
+                runbook_environment(environ, root),
+                CloudStore(endpoint.directory),
+                attempts,
+                before_last=lambda: CloudStore.ensure(endpoint.directory, "ok"),
+            )
+        marks = AttemptMarks(
+            devnull,
+            set(RSS_ATTEMPTS) | {attempts},
+            lambda: [other.attempt() for other in others.values()],
+            BACKGROUND,
+        )
+        loop = retry_loop(root / "coinpilot-tf", environ, scenario, marks)
+        with timed_terraform_runs() as spans:
+            called = time.time()
+            marks.open_window()
+            outcome = loop.run()
+            marks.close_window()
+            pg = others.get("coinpilot_tf_pg")
+            pg_outcome = pg.finish() if pg else None
+        if not marks.ended:
+            raise click.ClickException(f"coinpilot-tf made no attempt: {outcome.message}")
+        for other in others.values():
+            while not other.done:  # only if coinpilot-tf stopped early
+                other.attempt()
+
+    ours, setup_seconds = retry_attempts(loop, marks, spans, called)
     measured = {
         "engine": engine,
         "coinpilot_tf": {
             "exit_code": outcome.exit_code,
-            "setup_seconds": loop_started - called,
+            "setup_seconds": setup_seconds,
             "attempts": ours,
             "rss_kb_at_attempt": {str(number): kb for number, kb in sorted(marks.rss_kb.items())},
         },
     }
+    if pg:
+        pg_attempts, pg_setup_seconds = retry_attempts(pg.loop, pg.marks, spans, pg.called)
+        measured["coinpilot_tf_pg"] = {
+            "server": server_version(postgres),
+            "exit_code": pg_outcome.exit_code,
+            "setup_seconds": pg_setup_seconds,
+            "attempts": pg_attempts,
+        }
     for name, other in others.items():
-        other_attempts, returncode = other.results()
-        measured[name] = {"returncode": returncode, "attempts": other_attempts}
+        if isinstance(other, CommandLoop):
+            other_attempts, returncode = other.results()
+            measured[name] = {"returncode": returncode, "attempts": other_attempts}
     return measured
 
 
@@ -794,6 +918,11 @@ def against(ours: dict, theirs: dict) -> dict:
     }
 
 
+def launches_per_later_failed_attempt(attempts: list[Attempt]) -> dict[str, int | None]:
+    launches = [a.calls.get("LaunchInstance", 0) for a in attempts[1:] if a.outcome != "ok"]
+    return {"min": min(launches, default=None), "max": max(launches, default=None)}
+
+
 def summarize(measured: dict, startup: dict, waiting: dict, attempts: int, load: tuple, oci_cli: str | None) -> dict:
     base = measured["baseline"]["attempts"]
     ours = measured["coinpilot_tf"]["attempts"]
@@ -831,6 +960,26 @@ def summarize(measured: dict, startup: dict, waiting: dict, attempts: int, load:
             "returncode": measured["runbook"]["returncode"],
             **contender(measured["runbook"]["attempts"], waiting_rss["runbook"]),
         }
+    pg_backend = None
+    if "coinpilot_tf_pg" in measured:
+        pg_measured = measured["coinpilot_tf_pg"]
+        pg_attempts = pg_measured["attempts"]
+        # Attempt k with pg and attempt k with local state run back to back: each pair sees the same load.
+        pairs = list(zip(pg_attempts, ours, strict=False))
+        backend_seconds = [pg.wall_seconds - local.wall_seconds for pg, local in pairs]
+        wall_ratios = [pg.wall_seconds / local.wall_seconds for pg, local in pairs]
+        pg_backend = {
+            "command": "coinpilot-tf retry with STATE_BACKEND=pg (RETRY_INTERVAL_SECONDS=0, in-process)",
+            "server": f"PostgreSQL {pg_measured['server']} on 127.0.0.1",
+            "exit_code": pg_measured["exit_code"],
+            "setup_seconds": pg_measured["setup_seconds"],
+            **contender(pg_attempts, None),
+            "launch_per_later_failed_attempt": launches_per_later_failed_attempt(pg_attempts),
+            "terraform_seconds": spread([a.terraform_seconds for a in pg_attempts]),
+            "own_seconds": spread([a.own_seconds for a in pg_attempts]),
+            "backend_seconds_per_attempt": {"median": statistics.median(backend_seconds), "p90": p90(backend_seconds)},
+            "wall_ratio_to_local": {"median": statistics.median(wall_ratios), "p90": p90(wall_ratios)},
+        }
     ratios = {
         "wall_median": our_wall["median"] / base_wall["median"],
         "wall_p90": our_wall["p90"] / base_wall["p90"],
@@ -846,6 +995,11 @@ def summarize(measured: dict, startup: dict, waiting: dict, attempts: int, load:
     targets = {
         "one_launch_call_per_later_attempt": our_calls["later_failed_attempts"] > 0
         and all(a.calls == {"LaunchInstance": 1} for a in ours[1:] if a.outcome != "ok"),
+        # With a remote backend the target is on LaunchInstance alone (issue 13): a plan made before
+        # the backend held any state goes stale at the first apply, and is remade once, with its reads.
+        "pg_one_launch_call_per_later_attempt": None
+        if pg_backend is None
+        else pg_backend["launch_per_later_failed_attempt"] == {"min": 1, "max": 1},
         "baseline_three_or_more_calls": (base_later["min"] or 0) >= BASELINE_CALLS_CLAIMED,
         "wall_median_ratio": ratios["wall_median"] <= TARGET_WALL_RATIO,
         "own_share_p90": p90(own_share) <= TARGET_OWN_SHARE,
@@ -867,6 +1021,7 @@ def summarize(measured: dict, startup: dict, waiting: dict, attempts: int, load:
             "load_average_after": load[1],
         },
         "coinpilot_tf": coinpilot_tf,
+        "coinpilot_tf_pg": pg_backend,
         "baseline": baseline,
         "runbook": runbook,
         "startup": startup,
@@ -898,6 +1053,41 @@ def _launch_text(summary: dict) -> str:
     return f"{launch['mean']:.1f}" + ("" if launch["min"] == launch["max"] else f" ({launch['min']}-{launch['max']})")
 
 
+def _backend_cost_text(pg: dict | None) -> str:
+    if pg is None:
+        return PG_NOT_MEASURED
+    cost = pg["backend_seconds_per_attempt"]
+    return f"{cost['median']:+.2f} s ({cost['p90']:+.2f} s)"
+
+
+def _backend_ratio_text(pg: dict | None) -> str:
+    if pg is None:
+        return PG_NOT_MEASURED
+    ratio = pg["wall_ratio_to_local"]
+    return f"{ratio['median']:.2f}x ({ratio['p90']:.2f}x)"
+
+
+def _pg_launch_text(pg: dict | None) -> str:
+    if pg is None:
+        return PG_NOT_MEASURED
+    launch = pg["launch_per_later_failed_attempt"]
+    if launch["max"] is None:
+        return "n/a (no failed attempt after the first)"
+    count = str(launch["max"]) if launch["min"] == launch["max"] else f"{launch['min']}-{launch['max']}"
+    return f"{count} (all API calls: {_later_text(pg['api_calls'])})"
+
+
+def _pg_text(pg: dict | None) -> str:
+    if pg is None:
+        return PG_NOT_MEASURED
+    return (
+        f"{len(pg['attempts'])} attempts, {pg['wall_seconds']['median']:.2f} s per attempt, "
+        f"{_pg_launch_text(pg)} LaunchInstance calls per failed attempt after the first, "
+        f"the backend's own time per attempt (pg minus local state) {_backend_cost_text(pg)}, "
+        f"pg / local state {_backend_ratio_text(pg)}, median (p90) of attempt-by-attempt pairs"
+    )
+
+
 def _met(value: bool | None) -> str:
     return "n/a" if value is None else ("yes" if value else "**no**")
 
@@ -915,7 +1105,7 @@ def _times(ratio: float | None) -> str:
 
 
 def _result(name: str, summary: dict) -> str:
-    if name == "coinpilot_tf":
+    if name.startswith("coinpilot_tf"):
         return f"exit code {summary['exit_code']}"
     return f"last exit code {summary['returncode']}"
 
@@ -956,7 +1146,9 @@ def side_by_side(report: dict) -> list[str]:
         ),
         "|---|---|---|---|",
     ]
-    for name in shown[1:]:
+    for name in ("baseline", "runbook"):
+        if name not in shown:
+            continue
         ratio = report["ratios"][f"vs_{name}"]
         lines.append(
             f"| {CONTENDERS[name]} | {_times(ratio['wall_median'])} | "
@@ -970,6 +1162,9 @@ def summary_lines(report: dict) -> list[str]:
     lines = []
     for name, label in CONTENDERS.items():
         s = report[name]
+        if name == "coinpilot_tf_pg":
+            lines.append(f"{label}: {_pg_text(s)}")
+            continue
         if not s:
             lines.append(f"{label}: not run (--without-runbook)")
             continue
@@ -993,11 +1188,13 @@ def markdown(report: dict) -> str:
     calls_ratio = ratios["calls_per_later_failed_attempt"]
     machine = report["machine"]
     runbook = report["runbook"]
+    pg = report["coinpilot_tf_pg"]
     lines = [
         f"## coinpilot-tf benchmark: {n} attempts ({n - 1} x capacity, then ok) on the simulated OCI",
         "",
         f"Engine {report['engine']}; {machine['cpus']} CPUs; Python {machine['python']}; "
         f"load average {machine['load_average_before']:.2f} before, {machine['load_average_after']:.2f} after"
+        + (f"; {pg['server']} for the pg state backend" if pg else "; pg state backend " + PG_NOT_MEASURED)
         + (f"; oci-cli {runbook['oci_cli']}." if runbook else "; the runbook's loop was not run (--without-runbook)."),
         "",
         "### Three ways to retry, side by side",
@@ -1012,6 +1209,9 @@ def markdown(report: dict) -> str:
         f"| wall time per attempt, p90 (coinpilot-tf / baseline) | {ratios['wall_p90']:.2f}x | | |",
         f"| wall time, all {n} attempts (coinpilot-tf / baseline) | {ratios['wall_total']:.2f}x | | |",
         f"| API calls per failed attempt after the first: coinpilot-tf | {_later_text(ours['api_calls'])} | 1 (LaunchInstance) | {_met(met['one_launch_call_per_later_attempt'])} |",
+        f"| LaunchInstance calls per failed attempt after the first: coinpilot-tf, pg state backend | {_pg_launch_text(pg)} | 1 | {_met(met['pg_one_launch_call_per_later_attempt'])} |",
+        f"| pg state backend's own time per attempt: pg minus local state, attempt by attempt, median (p90) | {_backend_cost_text(pg)} | | |",
+        f"| wall time per attempt: pg state backend / local state, attempt by attempt, median (p90) | {_backend_ratio_text(pg)} | | |",
         f"| API calls per failed attempt after the first: baseline | {_later_text(base['api_calls'])} | 3 or more (issue's claim) | {_met(met['baseline_three_or_more_calls'])} |",
         f"| API calls per failed attempt after the first (coinpilot-tf / baseline) | {'n/a' if calls_ratio is None else f'{calls_ratio:.2f}x'} | | |",
         f"| orchestrator's own time, share of an attempt, p90 (median) | {ours['own_share']['p90']:.2%} ({ours['own_share']['median']:.2%}) | <= {TARGET_OWN_SHARE:.0%} | {_met(met['own_share_p90'])} |",
@@ -1110,7 +1310,8 @@ def main(
     without_runbook: bool,
 ) -> None:
     """Benchmark coinpilot-tf against a plain `terraform apply -auto-approve` loop and the runbook's
-    `oci compute instance launch` loop on the simulated OCI."""
+    `oci compute instance launch` loop on the simulated OCI, and coinpilot-tf's pg state backend
+    against its local state."""
     environ = {name: value for name, value in os.environ.items() if name not in RUNBOOK_VARIABLES}
     environ["RETRY_INTERVAL_SECONDS"] = "0"
     oci = None if without_runbook else (oci_cli or ensure_oci_cli())
@@ -1119,7 +1320,8 @@ def main(
     with tempfile.TemporaryDirectory(prefix="coinpilot-bench-") as root, ExitStack() as stack:
         # First: the runbook's first attempt backs off inside oci-cli for minutes, while the rest runs.
         runbook = start_waiting_runbook(stack, Path(root), environ, oci) if oci else None
-        measured = compare_loops(attempts, Path(root), environ, oci)
+        postgres = stack.enter_context(running_server())  # None without PostgreSQL's server binaries
+        measured = compare_loops(attempts, Path(root), environ, oci, postgres)
         startup = measure_startup(startup_runs, environ)
         waiting = measure_waiting(idle_seconds, Path(root), environ, runbook)
     report = summarize(measured, startup, waiting, attempts, (load_before, os.getloadavg()[0]), version)

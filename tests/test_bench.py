@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from .postgres import server_binaries
+
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
+# The benchmark measures the pg state backend where PostgreSQL's server binaries are installed.
+HAS_POSTGRES = server_binaries() is not None
+needs_postgres = pytest.mark.skipif(not HAS_POSTGRES, reason="PostgreSQL's server binaries are missing")
 
 
 def load_bench():
@@ -78,15 +83,21 @@ def test_prints_one_line_per_contender(report):
     stdout, _, _ = report
     lines = stdout.splitlines()
     assert lines[0].startswith("coinpilot-tf retry: 3 attempts, ")
-    assert lines[1].startswith("terraform apply loop: 3 attempts, ")
-    assert lines[2] == "runbook: oci compute instance launch loop: not run (--without-runbook)"
-    assert all("waits in" in line for line in lines[:2])
-    assert lines[3].startswith("targets not met: ")
+    if HAS_POSTGRES:
+        assert lines[1].startswith("coinpilot-tf retry, pg state backend: 3 attempts, ")
+        assert "the backend's own time per attempt (pg minus local state)" in lines[1]
+    else:
+        assert lines[1] == "coinpilot-tf retry, pg state backend: not measured (no PostgreSQL server binaries)"
+    assert lines[2].startswith("terraform apply loop: 3 attempts, ")
+    assert lines[3] == "runbook: oci compute instance launch loop: not run (--without-runbook)"
+    assert "waits in" in lines[0] and "waits in" in lines[2]
+    assert lines[4].startswith("targets not met: ")
 
 
 def test_writes_the_markdown_tables(report):
     _, _, markdown = report
-    assert "| per attempt | coinpilot-tf retry | terraform apply loop |" in markdown
+    pg_column = " coinpilot-tf retry, pg state backend |" if HAS_POSTGRES else ""
+    assert f"| per attempt | coinpilot-tf retry |{pg_column} terraform apply loop |" in markdown
     assert "| measure | measured | target | met |" in markdown
     assert "| | baseline: `terraform apply -auto-approve` loop | coinpilot-tf `retry` |" in markdown
 
@@ -116,6 +127,7 @@ def test_json_has_every_section(report):
     assert data["ratios"]["vs_runbook"] is None and data["runbook"] is None
     assert set(data["targets_met"]) == {
         "one_launch_call_per_later_attempt",
+        "pg_one_launch_call_per_later_attempt",
         "baseline_three_or_more_calls",
         "wall_median_ratio",
         "own_share_p90",
@@ -139,6 +151,16 @@ def test_json_has_every_section(report):
     assert data["startup"]["runs"] == 1
     assert isinstance(data["startup"]["heavy_imports_at_help"], list)
     assert data["idle"]["exit_code_after_interrupt"] == 130
+    assert "coinpilot_tf_pg" in data
+    if HAS_POSTGRES:
+        pg = data["coinpilot_tf_pg"]
+        assert set(pg["backend_seconds_per_attempt"]) == set(pg["wall_ratio_to_local"]) == {"median", "p90"}
+        assert set(pg["wall_seconds"]) == {"median", "p90", "total"}
+        assert len(pg["attempts"]) == 3
+        assert pg["server"].startswith("PostgreSQL ")
+    else:
+        assert data["coinpilot_tf_pg"] is None
+        assert data["targets_met"]["pg_one_launch_call_per_later_attempt"] is None
 
 
 def test_both_loops_win_on_the_last_attempt(report):
@@ -163,6 +185,40 @@ def test_coinpilot_makes_one_launch_call_per_attempt_after_the_first(report):
     assert data["targets_met"]["one_launch_call_per_later_attempt"] is True
 
 
+@needs_postgres
+def test_with_the_pg_backend_coinpilot_makes_one_launch_call_per_attempt_after_the_first(report):
+    _, data, markdown = report
+    pg = data["coinpilot_tf_pg"]
+    assert pg["exit_code"] == 0
+    assert [a["outcome"] for a in pg["attempts"]] == ["capacity", "capacity", "ok"]
+    assert [a["calls"]["LaunchInstance"] for a in pg["attempts"]] == [1, 1, 1]
+    assert pg["launch_per_later_failed_attempt"] == {"min": 1, "max": 1}
+    assert data["targets_met"]["pg_one_launch_call_per_later_attempt"] is True
+    row = "| LaunchInstance calls per failed attempt after the first: coinpilot-tf, pg state backend | 1 "
+    assert row in markdown
+
+
+def test_without_postgresql_the_pg_lines_say_not_measured(report):
+    bench = load_bench()
+    _, data, _ = report
+    data = {**data, "coinpilot_tf_pg": None}
+    data["targets_met"] = {**data["targets_met"], "pg_one_launch_call_per_later_attempt": None}
+
+    lines = bench.summary_lines(data)
+    markdown = bench.markdown(data)
+
+    assert lines[1] == "coinpilot-tf retry, pg state backend: not measured (no PostgreSQL server binaries)"
+    assert (
+        "| LaunchInstance calls per failed attempt after the first: coinpilot-tf, pg state backend "
+        "| not measured (no PostgreSQL server binaries) | 1 | n/a |"
+    ) in markdown
+    assert (
+        "| pg state backend's own time per attempt: pg minus local state, attempt by attempt, median (p90) "
+        "| not measured (no PostgreSQL server binaries) | | |"
+    ) in markdown
+    assert "| per attempt | coinpilot-tf retry | terraform apply loop |" in markdown
+
+
 def test_baseline_reads_the_subnet_on_every_attempt(report):
     _, data, _ = report
     for attempt in data["baseline"]["attempts"]:
@@ -183,11 +239,8 @@ def test_the_runbooks_loop_wins_on_its_last_attempt(runbook_report):
     assert runbook["returncode"] == 0
     assert [a["outcome"] for a in runbook["attempts"]] == ["capacity", "ok"]
     assert runbook["oci_cli"]
-    assert stdout.splitlines()[2].startswith("runbook: oci compute instance launch loop: 2 attempts, ")
-    assert (
-        "| per attempt | coinpilot-tf retry | terraform apply loop | runbook: oci compute instance launch loop |"
-        in markdown
-    )
+    assert stdout.splitlines()[3].startswith("runbook: oci compute instance launch loop: 2 attempts, ")
+    assert "| terraform apply loop | runbook: oci compute instance launch loop |" in markdown
 
 
 def test_the_runbooks_hidden_retries_are_counted(runbook_report):
