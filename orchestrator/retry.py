@@ -25,7 +25,7 @@ from .engine.plan import creates_instance, plan
 from .engine.plan_safety import DestructivePlan, UnreadablePlan, refuse_destructive
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform, TerraformError
-from .engine.state import push_state
+from .engine.state import push_state, state_written
 from .errors import ExitCode, ToolError, UsageError
 from .failures import Category, Failure
 from .humanize import duration
@@ -119,6 +119,7 @@ class RetryLoop:
         self.targets: list[Target] = []  # the current operation's, less dropped ADs
         self.interrupted = False
         self._plans_without_launch = 0  # fresh plans in a row that found an instance in the state
+        self._state_written = False  # known to be written: plans can be saved against it
         self._lock_waits_told = 0  # the engine's state-lock waits already journaled with an attempt
         self._checked_plans: set[Path] = set()  # saved plans refuse_destructive has passed in this run
 
@@ -387,8 +388,11 @@ class RetryLoop:
         workdir = self.prepared.workdir
         plan_file = workdir.plan_file(target.availability_domain, op.plan_label(target))
         try:
-            if not workdir.has_state:
+            if not self._state_written:
+                self._state_written = state_written(self.tf)
+            if not self._state_written:  # so that the plans made now stay valid after the first apply
                 refresh_only(self.tf)
+                self._state_written = True
             try:
                 self._plan_and_apply(op, plan_file, target)
             except StalePlan:  # remade once, within the same attempt

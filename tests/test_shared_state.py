@@ -35,8 +35,12 @@ def test_a_pg_state_holds_the_instance_and_status_and_output_read_it(tmp_path, p
     assert result.returncode == 0, result.stdout + result.stderr
     [instance] = session.live_instances()
     assert not (session.workdir / "terraform.tfstate").exists()  # the state is in PostgreSQL
-    # After the first attempt each attempt is one LaunchInstance call, as with a local state.
+    # After the first attempt each attempt is one LaunchInstance call, as with a local state: the
+    # plans saved before the first apply stay valid (no re-plan, no second GetSubnet).
     assert len(session.calls("LaunchInstance")) == len(session.journal()) == 4
+    ops = [call["op"] for call in session.calls()]
+    first, last = ops.index("LaunchInstance"), len(ops) - 1 - ops[::-1].index("LaunchInstance")
+    assert set(ops[first : last + 1]) == {"LaunchInstance"}
     output = session.run("output", "--json")
     assert json.loads(output.stdout)["instance_id"] == instance["id"]
     status = session.run("status", "--json")

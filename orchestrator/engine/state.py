@@ -32,6 +32,18 @@ def state_instance(tf: Terraform) -> StateInstance | None:
     return None
 
 
+def pull_argv(tf: Terraform) -> list[str]:
+    return tf.argv("state pull")
+
+
+def state_written(tf: Terraform) -> bool:
+    """Whether a state has been written (a saved plan made on none goes stale once one is): the
+    local file, or a remote state with a lineage (`state pull` gives lineage "" for none)."""
+    if not tf.workdir.remote_state:
+        return tf.workdir.state.exists()
+    return bool(json.loads(tf.check(pull_argv(tf), "terraform state pull").stdout or "{}").get("lineage"))
+
+
 def untaint_argv(tf: Terraform) -> list[str]:
     return tf.argv("untaint", INSTANCE_ADDRESS, no_color=FLAG)
 

@@ -16,7 +16,7 @@ from orchestrator.engine.plan import plan_argv
 from orchestrator.engine.plan_safety import show_plan_argv
 from orchestrator.engine.refresh import refresh_only_argv
 from orchestrator.engine.runner import Terraform
-from orchestrator.engine.state import forget_instance_argv, push_state_argv, show_argv, untaint_argv
+from orchestrator.engine.state import forget_instance_argv, pull_argv, push_state_argv, show_argv, untaint_argv
 from orchestrator.workdir import Workdir
 
 BIN = "/opt/terraform"
@@ -109,6 +109,10 @@ def test_init_with_a_remote_backend_gets_its_settings_as_partial_configuration(t
         "-force-copy",
         "-backend-config=schema_name=a1",
     ]
+
+
+def test_state_pull(tf):
+    assert pull_argv(tf) == [BIN, "state", "pull"]  # reads without the lock
 
 
 def test_state_push(tf):
