@@ -629,7 +629,7 @@ class RetryLoop:
         return self._kept(Kept(kept.instance_id, Keeping.KEPT, kept.lifecycle_state))
 
     def _errored_state_note(self) -> str:
-        if not self.prepared.workdir.remote_state or not self.prepared.workdir.errored_state.exists():
+        if not self._errored_state_pending():
             return ""
         return (
             "; the state of the launch is saved in errored.tfstate, and the next `coinpilot-tf retry` writes it "
