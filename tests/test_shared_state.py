@@ -114,6 +114,20 @@ def own_server():
     server.remove()
 
 
+def _started_until(args: list[str], env: dict[str, str], line_start: str) -> tuple[subprocess.Popen, list[str]]:
+    """coinpilot-tf ARGS started, and its output read until a line starts with line_start (the
+    lines read so far): the test acts while the run is at that point."""
+    run = subprocess.Popen(
+        [COINPILOT, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    shown = []
+    for line in run.stdout:
+        shown.append(line)
+        if line.startswith(line_start):
+            break
+    return run, shown
+
+
 def _stop_at_apply(server: PostgresServer) -> dict[str, str]:
     """PostgreSQL goes down once OCI has accepted the launch, before Terraform writes the state."""
     return {RUN_ENV: "apply:" + shlex.join(server.stop_command())}
@@ -145,19 +159,11 @@ def test_a_scheduled_run_that_lost_the_backend_after_the_launch_leaves_it_to_the
 
 def test_a_run_that_lost_the_backend_after_the_launch_records_it_there_once_it_is_back(tmp_path, own_server):
     session = new_session(tmp_path, STATE_BACKEND="pg", PG_CONN_STR=own_server.conn_str)
-    run = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "ok"],
-        env={**session.env, **_stop_at_apply(own_server)},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    run, shown = _started_until(
+        ["retry", "--simulate", "ok"],
+        {**session.env, **_stop_at_apply(own_server)},
+        "the state backend could not record the result: writing errored.tfstate",
     )
-    shown = []
-    for line in run.stdout:
-        shown.append(line)
-        if line.startswith("the state backend could not record the result: writing errored.tfstate"):
-            break
     [instance] = session.live_instances()
 
     own_server.start()
@@ -185,20 +191,8 @@ def test_an_attempt_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_p
         holder.stdin.flush()
         while holder.stdout.readline().strip() != "held":
             pass
-        waiting = subprocess.Popen(
-            [COINPILOT, "retry"],
-            env=session.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
         # The retry says it waits while it waits: then the other run lets go.
-        shown = []
-        for line in waiting.stdout:
-            shown.append(line)
-            if line.startswith("waiting for the state lock held by another run"):
-                break
+        waiting, shown = _started_until(["retry"], session.env, "waiting for the state lock held by another run")
         holder.stdin.write("SELECT pg_advisory_unlock_all();\n")
         holder.stdin.close()
         out, err = waiting.communicate(timeout=240)
