@@ -17,7 +17,7 @@ import pytest
 
 from orchestrator.journal import Journal
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
-from orchestrator.simulator.kill_hook import FILLER
+from orchestrator.simulator.kill_hook import FILLER, RUN_ENV
 
 from .session import COINPILOT, Session, new_session
 from .workdirs import copy_session, won_session
@@ -89,6 +89,22 @@ def test_a_state_that_cannot_be_saved_after_the_launch_stops_the_loop(tmp_path):
 
     assert "errored.tfstate" in last_line(result)
     check_stopped_and_adopted(session, result, fix=lambda: (session.workdir / "terraform.tfstate.backup").rmdir())
+
+
+def test_an_unrecognised_failure_after_the_launch_finds_the_instance_before_launching_again(tmp_path):
+    session = new_session(tmp_path, MAX_ATTEMPTS="3")
+    # The provider dies once OCI has accepted the launch: Terraform's "Plugin did not respond"
+    # is in no pattern of the table (unknown), and the instance exists but is in no state.
+    provider_dies = {RUN_ENV: "apply:" + shlex.join(["sh", "-c", "kill -9 $PPID"])}
+
+    result = session.run("retry", "--simulate", "ok", extra_env=provider_dies)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert session.journal()[-1]["category"] == "unknown"
+    [instance] = session.live_instances()
+    assert len(session.calls("LaunchInstance")) == 1
+    assert f"instance id:  {instance['id']}" in result.stdout
+    assert session.journal("adopted")[-1]["instance_id"] == instance["id"]
 
 
 def test_a_disk_that_fills_up_during_the_launch_stops_the_loop(tmp_path, small_disk):
