@@ -7,9 +7,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .engine.runner import STATE_LOCK_TIMEOUT_SECONDS
+from .engine.runner import STATE_LOCK_WAITING
 from .failures import Failure
-from .humanize import duration
 from .journal import Event, Journal
 from .notify import Event as NotifyEvent
 from .notify import Notifier
@@ -22,10 +21,6 @@ from .result import LaunchResult
 
 SUCCESS = "success"
 STATE_LOCK_NOTE = "; waited for the state lock held by another run"
-STATE_LOCK_WAITING = (
-    f"waiting for the state lock held by another run (up to {duration(STATE_LOCK_TIMEOUT_SECONDS)}); "
-    "the attempt goes on once that run lets go"
-)
 INTERRUPTED = "interrupted"
 
 

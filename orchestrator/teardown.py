@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .engine.destroy import destroy
-from .engine.runner import Terraform, TerraformError
+from .engine.runner import STATE_LOCK_WAITING, Terraform, TerraformError
 from .engine.state import state_instance
 from .errors import ToolError, UsageError
 from .journal import Event, Journal
@@ -36,6 +36,7 @@ def destroy_instance(
     with workdir_lock(workdir, "destroy", note) as lock:
         tf.write_cli_config()
         tf.on_process = lock.record_terraform
+        tf.on_state_lock_wait = lambda: note(STATE_LOCK_WAITING)
         return _destroy(workdir, tf, confirm)
 
 

@@ -114,14 +114,16 @@ def own_server():
     server.remove()
 
 
-def _started_until(args: list[str], env: dict[str, str], line_start: str) -> tuple[subprocess.Popen, list[str]]:
-    """coinpilot-tf ARGS started, and its output read until a line starts with line_start (the
-    lines read so far): the test acts while the run is at that point."""
+def _started_until(
+    args: list[str], env: dict[str, str], line_start: str, stream: str = "stdout"
+) -> tuple[subprocess.Popen, list[str]]:
+    """coinpilot-tf ARGS started, and its stdout (or stderr) read until a line starts with
+    line_start (the lines read so far): the test acts while the run is at that point."""
     run = subprocess.Popen(
         [COINPILOT, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     shown = []
-    for line in run.stdout:
+    for line in getattr(run, stream):
         shown.append(line)
         if line.startswith(line_start):
             break
@@ -177,32 +179,61 @@ def test_a_run_that_lost_the_backend_after_the_launch_records_it_there_once_it_i
     assert [entry["event"] for entry in session.journal(None)][-2:] == ["state_pushed", "kept"]
 
 
+class StateLockHolder:
+    """Another run holding the shared state's lock: Terraform's pg backend takes an advisory lock
+    on the state's row, and so does this psql session until release()."""
+
+    def __init__(self, postgres, pg_state: dict[str, str]):
+        schema = pg_state["STATE_BACKEND_CONFIG"].removeprefix("schema_name=")
+        psql = [str(postgres.binaries / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", postgres.conn_str]
+        self.psql = subprocess.Popen(psql, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.psql.stdin.write(
+            f"SELECT pg_advisory_lock(id) FROM {schema}.states WHERE name = 'default';\nSELECT 'held';\n"
+        )
+        self.psql.stdin.flush()
+        while self.psql.stdout.readline().strip() != "held":
+            pass
+
+    def release(self) -> None:
+        self.psql.stdin.write("SELECT pg_advisory_unlock_all();\n")
+        self.psql.stdin.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.psql.kill()
+        self.psql.wait()
+
+
+WAITING_LINE = "waiting for the state lock held by another run"
+
+
 def test_an_attempt_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_path, postgres, pg_state):
     session = new_session(tmp_path, **pg_state, MAX_ATTEMPTS="1")
     assert session.run("retry", "--simulate", "capacity").returncode == 3  # the state exists now
-    schema = pg_state["STATE_BACKEND_CONFIG"].removeprefix("schema_name=")
-    psql = [str(postgres.binaries / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", postgres.conn_str]
-    # Another run holds the lock (Terraform's pg backend takes an advisory lock on the state's row).
-    holder = subprocess.Popen(psql, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        holder.stdin.write(
-            f"SELECT pg_advisory_lock(id) FROM {schema}.states WHERE name = 'default';\nSELECT 'held';\n"
-        )
-        holder.stdin.flush()
-        while holder.stdout.readline().strip() != "held":
-            pass
+
+    with StateLockHolder(postgres, pg_state) as holder:
         # The retry says it waits while it waits: then the other run lets go.
-        waiting, shown = _started_until(["retry"], session.env, "waiting for the state lock held by another run")
-        holder.stdin.write("SELECT pg_advisory_unlock_all();\n")
-        holder.stdin.close()
+        waiting, _ = _started_until(["retry"], session.env, WAITING_LINE)
+        holder.release()
         out, err = waiting.communicate(timeout=240)
-        out = "".join(shown) + out
-    finally:
-        holder.kill()
-        holder.wait()
 
     assert waiting.returncode == 3, out + err
     last = session.journal()[-1]
     assert last["waited_for_state_lock"] is True
     assert "waited for the state lock held by another run" in out
     assert len(session.calls("LaunchInstance")) == 2
+
+
+def test_destroy_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_path, postgres, pg_state):
+    session = new_session(tmp_path, **pg_state)
+    assert session.run("retry", "--simulate", "ok").returncode == 0
+
+    with StateLockHolder(postgres, pg_state) as holder:
+        destroying, _ = _started_until(["destroy", "--yes"], session.env, WAITING_LINE, stream="stderr")
+        holder.release()
+        out, err = destroying.communicate(timeout=240)
+
+    assert destroying.returncode == 0, out + err
+    assert session.live_instances() == []

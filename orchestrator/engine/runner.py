@@ -18,6 +18,7 @@ from python_terraform import IsFlagged
 
 from ..errors import ToolError
 from ..failures import Category, Failure, classify
+from ..humanize import duration
 from ..workdir import Workdir, data_dir, write_private
 from . import Engine
 from .environment import child_environment
@@ -35,6 +36,10 @@ INTERRUPT_GRACE_SECONDS = 120
 # How long a command waits for the state lock another run holds (-lock-timeout). With a shared
 # backend that run may be in the middle of a launch, which waits for RUNNING: a minute or two.
 STATE_LOCK_TIMEOUT_SECONDS = 600
+STATE_LOCK_WAITING = (
+    f"waiting for the state lock held by another run (up to {duration(STATE_LOCK_TIMEOUT_SECONDS)}); "
+    "going on once that run lets go"
+)
 # The commands that take the state lock, and so accept -lock-timeout.
 LOCKING_COMMANDS = ("plan", "apply", "import", "untaint", "destroy", "state rm", "state push")
 # Terraform prints this when it waited for the state lock (after 400 ms; `-json`: state_lock_acquire).
