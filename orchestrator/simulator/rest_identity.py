@@ -1,0 +1,36 @@
+"""The simulated Identity API: availability domains and compartments."""
+
+from __future__ import annotations
+
+from orchestrator.simulator.rest_protocol import Reply, Request, queried_compartment, visible_compartment
+from orchestrator.simulator.store import CloudStore
+
+
+def list_availability_domains(store: CloudStore, request: Request) -> Reply:
+    cloud = store.snapshot()
+    compartment_id = queried_compartment(store, request.query)
+    domains = [
+        {
+            "name": name,
+            "id": f"ocid1.availabilitydomain.oc1..{name[-4:].lower()}",
+            "compartmentId": cloud["tenancy_id"],
+        }
+        for name in cloud["availability_domains"]
+    ]
+    return Reply(domains, {"compartment_id": compartment_id})
+
+
+def get_compartment(store: CloudStore, request: Request) -> Reply:
+    [compartment_id] = request.params
+    cloud = store.snapshot()
+    visible_compartment(store, compartment_id)
+    is_tenancy = compartment_id == cloud["tenancy_id"]
+    body = {
+        "id": compartment_id,
+        "compartmentId": None if is_tenancy else cloud["tenancy_id"],
+        "name": "sim-tenancy" if is_tenancy else f"sim-compartment-{cloud['compartments'].index(compartment_id) + 1}",
+        "description": "simulated",
+        "lifecycleState": "ACTIVE",
+        "timeCreated": "2026-06-01T09:00:00.000Z",
+    }
+    return Reply(body, {"compartment_id": compartment_id})

@@ -1,0 +1,40 @@
+"""The one route table: each method and path leads to one OCI operation, and a path knows its methods."""
+
+import pytest
+
+from orchestrator.simulator.rest_routes import ROUTES, methods_on, route_for
+
+
+def test_each_operation_has_one_route():
+    ops = [route.op for route in ROUTES]
+    assert len(ops) == len(set(ops))
+
+
+@pytest.mark.parametrize(
+    "method, path, op, params",
+    [
+        ("POST", "/20160918/instances", "LaunchInstance", ()),
+        ("GET", "/20160918/instances", "ListInstances", ()),
+        ("POST", "/20160918/instances/ocid1.instance.oc1..x", "InstanceAction", ("ocid1.instance.oc1..x",)),
+        ("GET", "/20160918/images/img/shapes", "ListImageShapeCompatibilityEntries", ("img",)),
+        (
+            "GET",
+            "/20190729/services/compute/limits/a1/resourceAvailability",
+            "GetResourceAvailability",
+            ("compute", "a1"),
+        ),
+    ],
+)
+def test_the_method_and_path_pick_the_operation_and_its_parameters(method, path, op, params):
+    route, found = route_for(method, path)
+    assert (route.op, found) == (op, params)
+
+
+def test_a_path_without_the_method_has_no_route_but_lists_the_methods_it_has():
+    assert route_for("PATCH", "/20160918/instances/x") is None
+    assert methods_on("/20160918/instances/x") == ["DELETE", "GET", "POST", "PUT"]
+
+
+def test_an_unknown_path_has_no_methods():
+    assert route_for("GET", "/20160918/nothing") is None
+    assert methods_on("/20160918/nothing") == []
