@@ -74,11 +74,16 @@ ROUTES = (
 def route_for(method: str, path: str) -> tuple[Route, tuple[str, ...]] | None:
     """The route that answers `method` on `path`, with its path parameters (still URL-encoded)."""
     for route in ROUTES:
-        if route.method == method and (match := route.path.fullmatch(path)):
+        if route.method == method and (match := route.path.fullmatch(_resource(path))):
             return route, match.groups()
     return None
 
 
 def methods_on(path: str) -> list[str]:
     """The methods some route answers on `path` (a 405's Allow header; none: the path is unknown)."""
-    return sorted({route.method for route in ROUTES if route.path.fullmatch(path)})
+    return sorted({route.method for route in ROUTES if route.path.fullmatch(_resource(path))})
+
+
+def _resource(path: str) -> str:
+    # OCI accepts a trailing slash (`/20160918/instances/`) for the same resource, and some clients send one.
+    return path.removesuffix("/")

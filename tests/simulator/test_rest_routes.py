@@ -1,8 +1,12 @@
 """The one route table: each method and path leads to one OCI operation, and a path knows its methods."""
 
 import pytest
+import requests
 
 from orchestrator.simulator.rest_routes import ROUTES, methods_on, route_for
+
+from .conftest import COMPARTMENT
+from .test_rest_compute import details
 
 
 def test_each_operation_has_one_route():
@@ -38,3 +42,18 @@ def test_a_path_without_the_method_has_no_route_but_lists_the_methods_it_has():
 def test_an_unknown_path_has_no_methods():
     assert route_for("GET", "/20160918/nothing") is None
     assert methods_on("/20160918/nothing") == []
+
+
+@pytest.mark.parametrize("collection", ["/20160918/instances", "/20160918/availabilityDomains"])
+def test_a_trailing_slash_on_a_collection_gets_the_same_answer(store, compute, endpoint, collection):
+    compute.launch_instance(details())
+    with_slash, without = (
+        requests.get(
+            endpoint.url + path, params={"compartmentId": COMPARTMENT}, auth=compute.base_client.signer, timeout=10
+        )
+        for path in (f"{collection}/", collection)
+    )
+    assert with_slash.status_code == without.status_code == 200
+    assert with_slash.json() == without.json() != []
+    slashed, plain = store.calls()[-2:]
+    assert slashed["op"] == plain["op"] != "Unrouted"
