@@ -11,6 +11,7 @@ operation answers what, and the rest_<service>.py modules answer.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -134,12 +135,19 @@ def _json_body(raw: bytes) -> dict:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops the connections of a burst of clients (they retry a second later).
+    request_queue_size = 64
 
     def __init__(self, store: CloudStore, api_public_key: RSAPublicKey, port: int):
         super().__init__(("127.0.0.1", port), _Handler)
         self.store = store
         self.api_public_key = api_public_key
         self.key_id = (store.snapshot()["tenancy_id"], PLACEHOLDERS["user_ocid"], key_fingerprint(api_public_key))
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hangs up mid-call (killed, timed out) is no fault of the server's: no traceback.
+        if not isinstance(sys.exception(), ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class RestEndpoint:

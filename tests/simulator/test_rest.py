@@ -1,6 +1,9 @@
 """The simulated REST endpoint, driven by the real oci SDK over HTTP (nothing mocked)."""
 
 import json
+import socket
+import struct
+import threading
 
 import oci
 import pytest
@@ -167,6 +170,35 @@ def test_stopping_frees_the_port(store, keys):
     endpoint.stop()
     with pytest.raises(oci.exceptions.RequestException):
         identity.list_availability_domains(TENANCY)
+
+
+def _hang_up(endpoint, request: bytes) -> None:
+    """Send `request` and hang up at once with a reset, as a client killed mid-call does."""
+    host, port = endpoint.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.sendall(request)
+
+
+def _requests_in_progress() -> list[threading.Thread]:
+    # socketserver runs each request in a thread named after its process_request_thread.
+    return [thread for thread in threading.enumerate() if "process_request_thread" in thread.name]
+
+
+def test_clients_that_hang_up_leave_no_traceback_and_the_server_still_answers(store, endpoint, compute, capfd):
+    for n in range(50):
+        _hang_up(
+            endpoint,
+            # Half hang up before their answer is sent, half before the body they announced.
+            b"GET /20160918/instances HTTP/1.1\r\nHost: sim\r\n\r\n"
+            if n % 2
+            else b"POST /20160918/instances HTTP/1.1\r\nHost: sim\r\nContent-Length: 100\r\n\r\n{",
+        )
+    # Accepted in order: once this answers, every hung-up request has its thread.
+    assert compute.list_instances(COMPARTMENT).status == 200
+    for thread in _requests_in_progress():
+        thread.join(timeout=60)
+    assert "Traceback" not in capfd.readouterr().err
 
 
 # ----- Monitoring -----
