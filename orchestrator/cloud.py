@@ -2,8 +2,7 @@
 
 A cloud supplies what differs between the two: the OCI config and SDK client, the provider
 installation Terraform uses, placeholders for targets the user left unset, where a default SSH
-key goes, and a hook called at each phase of the loop. This is the only module outside
-orchestrator/simulator/ that knows a simulated cloud exists.
+key goes, and a hook called at each phase of the loop. The session (session.py) chooses which.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Settings
-from .workdir import Workdir
 
 OCI_LABEL = "OCI"
 
@@ -89,10 +87,3 @@ class OciCloud:
 
     def reached(self, phase: str) -> None:
         """No phase hook against the real cloud."""
-
-
-def pick_cloud(workdir: Workdir, scenario: str | None, environ: Mapping[str, str]) -> Cloud:
-    """The simulated cloud if --simulate was given or the workdir was simulated before; else OCI."""
-    from .simulator.cloud import SimulatedCloud
-
-    return SimulatedCloud.pick(workdir, scenario, environ) or OciCloud()

@@ -20,6 +20,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from .errors import ToolError, UsageError
@@ -36,12 +37,26 @@ _POLL_SECONDS = 0.2
 ENGINE_WORDS = ("terraform", "tofu")
 
 
+class LockCommand(StrEnum):
+    """The command a run holds the workdir for, as run.lock records it and `status` shows it."""
+
+    RETRY = "retry"
+    GROW = "grow"
+    RENDER = "render"
+    MIGRATE_STATE = "render --migrate-state"
+    DESTROY = "destroy"
+
+
+# The commands that loop, and wait between attempts while they hold the workdir.
+LOOPING_COMMANDS = (LockCommand.RETRY, LockCommand.GROW)
+
+
 @dataclass(frozen=True)
 class Holder:
     """What run.lock says about the run holding it."""
 
     pid: int
-    command: str
+    command: str  # a LockCommand's value; kept as recorded, since another version may have written it
     started: str
     terraform_pid: int | None = None
     # Start times (clock ticks since boot, from /proc) of pid and terraform_pid; None where unknown.
@@ -67,7 +82,7 @@ class WorkdirBusy(UsageError):
 class WorkdirLock:
     """Held from acquire() until release(); `record_terraform` keeps the file's Terraform pid current."""
 
-    def __init__(self, workdir: Workdir, command: str, note: Callable[[str], None]):
+    def __init__(self, workdir: Workdir, command: LockCommand, note: Callable[[str], None]):
         self.workdir = workdir
         self.path = workdir.path / LOCK_NAME
         self.command = command
@@ -160,7 +175,7 @@ class WorkdirLock:
 
 
 @contextlib.contextmanager
-def workdir_lock(workdir: Workdir, command: str, note: Callable[[str], None]) -> Iterator[WorkdirLock]:
+def workdir_lock(workdir: Workdir, command: LockCommand, note: Callable[[str], None]) -> Iterator[WorkdirLock]:
     """Hold the workdir for one run; WorkdirBusy (exit 2) if another live run holds it."""
     lock = WorkdirLock(workdir, command, note)
     try:

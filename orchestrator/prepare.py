@@ -36,12 +36,14 @@ def prepare(session: Session, refresh_image: bool = False, *, for_launch: bool =
     cloud, workdir = session.cloud, session.workdir
     settings = with_placeholders(session.settings, cloud.placeholders)
     cloud.prepare(settings)
-    from .doctor import FAIL, preflight
+    from .checks import CheckStatus, preflight
 
     asks_oci = not settings.image_ocid or settings.availability_domains == ("all",) or refresh_image
     # The local checks (engine, OCI config, key, fingerprint) before any call to OCI.
     outcomes = preflight(session, settings, needed=None if for_launch or asks_oci else ("engine",))
-    later = tuple(f"`retry` will need {o.name}: {o.detail}; fix: {o.fix}" for o in outcomes if o.status == FAIL)
+    later = tuple(
+        f"`retry` will need {o.name}: {o.detail}; fix: {o.fix}" for o in outcomes if o.status == CheckStatus.FAIL
+    )
     asked = (session.cloud, session.workdir, settings, refresh_image)
     if _calls_oci(*asked):
         from . import isolated

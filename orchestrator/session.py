@@ -1,6 +1,7 @@
 """One command's session: its settings, workdir, cloud and engine, each made once, when first asked for.
 
-The click group creates it; option callbacks fill in the flags; the commands receive it (cli.py).
+The click group creates it; option callbacks fill in the flags; the commands receive it
+(commands/). It alone chooses the cloud: OCI, or the simulated OCI of a rehearsal.
 Making the session, or any part of it, writes nothing: the commands that change the workdir do.
 """
 
@@ -9,10 +10,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .workdir import Workdir
+
+if TYPE_CHECKING:
+    from .cloud import Cloud
 
 
 class Session:
@@ -38,9 +42,7 @@ class Session:
         return self._loaded[1]
 
     @functools.cached_property
-    def cloud(self):
-        from .cloud import pick_cloud
-
+    def cloud(self) -> Cloud:
         return pick_cloud(self.workdir, self.scenario, self.environ)
 
     @functools.cached_property
@@ -63,3 +65,11 @@ class Session:
         if not self.workdir.path.is_dir():
             raise UsageError("--workdir", f"{self.workdir.path} does not exist yet; {hint}")
         return self.workdir
+
+
+def pick_cloud(workdir: Workdir, scenario: str | None, environ: Mapping[str, str]) -> Cloud:
+    """The simulated cloud if --simulate was given or the workdir was simulated before; else OCI."""
+    from .cloud import OciCloud
+    from .simulator.cloud import SimulatedCloud
+
+    return SimulatedCloud.pick(workdir, scenario, environ) or OciCloud()

@@ -13,7 +13,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from .engine.state import state_instance
 from .errors import ToolError
 from .humanize import duration
 from .journal import Event, Journal
-from .lock import Holder, holder
+from .lock import LOOPING_COMMANDS, Holder, holder
 from .operation import STOPPED_STATES
 from .reclaim import ReclaimRisk
 from .workdir import Workdir
@@ -135,17 +135,6 @@ class Status:
         return dict(Counter(entry.get("category", "unknown") for entry in self.attempts).most_common())
 
     def to_dict(self) -> dict[str, Any]:
-        instance = None
-        if self.instance:
-            instance = {
-                **asdict(self.instance),
-                "created_at": _iso(self.instance.created_at),
-                "state_since": _iso(self.state_since),
-            }
-        destroyed = None
-        if self.instance is None and self.last_destroy:
-            destroyed = {"instance_id": self.last_destroy.get("instance_id"), "at": _iso(self.last_destroy["ts"])}
-        failure = self.last_failure
         return {
             "workdir": str(self.workdir),
             "workdir_exists": self.exists,
@@ -154,8 +143,10 @@ class Status:
             **self.cloud_fields,
             "state_backend": self.state_backend,
             "journal": str(self.workdir / "journal.jsonl"),
-            "instance": instance,
-            "destroyed": destroyed,
+            "instance": self._instance_dict(),
+            "destroyed": None
+            if self.instance is not None or not self.last_destroy
+            else {"instance_id": self.last_destroy.get("instance_id"), "at": _iso(self.last_destroy["ts"])},
             "terminated": None
             if self.lost is None
             else {
@@ -164,23 +155,7 @@ class Status:
                 "found_at": _iso(self.lost["ts"]),
             },
             "reclaim_risk": None if self.reclaim is None else self.reclaim.to_dict(),
-            "attempts": {
-                "total": len(self.attempts),
-                "by_category": self.counts,
-                "first_at": _iso(self.attempts[0]["ts"]) if self.attempts else None,
-                "last_at": _iso(self.attempts[-1]["ts"]) if self.attempts else None,
-                "last_failure": None
-                if failure is None
-                else {
-                    "attempt": failure.get("attempt"),
-                    "at": _iso(failure["ts"]),
-                    "category": failure.get("category"),
-                    "status": failure.get("status"),
-                    "code": failure.get("code"),
-                    "message": failure.get("message"),
-                    "request_id": failure.get("request_id"),
-                },
-            },
+            "attempts": self._attempts_dict(),
             "last_run_event": None
             if self.last_run_event is None
             else {
@@ -199,6 +174,35 @@ class Status:
                 {"hour": _iso(hour.timestamp()), "counts": dict(Counter(categories))}
                 for hour, categories in hourly(self.attempts, UTC)
             ],
+        }
+
+    def _instance_dict(self) -> dict[str, Any] | None:
+        if self.instance is None:
+            return None
+        return {
+            **asdict(self.instance),
+            "created_at": _iso(self.instance.created_at),
+            "state_since": _iso(self.state_since),
+        }
+
+    def _attempts_dict(self) -> dict[str, Any]:
+        failure = self.last_failure
+        return {
+            "total": len(self.attempts),
+            "by_category": self.counts,
+            "first_at": _iso(self.attempts[0]["ts"]) if self.attempts else None,
+            "last_at": _iso(self.attempts[-1]["ts"]) if self.attempts else None,
+            "last_failure": None
+            if failure is None
+            else {
+                "attempt": failure.get("attempt"),
+                "at": _iso(failure["ts"]),
+                "category": failure.get("category"),
+                "status": failure.get("status"),
+                "code": failure.get("code"),
+                "message": failure.get("message"),
+                "request_id": failure.get("request_id"),
+            },
         }
 
     def to_json(self) -> str:
@@ -292,7 +296,7 @@ class Status:
     def _run_lines(self, now: float) -> list[str]:
         if self.run is not None:
             line = f"run:           {self.run.describe()} holds the workdir"
-            if self.run.command == "retry":
+            if self.run.command in LOOPING_COMMANDS:
                 if self.next_attempt_at is not None and self.next_attempt_at > now:
                     line += f"; next attempt {_when(self.next_attempt_at, now)}"
                 else:
@@ -306,6 +310,49 @@ class Status:
         return lines
 
 
+@dataclass
+class JournalReading:
+    """What `status` takes from the journal, in one pass."""
+
+    attempts: list[dict[str, Any]] = field(default_factory=list)  # oldest first
+    last_run_event: dict[str, Any] | None = None
+    last_destroy: dict[str, Any] | None = None
+    lost: dict[str, Any] | None = None  # the latest instance_gone
+    lifecycle_events: list[dict[str, Any]] = field(default_factory=list)  # what changed the instance's state
+    damaged: int = 0
+
+    @classmethod
+    def read(cls, journal: Journal) -> JournalReading:
+        reading = cls()
+        for entry in journal.entries():
+            event = entry.get("event")
+            if event == Event.ATTEMPT:
+                reading.attempts.append(entry)
+                if entry.get("category") == "success":
+                    reading.last_run_event = {**entry, "event": WON}
+                    reading.lifecycle_events.append(entry)
+            elif event in RUN_EVENTS:
+                reading.last_run_event = entry
+                if event == Event.DESTROY:
+                    reading.last_destroy = entry
+                if event == Event.INSTANCE_GONE:
+                    reading.lost = entry
+                if event in (Event.INSTANCE_STOPPED, Event.STARTED, Event.GROWN):
+                    reading.lifecycle_events.append(entry)
+        reading.damaged = journal.damaged
+        return reading
+
+    def next_attempt_at(self, run: Holder | None) -> float | None:
+        """When a looping run (retry, grow) that waits after its latest attempt tries again; any
+        later event (a new start, an end) means the wait is over."""
+        if run is None or run.command not in LOOPING_COMMANDS or not self.attempts:
+            return None
+        latest = self.attempts[-1]
+        if not latest.get("wait") or (self.last_run_event is not None and self.last_run_event["ts"] > latest["ts"]):
+            return None
+        return latest["ts"] + latest["wait"]
+
+
 def collect_status(
     workdir: Workdir,
     cloud: Cloud,
@@ -314,42 +361,9 @@ def collect_status(
 ) -> Status:
     """tf: the engine bound to the workdir, asked for only when there is state to read. Writes nothing.
     reclaim_risk: reads the instance's reclaim risk from OCI Monitoring (None: not asked)."""
-    state_problem = None
-    try:
-        found = state_instance(tf()) if workdir.has_state else None
-    except ToolError as error:  # a damaged state: the journal and the run are still worth showing
-        found, state_problem = None, str(error)
-    instance = Instance.from_state(found.id, found.attributes, found.tainted) if found else None
-    attempts: list[dict[str, Any]] = []
-    last_run_event = last_destroy = lost = None
-    lifecycle_events: list[dict[str, Any]] = []  # what changed the instance's lifecycle state, oldest first
-    journal = Journal(workdir.journal)
-    for entry in journal.entries():
-        event = entry.get("event")
-        if event == Event.ATTEMPT:
-            attempts.append(entry)
-            if entry.get("category") == "success":
-                last_run_event = {**entry, "event": WON}
-                lifecycle_events.append(entry)
-        elif event in RUN_EVENTS:
-            last_run_event = entry
-            if event == Event.DESTROY:
-                last_destroy = entry
-            if event == Event.INSTANCE_GONE:
-                lost = entry
-            if event in (Event.INSTANCE_STOPPED, Event.STARTED, Event.GROWN):
-                lifecycle_events.append(entry)
+    instance, state_problem = _state(workdir, tf)
+    journal = JournalReading.read(Journal(workdir.journal))
     run = holder(workdir)
-    next_attempt_at = None
-    # The wait after the latest attempt; any later event (a new start, an end) means it is over.
-    if (
-        run is not None
-        and run.command == "retry"
-        and attempts
-        and attempts[-1].get("wait")
-        and (last_run_event is None or last_run_event["ts"] <= attempts[-1]["ts"])
-    ):
-        next_attempt_at = attempts[-1]["ts"] + attempts[-1]["wait"]
     reclaim = None
     if (
         instance is not None
@@ -363,18 +377,27 @@ def collect_status(
         cloud_label=cloud.label,
         cloud_fields=cloud.status_fields,
         instance=instance,
-        attempts=attempts,
-        last_run_event=last_run_event,
-        last_destroy=last_destroy,
+        attempts=journal.attempts,
+        last_run_event=journal.last_run_event,
+        last_destroy=journal.last_destroy,
         run=run,
-        next_attempt_at=next_attempt_at,
+        next_attempt_at=journal.next_attempt_at(run),
         journal_damaged=journal.damaged,
         state_problem=state_problem,
         state_backend=workdir.state_backend,
-        state_since=_state_since(instance, lifecycle_events),
-        lost=lost,
+        state_since=_state_since(instance, journal.lifecycle_events),
+        lost=journal.lost,
         reclaim=reclaim,
     )
+
+
+def _state(workdir: Workdir, tf: Callable[[], Terraform]) -> tuple[Instance | None, str | None]:
+    """(the instance in state, why the state could not be read)."""
+    try:
+        found = state_instance(tf()) if workdir.has_state else None
+    except ToolError as error:  # a damaged state: the journal and the run are still worth showing
+        return None, str(error)
+    return (Instance.from_state(found.id, found.attributes, found.tainted) if found else None), None
 
 
 def _state_since(instance: Instance | None, lifecycle_events: list[dict[str, Any]]) -> float | None:

@@ -13,7 +13,7 @@ from .engine.runner import STATE_LOCK_WAITING, Terraform, TerraformError
 from .engine.state import state_instance
 from .errors import ToolError, UsageError
 from .journal import Event, Journal
-from .lock import workdir_lock
+from .lock import LockCommand, workdir_lock
 from .result import LaunchResult
 from .workdir import Workdir
 
@@ -33,7 +33,7 @@ def destroy_instance(
     Holds the workdir throughout: refused (WorkdirBusy, exit 2) while a `retry` runs in it, and no
     `retry` can start until the instance is gone from state.
     """
-    with workdir_lock(workdir, "destroy", note) as lock:
+    with workdir_lock(workdir, LockCommand.DESTROY, note) as lock:
         tf.write_cli_config()
         tf.on_process = lock.record_terraform
         tf.on_state_lock_wait = lambda: note(STATE_LOCK_WAITING)

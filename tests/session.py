@@ -54,6 +54,22 @@ class Session:
         return [entry for entry in map(json.loads, lines) if event is None or entry.get("event") == event]
 
 
+def started_until(
+    args: list[str], env: dict[str, str], line_start: str, stream: str = "stdout"
+) -> tuple[subprocess.Popen, list[str]]:
+    """coinpilot-tf ARGS started, and its stdout (or stderr) read until a line starts with
+    line_start (the lines read so far): the test acts while the run is at that point."""
+    run = subprocess.Popen(
+        [COINPILOT, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    shown = []
+    for line in getattr(run, stream):
+        shown.append(line)
+        if line.startswith(line_start):
+            break
+    return run, shown
+
+
 def new_session(tmp_path: Path, **env: str) -> Session:
     workdir = tmp_path / "workdir"
     return Session(

@@ -8,10 +8,11 @@ import json
 import signal
 import subprocess
 import time
+from datetime import UTC, datetime
 
 import pytest
 
-from .session import COINPILOT, Session
+from .session import COINPILOT, Session, started_until
 from .webhook import WebhookServer
 from .workdirs import copy_session, module_session
 
@@ -119,6 +120,29 @@ def test_grow_after_win_lets_retry_go_on_into_grow(tmp_path):
     [instance] = session.live_instances()
     assert shape(instance) == (2, 12)
     assert len(session.calls("LaunchInstance")) == 2 and len(session.calls("UpdateInstance")) == 2
+
+
+def test_status_shows_when_a_waiting_grow_tries_again(small):
+    grow, _ = started_until(
+        ["grow", "--yes", "--simulate", "update=capacity*5,ok", "--log-format", "json", *LADDER],
+        {**small.env, "RETRY_INTERVAL_SECONDS": "3600"},
+        '{"attempt": ',
+    )
+    try:
+        status = small.run("status", "--json")
+        text = small.run("status")
+    finally:
+        grow.send_signal(signal.SIGINT)
+        assert grow.wait(timeout=60) == 130
+
+    [attempt] = [e for e in small.journal() if e.get("operation") == "grow"]
+    assert attempt["category"] == "capacity" and attempt["wait"] > 0
+    run = json.loads(status.stdout)["run"]
+    assert run["command"] == "grow" and run["pid"] == grow.pid
+    next_at = datetime.fromtimestamp(attempt["ts"] + attempt["wait"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert run["next_attempt_at"] == next_at
+    assert f"`coinpilot-tf grow` (pid {grow.pid}" in text.stdout
+    assert "; next attempt " in text.stdout
 
 
 def test_grow_interrupted_exits_130_and_the_next_grow_continues(small):

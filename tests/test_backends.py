@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from orchestrator import doctor
+from orchestrator import checks
 from orchestrator.backends import engine_problem
 from orchestrator.config import load_settings
 from orchestrator.engine import BUNDLED, find_engine
@@ -109,9 +109,9 @@ def test_doctor_checks_the_engine_against_the_backend(tmp_path):
     old.parent.mkdir()
     old.write_text("#!/bin/sh\necho 'Terraform v1.11.4'\n")
     old.chmod(0o755)
-    check = next(check for check in doctor.LOCAL_CHECKS if check.name == "state backend")
+    check = next(check for check in checks.LOCAL_CHECKS if check.name == "state backend")
 
-    [outcome] = doctor.run_checks(doctor.context_for(command_session(workdir, engine=str(old), **backend)), (check,))
+    [outcome] = checks.run_checks(checks.context_for(command_session(workdir, engine=str(old), **backend)), (check,))
 
     assert outcome.status == "FAIL"
     assert outcome.line() == (
@@ -119,7 +119,7 @@ def test_doctor_checks_the_engine_against_the_backend(tmp_path):
         f"engine is terraform 1.11.4 ({old}); fix: put a newer terraform on PATH, or use the engine shipped with "
         "coinpilot-tf: --terraform bundled (COINPILOT_TF_TERRAFORM=bundled)"
     )
-    [bundled] = doctor.run_checks(doctor.context_for(command_session(workdir, engine=BUNDLED, **backend)), (check,))
+    [bundled] = checks.run_checks(checks.context_for(command_session(workdir, engine=BUNDLED, **backend)), (check,))
     assert bundled.status == "ok"
 
 

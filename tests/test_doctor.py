@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from orchestrator import doctor, oci_api
+from orchestrator import checks, doctor, oci_api
 from orchestrator.cli import main
 from orchestrator.errors import UsageError
 from orchestrator.simulator.cloud import SimulatedCloud
@@ -24,7 +24,7 @@ from orchestrator.workdir import Workdir
 from .session import command_session, real_cloud_on
 
 ADS = PLACEHOLDERS["availability_domains"]
-CHECKS = {check.name: check for check in (*doctor.LOCAL_CHECKS, *doctor.API_CHECKS, doctor.NOTIFY_CHECK)}
+CHECKS = {check.name: check for check in (*checks.LOCAL_CHECKS, *doctor.API_CHECKS, doctor.NOTIFY_CHECK)}
 X86_IMAGE = "ocid1.image.oc1.sim-region-1.aaaaaaaapf2silbjy4gekblwdite5dyfdmjhcun55i5kv7ad4bqf2vj3laba"
 
 
@@ -47,12 +47,12 @@ def simulated_cloud(workdir):
 
 def run(workdir, *names, env=None, clock=time.time, cloud=None):
     """The named checks (all but notifications if none), as {name: Outcome}."""
-    checks = tuple(CHECKS[name] for name in names) or doctor.LOCAL_CHECKS + doctor.API_CHECKS
+    chosen = tuple(CHECKS[name] for name in names) or checks.LOCAL_CHECKS + doctor.API_CHECKS
     session = command_session(workdir.path, {**os.environ, **(env or {})})
     if cloud is not None:
         session.cloud = cloud
-    context = doctor.context_for(session, clock=clock)
-    return {outcome.name: outcome for outcome in doctor.run_checks(context, checks)}
+    context = checks.context_for(session, clock=clock)
+    return {outcome.name: outcome for outcome in checks.run_checks(context, chosen)}
 
 
 def edit_profile(workdir, **values):
@@ -101,7 +101,7 @@ def launch(store, name="coinpilot-ins", tags=None, ocpus=2, memory=12):
 
 def test_a_healthy_simulated_setup_passes_every_check(workdir, store):
     outcomes = run(workdir)
-    assert list(outcomes) == [check.name for check in doctor.LOCAL_CHECKS + doctor.API_CHECKS]
+    assert list(outcomes) == [check.name for check in checks.LOCAL_CHECKS + doctor.API_CHECKS]
     assert {name: o.status for name, o in outcomes.items() if o.status != "ok"} == {}
     assert all(o.line().startswith("ok    ") for o in outcomes.values())
     assert "LaunchInstance" not in [call["op"] for call in store.calls()]
@@ -149,7 +149,7 @@ def test_a_missing_profile_lists_the_ones_there_are(tmp_path, isolated_home):
 
 def test_a_missing_key_file_fails(workdir, tmp_path):
     edit_profile(workdir, key_file=str(tmp_path / "nowhere.pem"))
-    outcomes = run(workdir, *(c.name for c in doctor.LOCAL_CHECKS))
+    outcomes = run(workdir, *(c.name for c in checks.LOCAL_CHECKS))
     assert outcomes["key file"].status == "FAIL"
     assert outcomes["key file"].detail == f"{tmp_path / 'nowhere.pem'} does not exist"
     assert outcomes["key permissions"].status == outcomes["fingerprint"].status == "skip"
@@ -180,18 +180,18 @@ def test_a_fingerprint_that_does_not_match_the_key_fails_and_stops_the_api_check
 
 def test_preflight_runs_only_local_checks_and_refuses_a_broken_config(workdir, store):
     session = command_session(workdir.path)
-    assert {o.name for o in doctor.preflight(session)} == {c.name for c in doctor.LOCAL_CHECKS}
+    assert {o.name for o in checks.preflight(session)} == {c.name for c in checks.LOCAL_CHECKS}
     edit_profile(workdir, fingerprint="00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff")
     with pytest.raises(UsageError) as caught:
-        doctor.preflight(session)
+        checks.preflight(session)
     assert caught.value.field == "fingerprint"
     assert "fix: " in caught.value.problem
     assert store.calls() == []
 
 
 def test_an_unusable_engine_fails(workdir, tmp_path):
-    context = doctor.context_for(command_session(workdir.path, engine=str(tmp_path / "no-terraform")))
-    [outcome] = doctor.run_checks(context, (CHECKS["engine"],))
+    context = checks.context_for(command_session(workdir.path, engine=str(tmp_path / "no-terraform")))
+    [outcome] = checks.run_checks(context, (CHECKS["engine"],))
     assert outcome.status == "FAIL" and "is not an executable" in outcome.detail
 
 
@@ -201,7 +201,7 @@ def test_an_unusable_engine_fails(workdir, tmp_path):
 def test_a_key_oci_does_not_know_is_refused_by_the_api(workdir, tmp_path):
     stranger = new_key(tmp_path / "stranger.pem")
     edit_profile(workdir, key_file=str(stranger), fingerprint=oci_api.api_key_fingerprint(stranger))
-    outcomes = run(workdir, *(c.name for c in doctor.LOCAL_CHECKS), "region", "compartment")
+    outcomes = run(workdir, *(c.name for c in checks.LOCAL_CHECKS), "region", "compartment")
     assert outcomes["fingerprint"].status == "ok"
     assert outcomes["region"].status == "FAIL"
     assert outcomes["region"].detail == "OCI refused the API key (NotAuthenticated)"

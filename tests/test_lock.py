@@ -15,6 +15,7 @@ import pytest
 from orchestrator.lock import (
     LOCK_NAME,
     STATE_LOCK_INFO,
+    LockCommand,
     WorkdirBusy,
     WorkdirLock,
     holder,
@@ -73,9 +74,9 @@ def _holding_state_lock(state) -> subprocess.Popen:
 def test_a_second_holder_is_refused_with_the_holders_pid(tmp_path):
     workdir = Workdir(tmp_path / "wd")
     notes = []
-    with workdir_lock(workdir, "retry", notes.append):
+    with workdir_lock(workdir, LockCommand.RETRY, notes.append):
         with pytest.raises(WorkdirBusy) as refused:
-            WorkdirLock(workdir, "retry", notes.append).acquire()
+            WorkdirLock(workdir, LockCommand.RETRY, notes.append).acquire()
         assert f"`coinpilot-tf retry` (pid {os.getpid()}, since " in str(refused.value)
         assert holder(workdir).pid == os.getpid()
     assert holder(workdir) is None
@@ -90,7 +91,7 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
     assert holder(workdir) is None
     notes = []
 
-    with workdir_lock(workdir, "retry", notes.append):
+    with workdir_lock(workdir, LockCommand.RETRY, notes.append):
         assert holder(workdir).pid == os.getpid()
 
     assert notes == [
@@ -105,7 +106,7 @@ def test_the_terraform_a_dead_run_left_running_is_waited_for(tmp_path):
     _left_by(workdir, _dead_pid(), terraform_pid=leftover.pid)
     notes = []
 
-    with workdir_lock(workdir, "retry", notes.append):
+    with workdir_lock(workdir, LockCommand.RETRY, notes.append):
         assert leftover.poll() == 0  # it had ended before the lock was ours
 
     assert f"waiting for the Terraform it started (pid {leftover.pid}) to finish writing the state" in notes
@@ -123,7 +124,7 @@ def test_a_terraform_pid_now_held_by_a_stranger_is_not_waited_for(tmp_path, reco
         _left_by(workdir, _dead_pid(), terraform_pid=stranger.pid, **record)
         notes = []
 
-        with workdir_lock(workdir, "retry", notes.append):
+        with workdir_lock(workdir, LockCommand.RETRY, notes.append):
             pass
 
         assert not any("waiting" in note for note in notes), notes
@@ -150,7 +151,7 @@ def test_a_lock_record_of_the_wrong_shape_is_no_record(tmp_path, content):
     (tmp_path / LOCK_NAME).write_text(content)
 
     assert holder(workdir) is None or holder(workdir).pid == 1
-    with workdir_lock(workdir, "retry", lambda note: None):
+    with workdir_lock(workdir, LockCommand.RETRY, lambda note: None):
         assert holder(workdir).pid == os.getpid()
 
 
@@ -163,7 +164,7 @@ def test_terraforms_state_lock_is_waited_for_never_broken(tmp_path):
     assert state_lock_held(workdir.state)
     notes = []
 
-    with workdir_lock(workdir, "retry", notes.append):
+    with workdir_lock(workdir, LockCommand.RETRY, notes.append):
         assert terraform.poll() == 0  # the holder was gone before the lock info went
         assert not (tmp_path / STATE_LOCK_INFO).exists()
 
@@ -204,7 +205,7 @@ def test_a_state_cut_short_by_a_crash_goes_back_to_the_backup(tmp_path):
     (tmp_path / "terraform.tfstate.backup").write_text(json.dumps(STATE))
     notes = []
 
-    with workdir_lock(workdir, "retry", notes.append):
+    with workdir_lock(workdir, LockCommand.RETRY, notes.append):
         assert json.loads(workdir.state.read_text()) == STATE
 
     [aside] = tmp_path.glob("terraform.tfstate.broken-*")
@@ -224,7 +225,7 @@ def test_a_state_emptied_to_the_wrong_shape_goes_back_to_the_backup(tmp_path, da
     workdir.state.write_text(damaged)
     (tmp_path / "terraform.tfstate.backup").write_text(json.dumps(STATE))
 
-    with workdir_lock(workdir, "retry", lambda note: None):
+    with workdir_lock(workdir, LockCommand.RETRY, lambda note: None):
         assert json.loads(workdir.state.read_text()) == STATE
 
     [aside] = tmp_path.glob("terraform.tfstate.broken-*")
@@ -236,7 +237,7 @@ def test_an_empty_state_is_left_alone(tmp_path):
     workdir = Workdir(tmp_path)
     workdir.create()
     workdir.state.write_text("")
-    with workdir_lock(workdir, "retry", [].append):
+    with workdir_lock(workdir, LockCommand.RETRY, [].append):
         assert workdir.state.read_text() == ""
 
 

@@ -1,0 +1,37 @@
+"""`coinpilot-tf destroy [--yes]`: terminate the instance once its name is typed (teardown.py)."""
+
+from __future__ import annotations
+
+import click
+
+from ..session import Session
+from .options import handle_errors, instance_options, note, pass_session
+
+
+@click.command()
+@instance_options
+@click.option("--yes", is_flag=True, help="Do not ask for the instance name (for scripts).")
+@handle_errors
+@pass_session
+def destroy(session: Session, yes: bool) -> None:
+    """Terminate the instance with `terraform destroy`, after you type its name. The SSH key stays."""
+    from ..teardown import destroy_instance
+
+    workdir = session.existing_workdir()
+    done = destroy_instance(workdir, session.terraform, lambda name: yes or _typed(name), note=note)
+    if done.instance_id is None:
+        click.echo("nothing to destroy: the state holds no instance")
+        return
+    click.echo(f"destroyed:    {done.instance_id} ({done.name})")
+    kept = done.ssh_private_key or "your SSH key"
+    click.echo(
+        f"SSH key kept: {kept} (the next `coinpilot-tf retry` reuses it; delete it yourself if you no longer need it)"
+    )
+
+
+def _typed(name: str) -> bool:
+    """Whether the user typed the instance's name at the prompt."""
+    try:
+        return click.prompt(f"Type the instance name ({name}) to destroy it", default="", show_default=False) == name
+    except click.Abort:  # no terminal, or Ctrl-C/Ctrl-D at the prompt
+        return False

@@ -1,0 +1,30 @@
+"""`coinpilot-tf output [--json]`: the Terraform outputs of the workdir's state."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..session import Session
+from .options import handle_errors, instance_options, pass_session
+
+
+@click.command()
+@instance_options
+@click.option("--json", "as_json", is_flag=True, help="{name: value} as JSON, for scripts.")
+@handle_errors
+@pass_session
+def output(session: Session, as_json: bool) -> None:
+    """The Terraform outputs: instance id, IPs, AD, size, state (none before the instance exists)."""
+    from ..engine.output import outputs
+
+    workdir = session.existing_workdir()
+    values = outputs(session.terraform) if workdir.has_state else {}
+    if as_json:
+        click.echo(json.dumps(values, indent=2, sort_keys=True))
+        return
+    if not values:
+        click.echo("no outputs yet: the state holds no instance", err=True)
+    for name, value in sorted(values.items()):
+        click.echo(f"{name} = {json.dumps(value)}")

@@ -1,0 +1,106 @@
+"""`coinpilot-tf retry`: launch until the instance exists; and the run `retry` and `grow` share.
+
+The run owns the process while it loops: its signal handlers, the workdir lock, the reporter,
+and the engine's pid reported to the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import stat
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..errors import ExitCode
+from ..session import Session
+from .options import handle_errors, loop_options, note, pass_session, print_notices
+
+# What stops a run cleanly (journal, notification, lock released, Terraform's state saved, exit 130):
+# Ctrl-C, `systemctl stop`, and a closed terminal or dropped ssh session.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@click.command()
+@loop_options
+@handle_errors
+@pass_session
+def retry(session: Session, once: bool, log_format: str, refresh_image: bool) -> None:
+    """Launch the instance, retrying until it exists (or a failure retrying cannot fix); start it if it is stopped."""
+    run_loop(session, once=once, log_format=log_format, refresh_image=refresh_image, grow=False)
+
+
+def run_loop(session: Session, *, once: bool, log_format: str, refresh_image: bool, grow: bool) -> None:
+    """Lock the workdir, prepare it, run the loop (`grow`: resize the won instance instead of
+    launching), print how it ended and exit with its code. Ctrl-C, SIGTERM or SIGHUP before the
+    loop ends the run with nothing changed, and during the loop lets a running Terraform save its state."""
+    from ..lock import LockCommand, workdir_lock
+    from ..prepare import prepare
+    from ..progress import Reporter
+    from ..retry import RetryLoop
+
+    def stop_before_the_loop(signum: int, _: Any) -> None:
+        _leave_a_closed_terminal(signum)
+        raise KeyboardInterrupt
+
+    def stop_the_loop(signum: int, _: Any) -> None:
+        _leave_a_closed_terminal(signum)
+        loop.interrupt()
+
+    _on_stop_signals(stop_before_the_loop)
+    try:
+        # One run per workdir, from before the first file is written until the end.
+        with workdir_lock(session.workdir, LockCommand.GROW if grow else LockCommand.RETRY, note) as lock:
+            prepared = prepare(session, refresh_image)
+            print_notices(prepared)
+            reporter = Reporter(sys.stdout, log_format)
+            tf = session.terraform
+            tf.on_process = lock.record_terraform
+            loop = RetryLoop.build(prepared, tf, once=once, reporter=reporter, grow=grow)
+            _on_stop_signals(stop_the_loop)
+            outcome = loop.run()
+    except KeyboardInterrupt:
+        click.echo(f"interrupted before the first attempt; nothing was {'resized' if grow else 'launched'}", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    reporter.finish()
+    if outcome.launch:
+        _print_launch(outcome.launch, prepared.workdir.launch_result)
+    click.echo(outcome.message, err=outcome.exit_code != ExitCode.OK)
+    sys.exit(outcome.exit_code)
+
+
+def _on_stop_signals(handler: Callable[[int, Any], None]) -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, handler)
+
+
+def _leave_a_closed_terminal(signum: int) -> None:
+    """After SIGHUP the terminal is gone and writing to it fails: the rest goes to /dev/null (the
+    journal and the notification keep the record). Pipes and files are kept."""
+    if signum != signal.SIGHUP:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            if stat.S_ISCHR(os.fstat(fd).st_mode):
+                os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _print_launch(launch, result_path) -> None:
+    size = (
+        f"{launch.ocpus:g} OCPUs / {launch.memory_gbs:g} GB"
+        if launch.ocpus is not None and launch.memory_gbs is not None
+        else "unknown size"
+    )
+    click.echo(f"instance id:  {launch.instance_id}")
+    click.echo(f"public IP:    {launch.public_ip or 'none'}")
+    click.echo(f"placement:    {launch.availability_domain}, {size}")
+    click.echo(f"SSH key:      {launch.ssh_private_key} (keep it: OCI cannot give the private key back)")
+    click.echo(f"result file:  {result_path}")
+    if launch.ssh_command:
+        click.echo(f"connect:      {launch.ssh_command}")

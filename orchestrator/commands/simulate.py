@@ -1,0 +1,186 @@
+"""`coinpilot-tf simulate ...`: the simulated OCI from outside the retry loop.
+
+serve runs the REST endpoint for any OCI client; stop, terminate and cpu act as Oracle on our
+instance in a simulated workdir (orchestrator/simulator/ does the work).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from ..session import Session
+from .options import handle_errors, instance_name_option, pass_session, workdir_option
+
+# The profile `simulate serve` writes into its OCI config file: the one OCI clients use by default.
+_PROFILE = "DEFAULT"
+_NOT_STARTED = "start one with `coinpilot-tf retry --simulate ok`"
+
+
+@click.group()
+def simulate() -> None:
+    """The simulated OCI: serve its REST API to any OCI client, or act as Oracle on our instance."""
+
+
+def _workdir_options(command: Callable) -> Callable:
+    return workdir_option(instance_name_option(command))
+
+
+def _simulated_store(session: Session, hint: str = _NOT_STARTED):
+    """(settings, store) of the simulated workdir the flags or environment name."""
+    from ..simulator.cloud import SimulatedCloud
+    from ..simulator.store import CloudStore
+
+    if not isinstance(session.cloud, SimulatedCloud):
+        raise UsageError(
+            "--workdir",
+            f"{session.workdir.path} is not a simulated workdir; `simulate` acts on the simulated OCI only ({hint})",
+        )
+    return session.settings, CloudStore(session.cloud.folder)
+
+
+def _describe(instance: dict) -> str:
+    return f"{instance['display_name']} {instance['id']}: {instance['lifecycle_state']}"
+
+
+@simulate.command()
+@_workdir_options
+@handle_errors
+@pass_session
+def stop(session: Session) -> None:
+    """Stop our instance, as Oracle does with an idle Always Free instance."""
+    from ..simulator import actions
+
+    settings, store = _simulated_store(session)
+    click.echo(f"stopped by the simulated Oracle: {_describe(actions.stop(store, settings.instance_name))}")
+
+
+@simulate.command()
+@_workdir_options
+@handle_errors
+@pass_session
+def terminate(session: Session) -> None:
+    """Terminate our instance behind Terraform's back, as Oracle or a user in the Console may."""
+    from ..simulator import actions
+
+    settings, store = _simulated_store(session)
+    click.echo(f"terminated by the simulated Oracle: {_describe(actions.terminate(store, settings.instance_name))}")
+
+
+@simulate.command()
+@_workdir_options
+@click.argument("percent")
+@handle_errors
+@pass_session
+def cpu(session: Session, percent: str) -> None:
+    """Set the CPU utilisation (0-100) that Monitoring reports for our instance."""
+    from ..simulator import actions
+
+    try:
+        value = float(percent)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise UsageError("PERCENT", f"{percent!r} is not a number; give the CPU utilisation in percent, e.g. 5")
+    settings, store = _simulated_store(session)
+    instance = actions.set_cpu(store, settings.instance_name, value)
+    click.echo(f"CPU utilisation of {instance['display_name']} {instance['id']}: {value:g}% (Monitoring's series)")
+
+
+@simulate.command()
+@click.option(
+    "--scenario",
+    metavar="SCENARIO",
+    help="Outcomes per operation, e.g. 'capacity*3,ok' or"
+    " 'launch=capacity,ok;start=capacity,ok'. Default: the cloud's own (a new cloud answers ok).",
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    help="Folder of the simulated cloud (created if missing). Default: the simulated workdir's.",
+)
+@click.option("--port", default="0", metavar="PORT", show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
+@_workdir_options
+@handle_errors
+@pass_session
+def serve(session: Session, scenario: str | None, directory: str | None, port: str) -> None:
+    """Run the simulated OCI REST endpoint in the foreground, for any OCI client; Ctrl-C stops it."""
+    from ..simulator.rest import RestEndpoint
+    from ..simulator.scenario import parse_scenario
+    from ..simulator.store import CloudStore
+
+    if not (port.isascii() and port.isdigit() and 0 <= int(port) <= 65535):
+        raise UsageError("--port", f"{port!r} is not a port; give a number from 1 to 65535, or 0 for any free port")
+    if scenario is not None:
+        parse_scenario(scenario, field="--scenario")
+    folder = _serve_folder(session, directory)
+    store = CloudStore.ensure(folder, scenario)
+    config, public_key = _client_config(folder)
+    try:
+        endpoint = RestEndpoint(store, public_key, int(port))
+    except OSError as error:
+        raise UsageError(
+            "--port", f"cannot listen on 127.0.0.1:{port} ({error.strerror}); give another port, or 0"
+        ) from None
+    _stop_on_signals()
+    _print_endpoint(endpoint.url, config, folder)
+    try:
+        endpoint.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+def _serve_folder(session: Session, directory: str | None) -> Path:
+    """--dir, or the folder of the simulated workdir's cloud."""
+    if directory:
+        folder = Path(directory).expanduser().absolute()
+    else:
+        folder = _simulated_store(session, hint="give --dir DIR to serve a new simulated cloud there")[1].directory
+    if folder.exists() and not folder.is_dir():
+        raise UsageError("--dir", f"{folder} exists and is not a folder")
+    return folder
+
+
+def _client_config(folder: Path):
+    """(OCI config file, public half of its API key) for clients of the simulated cloud in `folder`:
+    the same throwaway config the tool's own SDK calls use there."""
+    from cryptography.hazmat.primitives import serialization
+
+    from ..simulator.cloud import api_key_path, client_config
+
+    config = client_config(folder, _PROFILE)
+    return config, serialization.load_pem_private_key(api_key_path(folder).read_bytes(), None).public_key()
+
+
+def _stop_on_signals() -> None:
+    import signal
+
+    def stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    # SIGINT too: a shell that starts it in the background would leave Ctrl-C's signal ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+
+
+def _print_endpoint(url: str, config: Path, folder: Path) -> None:
+    from ..simulator.store import PLACEHOLDERS
+
+    click.echo(f"endpoint:      {url}")
+    click.echo(f"oci config:    {config} (profile {_PROFILE})")
+    click.echo(f"compartment:   {PLACEHOLDERS['compartment_ocid']}")
+    click.echo(f"subnet:        {PLACEHOLDERS['subnet_ocid']}")
+    click.echo(f"image:         {PLACEHOLDERS['image_ocid']}")
+    click.echo(f"ADs:           {', '.join(PLACEHOLDERS['availability_domains'])}")
+    click.echo(f"calls log:     {folder / 'calls.jsonl'}")
+    click.echo(
+        f"try:           oci --config-file {config} --endpoint {url} compute instance list"
+        f" --compartment-id {PLACEHOLDERS['compartment_ocid']}"
+    )
+    click.echo("Ctrl-C stops it.")

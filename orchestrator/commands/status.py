@@ -1,0 +1,24 @@
+"""`coinpilot-tf status [--json]`: the workdir's instance, attempts and running loop (status.py)."""
+
+from __future__ import annotations
+
+import click
+
+from ..session import Session
+from .options import handle_errors, instance_options, pass_session
+
+
+@click.command()
+@instance_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+@handle_errors
+@pass_session
+def status(session: Session, as_json: bool) -> None:
+    """The instance (with its reclaim risk from OCI Monitoring), the attempts so far and the running loop."""
+    from ..reclaim import workdir_reclaim_risk
+    from ..status import collect_status
+
+    report = collect_status(
+        session.workdir, session.cloud, lambda: session.terraform, workdir_reclaim_risk(session.workdir, session.cloud)
+    )
+    click.echo(report.to_json() if as_json else report.to_text())
