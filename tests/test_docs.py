@@ -10,8 +10,6 @@ import signal
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from .conftest import TOOL_VARIABLES
 from .session import COINPILOT
 
@@ -28,7 +26,8 @@ def runnable_blocks(page: Path) -> list[str]:
 
 def test_every_marker_marks_a_shell_block():
     for page in PAGES:
-        assert page.read_text().count(MARKER) == len(runnable_blocks(page)), page.name
+        markers = [line for line in page.read_text().splitlines() if line == MARKER]
+        assert len(markers) == len(runnable_blocks(page)), page.name
 
 
 def test_the_readme_quick_start_is_runnable():
@@ -36,10 +35,7 @@ def test_the_readme_quick_start_is_runnable():
     assert "coinpilot-tf retry --simulate" in quick_start
 
 
-@pytest.mark.parametrize(
-    "page", [page for page in PAGES if runnable_blocks(page)], ids=lambda page: page.relative_to(REPO).as_posix()
-)
-def test_runnable_blocks_run(page, tmp_path):
+def run_blocks(page: Path, tmp_path: Path) -> None:
     home, cwd = tmp_path / "home", tmp_path / "cwd"
     home.mkdir()
     cwd.mkdir()
@@ -76,3 +72,11 @@ def test_runnable_blocks_run(page, tmp_path):
             pass
         process.wait()
     assert process.returncode == 0, output
+
+
+# One class per page: pytest-xdist's --dist loadscope sends each class to its own worker, so the pages
+# run side by side (the tests of one module, parametrized or not, all go to one worker).
+for _page in PAGES:
+    if runnable_blocks(_page):
+        _name = "TestRunnableBlocksOf" + "".join(part.title() for part in re.split(r"\W+", _page.stem))
+        globals()[_name] = type(_name, (), {"test_run": lambda self, tmp_path, page=_page: run_blocks(page, tmp_path)})
