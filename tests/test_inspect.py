@@ -1,5 +1,5 @@
 """Looking at the won instance: `coinpilot-tf output`, `coinpilot-tf terraform state ...`, and
-one's own `terraform` in the workdir, as the README shows."""
+one's own `terraform` in the workdir, as docs/after-the-win.md shows."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_terraform_state_list_and_show(won):
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="no terraform on PATH")
 def test_own_terraform_in_the_workdir(won):
-    """README: cd into the workdir, point TF_CLI_CONFIG_FILE at its terraform.rc, use terraform."""
+    """docs/after-the-win.md: cd into the workdir, point TF_CLI_CONFIG_FILE at its terraform.rc, use terraform."""
     env = {**won.env, "TF_CLI_CONFIG_FILE": str(won.workdir / "terraform.rc")}
     result = subprocess.run(
         ["terraform", "output", "-raw", "instance_id"],

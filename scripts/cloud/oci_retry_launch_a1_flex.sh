@@ -7,7 +7,7 @@
 # Arguments are passed on, e.g. --once or --simulate 'capacity*3,ok'. Exit codes are coinpilot-tf's.
 set -euo pipefail
 
-# A clone's own virtualenv (README: Install) works without activating it.
+# A clone's own virtualenv (README: Quick start) works without activating it.
 repo_venv="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.venv/bin"
 if command -v coinpilot-tf >/dev/null 2>&1; then
   coinpilot_tf=coinpilot-tf
@@ -15,7 +15,7 @@ elif [ -x "$repo_venv/coinpilot-tf" ]; then
   coinpilot_tf="$repo_venv/coinpilot-tf"
 else
   echo "coinpilot-tf is not installed: in the repository run" \
-    "python3 -m venv .venv && .venv/bin/pip install -e . (see README.md, Install)" >&2
+    "python3 -m venv .venv && .venv/bin/pip install -e . (see README.md, Quick start)" >&2
   exit 2
 fi
 
