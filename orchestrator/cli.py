@@ -268,7 +268,7 @@ def ssh(session: Session, print_only: bool, ssh_args: tuple[str, ...]) -> None:
     if print_only:
         click.echo(shlex.join(argv))
         return
-    sys.exit(run_ssh(argv))
+    sys.exit(run_ssh(argv, session.cloud))
 
 
 def loop_options(command: Callable) -> Callable:
