@@ -41,6 +41,8 @@ def read_config(path: Path) -> configparser.ConfigParser:
         raise UsageError(
             str(path), f"cannot read it ({error.strerror}); fix its permissions or set {FILE_SETTING}"
         ) from None
+    if text.startswith("\ufeff"):  # Notepad's "UTF-8 with BOM": the oci SDK would see no [PROFILE] header
+        raise _mistake(path, 1, "the file starts with a byte order mark; save it as UTF-8 without BOM")
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text, source=str(path))

@@ -40,6 +40,15 @@ def test_a_malformed_file_names_its_line_and_never_its_values(tmp_path, mistake)
     assert SECRET not in str(caught.value)
 
 
+def test_a_byte_order_mark_is_named_too(tmp_path):
+    path = tmp_path / "config"
+    path.write_bytes(b"\xef\xbb\xbf[DEFAULT]\nregion=eu-frankfurt-1\n")
+    with pytest.raises(
+        UsageError, match=r"line 1: the file starts with a byte order mark; save it as UTF-8 without BOM"
+    ):
+        read_config(path)
+
+
 def test_a_well_formed_file_is_read_as_the_sdk_reads_it(tmp_path):
     path = tmp_path / "config"
     path.write_text("[DEFAULT]\nregion=eu-frankfurt-1\n\n[WORK]\nregion=us-ashburn-1\n")
