@@ -38,7 +38,7 @@ class Cloud(Protocol):
 
 
 class OciCloud:
-    """Oracle Cloud itself, through the user's ~/.oci/config (or OCI_CLI_CONFIG_FILE) and the registry's oracle/oci provider."""
+    """Oracle Cloud itself, through the user's OCI config (oci_config.py) and the registry's oracle/oci provider."""
 
     label = OCI_LABEL
     notice = None
