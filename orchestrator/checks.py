@@ -24,6 +24,7 @@ from .config import Settings, user_path, with_placeholders
 from .engine import Engine
 from .errors import ToolError, UsageError
 from .oci_api import ApiError, Instance, OciApi, api_key_fingerprint
+from .oci_config import read_config
 from .session import Session
 from .workdir import Workdir
 
@@ -92,8 +93,7 @@ class Context:
         return self.cloud.config_path(self.settings.oci_profile)
 
     def profile(self) -> configparser.SectionProxy | None:
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read(self.config_path)
+        parser = read_config(self.config_path)
         name = self.settings.oci_profile
         return (
             parser[name] if parser.has_section(name) or (name == parser.default_section and parser.defaults()) else None
@@ -160,14 +160,22 @@ def check_state_backend(ctx: Context) -> Finding:
     return Finding(CheckStatus.OK, f"{backend}, with {engine.kind} {engine.version}")
 
 
+def check_required_settings(ctx: Context) -> Finding:
+    from .config import FIELDS_BY_NAME, LAUNCH_TARGETS
+
+    unset = ctx.settings.unset_targets()
+    if unset:
+        return Finding(CheckStatus.FAIL, f"{', '.join(unset)} {'are' if len(unset) > 1 else 'is'} not set")
+    return Finding(CheckStatus.OK, ", ".join(FIELDS_BY_NAME[name].env for name in LAUNCH_TARGETS) + " are set")
+
+
 def check_oci_config(ctx: Context) -> Finding:
     path, name = ctx.config_path, ctx.settings.oci_profile
     if not path.is_file():
         return Finding(CheckStatus.FAIL, f"{path} does not exist")
     profile = ctx.profile()
     if profile is None:
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read(path)
+        parser = read_config(path)
         present = ", ".join(parser.sections() + (["DEFAULT"] if parser.defaults() else [])) or "none"
         return Finding(
             CheckStatus.FAIL,
@@ -239,6 +247,9 @@ LOCAL_CHECKS: tuple[Check, ...] = (
         "put a newer terraform on PATH, or use the engine shipped with "
         "coinpilot-tf: --terraform bundled (COINPILOT_TF_TERRAFORM=bundled)",
         ("engine",),
+    ),
+    Check(
+        "required settings", check_required_settings, "export what is missing (see the README), or try --simulate ok"
     ),
     Check("oci config", check_oci_config, _CONFIG_FIX),
     Check(

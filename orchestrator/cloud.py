@@ -36,7 +36,7 @@ class Cloud(Protocol):
 
 
 class OciCloud:
-    """Oracle Cloud itself, through the user's ~/.oci/config and the registry's oracle/oci provider."""
+    """Oracle Cloud itself, through the user's OCI config (oci_config.py) and the registry's oracle/oci provider."""
 
     label = OCI_LABEL
     notice = None
@@ -48,17 +48,13 @@ class OciCloud:
         return {"simulated": False}
 
     def prepare(self, settings: Settings) -> None:
-        """The values a real launch cannot do without (IMAGE_OCID is not among them: when it is
-        empty, the image is discovered, images.py)."""
-        from .config import FIELDS_BY_NAME
+        """The targets a real launch cannot do without, all named at once when unset."""
         from .errors import UsageError
 
-        for name in ("compartment_ocid", "subnet_ocid", "availability_domains"):
-            if getattr(settings, name) in (None, ()):
-                raise UsageError(
-                    FIELDS_BY_NAME[name].env,
-                    "is not set; export it (see the README's variable block) or try --simulate ok",
-                )
+        unset = settings.unset_targets()
+        if unset:
+            them = "them" if len(unset) > 1 else "it"
+            raise UsageError(unset, f"not set; export {them} (see the README) or try --simulate ok")
 
     def ssh_key_path(self, instance_name: str) -> Path:
         from .keys import default_key_path
@@ -66,9 +62,11 @@ class OciCloud:
         return default_key_path(instance_name)
 
     def config_path(self, profile: str) -> Path:
-        from .oci_api import CONFIG_FILE
+        import os
 
-        return CONFIG_FILE.expanduser()
+        from .oci_config import config_file
+
+        return config_file(os.environ)
 
     @contextlib.contextmanager
     def api(self, profile: str) -> Iterator[Any]:

@@ -363,6 +363,7 @@ FIELDS: tuple[Field, ...] = (
     ),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
+LAUNCH_TARGETS = ("compartment_ocid", "subnet_ocid", "availability_domains")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -394,6 +395,11 @@ class Settings:
     backend_config: tuple[tuple[str, str], ...]
     grow_after_win: bool
     warnings: tuple[str, ...] = ()
+
+    def unset_targets(self) -> tuple[str, ...]:
+        """The variables of the targets a real launch cannot do without that are not set (IMAGE_OCID
+        is not among them: when it is empty, the image is discovered, images.py)."""
+        return tuple(FIELDS_BY_NAME[name].env for name in LAUNCH_TARGETS if getattr(self, name) in (None, ()))
 
     def size_list(self) -> tuple[Size, ...]:
         """Sizes to try, largest first."""

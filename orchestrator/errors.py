@@ -16,15 +16,17 @@ class ExitCode(IntEnum):
 
 
 class UsageError(Exception):
-    """Bad input: exit 2, one line naming the field and the fix, nothing sent to OCI."""
+    """Bad input: exit 2, one line naming the field (or all the fields at fault) and the fix,
+    nothing sent to OCI."""
 
-    def __init__(self, field: str, problem: str):
-        super().__init__(f"{field}: {problem}")
-        self.field = field
+    def __init__(self, field: str | tuple[str, ...], problem: str):
+        self.fields = (field,) if isinstance(field, str) else tuple(field)
+        self.field = ", ".join(self.fields)
         self.problem = problem
+        super().__init__(f"{self.field}: {problem}")
 
     def __reduce__(self):  # raised in a child process (isolated.py), raised again here
-        return type(self), (self.field, self.problem)
+        return type(self), (self.fields, self.problem)
 
 
 class ToolError(Exception):

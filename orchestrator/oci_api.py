@@ -21,7 +21,6 @@ from typing import Any
 
 from .errors import ToolError, UsageError
 
-CONFIG_FILE = Path("~") / ".oci" / "config"
 COMPUTE_SERVICE = "compute"
 # Where the compute agent (Oracle Cloud Agent) publishes an instance's CpuUtilization.
 CPU_METRIC_NAMESPACE = "oci_computeagent"
@@ -125,11 +124,14 @@ def load_config(path: Path, profile: str) -> dict[str, Any]:
     if it is missing or broken."""
     import oci
 
+    from .oci_config import read_config
+
     if not path.exists():
         raise UsageError(
             "OCI_PROFILE",
             f"{path} does not exist; create it with `oci setup config` or in the Console (My profile > API keys > Add API key)",
         )
+    read_config(path)  # a malformed file: its line, before the SDK's traceback
     try:
         config = oci.config.from_file(str(path), profile)
         oci.config.validate_config(config)

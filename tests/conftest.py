@@ -15,6 +15,7 @@ TOOL_VARIABLES = [env for field in FIELDS for env in field.env_names] + [
     "COINPILOT_TF_TERRAFORM",
     "COINPILOT_TF_SIMULATOR_DIR",
     "PG_CONN_STR",
+    "OCI_CLI_CONFIG_FILE",
 ]
 
 

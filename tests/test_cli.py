@@ -190,6 +190,15 @@ def test_retry_refuses_a_missing_oci_config_before_any_call(session):
     assert not (session.workdir / "terraform.tfstate").exists()
 
 
+def test_retry_names_every_missing_target_in_one_run(session):
+    result = session.run("retry")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "coinpilot-tf: COMPARTMENT_OCID, SUBNET_OCID, AVAILABILITY_DOMAIN: not set; "
+        "export them (see the README) or try --simulate ok\n"
+    )
+
+
 def test_render_needs_no_oci_config_when_image_and_ads_are_given(session):
     """Nothing is asked of OCI: the module is written, with a warning naming what `retry` will need."""
     rendered = session.run("render", extra_env=RUNBOOK_ENV)

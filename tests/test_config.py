@@ -188,6 +188,13 @@ def test_a_real_launch_needs_its_target(missing):
     assert caught.value.field == missing
 
 
+def test_every_missing_target_is_named_at_once():
+    with pytest.raises(UsageError) as caught:
+        OciCloud().prepare(load_settings({}, {"IMAGE_OCID": IMAGE}))
+    assert caught.value.fields == ("COMPARTMENT_OCID", "SUBNET_OCID", "AVAILABILITY_DOMAIN")
+    assert str(caught.value).startswith("COMPARTMENT_OCID, SUBNET_OCID, AVAILABILITY_DOMAIN: not set; export them")
+
+
 @pytest.mark.parametrize(
     ("content", "fix"),
     [("max_attempts = ", "not valid TOML"), ("colour = 'blue'\n", "unknown key 'colour'")],

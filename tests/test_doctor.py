@@ -22,6 +22,7 @@ from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 from orchestrator.workdir import Workdir
 
 from .session import command_session, real_cloud_on
+from .test_config import SUBNET
 
 ADS = PLACEHOLDERS["availability_domains"]
 CHECKS = {check.name: check for check in (*checks.LOCAL_CHECKS, *doctor.API_CHECKS, doctor.NOTIFY_CHECK)}
@@ -125,6 +126,15 @@ def test_the_cli_prints_one_line_per_check_and_exits_1_on_a_failure(workdir, sto
 
 
 # ----- local checks -----
+
+
+def test_one_line_names_every_missing_target(tmp_path):
+    real = Workdir(tmp_path / "real")  # not simulated: no placeholders fill them in
+    outcome = run(real, "required settings", env={"SUBNET_OCID": SUBNET})["required settings"]
+    assert outcome.line() == (
+        "FAIL  required settings: COMPARTMENT_OCID, AVAILABILITY_DOMAIN are not set; "
+        "fix: export what is missing (see the README), or try --simulate ok"
+    )
 
 
 def test_a_missing_config_file_fails_with_how_to_create_it(tmp_path):

@@ -27,4 +27,4 @@ def ssh(session: Session, print_only: bool, ssh_args: tuple[str, ...]) -> None:
     if print_only:
         click.echo(shlex.join(argv))
         return
-    sys.exit(run_ssh(argv))
+    sys.exit(run_ssh(argv, session.cloud))
