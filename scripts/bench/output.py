@@ -242,7 +242,7 @@ def markdown(report: dict) -> str:
 
 
 # Where the results go in docs/benchmark.md; the text around them is written by hand.
-RESULTS_BEGIN, RESULTS_END = "<!-- bench.py results: begin -->", "<!-- bench.py results: end -->"
+RESULTS_BEGIN, RESULTS_END = "<!-- benchmark results: begin -->", "<!-- benchmark results: end -->"
 
 
 def write_results(path: Path, results: str) -> None:
