@@ -335,6 +335,10 @@ def test_markdown_of_recorded_attempts():
         "| API calls per failed attempt after the first: coinpilot-tf | 1 (LaunchInstance) | 1 (LaunchInstance) | yes |",
         "| API calls per failed attempt after the first: baseline | 3 (GetImage, GetSubnet, LaunchInstance) "
         "| 3 or more (issue's claim) | yes |",
+        "| LaunchInstance calls per failed attempt after the first: coinpilot-tf, pg state backend "
+        "| 1 (all API calls: 3 (GetImage, GetSubnet, LaunchInstance)) | 1 | yes |",
+        "| pg state backend's own time per attempt: pg minus local state, attempt by attempt, median (p90) "
+        "| +0.50 s (+1.00 s) | | |",
         "| orchestrator's own time, share of an attempt, p90 (median) | 2.50% (2.00%) | <= 5% | yes |",
         '| startup: `coinpilot-tf --help` / `python -c "import click"` | 3.00x | <= 2x | **no** |',
         "| orchestrator RSS growth | n/a (needs --attempts 10 or more) | < 5 MB (10 -> 200) | n/a |",

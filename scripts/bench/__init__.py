@@ -31,6 +31,10 @@ process's CPU time and wakeups (voluntary context switches) over a few seconds.
 Also: RSS in-process at attempts 1, 10 and N; startup, `coinpilot-tf --help` against
 `python -c "import click"`, alternated, median, and `-X importtime` for heavy modules.
 
+One module per contender (coinpilot_tf, coinpilot_tf_pg, terraform_apply, runbook); compare interleaves
+their attempts; processes and attempts run a command and measure it; waiting and startup measure the
+rest; summary computes the report, output prints and writes it; cli is the command line.
+
 Linux only (/proc). Usage, from the checkout: .venv/bin/python -m scripts.bench [--attempts 30] [--json bench.json]
 A failed runbook attempt takes about 100 s (oci-cli's own backoff): use a modest --attempts.
 """
