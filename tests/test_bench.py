@@ -203,6 +203,14 @@ TARGETS_MET = {
 }
 
 
+STARTUP = {"runs": 3, "help_seconds_median": 0.3, "import_click_seconds_median": 0.1, "heavy_imports_at_help": []}
+IDLE = {"interval_seconds": 3600, "sampled_seconds": 5.0, "cpu_seconds": 0.0, "cpu_share": 0.0, "wakeups": 0}
+WAITING = {
+    "rss_kb": {"coinpilot_tf": 40_960, "baseline": 4096, "runbook": 4096},
+    "idle": {**IDLE, "exit_code_after_interrupt": 130},
+}
+
+
 def recorded(*, pg: bool = True, runbook: bool = True) -> dict:
     """A 3-attempt run as compare_loops, measure_startup and measure_waiting return it."""
     measured = {
@@ -245,18 +253,7 @@ def recorded(*, pg: bool = True, runbook: bool = True) -> dict:
                 Attempt(2, "ok", 1.0, {"LaunchInstance": 1}, 1.0, 150_000),
             ],
         }
-    startup = {
-        "runs": 3,
-        "help_seconds_median": 0.3,
-        "import_click_seconds_median": 0.1,
-        "heavy_imports_at_help": [],
-    }
-    idle = {"interval_seconds": 3600, "sampled_seconds": 5.0, "cpu_seconds": 0.0, "cpu_share": 0.0, "wakeups": 0}
-    waiting = {
-        "rss_kb": {"coinpilot_tf": 40_960, "baseline": 4096, "runbook": 4096},
-        "idle": {**idle, "exit_code_after_interrupt": 130},
-    }
-    return summarize(measured, startup, waiting, 3, (0.5, 0.7), "3.50.0" if runbook else None)
+    return summarize(measured, STARTUP, WAITING, 3, (0.5, 0.7), "3.50.0" if runbook else None)
 
 
 def test_p90_is_the_nearest_rank():
