@@ -1,0 +1,5 @@
+"""`python -m scripts.bench`, from the checkout."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,31 @@
+"""The `terraform apply -auto-approve` loop: what Terraform-based grabbers run, again and again, on the
+module `coinpilot-tf render --simulate` wrote, with the tool's engine and environment."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from orchestrator.session import Session
+from orchestrator.simulator.store import CloudStore
+
+from .attempts import CommandLoop
+from .processes import console_script
+
+
+def terraform_apply_loop(
+    workdir: Path, scenario: str, attempts: int, environ: dict[str, str]
+) -> tuple[CommandLoop, str]:
+    """`terraform apply -auto-approve` on the module `render --simulate` wrote; and the engine's description."""
+    subprocess.run(
+        [console_script(), "render", "--simulate", scenario, "--workdir", str(workdir)],
+        env=environ,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    session = Session(environ)
+    session.flags = {"workdir": str(workdir)}
+    tool = session.terraform  # the tool's engine and environment
+    argv = [tool.engine.path, "apply", "-auto-approve"]
+    loop = CommandLoop(argv, workdir, tool.environment, CloudStore(workdir / "simulator"), attempts)
+    return loop, tool.engine.describe()
