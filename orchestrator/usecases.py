@@ -92,8 +92,8 @@ def retry(
     launching); Ctrl-C, SIGTERM or SIGHUP before the loop ends the run with nothing changed, and
     during the loop lets a running Terraform save its state."""
     from .lock import workdir_lock
+    from .loop import RetryLoop
     from .progress import Reporter
-    from .retry import RetryLoop
 
     def stop_before_the_loop(signum: int, _: Any) -> None:
         _leave_a_closed_terminal(signum)

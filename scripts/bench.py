@@ -65,9 +65,9 @@ from orchestrator.config import FIELDS, FREE_MEMORY_GBS, FREE_OCPUS, SHAPE
 from orchestrator.engine.runner import Terraform
 from orchestrator.journal import Journal
 from orchestrator.keys import ensure_key_pair
+from orchestrator.loop import RetryLoop, RetryOutcome
 from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
-from orchestrator.retry import RetryLoop, RetryOutcome
 from orchestrator.session import Session
 from orchestrator.simulator.scenario import MAX_REPEAT
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
