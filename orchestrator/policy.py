@@ -141,7 +141,7 @@ RULES: dict[Category, Rule] = {
         stop_reason="the state backend failed ({what}): check that it is up and reachable, and "
         "STATE_BACKEND_CONFIG and its credentials (PG_CONN_STR, the OCI profile, AWS_*)",
     ),
-    # Retrying would launch again while what the last launch won is not on disk (retry.py says where it is).
+    # Retrying would launch again while what the last launch won is not on disk (reconcile.unsaved_launch: where).
     Category.STATE_WRITE: Rule("", stop_reason="Terraform could not save its state ({what})"),
     # Like transient, but a run of them means something retrying will not fix. Who knows whether
     # the launch went through: look before launching again.

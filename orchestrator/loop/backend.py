@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from enum import Enum
+from enum import Enum, auto
 
 from ..engine.runner import TerraformError
 from ..engine.state import push_state
@@ -24,9 +24,9 @@ _BACKEND_DOWN = (Category.BACKEND, Category.TRANSIENT, Category.LOCKED)
 
 
 class Recovery(Enum):
-    PUSHED = "pushed"  # the backend took errored.tfstate (or refused it for good: set aside)
-    INTERRUPTED = "interrupted"
-    NOT_PUSHED = "not_pushed"  # nothing pending, --once, or the backend stayed down
+    PUSHED = auto()  # the backend took errored.tfstate (or refused it for good: set aside)
+    INTERRUPTED = auto()
+    NOT_PUSHED = auto()  # nothing pending, --once, or the backend stayed down
 
 
 class BackendRecovery:

@@ -5,13 +5,13 @@ Policy decides every ending but success and interrupts; these only record and wo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..engine.output import outputs
 from ..engine.plan_safety import DestructivePlan
 from ..engine.runner import TerraformError
 from ..errors import ExitCode
-from ..failures import AttemptOutcome, Category, Failure, Recorded
+from ..failures import AttemptOutcome, Category, Recorded
 from ..journal import Event
 from ..operation import Kind, Operation
 from ..reconcile import Keeping, Kept
@@ -97,20 +97,12 @@ class Endings:
         if not self.context.prepared.workdir.remote_state:
             return RetryOutcome(ExitCode.STOPPED, f"stopped: {error}")
         # Init reaches the backend before anything else: its network errors are the backend's too.
-        failure = error.failure
-        backend = Failure(
-            Category.BACKEND,
-            failure.status,
-            failure.code,
-            failure.message,
-            failure.request_id,
-            failure.address,
-            failure.raw,
-        )
+        backend = replace(error.failure, category=Category.BACKEND)
         reason = self.context.policy.decide(backend, ads_left=0).reason
         return self.stopped(
             Category.BACKEND,
-            f"STATE_BACKEND={self.context.settings.state_backend}: terraform init failed: {reason}; nothing was launched",
+            f"STATE_BACKEND={self.context.settings.state_backend}: terraform init failed: {reason}; "
+            "nothing was launched",
         )
 
     def gave_up(self, reason: str) -> RetryOutcome:
