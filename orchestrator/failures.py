@@ -30,6 +30,20 @@ class Category(StrEnum):
     UNKNOWN = "unknown"
 
 
+class AttemptOutcome(StrEnum):
+    """What the journal records as an attempt's or a stop's `category` when it is not a failure
+    Category (`status` and users' scripts read these back: the values never change)."""
+
+    SUCCESS = "success"
+    INTERRUPTED = "interrupted"
+    REFUSED = "refused"  # a saved plan would have deleted or replaced the instance
+    RECONCILE = "reconcile"  # Terraform could not read or record our instance
+
+
+# Every value a journal entry's `category` can hold.
+Recorded = Category | AttemptOutcome
+
+
 @dataclass(frozen=True)
 class Failure:
     """One classified failure; `raw` is the text as given, the other fields are None/"" when absent."""

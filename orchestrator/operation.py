@@ -1,6 +1,6 @@
 """What one run of the retry loop does to the instance: launch it, grow it, or start it.
 
-The loop (retry.py) is the same for all three: plan per target, apply, classify, decide, journal,
+The loop (loop/) is the same for all three: plan per target, apply, classify, decide, journal,
 notify, wait. An operation supplies what differs: the targets, how the module is rendered, the
 saved plans' names, when the instance counts as done, and the words for the user.
 """

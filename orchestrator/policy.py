@@ -7,17 +7,22 @@ over when anything else happens.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tenacity import RetryCallState, wait_exponential, wait_fixed, wait_random
 from tenacity.wait import wait_base
 
 from orchestrator.failures import Category, Failure
+
+if TYPE_CHECKING:
+    from orchestrator.config import Settings
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,18 @@ class PolicyConfig:
     unknown_max_retries: int = 4  # the fifth unrecognised failure in a row stops
     max_attempts: int = 0  # MAX_ATTEMPTS: give up after this many attempts in a run (0 = never)
     once: bool = False  # --once: one sweep, and the scheduler does the waiting
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, once: bool = False) -> PolicyConfig:
+        """The runbook's values (RETRY_INTERVAL_SECONDS, THROTTLE_*, MAX_ATTEMPTS) as the loop uses them."""
+        return cls(
+            retry_interval=settings.retry_interval_seconds,
+            throttle_base=settings.throttle_retry_base_seconds,
+            throttle_max=settings.throttle_retry_max_seconds,
+            throttle_jitter=settings.throttle_jitter_max_seconds,
+            max_attempts=settings.max_attempts,
+            once=once,
+        )
 
 
 class Action(StrEnum):
@@ -124,7 +141,7 @@ RULES: dict[Category, Rule] = {
         stop_reason="the state backend failed ({what}): check that it is up and reachable, and "
         "STATE_BACKEND_CONFIG and its credentials (PG_CONN_STR, the OCI profile, AWS_*)",
     ),
-    # Retrying would launch again while what the last launch won is not on disk (retry.py says where it is).
+    # Retrying would launch again while what the last launch won is not on disk (reconcile.unsaved_launch: where).
     Category.STATE_WRITE: Rule("", stop_reason="Terraform could not save its state ({what})"),
     # Like transient, but a run of them means something retrying will not fix. Who knows whether
     # the launch went through: look before launching again.
@@ -135,6 +152,42 @@ RULES: dict[Category, Rule] = {
         limit="unknown_max_retries",
         stop_reason="{count} unrecognised failures in a row ({what}): see the full Terraform output",
     ),
+}
+
+
+class Poll(StrEnum):
+    """Waits within one attempt's aftermath for something that is expected to come back soon."""
+
+    BACKEND_RECOVERY = "backend_recovery"  # the state backend, to take errored.tfstate
+    UNTIL_RUNNING = "until_running"  # a kept instance, while it is PROVISIONING or STARTING
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Waits of `first` seconds, times `factor` after each one up to `most`; no more than `tries`
+    of them, and none that would end more than `within` seconds after the first began."""
+
+    first: float
+    most: float
+    factor: float = 1
+    tries: int | None = None
+    within: float = math.inf
+
+    def waits(self, clock: Callable[[], float] = time.monotonic) -> Iterator[float]:
+        deadline = clock() + self.within
+        wait, tries = self.first, 0
+        while (self.tries is None or tries < self.tries) and clock() + wait <= deadline:
+            yield wait
+            tries += 1
+            wait = min(wait * self.factor, self.most)
+
+
+POLLS: dict[Poll, Backoff] = {
+    # Until the shared state holds what a launch won, every run sharing it may launch again:
+    # a push is cheap, so try often, within the run, for up to 15 minutes.
+    Poll.BACKEND_RECOVERY: Backoff(first=5, most=15, factor=2, within=900),
+    # PROVISIONING usually lasts a minute or two; after 90 polls the instance is kept as it is.
+    Poll.UNTIL_RUNNING: Backoff(first=10, most=10, tries=90),
 }
 
 

@@ -8,10 +8,18 @@ import os
 import time
 from typing import Any, TextIO
 
+from .failures import AttemptOutcome, Category
 from .humanize import duration
 
 LOG_FORMATS = ("auto", "text", "json")
-_COLORS = {"capacity": "33", "throttle": "35", "success": "32", "auth": "31", "invalid": "31", "locked": "31"}
+_COLORS = {
+    Category.CAPACITY: "33",
+    Category.THROTTLE: "35",
+    AttemptOutcome.SUCCESS: "32",
+    Category.AUTH: "31",
+    Category.INVALID: "31",
+    Category.LOCKED: "31",
+}
 
 
 class Reporter:

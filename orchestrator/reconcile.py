@@ -26,7 +26,7 @@ from .engine.refresh import refresh_only
 from .engine.runner import Terraform, TerraformError
 from .engine.state import StateInstance, forget_instance, state_instance, untaint
 from .errors import ToolError
-from .policy import Waiter
+from .policy import POLLS, Poll, Waiter
 from .render import OWNERSHIP_TAG_KEY
 
 if TYPE_CHECKING:
@@ -43,9 +43,6 @@ _ERRORED_WRITTEN = re.compile(r'written\s+to\s+the\s+file\s+\\?"errored\.tfstate
 _CREATE_STARTED = re.compile(r"\boci_core_instance\.\w+: Creating\.\.\.")
 _INSTANCE_OCID = re.compile(r"\bocid1\.instance\.[a-z0-9.-]*\.[a-z0-9]+", re.IGNORECASE)
 STARTING_STATES = ("PROVISIONING", "STARTING")
-RUNNING_POLL_SECONDS = 10
-# PROVISIONING usually lasts a minute or two; after this the instance is kept as it is.
-RUNNING_MAX_POLLS = 90
 
 
 class Keeping(StrEnum):
@@ -171,11 +168,11 @@ class Reconciler:
     def wait_until_running(self, kept: Kept) -> Kept | None:
         """Poll (through Terraform, which keeps state and outputs current) while it starts.
         None if it ended terminated; as last seen if the wait is interrupted or runs out."""
-        polls = 0
-        while kept.lifecycle_state in STARTING_STATES and polls < RUNNING_MAX_POLLS:
-            if not self.waiter.wait(RUNNING_POLL_SECONDS):
+        for wait in POLLS[Poll.UNTIL_RUNNING].waits():
+            if kept.lifecycle_state not in STARTING_STATES:
+                break
+            if not self.waiter.wait(wait):
                 return kept
-            polls += 1
             instance = self._refreshed()
             if instance is None or instance.attributes.get("state") in GONE_STATES:
                 self.note(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .engine.runner import STATE_LOCK_WAITING
-from .failures import Failure
+from .failures import AttemptOutcome, Failure, Recorded
 from .journal import Event, Journal
 from .notify import Event as NotifyEvent
 from .notify import Notifier
@@ -19,9 +19,7 @@ from .reconcile import Keeping, Kept
 from .render import Target
 from .result import LaunchResult
 
-SUCCESS = "success"
 STATE_LOCK_NOTE = "; waited for the state lock held by another run"
-INTERRUPTED = "interrupted"
 
 
 class RunEvents:
@@ -44,8 +42,8 @@ class RunEvents:
         # What this run has seen so far (the journal keeps the history across runs).
         self.started_at = clock()
         self.attempts = 0
-        self.counts: dict[str, int] = {}
-        self.last_category: str | None = None
+        self.counts: dict[Recorded, int] = {}
+        self.last_category: Recorded | None = None
         self.operation: str | None = None  # the operation's kind (operation.Kind), named in the journal
 
     def note(self, message: str) -> None:
@@ -114,7 +112,7 @@ class RunEvents:
     def cut_short(self, number: int, target: Target, failure: Failure | None, duration: float) -> None:
         """An attempt an interrupt ended: journaled as interrupted whatever Terraform printed (the
         launch may have gone through: the next run looks first), then the run ends interrupted."""
-        self._attempt_entry(number, target, failure, duration, None, category=INTERRUPTED)
+        self._attempt_entry(number, target, failure, duration, None, category=AttemptOutcome.INTERRUPTED)
 
     def done(
         self,
@@ -134,7 +132,7 @@ class RunEvents:
                 attempt=number,
                 availability_domain=target.availability_domain,
                 size=str(target.size),
-                category=SUCCESS,
+                category=AttemptOutcome.SUCCESS,
                 duration=duration,
                 instance_id=launch.instance_id,
                 **({"waited_for_state_lock": True} if waited_for_state_lock else {}),
@@ -182,7 +180,7 @@ class RunEvents:
         self.journal.append(Event.STATE_PUSHED)
         self.reporter.note("wrote errored.tfstate (the state of an earlier launch) to the state backend")
 
-    def stopped(self, category: str, reason: str) -> None:
+    def stopped(self, category: Recorded, reason: str) -> None:
         self.journal.append(Event.STOP, operation=self.operation, category=category, reason=reason)
         self.notifier.notify(NotifyEvent.STOP, category=category, reason=reason)
 
@@ -216,7 +214,7 @@ class RunEvents:
         failure: Failure | None,
         duration: float,
         wait: float | None,
-        category: str | None = None,
+        category: Recorded | None = None,
         waited_for_state_lock: bool = False,
     ) -> dict[str, Any]:
         return self.journal.append(
@@ -225,7 +223,7 @@ class RunEvents:
             attempt=number,
             availability_domain=target.availability_domain,
             size=str(target.size),
-            category=category or (failure.category if failure else INTERRUPTED),
+            category=category or (failure.category if failure else AttemptOutcome.INTERRUPTED),
             status=failure.status if failure else None,
             code=failure.code if failure else None,
             message=failure.first_line if failure else None,

@@ -22,6 +22,7 @@ from .cloud import OCI_LABEL, Cloud
 from .engine.runner import Terraform
 from .engine.state import state_instance
 from .errors import ToolError
+from .failures import AttemptOutcome
 from .humanize import duration
 from .journal import Event, Journal
 from .lock import LOOPING_COMMANDS, Holder, holder
@@ -32,7 +33,7 @@ from .workdir import Workdir
 # One mark per attempt in the timeline. Letters for the categories that keep the loop going,
 # symbols for the endings, so a row reads at a glance.
 TIMELINE_MARKS = {
-    "success": "*",
+    AttemptOutcome.SUCCESS: "*",
     "capacity": "c",
     "throttle": "t",
     "transient": "r",
@@ -45,7 +46,7 @@ TIMELINE_MARKS = {
     "locked": "L",
     "state_write": "S",
     "backend": "B",
-    "interrupted": "!",
+    AttemptOutcome.INTERRUPTED: "!",
 }
 TIMELINE_WIDTH = 60  # marks per row; busier hours are scaled down
 TIMELINE_HOURS = 24  # rows shown on a terminal; --json has them all
@@ -126,7 +127,11 @@ class Status:
     @property
     def last_failure(self) -> dict[str, Any] | None:
         return next(
-            (entry for entry in reversed(self.attempts) if entry.get("category") not in ("success", "interrupted")),
+            (
+                entry
+                for entry in reversed(self.attempts)
+                if entry.get("category") not in (AttemptOutcome.SUCCESS, AttemptOutcome.INTERRUPTED)
+            ),
             None,
         )
 
@@ -328,7 +333,7 @@ class JournalReading:
             event = entry.get("event")
             if event == Event.ATTEMPT:
                 reading.attempts.append(entry)
-                if entry.get("category") == "success":
+                if entry.get("category") == AttemptOutcome.SUCCESS:
                     reading.last_run_event = {**entry, "event": WON}
                     reading.lifecycle_events.append(entry)
             elif event in RUN_EVENTS:

@@ -3,8 +3,9 @@ import threading
 
 import pytest
 
+from orchestrator.config import load_settings
 from orchestrator.failures import Category, Failure
-from orchestrator.policy import Action, Decision, Policy, PolicyConfig, Waiter
+from orchestrator.policy import POLLS, Action, Backoff, Decision, Policy, PolicyConfig, Poll, Waiter
 
 CONFIG = PolicyConfig()  # the runbook defaults
 
@@ -249,3 +250,61 @@ def test_once_waits_nothing_and_ends_the_sweep_after_a_throttle():
     assert (capacity.action, capacity.wait) == (Action.RETRY, 0)
     throttled = policy.decide(failure(Category.THROTTLE), 2, attempts=1)
     assert (throttled.action, throttled.wait) == (Action.END_SWEEP, 0)
+
+
+def test_the_config_comes_from_the_runbook_settings():
+    settings = load_settings(
+        {},
+        {
+            "RETRY_INTERVAL_SECONDS": "42",
+            "THROTTLE_RETRY_BASE_SECONDS": "10",
+            "THROTTLE_RETRY_MAX_SECONDS": "20",
+            "THROTTLE_JITTER_MAX_SECONDS": "3",
+            "MAX_ATTEMPTS": "7",
+        },
+    )
+    assert PolicyConfig.from_settings(settings, once=True) == PolicyConfig(
+        retry_interval=42, throttle_base=10, throttle_max=20, throttle_jitter=3, max_attempts=7, once=True
+    )
+    assert PolicyConfig.from_settings(load_settings({}, {})) == CONFIG
+
+
+class Clock:
+    """Time that passes only when a wait is taken (or work is done between waits)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def taken(backoff: Backoff, clock: Clock, work: float = 0.0) -> list[float]:
+    """The waits a caller takes, each followed by `work` seconds of trying."""
+    waits = []
+    for wait in backoff.waits(clock):
+        waits.append(wait)
+        clock.now += wait + work
+    return waits
+
+
+def test_the_backend_recovery_doubles_from_5_to_15_seconds_for_up_to_15_minutes():
+    backoff = POLLS[Poll.BACKEND_RECOVERY]
+    waits = taken(backoff, Clock())
+    assert waits[:4] == [5, 10, 15, 15]
+    assert sum(waits) <= 900 < sum(waits) + 15  # no wait would end past the 15 minutes
+
+
+def test_a_backoff_within_a_time_counts_the_time_spent_trying():
+    quick = taken(Backoff(first=5, most=15, factor=2, within=100), Clock())
+    slow = taken(Backoff(first=5, most=15, factor=2, within=100), Clock(), work=10)
+    assert len(slow) < len(quick)
+    assert slow == [5, 10, 15, 15, 15]  # each try takes 10 s: a sixth wait would end past the 100 s
+
+
+def test_the_wait_until_running_polls_every_10_seconds_90_times():
+    assert list(POLLS[Poll.UNTIL_RUNNING].waits()) == [10] * 90
+
+
+def test_every_poll_has_a_backoff():
+    assert set(POLLS) == set(Poll)

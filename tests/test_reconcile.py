@@ -8,12 +8,12 @@ import signal
 
 import pytest
 
+from orchestrator.loop import RetryLoop
 from orchestrator.notify import Notifier
 from orchestrator.policy import Policy, PolicyConfig, Waiter
 from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.reconcile import Reconciler
-from orchestrator.retry import RetryLoop
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 

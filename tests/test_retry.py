@@ -10,11 +10,11 @@ import time
 import pytest
 
 from orchestrator.failures import Category
+from orchestrator.loop import RetryLoop
 from orchestrator.notify import Notifier
 from orchestrator.policy import Policy, PolicyConfig, Waiter
 from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
-from orchestrator.retry import RetryLoop
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 
 from .session import command_session, new_session
@@ -226,7 +226,7 @@ def test_the_loop_waits_without_the_oci_sdk_in_memory(session, tmp_path):
         _, stderr = waiting.communicate(timeout=60)
     assert waiting.returncode == 130, stderr
     modules = modules_file.read_text().split()
-    assert "orchestrator.retry" in modules
+    assert "orchestrator.loop.driver" in modules
     assert [name for name in modules if name == "oci" or name.startswith("oci.")] == []
     # It did look for an instance of ours in the compartment through the SDK, before its first launch.
     assert [call["op"] for call in session.calls()][:1] == ["ListInstances"]

@@ -5,12 +5,12 @@ import io
 
 import pytest
 
+from orchestrator.loop import RetryLoop
 from orchestrator.notify import Notifier, sender
 from orchestrator.notify.discord import DiscordChannel
 from orchestrator.policy import Policy, PolicyConfig, Waiter
 from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
-from orchestrator.retry import RetryLoop
 
 from .session import command_session, new_session
 from .webhook import Reply, WebhookServer

@@ -41,7 +41,7 @@ def run_loop(session: Session, *, once: bool, log_format: str, refresh_image: bo
     from ..lock import LockCommand, workdir_lock
     from ..prepare import prepare
     from ..progress import Reporter
-    from ..retry import RetryLoop
+    from ..loop import RetryLoop
 
     def stop_before_the_loop(signum: int, _: Any) -> None:
         _leave_a_closed_terminal(signum)

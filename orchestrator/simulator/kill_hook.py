@@ -29,10 +29,12 @@ import signal
 import subprocess
 import time
 
+from orchestrator.phases import Phase
+
 ENV = "COINPILOT_TF_SIM_KILL_AT"
 RUN_ENV = "COINPILOT_TF_SIM_RUN_AT"
 # A launch run reaches these; only a resize or a start reaches "update".
-PHASES = ("render", "init", "plan", "apply", "journal", "wait")
+PHASES = (Phase.RENDER, Phase.INIT, Phase.PLAN, Phase.APPLY, Phase.JOURNAL, Phase.WAIT)
 
 # With a catchable signal, how long the provider holds the launch open: the tool's forwarded
 # interrupt then reaches Terraform while the create is still in flight.

@@ -18,7 +18,7 @@ from orchestrator.engine.runner import Terraform
 from orchestrator.journal import Journal
 from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
-from orchestrator.retry import RetryLoop, RetryOutcome
+from orchestrator.loop import RetryLoop, RetryOutcome
 from orchestrator.session import Session
 from orchestrator.simulator.store import CloudStore
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from orchestrator.retry import RetryOutcome
+from orchestrator.loop import RetryOutcome
 from scripts.postgres import PostgresServer
 
 from .coinpilot_tf import AttemptMarks, retry_loop, retry_results

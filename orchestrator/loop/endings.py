@@ -1,0 +1,124 @@
+"""How a run ends: each ending is told (journal, reporter, notifier) and becomes a RetryOutcome.
+
+Policy decides every ending but success and interrupts; these only record and word them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..engine.output import outputs
+from ..engine.plan_safety import DestructivePlan
+from ..engine.runner import TerraformError
+from ..errors import ExitCode
+from ..failures import AttemptOutcome, Category, Recorded
+from ..journal import Event
+from ..operation import Kind, Operation
+from ..reconcile import Keeping, Kept
+from ..render import Target
+from ..result import LaunchResult, write_launch_result
+from .attempt import PlanCache
+from .context import RunContext
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    exit_code: ExitCode
+    message: str
+    launch: LaunchResult | None = None
+
+
+class Endings:
+    def __init__(self, context: RunContext, plans: PlanCache):
+        self.context = context
+        self.plans = plans
+
+    def done(
+        self,
+        op: Operation,
+        number: int | None = None,
+        target: Target | None = None,
+        duration: float = 0.0,
+        waited_for_state_lock: bool = False,
+    ) -> RetryOutcome:
+        """The operation reached its goal: record it (the successful attempt first, if there was one),
+        tell the user, forget the plans."""
+        self.context.policy.record_success()
+        attempts = self.context.events.attempts
+        launch = self.launch_result(attempts if op.kind == Kind.LAUNCH else self.recorded_attempts())
+        self.plans.forget()
+        self.context.events.done(op, number, target, duration, launch, waited_for_state_lock=waited_for_state_lock)
+        return RetryOutcome(ExitCode.OK, op.success_message(attempts), launch)
+
+    def kept(self, kept: Kept) -> RetryOutcome:
+        """Our instance exists: in the state already, kept from an unfinished launch, or adopted."""
+        events, backend = self.context.events, self.context.settings.state_backend
+        if kept.how == Keeping.IN_STATE:
+            launch = self.launch_result(self.recorded_attempts())
+        else:
+            launch = self.launch_result(events.attempts)
+            self.context.policy.record_success()
+            self.plans.forget()
+        remote = self.context.prepared.workdir.remote_state
+        won_elsewhere = kept.how == Keeping.IN_STATE and remote and events.attempts > 0  # while this run tried
+        events.kept(kept, launch, won_elsewhere=won_elsewhere)
+        if won_elsewhere:
+            message = (
+                f"another run sharing the {backend} state won the instance meanwhile; nothing launched by this one"
+            )
+        elif kept.how == Keeping.IN_STATE:
+            where = f"the shared state ({backend} backend)" if remote else "this workdir's state"
+            message = f"the instance already exists in {where}; nothing launched"
+        elif kept.how == Keeping.KEPT:
+            message = "the unfinished launch did create the instance: kept it"
+        else:
+            message = (
+                "adopted our instance found in the compartment (launched earlier, missing from state); "
+                "nothing new launched"
+            )
+        return RetryOutcome(ExitCode.OK, message, launch)
+
+    def stopped(self, category: Recorded, reason: str) -> RetryOutcome:
+        self.context.events.stopped(category, reason)
+        return RetryOutcome(ExitCode.STOPPED, f"stopped: {reason}")
+
+    def refused(self, error: DestructivePlan) -> RetryOutcome:
+        self.context.journal.append(Event.REFUSED, reason=str(error))
+        return self.stopped(AttemptOutcome.REFUSED, str(error))
+
+    def reconcile_failed(self, error: TerraformError) -> RetryOutcome:
+        """Terraform could not read or record the instance; nothing was launched meanwhile."""
+        return self.stopped(
+            AttemptOutcome.RECONCILE,
+            f"{error}; nothing was launched, and the next `coinpilot-tf retry` checks again first",
+        )
+
+    def init_failed(self, error: TerraformError) -> RetryOutcome:
+        if not self.context.prepared.workdir.remote_state:
+            return RetryOutcome(ExitCode.STOPPED, f"stopped: {error}")
+        # Init reaches the backend before anything else: its network errors are the backend's too.
+        backend = replace(error.failure, category=Category.BACKEND)
+        reason = self.context.policy.decide(backend, ads_left=0).reason
+        return self.stopped(
+            Category.BACKEND,
+            f"STATE_BACKEND={self.context.settings.state_backend}: terraform init failed: {reason}; "
+            "nothing was launched",
+        )
+
+    def gave_up(self, reason: str) -> RetryOutcome:
+        self.context.events.gave_up(reason)
+        return RetryOutcome(ExitCode.GAVE_UP, f"gave up: {reason}")
+
+    def interrupted(self, kind: Kind) -> RetryOutcome:
+        self.context.events.interrupted()
+        command = "grow" if kind == Kind.GROW else "retry"
+        return RetryOutcome(ExitCode.INTERRUPTED, f"interrupted; run `coinpilot-tf {command}` again to continue")
+
+    def launch_result(self, attempts: int) -> LaunchResult:
+        launch = LaunchResult.from_outputs(outputs(self.context.tf), self.context.prepared.ssh_private_key, attempts)
+        return write_launch_result(self.context.prepared.workdir, launch)
+
+    def recorded_attempts(self) -> int:
+        """The launch's attempt count, as launch_result.json recorded it (a grow or start keeps it)."""
+        recorded = LaunchResult.load(self.context.prepared.workdir)
+        return recorded.attempts if recorded and isinstance(recorded.attempts, int) else 0

@@ -1,0 +1,39 @@
+from orchestrator.config import Size
+from orchestrator.loop.context import RunState
+from orchestrator.loop.schedule import schedule
+from orchestrator.render import Target
+
+BIG, SMALL = Size.of(4, 24), Size.of(2, 12)
+AD1_BIG, AD2_BIG, AD1_SMALL, AD2_SMALL = (
+    Target("AD-1", BIG),
+    Target("AD-2", BIG),
+    Target("AD-1", SMALL),
+    Target("AD-2", SMALL),
+)
+
+
+def test_the_targets_come_in_rotation_until_the_loop_stops_asking():
+    state = RunState(targets=[AD1_BIG, AD2_BIG, AD1_SMALL, AD2_SMALL])
+    order = schedule(state, once=False)
+    assert [next(order) for _ in range(6)] == [AD1_BIG, AD2_BIG, AD1_SMALL, AD2_SMALL, AD1_BIG, AD2_BIG]
+
+
+def test_once_makes_one_sweep():
+    state = RunState(targets=[AD1_BIG, AD2_BIG])
+    assert list(schedule(state, once=True)) == [AD1_BIG, AD2_BIG]
+
+
+def test_a_dropped_domain_is_skipped_at_once_even_within_a_sweep():
+    state = RunState(targets=[AD1_BIG, AD2_BIG, AD1_SMALL, AD2_SMALL])
+    order = schedule(state, once=False)
+    assert next(order) == AD1_BIG
+    state.targets = [t for t in state.targets if t.availability_domain != "AD-2"]  # as DROP_AD does
+    assert [next(order) for _ in range(3)] == [AD1_SMALL, AD1_BIG, AD1_SMALL]
+
+
+def test_the_schedule_ends_when_no_target_is_left():
+    state = RunState(targets=[AD1_BIG])
+    order = schedule(state, once=False)
+    assert next(order) == AD1_BIG
+    state.targets = []
+    assert list(order) == []
