@@ -16,9 +16,9 @@ import click
 
 from orchestrator.engine.runner import Terraform
 from orchestrator.journal import Journal
+from orchestrator.loop import RetryLoop, RetryOutcome
 from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
-from orchestrator.loop import RetryLoop, RetryOutcome
 from orchestrator.session import Session
 from orchestrator.simulator.store import CloudStore
 
