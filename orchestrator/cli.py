@@ -130,6 +130,7 @@ def _print_cloud_notice(session: Session) -> None:
 def main(ctx: click.Context) -> None:
     """Win an OCI Always Free VM.Standard.A1.Flex instance, and keep it under Terraform state."""
     ctx.obj = Session(os.environ)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @main.command()

@@ -148,8 +148,9 @@ class SimulatedCloud:
         with the first (provider_server.py says how long it lives), and again after it died, as
         Terraform would start a fresh one. The dev_overrides script stays for a Terraform run
         without this variable."""
-        if self._provider is None or not self._provider.running:
+        if self._provider is not None and not self._provider.running:
             self.close()
+        if self._provider is None:
             from ..engine.environment import child_environment
             from .launcher import ProviderProcess
 
@@ -162,6 +163,7 @@ class SimulatedCloud:
         """The command is done with the cloud: its provider exits once no Terraform uses it."""
         if self._stop_provider is not None:
             self._stop_provider()
+        self._provider = self._stop_provider = None
 
     def __getstate__(self) -> dict[str, Any]:
         """A lookup in a child Python (isolated.py) takes the cloud along, not this process's provider."""

@@ -119,10 +119,11 @@ def serve(store_dir: str, tool_pid: int) -> None:
             "Addr": {"Network": "unix", "String": address},
         }
     }
+    # Logged before the tool hears of it, so the line is there once the tool goes on.
+    print(f"{SERVING}: provider {os.getpid()} for tool {tool_pid} at {address}", file=sys.stderr, flush=True)
     print(json.dumps(reattach), flush=True)
     # The tool stops reading after that line: nothing may write to its pipe again.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    print(f"{SERVING}: provider {os.getpid()} for tool {tool_pid} at {address}", file=sys.stderr, flush=True)
     sys.stdin.buffer.read()  # until the tool is gone
     while True:
         with activity.lock:

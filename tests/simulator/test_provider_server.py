@@ -3,15 +3,19 @@
 outlives a killed tool while that tool's Terraform finishes the create, then it goes."""
 
 import json
+import os
 import re
 import signal
 import subprocess
 import time
 from pathlib import Path
 
+from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.simulator.launcher import LOG
 from orchestrator.simulator.provider_server import SERVING
+from orchestrator.simulator.store import CloudStore
+from orchestrator.workdir import Workdir
 
 from ..session import new_session
 from ..test_crash_safety import state_instance
@@ -21,9 +25,9 @@ GUARD_SECONDS = 60
 _STARTED = re.compile(rf"^{SERVING}: provider (\d+) for tool (\d+) at (\S+)$", re.MULTILINE)
 
 
-def started_providers(session) -> list[tuple[int, int, Path]]:
-    """(provider pid, tool pid, socket) of each provider the tool started, from their log."""
-    log = session.workdir / "simulator" / LOG
+def started_providers(folder: Path) -> list[tuple[int, int, Path]]:
+    """(provider pid, tool pid, socket) of each provider started for the cloud in `folder`, from their log."""
+    log = folder / LOG
     text = log.read_text() if log.exists() else ""
     return [(int(provider), int(tool), Path(socket)) for provider, tool, socket in _STARTED.findall(text)]
 
@@ -48,13 +52,13 @@ def test_one_provider_serves_every_terraform_command_of_a_run_and_exits_after_it
 
     assert result.returncode == 0, result.stderr
     assert len(session.journal()) == 2  # two plans, two applies, and the commands around them
-    [(provider, _, socket)] = started_providers(session)
+    [(provider, _, socket)] = started_providers(session.workdir / "simulator")
     wait_until_gone(provider)
     assert not socket.parent.exists()  # its socket's folder goes with it
 
     again = session.run("status")  # a later command starts its own
     assert again.returncode == 0, again.stderr
-    assert len(started_providers(session)) == 2
+    assert len(started_providers(session.workdir / "simulator")) == 2
 
 
 def test_a_tool_killed_mid_apply_leaves_its_terraform_a_provider_to_finish_the_create(tmp_path):
@@ -64,7 +68,7 @@ def test_a_tool_killed_mid_apply_leaves_its_terraform_a_provider_to_finish_the_c
     killed = session.run("retry", "--simulate", "ok", extra_env={KILL_AT: "apply"})
 
     assert killed.returncode == -signal.SIGKILL
-    [(provider, _, _)] = started_providers(session)
+    [(provider, _, _)] = started_providers(session.workdir / "simulator")
     terraform = json.loads((session.workdir / "run.lock").read_text())["terraform_pid"]
     wait_until_gone(terraform)
     [instance] = session.live_instances()
@@ -76,3 +80,25 @@ def test_a_tool_killed_mid_apply_leaves_its_terraform_a_provider_to_finish_the_c
     assert again.returncode == 0, again.stderr
     assert len(session.calls("LaunchInstance")) == 1
     assert not session.journal("adopted")  # found in state, not looked for in the compartment
+
+
+def test_the_cloud_starts_its_provider_once_and_again_only_once_it_died_or_was_closed(tmp_path):
+    workdir = Workdir(tmp_path / "workdir")
+    workdir.create()
+    cloud = SimulatedCloud(tmp_path / "simulator", workdir, "ok")
+    CloudStore.ensure(cloud.folder)
+
+    first = cloud.terraform_environment()
+    assert cloud.terraform_environment() == first
+    [(provider, tool, _)] = started_providers(cloud.folder)
+    assert tool == os.getpid()
+    os.kill(provider, signal.SIGKILL)
+    wait_until_gone(provider)
+    replaced = cloud.terraform_environment()  # as Terraform would start a fresh one after a crash
+    assert replaced != first
+    [_, (provider, _, _)] = started_providers(cloud.folder)
+
+    cloud.close()
+    wait_until_gone(provider)  # nothing in flight: it goes
+    assert cloud.terraform_environment() not in (first, replaced)
+    cloud.close()
