@@ -102,7 +102,7 @@ class ProviderProcess:
         )
         with _log(store_dir) as log:
             process = subprocess.Popen(
-                [sys.executable, "-c", code],
+                [sys.executable, "-P", "-c", code],  # -P: nothing in the workdir shadows a module
                 cwd=workdir,
                 env=dict(environ),
                 stdin=subprocess.PIPE,  # never written: its end, at our exit, is the provider's signal
