@@ -32,6 +32,7 @@ from .session import Session
 def main(ctx: click.Context) -> None:
     """Win an OCI Always Free VM.Standard.A1.Flex instance, and keep it under Terraform state."""
     ctx.obj = Session(os.environ)
+    ctx.call_on_close(ctx.obj.close)
 
 
 for command in (render, terraform, status, output, destroy, ssh, retry, grow, doctor, notify, classify, simulate):

@@ -32,6 +32,8 @@ class Cloud(Protocol):
     def provider_overrides(self) -> dict[str, Path]: ...
     def provider_mirrors(self) -> list[Path]: ...
     def install_provider(self) -> None: ...
+    def terraform_environment(self) -> dict[str, str]: ...  # what Terraform's environment gets on top
+    def close(self) -> None: ...  # the command is done with the cloud
     def reached(self, phase: str) -> None: ...
 
 
@@ -82,6 +84,12 @@ class OciCloud:
 
     def install_provider(self) -> None:
         """terraform init installs oracle/oci from the registry."""
+
+    def terraform_environment(self) -> dict[str, str]:
+        return {}  # Terraform starts the registry's provider itself
+
+    def close(self) -> None:
+        """Nothing runs on the cloud's behalf."""
 
     def reached(self, phase: str) -> None:
         """No phase hook against the real cloud."""

@@ -59,6 +59,11 @@ class Session:
 
         return Terraform(self.engine, self.workdir, self.cloud)
 
+    def close(self) -> None:
+        """The command is over: the cloud lets go of what it runs for it (the simulated provider)."""
+        if "cloud" in self.__dict__:
+            self.cloud.close()
+
     def existing_workdir(self, hint: str = "run `coinpilot-tf retry` first") -> Workdir:
         from .errors import UsageError
 

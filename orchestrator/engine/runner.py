@@ -177,6 +177,7 @@ class Terraform:
             "CHECKPOINT_DISABLE": "1",
             # Always explicit: an inherited TF_CLI_CONFIG_FILE may point anywhere.
             "TF_CLI_CONFIG_FILE": str(self.workdir.cli_config),
+            **self.cloud.terraform_environment(),  # the simulated cloud's reattached provider
         }
 
     def argv(self, command: str, *args: str, **options: object) -> list[str]:

@@ -1,7 +1,8 @@
 """The simulated OCI as a Cloud (orchestrator/cloud.py): everything a rehearsal needs in one place.
 
 Its folder holds the store (cloud.json, calls.jsonl), the provider script Terraform runs in place
-of oracle/oci, and a throwaway API key and OCI config for the REST endpoint. The folder defaults
+of oracle/oci, the log of the provider processes the tool starts (provider.log), and a throwaway
+API key and OCI config for the REST endpoint. The folder defaults
 to <workdir>/simulator; COINPILOT_TF_SIMULATOR_DIR names another one, which several workdirs may
 share. The workdir records its cloud as <workdir>/simulator (a symbolic link when the folder is
 elsewhere), so later commands know where it is without the variable.
@@ -13,15 +14,19 @@ import configparser
 import contextlib
 import io
 import os
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..workdir import Workdir, write_private
 from . import kill_hook
 from .scenario import parse_scenario
 from .store import PLACEHOLDERS, CloudStore
+
+if TYPE_CHECKING:
+    from .launcher import ProviderProcess
 
 FOLDER_SETTING = "COINPILOT_TF_SIMULATOR_DIR"
 WORKDIR_ENTRY = "simulator"  # the workdir's record of its cloud: the folder, or a link to it
@@ -52,6 +57,8 @@ class SimulatedCloud:
             "availability_domains": PLACEHOLDERS["availability_domains"][:1],
         }
         self.all_availability_domains: tuple[str, ...] = tuple(PLACEHOLDERS["availability_domains"])
+        self._provider: ProviderProcess | None = None
+        self._stop_provider: weakref.finalize | None = None
 
     @classmethod
     def pick(cls, workdir: Workdir, scenario: str | None, environ) -> SimulatedCloud | None:
@@ -135,6 +142,32 @@ class SimulatedCloud:
         from .launcher import install_provider
 
         install_provider(self.folder)
+
+    def terraform_environment(self) -> dict[str, str]:
+        """Every Terraform command of this process reattaches to one provider process, started
+        with the first (provider_server.py says how long it lives), and again after it died, as
+        Terraform would start a fresh one. The dev_overrides script stays for a Terraform run
+        without this variable."""
+        if self._provider is not None and not self._provider.running:
+            self.close()
+        if self._provider is None:
+            from ..engine.environment import child_environment
+            from .launcher import ProviderProcess
+
+            self._provider = ProviderProcess.start(self.folder, self.workdir.path, child_environment(os.environ))
+            # At the interpreter's exit too, if nobody closed the cloud before.
+            self._stop_provider = weakref.finalize(self, self._provider.close)
+        return {"TF_REATTACH_PROVIDERS": self._provider.reattach_config}
+
+    def close(self) -> None:
+        """The command is done with the cloud: its provider exits once no Terraform uses it."""
+        if self._stop_provider is not None:
+            self._stop_provider()
+        self._provider = self._stop_provider = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A lookup in a child Python (isolated.py) takes the cloud along, not this process's provider."""
+        return {**self.__dict__, "_provider": None, "_stop_provider": None}
 
     # ----- fault injection -----
 

@@ -9,8 +9,10 @@ Phases: render, init, plan, journal, wait (reached in the loop), apply (reached 
 simulated provider once the cloud has answered a LaunchInstance, maybe creating the instance,
 and before Terraform hears of it: the most dangerous moment) and update (reached in the
 provider once the cloud has accepted a START or a resizing UpdateInstance, before Terraform
-hears of it). Two faults take the place of a signal there, in the workdir Terraform (and so
-the provider) runs in: FULL fills its file system, BLOCK_STATE puts a directory where Terraform
+hears of it). The provider is the tool's child (provider_server.py), started in the workdir
+with the tool's environment (allowlisted): it reads these variables and signals the tool by the
+pid the tool gave it. Two faults take the place of a signal there, in the workdir Terraform (and
+so the provider) runs in: FULL fills its file system, BLOCK_STATE puts a directory where Terraform
 writes its state backup; either way Terraform cannot save the state of the create it is
 finishing. Only a simulated workdir honours it: the loop calls its cloud's phase hook, and only
 SimulatedCloud.reached (simulator/cloud.py) calls this; the provider exists only there.
@@ -41,8 +43,10 @@ PHASES = (Phase.RENDER, Phase.INIT, Phase.PLAN, Phase.APPLY, Phase.JOURNAL, Phas
 SIGNAL_IN_FLIGHT_SECONDS = 1.0
 
 
-def reached(phase: str, *, in_provider: bool = False) -> None:
-    """Called at each phase; does nothing unless the test armed this one."""
+def reached(phase: str, *, tool_pid: int | None = None) -> None:
+    """Called at each phase; does nothing unless the test armed this one. The simulated provider
+    passes the pid of the tool that started it (provider_server.py), the signal's target; a
+    provider Terraform started by itself (no tool) passes None and gets the signal itself."""
     run_phase, _, command = os.environ.get(RUN_ENV, "").partition(":")
     if run_phase == phase:
         subprocess.run(shlex.split(command), stdin=subprocess.DEVNULL, capture_output=True, check=False)
@@ -53,9 +57,8 @@ def reached(phase: str, *, in_provider: bool = False) -> None:
         FAULTS[signal_name]()
         return
     signum = signal.Signals[f"SIG{signal_name or 'KILL'}"]
-    # The provider runs under Terraform, which runs under the tool.
-    os.kill(_grandparent() if in_provider else os.getpid(), signum)
-    if in_provider and signum != signal.SIGKILL:
+    os.kill(tool_pid or os.getpid(), signum)
+    if tool_pid is not None and signum != signal.SIGKILL:
         time.sleep(SIGNAL_IN_FLIGHT_SECONDS)
 
 
@@ -77,9 +80,3 @@ def _block_state() -> None:
 
 FILLER = "disk-filler"  # what FULL leaves in the workdir; a test removes it to free the space
 FAULTS = {"FULL": _fill_disk, "BLOCK_STATE": _block_state}
-
-
-def _grandparent() -> int:
-    parent = os.getppid()
-    out = subprocess.run(["ps", "-o", "ppid=", "-p", str(parent)], capture_output=True, text=True, check=True).stdout
-    return int(out.strip())

@@ -1,12 +1,20 @@
-"""Installs the simulated provider where a Terraform `dev_overrides` block can find it."""
+"""Installs the simulated provider where a Terraform `dev_overrides` block can find it, and
+starts the one the tool's Terraform commands reattach to (provider_server.py)."""
+
+from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 import orchestrator
+from orchestrator.errors import ToolError
 
 # Terraform runs the file as is: the interpreter, the package location and the store are baked in
 # because neither PATH nor the environment is sure to reach the plugin process unchanged.
@@ -66,3 +74,63 @@ def _write_script(script: Path, content: str) -> None:
         tmp.write(content)
     os.chmod(tmp.name, 0o755)
     os.replace(tmp.name, script)
+
+
+# The provider process the tool starts: the same interpreter and package as the installed script.
+_SERVE = (
+    "import sys; sys.path.insert(0, {package_root!r}); "
+    "from orchestrator.simulator.provider_server import serve; serve({store_dir!r}, {tool_pid})"
+)
+LOG = "provider.log"  # in the store's folder: what the tool's providers wrote (one line each at start)
+
+
+class ProviderProcess:
+    """The simulated provider serving this tool process; `reattach_config` is TF_REATTACH_PROVIDERS."""
+
+    def __init__(self, process: subprocess.Popen, reattach_config: str):
+        self.process = process
+        self.reattach_config = reattach_config
+
+    @classmethod
+    def start(cls, store_dir: Path, workdir: Path, environ: Mapping[str, str]) -> ProviderProcess:
+        """Start it in `workdir` (where the fault hooks act) and read its one line."""
+        store_dir = Path(store_dir).resolve()
+        code = _SERVE.format(
+            package_root=str(Path(orchestrator.__file__).resolve().parent.parent),
+            store_dir=str(store_dir),
+            tool_pid=os.getpid(),
+        )
+        with _log(store_dir) as log:
+            process = subprocess.Popen(
+                [sys.executable, "-P", "-c", code],  # -P: nothing in the workdir shadows a module
+                cwd=workdir,
+                env=dict(environ),
+                stdin=subprocess.PIPE,  # never written: its end, at our exit, is the provider's signal
+                stdout=subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,  # a terminal's Ctrl-C is the tool's to forward, once
+            )
+        line = process.stdout.readline().decode()
+        process.stdout.close()
+        if not line.strip():
+            process.wait()
+            raise ToolError(f"the simulated provider did not start (exit {process.returncode}); see {store_dir / LOG}")
+        return cls(process, line.strip())
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        """Tell the provider this tool is done; it exits once Terraform has nothing in flight."""
+        if not self.process.stdin.closed:
+            self.process.stdin.close()
+            threading.Thread(target=self.process.wait, daemon=True).start()  # reap it, here if we live on
+
+
+def _log(store_dir: Path) -> IO[bytes]:
+    """The provider's log; nowhere when the folder is read-only (status still reads the cloud)."""
+    try:
+        return open(store_dir / LOG, "ab")
+    except OSError:
+        return open(os.devnull, "wb")

@@ -2,8 +2,10 @@
 
 It declares a subset of the real provider's schema (v8.28.0: same names, types, nesting and
 required/optional/computed flags), so a module that validates here validates against the real
-provider. Every simulated API call lands in the store's call log. Terraform starts this process
-several times per apply: keep imports at module level few and cheap.
+provider. Every simulated API call lands in the store's call log. The tool starts it once per
+run and Terraform reattaches to it (provider_server.py); a Terraform run by hand with the
+workdir's CLI config starts it itself (main, below), several times per apply: keep imports at
+module level few and cheap.
 """
 
 import os
@@ -211,8 +213,9 @@ _MAX_POLLS = 10
 
 
 class OciProvider(Provider):
-    def __init__(self, store: CloudStore):
+    def __init__(self, store: CloudStore, tool_pid: int | None = None):
         self.store = store
+        self.tool_pid = tool_pid  # the tool that started the process, the fault hooks' target
 
     def get_model_prefix(self) -> str:
         return "oci_"
@@ -271,6 +274,7 @@ class CoreSubnet(DataSource):
 class CoreInstance(Resource):
     def __init__(self, provider: OciProvider):
         self.store = provider.store
+        self.tool_pid = provider.tool_pid
 
     @classmethod
     def get_name(cls) -> str:
@@ -300,7 +304,7 @@ class CoreInstance(Resource):
             shape=details["shape"],
             shape_config=details["shape_config"],
         )
-        kill_hook.reached("apply", in_provider=True)
+        kill_hook.reached("apply", tool_pid=self.tool_pid)
         if launch.outcome == "ok":
             # The provider waits for RUNNING; the simulated instance is there on the first poll.
             final = self._get(instance["id"])
@@ -360,7 +364,7 @@ class CoreInstance(Resource):
                 self._service_error(ctx, answer.error, provider_errors.update_instance(instance_id), request_id)
                 return current
             if "shape_config" in changes:
-                kill_hook.reached("update", in_provider=True)
+                kill_hook.reached("update", tool_pid=self.tool_pid)
             instance = answer.instance
             if instance["lifecycle_state"] != "STOPPED":
                 instance = self._wait_for(ctx, instance_id, "RUNNING")
@@ -401,7 +405,7 @@ class CoreInstance(Resource):
             self._service_error(ctx, answer.error, provider_errors.instance_action(instance_id, action), request_id)
             return None
         if action == "START":
-            kill_hook.reached("update", in_provider=True)
+            kill_hook.reached("update", tool_pid=self.tool_pid)
         return self._wait_for(ctx, instance_id, "STOPPED" if action in ("STOP", "SOFTSTOP") else "RUNNING")
 
     def _wait_for(self, ctx, instance_id: str, target: str) -> dict | None:
