@@ -14,13 +14,14 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cloud import Cloud
 from .config import SHAPE, Settings, user_path, with_placeholders
 from .engine import Engine
+from .engine.environment import ENGINE_OWNED, ignored_names, owner
 from .errors import ToolError, UsageError
 from .oci_api import ApiError, Instance, LimitUsage, OciApi, api_key_fingerprint
 from .result import LaunchResult
@@ -75,6 +76,7 @@ class Context:
     workdir: Workdir
     cloud: Cloud
     engine: Callable[[], Engine]  # the session's, found once
+    environ: Mapping[str, str]  # the session's: what Terraform would be started from
     clock: Callable[[], float] = time.time
     _connection: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _api: OciApi | None = None
@@ -139,6 +141,15 @@ def check_engine(ctx: Context) -> Finding:
     if version < MINIMUM_ENGINE:
         return Finding(FAIL, f"{engine.describe()} is older than {'.'.join(map(str, MINIMUM_ENGINE))}")
     return Finding(OK, engine.describe())
+
+
+def check_engine_environment(ctx: Context) -> Finding:
+    """Terraform variables the engine sets itself are dropped from the user's (engine/environment.py)."""
+    names = ignored_names(ctx.environ)
+    if not names:
+        return Finding(OK, "no Terraform variable the tool sets itself is in the environment")
+    reasons = "; ".join(f"{name}: {ENGINE_OWNED[owner(name)]}" for name in names)
+    return Finding(WARN, f"ignored (coinpilot-tf sets Terraform's environment itself): {reasons}")
 
 
 def check_state_backend(ctx: Context) -> Finding:
@@ -458,6 +469,7 @@ LOCAL_CHECKS: tuple[Check, ...] = (
         "coinpilot-tf: --terraform bundled (COINPILOT_TF_TERRAFORM=bundled)",
         ("engine",),
     ),
+    Check("engine environment", check_engine_environment, "unset them: they would not reach Terraform"),
     Check("oci config", check_oci_config, _CONFIG_FIX),
     Check(
         "key file",
@@ -518,7 +530,7 @@ def run_checks(ctx: Context, checks: tuple[Check, ...]) -> list[Outcome]:
 def context_for(session: Session, settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Context:
     """The checks look at the session's cloud, with the placeholders it gives for what the user did not set."""
     settings = with_placeholders(settings or session.settings, session.cloud.placeholders)
-    return Context(settings, session.workdir, session.cloud, lambda: session.engine, clock)
+    return Context(settings, session.workdir, session.cloud, lambda: session.engine, session.environ, clock)
 
 
 def diagnose(session: Session, notify_test: bool = False, clock: Callable[[], float] = time.time) -> list[Outcome]:

@@ -21,7 +21,7 @@ from ..failures import Category, Failure, classify
 from ..humanize import duration
 from ..workdir import Workdir, data_dir, write_private
 from . import Engine
-from .environment import child_environment
+from .environment import child_environment, say_ignored
 
 if TYPE_CHECKING:
     from ..cloud import Cloud
@@ -170,6 +170,7 @@ class Terraform:
 
     @property
     def environment(self) -> dict[str, str]:
+        say_ignored(os.environ)
         return {
             **child_environment(os.environ),  # not the tool's secrets
             "TF_IN_AUTOMATION": "1",
