@@ -21,7 +21,7 @@ from .config import Size
 from .engine.apply import StalePlan, apply_plan
 from .engine.init import init_if_needed
 from .engine.output import outputs
-from .engine.plan import creates_instance, plan
+from .engine.plan import plan
 from .engine.plan_safety import DestructivePlan, UnreadablePlan, refuse_destructive
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform, TerraformError
@@ -414,7 +414,7 @@ class RetryLoop:
                 self._checked_plans.discard(plan_file)
                 planned = plan(self.tf, plan_file, target.as_vars())
                 # After a stale plan the new one tells whether another run sharing the state won meanwhile.
-                if op.kind == Kind.LAUNCH and not creates_instance(planned):
+                if op.kind == Kind.LAUNCH and not planned.creates_instance:
                     plan_file.unlink(missing_ok=True)
                     raise _StateHasInstance
                 self._reached("plan")
