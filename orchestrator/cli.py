@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import FIELDS
+from .config import FIELDS, Size
 from .errors import ExitCode, ToolError, UsageError, disk_problem
 from .progress import LOG_FORMATS
 from .session import Session
@@ -358,7 +358,7 @@ def _run_loop(session: Session, once: bool, log_format: str, refresh_image: bool
 
 def _print_launch(launch, result_path) -> None:
     size = (
-        f"{launch.ocpus:g} OCPUs / {launch.memory_gbs:g} GB"
+        str(Size.of(launch.ocpus, launch.memory_gbs))
         if launch.ocpus is not None and launch.memory_gbs is not None
         else "unknown size"
     )

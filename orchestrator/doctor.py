@@ -23,7 +23,9 @@ from .config import SHAPE, Settings, user_path, with_placeholders
 from .engine import Engine
 from .engine.environment import ENGINE_OWNED, ignored_names, owner
 from .errors import ToolError, UsageError
-from .oci_api import ApiError, Instance, LimitUsage, OciApi, api_key_fingerprint
+from .instance import Instance
+from .oci_api import ApiError, LimitUsage, OciApi, api_key_fingerprint
+from .ownership import OWNERSHIP_TAG_KEY, ours_oldest_first
 from .result import LaunchResult
 from .session import Session
 from .workdir import Workdir
@@ -109,16 +111,10 @@ class Context:
         return self._region_ads
 
     def our_instances(self) -> list[Instance]:
-        """Live instances in the compartment that carry our display name or ownership tag."""
+        """Live instances in the compartment that carry our display name or ownership tag, oldest first."""
         if self._ours is None:
-            from .reconcile import is_ours
-
-            name = self.settings.instance_name
-            self._ours = [
-                instance
-                for instance in self.api().list_instances(self.settings.compartment_ocid)
-                if is_ours(instance, name)
-            ]
+            listed = self.api().list_instances(self.settings.compartment_ocid)
+            self._ours = ours_oldest_first(listed, self.settings.instance_name)
         return self._ours
 
     def target_ads(self) -> tuple[str, ...]:
@@ -357,7 +353,7 @@ def check_limits(ctx: Context) -> Finding:
         # Our own instance holds the allowance: there is nothing left to launch anyway.
         return Finding(OK, f"{summary}, by {', '.join(i.display_name for i in ctx.our_instances())} (ours)")
     if not fitting:
-        left = ", ".join(f"{u.available:g} {'OCPUs' if u.resource == 'core' else 'GB'}" for u in usages)
+        left = ", ".join(f"{u.available:g} {_unit(u)}" for u in usages)
         return Finding(
             FAIL,
             f"{summary}; no requested size ({', '.join(map(str, sizes))}) fits what is left ({left})",
@@ -373,6 +369,12 @@ def check_limits(ctx: Context) -> Finding:
     return Finding(OK, f"{summary}; {sizes[0]} fits")
 
 
+def _unit(usage: LimitUsage) -> str:
+    if usage.resource != "core":
+        return "GB"
+    return "OCPU" if usage.available == 1 else "OCPUs"
+
+
 def _fits(usages: list[LimitUsage], ocpus: float, memory_gbs: float, ads: tuple[str, ...]) -> bool:
     """Every regional limit has room, and so do the per-AD limits of at least one target AD."""
     need = {"core": ocpus, "memory": memory_gbs}
@@ -385,8 +387,6 @@ def _fits(usages: list[LimitUsage], ocpus: float, memory_gbs: float, ads: tuple[
 
 
 def check_existing_instances(ctx: Context) -> Finding:
-    from .render import OWNERSHIP_TAG_KEY
-
     name = ctx.settings.instance_name
     ours = ctx.our_instances()
     if not ours:

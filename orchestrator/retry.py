@@ -626,7 +626,7 @@ class RetryLoop:
         if outcome or kept is None:
             return outcome
         # In the shared state now because this run wrote it there: this run's win, not another's.
-        return self._kept(Kept(kept.instance_id, Keeping.KEPT, kept.lifecycle_state))
+        return self._kept(Kept(kept.instance, Keeping.KEPT))
 
     def _errored_state_note(self) -> str:
         if not self._errored_state_pending():

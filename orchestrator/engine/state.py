@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..instance import Instance
 from .import_ import INSTANCE_ADDRESS
 from .runner import FLAG, Terraform, read_json
-
-
-@dataclass(frozen=True)
-class StateInstance:
-    id: str
-    tainted: bool
-    attributes: dict
 
 
 def show_argv(tf: Terraform) -> list[str]:
     return tf.argv("show", json=FLAG)
 
 
-def state_instance(tf: Terraform) -> StateInstance | None:
+def state_instance(tf: Terraform) -> Instance | None:
     if not tf.workdir.has_state:
         return None
     document = read_json(tf.check(show_argv(tf), "terraform show"), "terraform show")
     for resource in document.get("values", {}).get("root_module", {}).get("resources", []):
         if resource.get("address") == INSTANCE_ADDRESS:
-            values = resource.get("values") or {}
-            return StateInstance(values.get("id", ""), bool(resource.get("tainted")), values)
+            return Instance.from_state(resource.get("values") or {}, bool(resource.get("tainted")))
     return None
 
 
