@@ -112,16 +112,7 @@ class Status:
         return dict(Counter(entry.get("category", "unknown") for entry in self.attempts).most_common())
 
     def to_dict(self) -> dict[str, Any]:
-        instance = None
-        if self.instance:
-            instance = {
-                "id": self.instance.id,
-                "name": self.instance.display_name,
-                **{name: getattr(self.instance, name) for name in _INSTANCE_FIELDS},
-                "created_at": _iso(_created_at(self.instance)),
-                "tainted": self.instance.tainted,
-                "state_since": _iso(self.state_since),
-            }
+        instance = _instance_json(self.instance, self.state_since) if self.instance else None
         destroyed = None
         if self.instance is None and self.last_destroy:
             destroyed = {"instance_id": self.last_destroy.get("instance_id"), "at": _iso(self.last_destroy["ts"])}
@@ -409,6 +400,17 @@ def _runs(categories: list[str]) -> list[tuple[str, int]]:
 
 def _mark(category: str) -> str:
     return TIMELINE_MARKS.get(category, "x")
+
+
+def _instance_json(instance: Instance, state_since: float | None) -> dict[str, Any]:
+    return {
+        "id": instance.id,
+        "name": instance.display_name,
+        **{name: getattr(instance, name) for name in _INSTANCE_FIELDS},
+        "created_at": _iso(_created_at(instance)),
+        "tainted": instance.tainted,
+        "state_since": _iso(state_since),
+    }
 
 
 def _created_at(instance: Instance) -> float | None:
