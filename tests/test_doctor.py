@@ -195,6 +195,16 @@ def test_an_unusable_engine_fails(workdir, tmp_path):
     assert outcome.status == "FAIL" and "is not an executable" in outcome.detail
 
 
+def test_terraform_variables_the_tool_sets_itself_are_a_warning_by_name(workdir):
+    clean = run(workdir, "engine environment")["engine environment"]
+    assert clean.status == "ok"
+    env = {"TF_WORKSPACE": "staging", "TF_CLI_ARGS_plan": "-refresh=false", "TF_LOG": "DEBUG"}
+    outcome = run(workdir, "engine environment", env=env)["engine environment"]
+    assert outcome.status == "warn" and outcome.passed
+    assert "TF_CLI_ARGS_plan: " in outcome.detail and "TF_WORKSPACE: " in outcome.detail
+    assert "TF_LOG" not in outcome.detail and "staging" not in outcome.detail
+
+
 # ----- OCI checks -----
 
 
