@@ -55,6 +55,12 @@ class Size:
         return f"{self.ocpus}:{self.memory_gbs:g}"
 
     @classmethod
+    def from_spec(cls, text: str) -> Size | None:
+        """From its typed form (OCPUS:GB); None if the text is not one."""
+        match = _SIZE.match(text)
+        return cls(int(match.group(1)), _plain(float(match.group(2)))) if match else None
+
+    @classmethod
     def of(cls, ocpus: float, memory_gbs: float) -> Size:
         """From numbers as Terraform or OCI report them (12.0 -> 12)."""
         return cls(int(ocpus), _plain(float(memory_gbs)))
@@ -207,10 +213,10 @@ def _sizes(name: str, raw: Any) -> tuple[Size, ...]:
     items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
     sizes = []
     for item in items:
-        match = _SIZE.match(str(item))
-        if not match:
+        size = Size.from_spec(str(item))
+        if size is None:
             raise UsageError(name, f"{str(item)!r} is not OCPUS:MEMORY_GBS (like 2:12)")
-        sizes.append(Size(int(match.group(1)), _plain(float(match.group(2)))))
+        sizes.append(size)
     return tuple(sizes)
 
 
