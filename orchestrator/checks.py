@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -22,9 +22,12 @@ from pathlib import Path
 from .cloud import Cloud
 from .config import Settings, user_path, with_placeholders
 from .engine import Engine
+from .engine.environment import ENGINE_OWNED, ignored_names, owner
 from .errors import ToolError, UsageError
-from .oci_api import ApiError, Instance, OciApi, api_key_fingerprint
+from .instance import Instance
+from .oci_api import ApiError, OciApi, api_key_fingerprint
 from .oci_config import read_config
+from .ownership import ours_oldest_first
 from .session import Session
 from .workdir import Workdir
 
@@ -82,6 +85,7 @@ class Context:
     workdir: Workdir
     cloud: Cloud
     engine: Callable[[], Engine]  # the session's, found once
+    environ: Mapping[str, str]  # the session's: what Terraform would be started from
     clock: Callable[[], float] = time.time
     _connection: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _api: OciApi | None = None
@@ -113,16 +117,10 @@ class Context:
         return self._region_ads
 
     def our_instances(self) -> list[Instance]:
-        """Live instances in the compartment that carry our display name or ownership tag."""
+        """Live instances in the compartment that carry our display name or ownership tag, oldest first."""
         if self._ours is None:
-            from .reconcile import is_ours
-
-            name = self.settings.instance_name
-            self._ours = [
-                instance
-                for instance in self.api().list_instances(self.settings.compartment_ocid)
-                if is_ours(instance, name)
-            ]
+            listed = self.api().list_instances(self.settings.compartment_ocid)
+            self._ours = ours_oldest_first(listed, self.settings.instance_name)
         return self._ours
 
     def target_ads(self) -> tuple[str, ...]:
@@ -145,6 +143,15 @@ def check_engine(ctx: Context) -> Finding:
     if version < MINIMUM_ENGINE:
         return Finding(CheckStatus.FAIL, f"{engine.describe()} is older than {'.'.join(map(str, MINIMUM_ENGINE))}")
     return Finding(CheckStatus.OK, engine.describe())
+
+
+def check_engine_environment(ctx: Context) -> Finding:
+    """Terraform variables the engine sets itself are dropped from the user's (engine/environment.py)."""
+    names = ignored_names(ctx.environ)
+    if not names:
+        return Finding(CheckStatus.OK, "no Terraform variable the tool sets itself is in the environment")
+    reasons = "; ".join(f"{name}: {ENGINE_OWNED[owner(name)]}" for name in names)
+    return Finding(CheckStatus.WARN, f"ignored (coinpilot-tf sets Terraform's environment itself): {reasons}")
 
 
 def check_state_backend(ctx: Context) -> Finding:
@@ -248,6 +255,7 @@ LOCAL_CHECKS: tuple[Check, ...] = (
         "coinpilot-tf: --terraform bundled (COINPILOT_TF_TERRAFORM=bundled)",
         ("engine",),
     ),
+    Check("engine environment", check_engine_environment, "unset them: they would not reach Terraform"),
     Check(
         "required settings", check_required_settings, "export what is missing (see the README), or try --simulate ok"
     ),
@@ -285,7 +293,7 @@ def run_checks(ctx: Context, checks: tuple[Check, ...]) -> list[Outcome]:
 def context_for(session: Session, settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Context:
     """The checks look at the session's cloud, with the placeholders it gives for what the user did not set."""
     settings = with_placeholders(settings or session.settings, session.cloud.placeholders)
-    return Context(settings, session.workdir, session.cloud, lambda: session.engine, clock)
+    return Context(settings, session.workdir, session.cloud, lambda: session.engine, session.environ, clock)
 
 
 def preflight(

@@ -46,7 +46,19 @@ class Size:
     memory_gbs: int | float
 
     def __str__(self) -> str:
+        """How a size is shown to a person: "1 OCPU / 6 GB", "2 OCPUs / 12 GB"."""
+        return f"{self.ocpus} OCPU{'' if self.ocpus == 1 else 's'} / {self.memory_gbs:g} GB"
+
+    @property
+    def spec(self) -> str:
+        """As it is typed (--size, SIZES: OCPUS:GB), and so kept in the journal and plan file names."""
         return f"{self.ocpus}:{self.memory_gbs:g}"
+
+    @classmethod
+    def from_spec(cls, text: str) -> Size | None:
+        """From its typed form (OCPUS:GB); None if the text is not one."""
+        match = _SIZE.match(text)
+        return cls(int(match.group(1)), _plain(float(match.group(2)))) if match else None
 
     @classmethod
     def of(cls, ocpus: float, memory_gbs: float) -> Size:
@@ -201,10 +213,10 @@ def _sizes(name: str, raw: Any) -> tuple[Size, ...]:
     items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
     sizes = []
     for item in items:
-        match = _SIZE.match(str(item))
-        if not match:
+        size = Size.from_spec(str(item))
+        if size is None:
             raise UsageError(name, f"{str(item)!r} is not OCPUS:MEMORY_GBS (like 2:12)")
-        sizes.append(Size(int(match.group(1)), _plain(float(match.group(2)))))
+        sizes.append(size)
     return tuple(sizes)
 
 
@@ -464,11 +476,11 @@ def _check_consistency(settings: Settings) -> Settings:
         if not low * size.ocpus <= size.memory_gbs <= min(high * size.ocpus, A1_MAX_MEMORY_GBS):
             raise UsageError(
                 label,
-                f"{size.memory_gbs:g} GB with {size.ocpus} OCPUs is outside what {SHAPE} accepts ({low}..{high} GB per OCPU)",
+                f"{size} is outside what {SHAPE} accepts ({low}..{high} GB per OCPU)",
             )
         if size.ocpus > FREE_OCPUS or size.memory_gbs > FREE_MEMORY_GBS:
             warnings.append(
-                f"size {size} exceeds the Always Free allowance ({FREE_OCPUS} OCPUs / {FREE_MEMORY_GBS} GB): OCI will bill it or refuse it"
+                f"size {size} exceeds the Always Free allowance ({Size(FREE_OCPUS, FREE_MEMORY_GBS)}): OCI will bill it or refuse it"
             )
     if settings.throttle_retry_max_seconds < settings.throttle_retry_base_seconds:
         raise UsageError(

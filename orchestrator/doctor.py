@@ -23,6 +23,7 @@ from .checks import (
 from .config import SHAPE
 from .errors import ToolError, UsageError
 from .oci_api import ApiError, LimitUsage
+from .ownership import OWNERSHIP_TAG_KEY
 from .result import LaunchResult
 from .session import Session
 from .workdir import Workdir
@@ -161,7 +162,7 @@ def check_limits(ctx: Context) -> Finding:
         # Our own instance holds the allowance: there is nothing left to launch anyway.
         return Finding(CheckStatus.OK, f"{summary}, by {', '.join(i.display_name for i in ctx.our_instances())} (ours)")
     if not fitting:
-        left = ", ".join(f"{u.available:g} {'OCPUs' if u.resource == 'core' else 'GB'}" for u in usages)
+        left = ", ".join(f"{u.available:g} {_unit(u)}" for u in usages)
         return Finding(
             CheckStatus.FAIL,
             f"{summary}; no requested size ({', '.join(map(str, sizes))}) fits what is left ({left})",
@@ -177,6 +178,12 @@ def check_limits(ctx: Context) -> Finding:
     return Finding(CheckStatus.OK, f"{summary}; {sizes[0]} fits")
 
 
+def _unit(usage: LimitUsage) -> str:
+    if usage.resource != "core":
+        return "GB"
+    return "OCPU" if usage.available == 1 else "OCPUs"
+
+
 def _fits(usages: list[LimitUsage], ocpus: float, memory_gbs: float, ads: tuple[str, ...]) -> bool:
     """Every regional limit has room, and so do the per-AD limits of at least one target AD."""
     need = {"core": ocpus, "memory": memory_gbs}
@@ -189,8 +196,6 @@ def _fits(usages: list[LimitUsage], ocpus: float, memory_gbs: float, ads: tuple[
 
 
 def check_existing_instances(ctx: Context) -> Finding:
-    from .render import OWNERSHIP_TAG_KEY
-
     name = ctx.settings.instance_name
     ours = ctx.our_instances()
     if not ours:

@@ -7,13 +7,12 @@ read from a scratch folder, and a target that already holds an instance is never
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
-from .engine.import_ import INSTANCE_ADDRESS
-from .engine.init import BackendConfig, migrate_state
-from .engine.runner import FLAG, Terraform, TerraformError
+from .engine.init import BackendConfig, init_if_needed, migrate_state
+from .engine.runner import Terraform, TerraformError
+from .engine.state import pulled_instance_id
 from .errors import ToolError, UsageError
 from .render import BACKEND_FILE
 from .workdir import Workdir
@@ -45,18 +44,10 @@ def instance_in_backend(tf: Terraform, backend_config: BackendConfig) -> str | N
         reader = Terraform(tf.engine, workdir, tf.cloud)
         reader.write_cli_config()
         try:
-            reader.check(
-                reader.argv("init", input=False, no_color=FLAG, backend_config=dict(backend_config)), "terraform init"
-            )
-            pulled = reader.check(reader.argv("state pull"), "terraform state pull")
+            init_if_needed(reader, backend_config)
+            return pulled_instance_id(reader)
         except TerraformError as error:
             raise ToolError(
                 f"cannot read the state backend ({error.failure.message}): check STATE_BACKEND_CONFIG "
                 "and the backend's credentials"
             ) from None
-    document = json.loads(pulled.stdout or "{}")
-    for resource in document.get("resources", []):
-        if f"{resource.get('type')}.{resource.get('name')}" == INSTANCE_ADDRESS and resource.get("mode") == "managed":
-            for instance in resource.get("instances", []):
-                return instance.get("attributes", {}).get("id")
-    return None

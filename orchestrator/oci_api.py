@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ToolError, UsageError
+from .instance import Instance
 
 COMPUTE_SERVICE = "compute"
 # Where the compute agent (Oracle Cloud Agent) publishes an instance's CpuUtilization.
@@ -46,20 +47,6 @@ class ApiError(ToolError):
 
     def __reduce__(self):  # raised in a child process (isolated.py), raised again here
         return type(self), (self.operation, self.status, self.code, self.message, self.request_id)
-
-
-@dataclass(frozen=True)
-class Instance:
-    id: str
-    display_name: str
-    lifecycle_state: str
-    availability_domain: str
-    compartment_id: str
-    shape: str
-    ocpus: float | None
-    memory_gbs: float | None
-    freeform_tags: dict[str, str]
-    time_created: datetime | None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from .errors import UsageError
 from .render import Target
 
 if TYPE_CHECKING:
-    from .engine.state import StateInstance
+    from .instance import Instance
 
 
 class Kind(StrEnum):
@@ -42,7 +42,7 @@ class Operation:
 
     def plan_label(self, target: Target) -> str:
         """The saved plan's name part: one plan per operation, AD and size."""
-        return str(target.size) if self.kind == Kind.LAUNCH else f"{self.kind}-{target.size}"
+        return target.size.spec if self.kind == Kind.LAUNCH else f"{self.kind}-{target.size.spec}"
 
     def done(self, values: dict[str, Any]) -> bool:
         """Whether Terraform's outputs show the operation's goal reached."""
@@ -66,7 +66,7 @@ class Operation:
         noun = "attempt" if attempts == 1 else "attempts"
         return {
             Kind.LAUNCH: f"instance launched after {attempts} attempt(s)",
-            Kind.GROW: f"instance resized to {_size(self.targets[0].size)} after {attempts} {noun}",
+            Kind.GROW: f"instance resized to {self.targets[0].size} after {attempts} {noun}",
             Kind.START: f"instance started after {attempts} {noun}",
         }[self.kind]
 
@@ -93,10 +93,6 @@ def smaller(current: Size, wanted: Size) -> bool:
     )
 
 
-def _size(size: Size) -> str:
-    return f"{size.ocpus:g} OCPUs / {size.memory_gbs:g} GB"
-
-
 @dataclass(frozen=True)
 class GrowRequest:
     """What `grow` would do, decided from the state alone (no call to OCI): resize, or nothing."""
@@ -107,14 +103,13 @@ class GrowRequest:
     nothing_to_do: str | None = None  # why there is nothing to grow
 
 
-def grow_request(instance: StateInstance | None, wanted: Size) -> GrowRequest:
+def grow_request(instance: Instance | None, wanted: Size) -> GrowRequest:
     """UsageError when the first size would not make the instance larger."""
     if instance is None:
         return GrowRequest(
             None, None, wanted, "nothing to grow: the state holds no instance; `coinpilot-tf retry` launches one"
         )
-    shape_config = (instance.attributes.get("shape_config") or [{}])[0]
-    current = Size.of(shape_config.get("ocpus") or 0, shape_config.get("memory_in_gbs") or 0)
+    current = instance.size or Size(0, 0)
     if current == wanted:
         return GrowRequest(instance.id, current, wanted, f"nothing to grow: the instance is {current} already")
     if not smaller(current, wanted):

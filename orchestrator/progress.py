@@ -8,6 +8,7 @@ import os
 import time
 from typing import Any, TextIO
 
+from .config import Size
 from .failures import AttemptOutcome, Category
 from .humanize import duration
 
@@ -39,7 +40,8 @@ class Reporter:
         # A launch's attempts are plain "attempt N"; a grow's or start's say which they are.
         operation = entry.get("operation", "launch")
         label = "attempt" if operation == "launch" else f"{operation} attempt"
-        text = f"{label} {entry['attempt']} {entry['availability_domain']} {entry['size']}: {shown}"
+        size = Size.from_spec(str(entry["size"])) or entry["size"]  # the journal keeps it as typed
+        text = f"{label} {entry['attempt']} {entry['availability_domain']} {size}: {shown}"
         wait = entry.get("wait")
         if wait:
             # Shown once per wait: the wait itself stays a single sleep (no ticking redraws).

@@ -15,6 +15,7 @@ A kept instance still PROVISIONING or STARTING is waited for until RUNNING.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,19 +25,17 @@ from typing import TYPE_CHECKING
 from .engine.import_ import import_instance
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform, TerraformError
-from .engine.state import StateInstance, forget_instance, state_instance, untaint
+from .engine.state import forget_instance, state_instance, untaint
 from .errors import ToolError
+from .instance import Instance
+from .ownership import GONE_STATES, ours_oldest_first
 from .policy import POLLS, Poll, Waiter
-from .render import OWNERSHIP_TAG_KEY
 
 if TYPE_CHECKING:
     from .cloud import Cloud
     from .failures import Failure
-    from .oci_api import Instance
     from .workdir import Workdir
 
-# Lifecycle states of an instance that is going or gone: never ours to keep.
-GONE_STATES = ("TERMINATING", "TERMINATED")
 # Where Terraform puts a state it could not save, and the words it says so with.
 ERRORED_STATE = "errored.tfstate"
 _ERRORED_WRITTEN = re.compile(r'written\s+to\s+the\s+file\s+\\?"errored\.tfstate', re.IGNORECASE)
@@ -55,11 +54,18 @@ class Keeping(StrEnum):
 
 @dataclass(frozen=True)
 class Kept:
-    """Our instance, in state and untainted."""
+    """Our instance, in state and untainted, as last refreshed; and how it came to be kept."""
 
-    instance_id: str
+    instance: Instance
     how: Keeping
-    lifecycle_state: str | None
+
+    @property
+    def instance_id(self) -> str:
+        return self.instance.id
+
+    @property
+    def lifecycle_state(self) -> str | None:
+        return self.instance.lifecycle_state
 
 
 @dataclass(frozen=True)
@@ -68,13 +74,6 @@ class Lost:
 
     instance_id: str
     lifecycle_state: str  # TERMINATING, TERMINATED, or "gone" when OCI no longer knows it
-
-
-def is_ours(found: Instance, instance_name: str) -> bool:
-    """A live instance carrying our name as its display name or as the value of our ownership tag.
-    Another workdir's instance has another name, so it is never ours."""
-    named = found.freeform_tags.get(OWNERSHIP_TAG_KEY) == instance_name or found.display_name == instance_name
-    return named and found.lifecycle_state not in GONE_STATES
 
 
 class Reconciler:
@@ -103,7 +102,7 @@ class Reconciler:
             # an apply cut short after the create (Ctrl-C) never wrote the outputs.
             known_id = instance.id
             instance = self._refreshed()
-            lifecycle = instance.attributes.get("state") if instance else None
+            lifecycle = instance.lifecycle_state if instance else None
             if instance is None or lifecycle in GONE_STATES:
                 if instance is not None:
                     forget_instance(self.tf)
@@ -114,19 +113,19 @@ class Reconciler:
                     "or a user): it leaves the state and a new one is launched"
                 )
                 return None
-            return Kept(instance.id, Keeping.IN_STATE, lifecycle)
+            return Kept(instance, Keeping.IN_STATE)
         instance = self._refreshed()  # drops a terminated or vanished instance, like the provider
         if instance is None:
             self.note("the instance of the unfinished launch no longer exists; launching again")
             return None
-        lifecycle = instance.attributes.get("state")
+        lifecycle = instance.lifecycle_state
         if lifecycle in GONE_STATES:
             forget_instance(self.tf)
             self.note(f"the instance of the unfinished launch is {lifecycle}; launching again")
             return None
         untaint(self.tf)
         self.note(f"the unfinished launch did create {instance.id} ({lifecycle}): keeping it")
-        return Kept(instance.id, Keeping.KEPT, lifecycle)
+        return Kept(dataclasses.replace(instance, tainted=False), Keeping.KEPT)
 
     def find(self) -> Kept | None:
         """Ours, kept and RUNNING if it can be: from state first, else adopted from the compartment
@@ -141,10 +140,9 @@ class Reconciler:
         except ToolError as error:  # the API is unreachable: a launch would most likely fail too
             self.note(f"could not list the compartment's instances ({error}); not looking for one to adopt this time")
             return None
-        ours = [found for found in listed if is_ours(found, self.instance_name)]
+        ours = ours_oldest_first(listed, self.instance_name)
         if not ours:
             return None
-        ours.sort(key=lambda found: found.time_created.timestamp() if found.time_created else float("inf"))
         chosen, others = ours[0], ours[1:]
         if others:
             self.note(
@@ -162,8 +160,8 @@ class Reconciler:
         instance = self._refreshed()  # fills the outputs
         if instance is None:
             return None
-        self.note(f"adopted {chosen.id} ({instance.attributes.get('state')}), launched earlier but missing from state")
-        return Kept(chosen.id, Keeping.ADOPTED, instance.attributes.get("state"))
+        self.note(f"adopted {chosen.id} ({instance.lifecycle_state}), launched earlier but missing from state")
+        return Kept(instance, Keeping.ADOPTED)
 
     def wait_until_running(self, kept: Kept) -> Kept | None:
         """Poll (through Terraform, which keeps state and outputs current) while it starts.
@@ -174,15 +172,15 @@ class Reconciler:
             if not self.waiter.wait(wait):
                 return kept
             instance = self._refreshed()
-            if instance is None or instance.attributes.get("state") in GONE_STATES:
+            if instance is None or instance.lifecycle_state in GONE_STATES:
                 self.note(
-                    f"{kept.instance_id} ended {instance.attributes.get('state') if instance else 'TERMINATED'} "
+                    f"{kept.instance_id} ended {instance.lifecycle_state if instance else 'TERMINATED'} "
                     "before it ran; launching again"
                 )
                 if instance is not None:
                     forget_instance(self.tf)
                 return None
-            kept = Kept(kept.instance_id, kept.how, instance.attributes.get("state"))
+            kept = Kept(instance, kept.how)
         return kept
 
     def _listed_state(self, instance_id: str) -> str:
@@ -193,7 +191,7 @@ class Reconciler:
             return "gone"
         return next((found.lifecycle_state for found in listed if found.id == instance_id), "gone")
 
-    def _refreshed(self) -> StateInstance | None:
+    def _refreshed(self) -> Instance | None:
         refresh_only(self.tf)
         return state_instance(self.tf)
 

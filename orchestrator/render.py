@@ -13,11 +13,10 @@ from importlib import resources
 from . import __version__
 from .backends import LOCAL
 from .config import SHAPE, Settings, Size
+from .ownership import OWNERSHIP_TAG_KEY
 from .workdir import MODULE_FILE, Workdir, write_file, write_private
 
 PROVIDER_VERSION_CONSTRAINT = ">= 6.0.0"
-# Freeform tag that marks an instance as ours (adoption looks for it).
-OWNERSHIP_TAG_KEY = "coinpilot-tf"
 TEMPLATE_NAMES = ("versions.tf.j2", "provider.tf.j2", "variables.tf.j2", "main.tf.j2", "outputs.tf.j2")
 # Rendered only for a remote state backend.
 BACKEND_TEMPLATE = "backend.tf.j2"

@@ -70,7 +70,7 @@ class RunEvents:
         self.journal.append(
             Event.START,
             operation=operation,
-            targets=[f"{t.availability_domain} {t.size}" for t in targets],
+            targets=[f"{t.availability_domain} {t.size.spec}" for t in targets],
             once=self.once,
         )
         return self.journal.last_attempt_number()
@@ -131,7 +131,7 @@ class RunEvents:
                 operation=op.kind,
                 attempt=number,
                 availability_domain=target.availability_domain,
-                size=str(target.size),
+                size=target.size.spec,
                 category=AttemptOutcome.SUCCESS,
                 duration=duration,
                 instance_id=launch.instance_id,
@@ -142,7 +142,7 @@ class RunEvents:
             self._succeeded(launch)
         elif op.kind == Kind.GROW:
             self.journal.append(
-                Event.GROWN, instance_id=launch.instance_id, size=str(op.targets[0].size), attempts=self.attempts
+                Event.GROWN, instance_id=launch.instance_id, size=op.targets[0].size.spec, attempts=self.attempts
             )
             self.notifier.notify(
                 NotifyEvent.GROWN,
@@ -222,7 +222,7 @@ class RunEvents:
             operation=self.operation,
             attempt=number,
             availability_domain=target.availability_domain,
-            size=str(target.size),
+            size=target.size.spec,
             category=category or (failure.category if failure else AttemptOutcome.INTERRUPTED),
             status=failure.status if failure else None,
             code=failure.code if failure else None,

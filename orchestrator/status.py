@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from .engine.state import state_instance
 from .errors import ToolError
 from .failures import AttemptOutcome
 from .humanize import duration
+from .instance import Instance
 from .journal import Event, Journal
 from .lock import LOOPING_COMMANDS, Holder, holder
 from .operation import STOPPED_STATES
@@ -69,40 +69,16 @@ RUN_EVENTS = {
     Event.INSTANCE_GONE: "a retry found the instance terminated (by OCI or a user) and launched a new one",
     Event.REFUSED: "a plan that would have replaced the instance was refused",
 }
-# The provider's time format, e.g. "2026-11-29 18:41:16.258 +0000 UTC".
-_OCI_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d{1,6})?\d*\s*([+-]\d{4}|Z)?")
-
-
-@dataclass(frozen=True)
-class Instance:
-    id: str
-    name: str | None
-    lifecycle_state: str | None  # as of the last refresh Terraform made
-    shape: str | None
-    ocpus: float | None
-    memory_gbs: float | None
-    availability_domain: str | None
-    public_ip: str | None
-    private_ip: str | None
-    created_at: float | None
-    tainted: bool
-
-    @classmethod
-    def from_state(cls, instance_id: str, attributes: dict[str, Any], tainted: bool) -> Instance:
-        shape_config = (attributes.get("shape_config") or [{}])[0]
-        return cls(
-            id=instance_id,
-            name=attributes.get("display_name"),
-            lifecycle_state=attributes.get("state"),
-            shape=attributes.get("shape"),
-            ocpus=shape_config.get("ocpus"),
-            memory_gbs=shape_config.get("memory_in_gbs"),
-            availability_domain=attributes.get("availability_domain"),
-            public_ip=attributes.get("public_ip") or None,
-            private_ip=attributes.get("private_ip") or None,
-            created_at=parse_oci_time(attributes.get("time_created")),
-            tainted=tainted,
-        )
+# The instance's fields --json shows as they are (beside id, name, created_at, tainted).
+_INSTANCE_FIELDS = (
+    "lifecycle_state",
+    "shape",
+    "ocpus",
+    "memory_gbs",
+    "availability_domain",
+    "public_ip",
+    "private_ip",
+)
 
 
 @dataclass(frozen=True)
@@ -185,8 +161,11 @@ class Status:
         if self.instance is None:
             return None
         return {
-            **asdict(self.instance),
-            "created_at": _iso(self.instance.created_at),
+            "id": self.instance.id,
+            "name": self.instance.display_name,
+            **{name: getattr(self.instance, name) for name in _INSTANCE_FIELDS},
+            "created_at": _iso(_created_at(self.instance)),
+            "tainted": self.instance.tainted,
             "state_since": _iso(self.state_since),
         }
 
@@ -252,17 +231,14 @@ class Status:
                     f"{_when(self.last_destroy['ts'], now)})"
                 ]
             return ["instance:      none in state"]
-        size = (
-            f"{instance.ocpus:g} OCPUs / {instance.memory_gbs:g} GB"
-            if instance.ocpus is not None and instance.memory_gbs is not None
-            else "size unknown"
-        )
+        size = str(instance.size) if instance.size else "size unknown"
+        created_at = _created_at(instance)
         lines = [
-            f"instance:      {instance.id}" + (f" ({instance.name})" if instance.name else ""),
+            f"instance:      {instance.id}" + (f" ({instance.display_name})" if instance.display_name else ""),
             f"  state:       {instance.lifecycle_state or 'unknown'}"
             + (f" since {_when(self.state_since, now)}" if self.state_since is not None else "")
             + " (as of Terraform's last refresh)",
-            f"  created:     {_when(instance.created_at, now) if instance.created_at is not None else 'unknown'}",
+            f"  created:     {_when(created_at, now) if created_at is not None else 'unknown'}",
             f"  shape:       {instance.shape or 'unknown'}, {size}",
             f"  AD:          {instance.availability_domain or 'unknown'}",
             f"  public IP:   {instance.public_ip or 'none'}",
@@ -399,10 +375,9 @@ def collect_status(
 def _state(workdir: Workdir, tf: Callable[[], Terraform]) -> tuple[Instance | None, str | None]:
     """(the instance in state, why the state could not be read)."""
     try:
-        found = state_instance(tf()) if workdir.has_state else None
+        return (state_instance(tf()) if workdir.has_state else None), None
     except ToolError as error:  # a damaged state: the journal and the run are still worth showing
         return None, str(error)
-    return (Instance.from_state(found.id, found.attributes, found.tainted) if found else None), None
 
 
 def _state_since(instance: Instance | None, lifecycle_events: list[dict[str, Any]]) -> float | None:
@@ -417,7 +392,7 @@ def _state_since(instance: Instance | None, lifecycle_events: list[dict[str, Any
     if instance.lifecycle_state in STOPPED_STATES:
         return latest["ts"] if stopped else None
     if instance.lifecycle_state == "RUNNING":
-        return latest["ts"] if latest is not None and not stopped else instance.created_at
+        return latest["ts"] if latest is not None and not stopped else _created_at(instance)
     return None
 
 
@@ -463,13 +438,8 @@ def _mark(category: str) -> str:
     return TIMELINE_MARKS.get(category, "x")
 
 
-def parse_oci_time(text: str | None) -> float | None:
-    match = _OCI_TIME.match(text or "")
-    if not match:
-        return None
-    day, clock, fraction, offset = match.groups()
-    offset = "+00:00" if offset in (None, "Z") else f"{offset[:3]}:{offset[3:]}"
-    return datetime.fromisoformat(f"{day}T{clock}{fraction or ''}{offset}").timestamp()
+def _created_at(instance: Instance) -> float | None:
+    return instance.time_created.timestamp() if instance.time_created else None
 
 
 def _iso(ts: float | None) -> str | None:

@@ -44,7 +44,7 @@ def _destroy(workdir: Workdir, tf: Terraform, confirm: Callable[[str], bool]) ->
     instance = state_instance(tf)
     if instance is None:
         return Teardown(None, None, None)
-    name = instance.attributes.get("display_name") or instance.id
+    name = instance.display_name or instance.id
     if not confirm(name):
         raise UsageError(
             "destroy", f"not confirmed, nothing destroyed; type the instance name ({name}) exactly, or pass --yes"

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from orchestrator.config import FIELDS
+from orchestrator.engine.environment import ignored_names
 from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import CloudStore
 from orchestrator.workdir import Workdir
@@ -26,6 +27,8 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     for name in TOOL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    for name in ignored_names(os.environ):  # Terraform variables the engine owns: doctor would warn
+        monkeypatch.delenv(name)
     return home
 
 

@@ -93,8 +93,8 @@ def test_grow_asks_first_and_without_an_answer_changes_nothing(small):
 @pytest.mark.parametrize(
     ("sizes", "exit_code", "says"),
     [
-        (("--size", "1:6"), 0, "nothing to grow: the instance is 1:6 already"),
-        (("--size", "1:4"), 2, "--size: the first size 1:4 is not larger than the instance's 1:6"),
+        (("--size", "1:6"), 0, "nothing to grow: the instance is 1 OCPU / 6 GB already"),
+        (("--size", "1:4"), 2, "--size: the first size 1 OCPU / 4 GB is not larger than the instance's 1 OCPU / 6 GB"),
     ],
 )
 def test_grow_with_nothing_to_do_or_a_bad_size_calls_no_one(small, sizes, exit_code, says):
@@ -293,7 +293,7 @@ def test_grow_and_start_tell_the_webhook_what_happens(small, webhook):
 
     assert small.run("grow", "--yes", *LADDER, extra_env=notify).returncode == 0
     grow_messages = [received.json["content"] for received in webhook.received]
-    assert "coinpilot-tf grow" in grow_messages[0] and "1 OCPU / 6 GB → 2 OCPU / 12 GB" in grow_messages[0]
+    assert "coinpilot-tf grow" in grow_messages[0] and "1 OCPU / 6 GB → 2 OCPUs / 12 GB" in grow_messages[0]
     assert any("Still trying" in text and "2 attempts" in text for text in grow_messages)  # every N
     assert "Instance resized" in grow_messages[-1] and "after 3 attempts" in grow_messages[-1]
 

@@ -210,3 +210,17 @@ def test_bad_config_file(tmp_path, content, fix):
 def test_missing_config_file(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
         load_settings({}, RUNBOOK_ENV, tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("size", "shown", "typed"),
+    [
+        (Size(1, 6), "1 OCPU / 6 GB", "1:6"),
+        (Size(2, 12), "2 OCPUs / 12 GB", "2:12"),
+        (Size(1, 6.5), "1 OCPU / 6.5 GB", "1:6.5"),
+    ],
+)
+def test_a_size_shows_one_way_to_people_and_keeps_its_typed_form(size, shown, typed):
+    assert str(size) == shown
+    assert size.spec == typed
+    assert Size.of(float(size.ocpus), float(size.memory_gbs)) == size

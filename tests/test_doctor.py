@@ -205,6 +205,16 @@ def test_an_unusable_engine_fails(workdir, tmp_path):
     assert outcome.status == "FAIL" and "is not an executable" in outcome.detail
 
 
+def test_terraform_variables_the_tool_sets_itself_are_a_warning_by_name(workdir):
+    clean = run(workdir, "engine environment")["engine environment"]
+    assert clean.status == "ok"
+    env = {"TF_WORKSPACE": "staging", "TF_CLI_ARGS_plan": "-refresh=false", "TF_LOG": "DEBUG"}
+    outcome = run(workdir, "engine environment", env=env)["engine environment"]
+    assert outcome.status == "warn" and outcome.passed
+    assert "TF_CLI_ARGS_plan: " in outcome.detail and "TF_WORKSPACE: " in outcome.detail
+    assert "TF_LOG" not in outcome.detail and "staging" not in outcome.detail
+
+
 # ----- OCI checks -----
 
 
@@ -273,11 +283,12 @@ def test_limits_with_no_room_for_the_size_are_reported_before_any_launch(workdir
     outcome = run(workdir, "A1 limits")["A1 limits"]
     assert outcome.status == "FAIL"
     assert (
-        outcome.detail == "core 1/2 used, memory 6/12 used; no requested size (2:12) fits what is left (1 OCPUs, 6 GB)"
+        outcome.detail
+        == "core 1/2 used, memory 6/12 used; no requested size (2 OCPUs / 12 GB) fits what is left (1 OCPU, 6 GB)"
     )
     assert "terminate the A1 instance" in outcome.fix
     smaller = run(workdir, "A1 limits", env={"OCPUS": "1", "MEMORY_GBS": "6"})["A1 limits"]
-    assert (smaller.status, smaller.detail) == ("ok", "core 1/2 used, memory 6/12 used; 1:6 fits")
+    assert (smaller.status, smaller.detail) == ("ok", "core 1/2 used, memory 6/12 used; 1 OCPU / 6 GB fits")
     assert "LaunchInstance" not in [call["op"] for call in store.calls()]
 
 

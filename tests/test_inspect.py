@@ -81,3 +81,29 @@ def test_own_terraform_in_the_workdir(won):
         timeout=120,
     )
     assert plan.returncode == 0, plan.stdout + plan.stderr
+
+
+IGNORED = "coinpilot-tf: ignored {} from the environment: coinpilot-tf sets Terraform's environment itself"
+
+
+def test_status_ignores_a_workspace_from_the_environment(won):
+    result = won.run("status", extra_env={"TF_WORKSPACE": "other"})
+    assert result.returncode == 0, result.stderr
+    assert f"instance:      {won.live_instances()[0]['id']}" in result.stdout
+    assert result.stderr.splitlines().count(IGNORED.format("TF_WORKSPACE")) == 1
+    assert "other" not in result.stderr
+
+
+def test_output_ignores_extra_arguments_from_the_environment(won):
+    result = won.run("output", extra_env={"TF_CLI_ARGS_output": "-state=/nonexistent"})
+    assert result.returncode == 0, result.stderr
+    assert f'instance_id = "{won.live_instances()[0]["id"]}"' in result.stdout.splitlines()
+    assert result.stderr.splitlines().count(IGNORED.format("TF_CLI_ARGS_output")) == 1
+    assert "/nonexistent" not in result.stderr
+
+
+def test_doctor_lists_the_ignored_variables_as_a_warning(won):
+    result = won.run("doctor", extra_env={"TF_WORKSPACE": "other", "TF_LOG_PATH": "/tmp/secret.log"})
+    [line] = [line for line in result.stdout.splitlines() if "engine environment" in line]
+    assert line.startswith("warn  engine environment: ignored") and "TF_WORKSPACE: " in line
+    assert "TF_LOG_PATH: " in line and "/tmp/secret.log" not in line

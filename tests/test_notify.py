@@ -56,10 +56,10 @@ def test_each_event_reads_well():
     gave_up = message(Event.GAVE_UP, attempts=100, reason="MAX_ATTEMPTS reached")
     interrupted = message(Event.INTERRUPTED, attempts=1)
 
-    assert "box" in started and "AD-1, AD-2" in started and "2 OCPU / 12 GB, 1 OCPU / 6.5 GB" in started
+    assert "box" in started and "AD-1, AD-2" in started and "2 OCPUs / 12 GB, 1 OCPU / 6.5 GB" in started
     assert "20 attempts" in progress and "3h 20m" in progress and "capacity 18 · throttle 2" in progress
     assert "capacity → throttle" in changed and "15m 30s" in changed
-    for detail in ("ocid1.instance.oc1..x", "203.0.113.7", "AD-2", "2 OCPU / 12 GB", "ssh -i k ubuntu@203.0.113.7"):
+    for detail in ("ocid1.instance.oc1..x", "203.0.113.7", "AD-2", "2 OCPUs / 12 GB", "ssh -i k ubuntu@203.0.113.7"):
         assert detail in succeeded
     assert "auth" in stopped and "401 NotAuthenticated\nCheck the API key" in stopped
     assert "100 attempts" in gave_up and "MAX_ATTEMPTS reached" in gave_up

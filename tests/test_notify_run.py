@@ -53,7 +53,7 @@ def test_a_simulated_run_tells_every_channel(tmp_path, servers):
         started, progress, succeeded = sent
         assert "started" in started and "coinpilot-ins" in started
         assert "3 attempts" in progress and "capacity 3" in progress
-        details = (instance["id"], instance["public_ip"], instance["availability_domain"], "2 OCPU / 12 GB", "ssh ")
+        details = (instance["id"], instance["public_ip"], instance["availability_domain"], "2 OCPUs / 12 GB", "ssh ")
         assert all(detail in succeeded for detail in details), succeeded
     assert "`" not in to_json[2] and "**" not in to_ntfy[0]  # plain text beyond Discord
 

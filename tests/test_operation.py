@@ -3,16 +3,16 @@
 import pytest
 
 from orchestrator.config import Size
-from orchestrator.engine.state import StateInstance
 from orchestrator.errors import UsageError
+from orchestrator.instance import Instance
 from orchestrator.operation import Kind, grow, grow_request, launch, smaller, start
 
 AD = "SiMu:SIM-REGION-1-AD-1"
 
 
 def in_state(ocpus, memory_gbs):
-    return StateInstance(
-        "ocid1.instance.oc1..x", False, {"shape_config": [{"ocpus": ocpus, "memory_in_gbs": memory_gbs}]}
+    return Instance.from_state(
+        {"id": "ocid1.instance.oc1..x", "shape_config": [{"ocpus": ocpus, "memory_in_gbs": memory_gbs}]}
     )
 
 
@@ -33,7 +33,8 @@ def test_smaller_means_larger_in_one_dimension_and_no_smaller_in_the_other(curre
 def test_grow_request_from_the_state_alone():
     assert grow_request(None, Size(2, 12)).nothing_to_do.startswith("nothing to grow: the state holds no instance")
     assert (
-        grow_request(in_state(2.0, 12.0), Size(2, 12)).nothing_to_do == "nothing to grow: the instance is 2:12 already"
+        grow_request(in_state(2.0, 12.0), Size(2, 12)).nothing_to_do
+        == "nothing to grow: the instance is 2 OCPUs / 12 GB already"
     )
     request = grow_request(in_state(1.0, 6.0), Size(2, 12))
     assert (request.current, request.wanted, request.nothing_to_do) == (Size(1, 6), Size(2, 12), None)
@@ -43,12 +44,12 @@ def test_a_first_size_that_is_not_larger_is_bad_input():
     with pytest.raises(UsageError) as raised:
         grow_request(in_state(2.0, 12.0), Size(1, 6))
     assert raised.value.field == "--size"
-    assert "not larger than the instance's 2:12" in str(raised.value)
+    assert "not larger than the instance's 2 OCPUs / 12 GB" in str(raised.value)
 
 
 def test_each_operation_says_when_it_is_done_and_names_its_own_plans():
     launching = launch((Size(2, 12), Size(1, 6)), (AD, "SiMu:SIM-REGION-1-AD-2"))
-    assert [str(t.size) for t in launching.targets] == ["2:12", "2:12", "1:6", "1:6"]
+    assert [t.size.spec for t in launching.targets] == ["2:12", "2:12", "1:6", "1:6"]
     assert launching.done({"instance_id": "ocid1..x"}) and not launching.done({})
     growing = grow("ocid1..x", AD, Size(2, 12))
     assert growing.manage_size and growing.kind == Kind.GROW

@@ -26,7 +26,7 @@ def test_a_terminal_gets_one_live_line_with_colour_and_the_next_attempt_time():
     reporter.finish()
     text = screen.getvalue()
     assert text.count("\r\x1b[K") == 2 and text.count("\n") == 1
-    assert "attempt 8 kIdk:US-ASHBURN-AD-1 2:12" in text and "\x1b[33mcapacity\x1b[0m" in text
+    assert "attempt 8 kIdk:US-ASHBURN-AD-1 2 OCPUs / 12 GB" in text and "\x1b[33mcapacity\x1b[0m" in text
     assert "next in 10m at" in text
 
 
@@ -43,7 +43,7 @@ def test_not_a_terminal_gets_one_line_per_attempt():
     reporter.attempt({**ENTRY, "attempt": 8}, "out of capacity")
     lines = log.getvalue().splitlines()
     assert len(lines) == 2 and "\x1b" not in log.getvalue()
-    assert "attempt 8 kIdk:US-ASHBURN-AD-1 2:12: capacity, next in 10m at " in lines[1]
+    assert "attempt 8 kIdk:US-ASHBURN-AD-1 2 OCPUs / 12 GB: capacity, next in 10m at " in lines[1]
     assert lines[1].endswith("(out of capacity)")
 
 

@@ -92,8 +92,10 @@ def _leave_a_closed_terminal(signum: int) -> None:
 
 
 def _print_launch(launch, result_path) -> None:
+    from ..config import Size
+
     size = (
-        f"{launch.ocpus:g} OCPUs / {launch.memory_gbs:g} GB"
+        str(Size.of(launch.ocpus, launch.memory_gbs))
         if launch.ocpus is not None and launch.memory_gbs is not None
         else "unknown size"
     )

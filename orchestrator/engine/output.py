@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from .runner import FLAG, Terraform
+from .runner import FLAG, Terraform, read_json
 
 
 def outputs_argv(tf: Terraform) -> list[str]:
@@ -13,4 +11,4 @@ def outputs_argv(tf: Terraform) -> list[str]:
 
 def outputs(tf: Terraform) -> dict[str, object]:
     run = tf.check(outputs_argv(tf), "terraform output")
-    return {name: item.get("value") for name, item in json.loads(run.stdout or "{}").items()}
+    return {name: item.get("value") for name, item in read_json(run, "terraform output").items()}

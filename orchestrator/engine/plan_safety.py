@@ -6,12 +6,11 @@ delete the instance. A replacement shows as actions ["delete", "create"] (or the
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..errors import ToolError
 from .import_ import INSTANCE_ADDRESS
-from .runner import FLAG, Terraform, TerraformError
+from .runner import FLAG, Terraform, TerraformError, read_json
 
 
 class DestructivePlan(ToolError):
@@ -28,11 +27,12 @@ def show_plan_argv(tf: Terraform, plan_file: Path) -> list[str]:
 
 def instance_actions(tf: Terraform, plan_file: Path) -> tuple[str, ...]:
     """What the saved plan does to our instance, e.g. ("create",), ("update",), ("no-op",)."""
+    what = f"terraform show {plan_file.name}"
     try:
-        run = tf.check(show_plan_argv(tf, plan_file), f"terraform show {plan_file.name}")
+        run = tf.check(show_plan_argv(tf, plan_file), what)
     except TerraformError as error:
         raise UnreadablePlan(error.what, error.failure, error.run) from None
-    document = json.loads(run.stdout or "{}")
+    document = read_json(run, what)
     for change in document.get("resource_changes") or []:
         if change.get("address") == INSTANCE_ADDRESS:
             return tuple(change.get("change", {}).get("actions") or ())

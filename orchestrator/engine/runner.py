@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -21,7 +22,7 @@ from ..failures import Category, Failure, classify
 from ..humanize import duration
 from ..workdir import Workdir, data_dir, write_private
 from . import Engine
-from .environment import child_environment
+from .environment import child_environment, say_ignored
 
 if TYPE_CHECKING:
     from ..cloud import Cloud
@@ -84,6 +85,29 @@ class TerraformError(ToolError):
         self.what = what
         self.failure = failure
         self.run = run
+
+
+def read_json(run: Run, what: str) -> dict:
+    """A command's `-json` stdout as one document ({} when empty); TerraformError if it is not one
+    (an engine that printed something else: the command's meaning is unknown)."""
+    return _json_object(run.stdout or "{}", run, what)
+
+
+def read_json_lines(run: Run, what: str) -> list[dict]:
+    """A command's streamed `-json` stdout, one message a line; TerraformError on a line that is not one."""
+    return [_json_object(line, run, what) for line in run.stdout.splitlines() if line.strip()]
+
+
+def _json_object(text: str, run: Run, what: str) -> dict:
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        problem = f"its output is not JSON ({error})"
+    else:
+        if isinstance(document, dict):
+            return document
+        problem = f"its output is JSON but not an object ({type(document).__name__})"
+    raise TerraformError(what, Failure(Category.UNKNOWN, None, None, problem, None, None, text), run)
 
 
 # Terraform's words for a state file it cannot load (cut short, emptied to {}, not JSON).
@@ -170,6 +194,7 @@ class Terraform:
 
     @property
     def environment(self) -> dict[str, str]:
+        say_ignored(os.environ)
         return {
             **child_environment(os.environ),  # not the tool's secrets
             "TF_IN_AUTOMATION": "1",

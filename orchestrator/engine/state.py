@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..instance import Instance
 from .import_ import INSTANCE_ADDRESS
-from .runner import FLAG, Terraform
-
-
-@dataclass(frozen=True)
-class StateInstance:
-    id: str
-    tainted: bool
-    attributes: dict
+from .runner import FLAG, Terraform, read_json
 
 
 def show_argv(tf: Terraform) -> list[str]:
     return tf.argv("show", json=FLAG)
 
 
-def state_instance(tf: Terraform) -> StateInstance | None:
+def state_instance(tf: Terraform) -> Instance | None:
     if not tf.workdir.has_state:
         return None
-    document = json.loads(tf.check(show_argv(tf), "terraform show").stdout or "{}")
+    document = read_json(tf.check(show_argv(tf), "terraform show"), "terraform show")
     for resource in document.get("values", {}).get("root_module", {}).get("resources", []):
         if resource.get("address") == INSTANCE_ADDRESS:
-            values = resource.get("values") or {}
-            return StateInstance(values.get("id", ""), bool(resource.get("tainted")), values)
+            return Instance.from_state(resource.get("values") or {}, bool(resource.get("tainted")))
     return None
 
 
@@ -36,12 +27,26 @@ def pull_argv(tf: Terraform) -> list[str]:
     return tf.argv("state pull")
 
 
+def pulled_state(tf: Terraform) -> dict:
+    """terraform state pull: the state as the backend holds it, Terraform's state file format."""
+    return read_json(tf.check(pull_argv(tf), "terraform state pull"), "terraform state pull")
+
+
 def state_written(tf: Terraform) -> bool:
     """Whether a state has been written (a saved plan made on none goes stale once one is): the
     local file, or a remote state with a lineage (`state pull` gives lineage "" for none)."""
     if not tf.workdir.remote_state:
         return tf.workdir.state.exists()
-    return bool(json.loads(tf.check(pull_argv(tf), "terraform state pull").stdout or "{}").get("lineage"))
+    return bool(pulled_state(tf).get("lineage"))
+
+
+def pulled_instance_id(tf: Terraform) -> str | None:
+    """The id of the instance in the backend's state (state pull), None if it holds none."""
+    for resource in pulled_state(tf).get("resources", []):
+        if f"{resource.get('type')}.{resource.get('name')}" == INSTANCE_ADDRESS and resource.get("mode") == "managed":
+            for instance in resource.get("instances", []):
+                return instance.get("attributes", {}).get("id")
+    return None
 
 
 def untaint_argv(tf: Terraform) -> list[str]:

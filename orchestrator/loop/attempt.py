@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine.apply import StalePlan, apply_plan
-from ..engine.plan import creates_instance, plan
+from ..engine.plan import plan
 from ..engine.plan_safety import DestructivePlan, UnreadablePlan, refuse_destructive
 from ..engine.refresh import refresh_only
 from ..engine.runner import TerraformError
@@ -71,7 +71,7 @@ class PlanCache:
     def _make(self, op: Operation, plan_file: Path, target: Target) -> None:
         planned = plan(self.context.tf, plan_file, target.as_vars())
         # After a stale plan the new one tells whether another run sharing the state won meanwhile.
-        if op.kind == Kind.LAUNCH and not creates_instance(planned):
+        if op.kind == Kind.LAUNCH and not planned.creates_instance:
             plan_file.unlink(missing_ok=True)
             raise StateHasInstance
         self.context.reached(Phase.PLAN)

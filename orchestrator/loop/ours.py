@@ -70,4 +70,4 @@ class FindOurs:
         if outcome or kept is None:
             return outcome
         # In the shared state now because this run wrote it there: this run's win, not another's.
-        return self.endings.kept(Kept(kept.instance_id, Keeping.KEPT, kept.lifecycle_state))
+        return self.endings.kept(Kept(kept.instance, Keeping.KEPT))

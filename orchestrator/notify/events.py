@@ -10,6 +10,7 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Mapping
 
+from ..config import Size
 from ..humanize import duration
 
 DISCORD_CONTENT_LIMIT = 2000
@@ -165,4 +166,5 @@ def _attempts(count: int) -> str:
 
 
 def _shape(ocpus: float, memory_gbs: float) -> str:
-    return f"{ocpus:g} OCPU / {memory_gbs:g} GB"
+    """A size as the Terraform outputs and the settings give it, shown as everywhere else (config.Size)."""
+    return str(Size.of(ocpus, memory_gbs))
