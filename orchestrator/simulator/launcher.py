@@ -3,8 +3,10 @@ starts the one the tool's Terraform commands reattach to (provider_server.py).""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -126,6 +128,9 @@ class ProviderProcess:
         if not self.process.stdin.closed:
             self.process.stdin.close()
             threading.Thread(target=self.process.wait, daemon=True).start()  # reap it, here if we live on
+        if self.process.poll() is not None:  # it died (killed): its socket's folder is left to us
+            [provider] = json.loads(self.reattach_config).values()
+            shutil.rmtree(Path(provider["Addr"]["String"]).parent, ignore_errors=True)
 
 
 def _log(store_dir: Path) -> IO[bytes]:

@@ -90,12 +90,13 @@ def test_the_cloud_starts_its_provider_once_and_again_only_once_it_died_or_was_c
 
     first = cloud.terraform_environment()
     assert cloud.terraform_environment() == first
-    [(provider, tool, _)] = started_providers(cloud.folder)
+    [(provider, tool, socket)] = started_providers(cloud.folder)
     assert tool == os.getpid()
     os.kill(provider, signal.SIGKILL)
     wait_until_gone(provider)
     replaced = cloud.terraform_environment()  # as Terraform would start a fresh one after a crash
     assert replaced != first
+    assert not socket.parent.exists()  # the killed one could not clean up: the tool did
     [_, (provider, _, _)] = started_providers(cloud.folder)
 
     cloud.close()
