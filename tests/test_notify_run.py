@@ -156,7 +156,7 @@ def test_tokens_are_nowhere_but_in_the_settings(tmp_path, servers, isolated_home
     assert process.returncode == 0, stderr
     assert "Telegram notification to tgram://1...n/12345" in stdout  # it failed, and said so masked
     assert len(discord.received) == 4  # started, progress twice, success
-    assert any("terraform-provider-oci" in seen for seen in children.values())
+    assert any("provider_server" in seen.split("\n")[0] for seen in children.values())  # the simulated provider
     assert any("apply" in seen.split("\n")[0] for seen in children.values())
     haystacks = {"stdout": stdout, "stderr": stderr}
     haystacks.update({f"child {pid}": seen for pid, seen in children.items()})
