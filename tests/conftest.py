@@ -65,3 +65,14 @@ def pg_state(postgres):
         "STATE_BACKEND_CONFIG": f"schema_name=state_{os.getpid()}_{next(_SCHEMAS)}",
         "PG_CONN_STR": postgres.conn_str,
     }
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(items):
+    """With --dist loadgroup (pyproject.toml), a test that uses a module-scoped fixture runs on the
+    worker that built it, with the rest of its module's such tests; every other test (each trial
+    of a parametrized soak, say) goes to whichever worker is free."""
+    for item in items:
+        definitions = item._fixtureinfo.name2fixturedefs
+        if any(definitions[name][-1].scope == "module" for name in item.fixturenames if name in definitions):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
