@@ -42,6 +42,16 @@ def api(store):
 
 
 @pytest.fixture(scope="session")
+def won_template(tmp_path_factory):
+    """A workdir that won its instance after one capacity failure, built once for the whole test
+    run (pytest-xdist's workers share the run's base folder): tests take copies (workdirs.won_copy)."""
+    from .workdirs import won_once
+
+    base = tmp_path_factory.getbasetemp()
+    return won_once((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared")
+
+
+@pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server on 127.0.0.1 for this test process (see tests/postgres.py)."""
     from .postgres import running_server

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import time
 
 import pytest
 
-from .session import COINPILOT, Session
+from .session import Session
 from .webhook import WebhookServer
 from .workdirs import copy_session, module_session
 
@@ -123,22 +121,13 @@ def test_grow_after_win_lets_retry_go_on_into_grow(tmp_path):
 
 def test_grow_interrupted_exits_130_and_the_next_grow_continues(small):
     [before] = small.live_instances()
-    process = subprocess.Popen(
-        [COINPILOT, "grow", "--yes", *LADDER],
-        env={**small.env, "RETRY_INTERVAL_SECONDS": "3600"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process, _ = small.start(
+        "grow", "--yes", *LADDER, until="grow attempt", extra_env={"RETRY_INTERVAL_SECONDS": "3600"}
     )
-    deadline = time.monotonic() + 120
-    while not [e for e in small.journal() if e.get("operation") == "grow"]:
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "no grow attempt recorded"
-        time.sleep(0.1)
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 130
-    assert "coinpilot-tf grow` again" in process.stderr.read()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "coinpilot-tf grow` again" in stderr
 
     result = small.run("grow", "--yes", *LADDER)
 
@@ -283,20 +272,12 @@ def test_grow_and_start_tell_the_webhook_what_happens(small, webhook):
 def test_a_start_interrupted_exits_130_and_the_next_retry_starts_the_same_instance(full):
     [before] = full.live_instances()
     assert full.run("simulate", "stop").returncode == 0
-    process = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "start=capacity"],
-        env={**full.env, "RETRY_INTERVAL_SECONDS": "3600"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    process, _ = full.start(
+        "retry", "--simulate", "start=capacity", until="start attempt", extra_env={"RETRY_INTERVAL_SECONDS": "3600"}
     )
-    deadline = time.monotonic() + 120
-    while not [e for e in full.journal() if e.get("operation") == "start"]:
-        assert process.poll() is None, "the retry ended early"
-        assert time.monotonic() < deadline, "no start attempt recorded"
-        time.sleep(0.1)
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 130
+    process.communicate(timeout=60)
+    assert process.returncode == 130
     launches = len(full.calls("LaunchInstance"))
 
     result = full.run("retry", "--simulate", "start=ok")

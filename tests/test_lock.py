@@ -24,7 +24,7 @@ from orchestrator.lock import (
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.workdir import Workdir
 
-from .session import COINPILOT, new_session
+from .session import new_session
 
 STATE = {"version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "7a1c", "outputs": {}, "resources": []}
 
@@ -255,18 +255,8 @@ def test_an_empty_state_is_left_alone(tmp_path):
 
 def test_a_second_retry_is_refused_and_the_first_stops_its_wait_at_once(tmp_path):
     session = new_session(tmp_path, RETRY_INTERVAL_SECONDS="3600")
-    first = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "capacity"],
-        env=session.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first, _ = session.start("retry", "--simulate", "capacity", until=", next in ")  # the hour's wait begins
     try:
-        while not session.journal():  # its first attempt is journaled before the hour's wait
-            assert first.poll() is None, "the first retry ended early"
-            time.sleep(0.1)
-
         second = session.run("retry")
 
         assert second.returncode == 2
@@ -276,8 +266,8 @@ def test_a_second_retry_is_refused_and_the_first_stops_its_wait_at_once(tmp_path
         assert len(session.calls("LaunchInstance")) == 1
     finally:
         first.send_signal(signal.SIGTERM)
-        code = first.wait(timeout=60)
-    assert code == 130  # out of an hour's wait
+        first.communicate(timeout=60)
+    assert first.returncode == 130  # out of an hour's wait
     assert session.journal("interrupted")
     assert (session.workdir / LOCK_NAME).read_text() == ""
 

@@ -19,7 +19,7 @@ from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 
 from .session import command_session, new_session
 from .test_crash_safety import state_instance
-from .workdirs import copy_session, module_session, won_session
+from .workdirs import copy_session, module_session, won_copy
 
 OLDER_IMAGE = f"ocid1.image.oc1.{PLACEHOLDERS['region']}.aaaaaaaart2nq5rmpp7rj4z465jaghvzaz3oiw7d3hdtdr27rtpemyn466sq"
 
@@ -237,8 +237,8 @@ def test_of_several_ours_the_oldest_is_adopted_and_the_others_are_named(session)
 # ----- a won instance stays -----
 
 
-def test_after_a_win_plan_is_clean_and_a_new_image_or_key_plans_no_replacement(tmp_path):
-    session = won_session(tmp_path)
+def test_after_a_win_plan_is_clean_and_a_new_image_or_key_plans_no_replacement(tmp_path, won_template):
+    session = won_copy(won_template, tmp_path)
     [instance] = session.live_instances()
     plan = session.run("terraform", "plan", "-detailed-exitcode", "-no-color")
     assert plan.returncode == 0, plan.stdout + plan.stderr

@@ -15,7 +15,7 @@ import pytest
 from orchestrator.simulator.kill_hook import RUN_ENV
 
 from .postgres import PostgresServer, server_binaries
-from .session import COINPILOT, new_session
+from .session import new_session
 
 
 def _workdir_text(workdir) -> str:
@@ -114,22 +114,6 @@ def own_server():
     server.remove()
 
 
-def _started_until(
-    args: list[str], env: dict[str, str], line_start: str, stream: str = "stdout"
-) -> tuple[subprocess.Popen, list[str]]:
-    """coinpilot-tf ARGS started, and its stdout (or stderr) read until a line starts with
-    line_start (the lines read so far): the test acts while the run is at that point."""
-    run = subprocess.Popen(
-        [COINPILOT, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    shown = []
-    for line in getattr(run, stream):
-        shown.append(line)
-        if line.startswith(line_start):
-            break
-    return run, shown
-
-
 def _stop_at_apply(server: PostgresServer) -> dict[str, str]:
     """PostgreSQL goes down once OCI has accepted the launch, before Terraform writes the state."""
     return {RUN_ENV: "apply:" + shlex.join(server.stop_command())}
@@ -161,10 +145,12 @@ def test_a_scheduled_run_that_lost_the_backend_after_the_launch_leaves_it_to_the
 
 def test_a_run_that_lost_the_backend_after_the_launch_records_it_there_once_it_is_back(tmp_path, own_server):
     session = new_session(tmp_path, STATE_BACKEND="pg", PG_CONN_STR=own_server.conn_str)
-    run, shown = _started_until(
-        ["retry", "--simulate", "ok"],
-        {**session.env, **_stop_at_apply(own_server)},
-        "the state backend could not record the result: writing errored.tfstate",
+    run, shown = session.start(
+        "retry",
+        "--simulate",
+        "ok",
+        until="the state backend could not record the result: writing errored.tfstate",
+        extra_env=_stop_at_apply(own_server),
     )
     [instance] = session.live_instances()
 
@@ -191,8 +177,7 @@ class StateLockHolder:
             f"SELECT pg_advisory_lock(id) FROM {schema}.states WHERE name = 'default';\nSELECT 'held';\n"
         )
         self.psql.stdin.flush()
-        while self.psql.stdout.readline().strip() != "held":
-            pass
+        assert "held\n" in self.psql.stdout, "psql ended before it held the lock"
 
     def release(self) -> None:
         self.psql.stdin.write("SELECT pg_advisory_unlock_all();\n")
@@ -215,7 +200,7 @@ def test_an_attempt_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_p
 
     with StateLockHolder(postgres, pg_state) as holder:
         # The retry says it waits while it waits: then the other run lets go.
-        waiting, _ = _started_until(["retry"], session.env, WAITING_LINE)
+        waiting, _ = session.start("retry", until=WAITING_LINE)
         holder.release()
         out, err = waiting.communicate(timeout=240)
 
@@ -231,7 +216,7 @@ def test_destroy_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_path
     assert session.run("retry", "--simulate", "ok").returncode == 0
 
     with StateLockHolder(postgres, pg_state) as holder:
-        destroying, _ = _started_until(["destroy", "--yes"], session.env, WAITING_LINE, stream="stderr")
+        destroying, _ = session.start("destroy", "--yes", until=WAITING_LINE, stream="stderr")
         holder.release()
         out, err = destroying.communicate(timeout=240)
 
