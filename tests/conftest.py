@@ -81,8 +81,10 @@ def pg_state(postgres):
 def pytest_collection_modifyitems(items):
     """With --dist loadgroup (pyproject.toml), a test that uses a module-scoped fixture runs on the
     worker that built it, with the rest of its module's such tests; every other test (each trial
-    of a parametrized soak, say) goes to whichever worker is free."""
+    of a parametrized soak, say) goes to whichever worker is free. Long trials start first, so
+    that none of them ends the run alone on one worker."""
     for item in items:
         definitions = item._fixtureinfo.name2fixturedefs
         if any(definitions[name][-1].scope == "module" for name in item.fixturenames if name in definitions):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
