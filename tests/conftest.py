@@ -77,14 +77,34 @@ def pg_state(postgres):
     }
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
-def pytest_collection_modifyitems(items):
-    """With --dist loadgroup (pyproject.toml), a test that uses a module-scoped fixture runs on the
-    worker that built it, with the rest of its module's such tests; every other test (each trial
-    of a parametrized soak, say) goes to whichever worker is free. Long trials start first, so
-    that none of them ends the run alone on one worker."""
-    for item in items:
-        definitions = item._fixtureinfo.name2fixturedefs
-        if any(definitions[name][-1].scope == "module" for name in item.fixturenames if name in definitions):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+# Tests whose cases are long trials (a minute or more each under load): under --dist loadscope,
+# each case is a unit of work of its own, handed out first, so they run side by side and none of
+# them ends the run alone on one worker. Every other module stays whole on one worker, which
+# builds its module-scoped workdirs once.
+LONG_TRIALS = {
+    "test_crash_safety.py::test_sigkill_at_any_point_leaves_exactly_one_instance",
+    "test_race.py::test_two_machines_racing_on_one_shared_state_end_with_one_instance",
+}
+
+
+def _is_long_trial(nodeid: str) -> bool:
+    path, _, name = nodeid.partition("::")
+    return f"{path.rsplit('/', 1)[-1]}::{name.partition('[')[0]}" in LONG_TRIALS
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class TrialsApart(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if _is_long_trial(nodeid) else super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            for scope in [scope for scope in self.workqueue if _is_long_trial(scope)][::-1]:
+                self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return TrialsApart(config, log)

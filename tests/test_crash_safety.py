@@ -148,7 +148,6 @@ def _trial(number: int, base: Path) -> Trial:
     return trial
 
 
-@pytest.mark.long
 @pytest.mark.parametrize("number", range(TRIALS), ids=lambda number: f"seed{SEED}-trial{number}-{_first_phase(number)}")
 def test_sigkill_at_any_point_leaves_exactly_one_instance(tmp_path, number):
     trial = _trial(number, tmp_path)

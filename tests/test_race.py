@@ -109,7 +109,6 @@ def _race_id(race: Race) -> str:
 
 
 # Each race is a test case of its own: pytest-xdist runs them side by side.
-@pytest.mark.long
 @pytest.mark.parametrize(
     "number, race", list(enumerate(RACES)), ids=[f"{n}-{_race_id(r)}" for n, r in enumerate(RACES)]
 )
