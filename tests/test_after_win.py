@@ -6,33 +6,43 @@ from __future__ import annotations
 
 import json
 import signal
+from pathlib import Path
 
 import pytest
 
 from .session import Session
 from .webhook import WebhookServer
-from .workdirs import copy_session, module_session
+from .workdirs import built_once, copy_session, module_session
 
 LADDER = ("--size", "2:12", "--size", "1:6")
 CHANGING_CALLS = {"LaunchInstance", "UpdateInstance", "InstanceAction", "TerminateInstance"}
 
 
-@pytest.fixture(scope="module")
-def won_small(tmp_path_factory):
+def _won_small(base: Path) -> Session:
     """`retry` with the size ladder while only the smaller size has room: it wins 1/6."""
-    session = module_session(tmp_path_factory.mktemp("small"))
+    session = module_session(base)
     result = session.run("retry", "--simulate", "launch=capacity,ok;update=capacity*2,ok", *LADDER)
     assert result.returncode == 0, result.stdout + result.stderr
     session.result = result
     return session
 
 
-@pytest.fixture(scope="module")
-def won_full(tmp_path_factory):
-    session = module_session(tmp_path_factory.mktemp("full"))
+def _won_full(base: Path) -> Session:
+    session = module_session(base)
     result = session.run("retry", "--simulate", "ok")
     assert result.returncode == 0, result.stdout + result.stderr
     return session
+
+
+# Built once per test run (the module's tests may run on several workers); never changed: copied.
+@pytest.fixture(scope="session")
+def won_small(run_folder) -> Session:
+    return built_once(run_folder, "won_small", _won_small)
+
+
+@pytest.fixture(scope="session")
+def won_full(run_folder) -> Session:
+    return built_once(run_folder, "won_full", _won_full)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.simulator.kill_hook import FILLER, RUN_ENV
 
 from .session import Session, new_session
-from .workdirs import copy_session, won_copy
+from .workdirs import won_copy
 
 
 def no_traceback(result: subprocess.CompletedProcess) -> bool:
@@ -247,15 +247,10 @@ def test_damaged_journal_lines_are_skipped_counted_and_reported_once(tmp_path):
 # -- 4, 8, 9. launch_result.json, run.lock and the state ----------------------------------------
 
 
-@pytest.fixture(scope="module")
-def won(won_template, tmp_path_factory) -> Session:
-    """A workdir that won its instance after one capacity failure; its path has a space in it."""
-    return won_copy(won_template, tmp_path_factory.mktemp("won") / "my instances")
-
-
 @pytest.fixture
-def copy(won, tmp_path) -> Session:
-    return copy_session(won, tmp_path / "my copy")
+def copy(won_template, tmp_path) -> Session:
+    """A workdir that won its instance after one capacity failure; its path has a space in it."""
+    return won_copy(won_template, tmp_path / "my copy")
 
 
 def test_the_connect_line_can_be_pasted_into_a_shell(copy):

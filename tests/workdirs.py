@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import fcntl
 import os
+import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from .conftest import TOOL_VARIABLES
 from .session import Session
+
+T = TypeVar("T")
 
 
 def module_session(base: Path, **env: str) -> Session:
@@ -47,19 +52,20 @@ def copy_session(session: Session, base: Path) -> Session:
     return copy
 
 
-def won_once(run_dir: Path) -> Session:
-    """won_session(run_dir / "won"), built by the first test process of the run that asks (under a
-    lock; the others wait) and reused by the rest. Never run anything in it: copy it (won_copy)."""
+def built_once(run_dir: Path, name: str, build: Callable[[Path], T]) -> T:
+    """build(run_dir / name), run by the first test process of the run that asks (under a lock; the
+    others wait) and loaded by the rest from what it returned, pickled beside it. What it built is
+    shared: copy it (copy_session, won_copy) before running anything that changes it."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    base = run_dir / "won"
-    with open(run_dir / "won.lock", "w") as lock:
+    saved = run_dir / f"{name}.pickle"
+    with open(run_dir / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if (base / "built").exists():
-            return module_session(base)
-        shutil.rmtree(base, ignore_errors=True)  # a build that failed half-way
-        session = won_session(base)
-        (base / "built").touch()
-        return session
+        if saved.exists():
+            return pickle.loads(saved.read_bytes())
+        shutil.rmtree(run_dir / name, ignore_errors=True)  # a build that failed half-way
+        built = build(run_dir / name)
+        saved.write_bytes(pickle.dumps(built))
+        return built
 
 
 def won_copy(won: Session, base: Path) -> Session:
