@@ -52,7 +52,7 @@ def run_folder(tmp_path_factory):
 @pytest.fixture(scope="session")
 def won_template(run_folder):
     """A workdir that won its instance after one capacity failure, built once per test run: tests
-    take copies (workdirs.won_copy)."""
+    take copies (workdirs.copy_session)."""
     from .workdirs import built_once, won_session
 
     return built_once(run_folder, "won", won_session)

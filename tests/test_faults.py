@@ -20,7 +20,7 @@ from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.simulator.kill_hook import FILLER, RUN_ENV
 
 from .session import Session, new_session
-from .workdirs import won_copy
+from .workdirs import copy_session
 
 
 def no_traceback(result: subprocess.CompletedProcess) -> bool:
@@ -183,7 +183,7 @@ def read_only(tmp_path):
 
 
 def test_a_read_only_workdir_is_read_by_status_and_output_and_refused_by_retry(tmp_path, won_template, read_only):
-    session = won_copy(won_template, tmp_path)
+    session = copy_session(won_template, tmp_path)
     [instance] = session.live_instances()
     read_only(session.workdir)
 
@@ -250,7 +250,7 @@ def test_damaged_journal_lines_are_skipped_counted_and_reported_once(tmp_path):
 @pytest.fixture
 def copy(won_template, tmp_path) -> Session:
     """A workdir that won its instance after one capacity failure; its path has a space in it."""
-    return won_copy(won_template, tmp_path / "my copy")
+    return copy_session(won_template, tmp_path / "my copy")
 
 
 def test_the_connect_line_can_be_pasted_into_a_shell(copy):

@@ -20,7 +20,7 @@ from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 
 from .session import Session, command_session, new_session
 from .test_crash_safety import state_instance
-from .workdirs import built_once, copy_session, module_session, won_copy
+from .workdirs import built_once, copy_session, module_session
 
 OLDER_IMAGE = f"ocid1.image.oc1.{PLACEHOLDERS['region']}.aaaaaaaart2nq5rmpp7rj4z465jaghvzaz3oiw7d3hdtdr27rtpemyn466sq"
 
@@ -244,7 +244,7 @@ def test_of_several_ours_the_oldest_is_adopted_and_the_others_are_named(session)
 
 
 def test_after_a_win_plan_is_clean_and_a_new_image_or_key_plans_no_replacement(tmp_path, won_template):
-    session = won_copy(won_template, tmp_path)
+    session = copy_session(won_template, tmp_path)
     [instance] = session.live_instances()
     plan = session.run("terraform", "plan", "-detailed-exitcode", "-no-color")
     assert plan.returncode == 0, plan.stdout + plan.stderr

@@ -9,7 +9,7 @@ import shlex
 import pytest
 
 from .session import Session
-from .workdirs import copy_session, module_session, won_copy
+from .workdirs import copy_session, module_session
 
 # Stands in for OpenSSH: says how it was called, exits 7.
 FAKE_SSH = '#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/argv"\nexit 7\n'
@@ -17,7 +17,7 @@ FAKE_SSH = '#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/argv"\nexit 7\n'
 
 @pytest.fixture(scope="module")
 def won(won_template, tmp_path_factory) -> Session:
-    return won_copy(won_template, tmp_path_factory.mktemp("ssh"))
+    return copy_session(won_template, tmp_path_factory.mktemp("ssh"))
 
 
 def expected(session: Session) -> tuple[str, str]:

@@ -45,8 +45,19 @@ def won_session(base: Path) -> Session:
 
 
 def copy_session(session: Session, base: Path) -> Session:
-    """An independent copy: the workdir holds its own simulated cloud."""
-    copy = Session(base / "workdir", {**session.env, "COINPILOT_TF_WORKDIR": str(base / "workdir")})
+    """An independent copy: the workdir holds its own simulated cloud, and it gets a HOME of its
+    own (copies of one workdir may run on several workers at once)."""
+    home = base / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    copy = Session(
+        base / "workdir",
+        {
+            **session.env,
+            "HOME": str(home),
+            "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "COINPILOT_TF_WORKDIR": str(base / "workdir"),
+        },
+    )
     shutil.copytree(session.workdir, copy.workdir, symlinks=True)
     os.chmod(copy.workdir, 0o700)
     return copy
@@ -55,7 +66,7 @@ def copy_session(session: Session, base: Path) -> Session:
 def built_once(run_dir: Path, name: str, build: Callable[[Path], T]) -> T:
     """build(run_dir / name), run by the first test process of the run that asks (under a lock; the
     others wait) and loaded by the rest from what it returned, pickled beside it. What it built is
-    shared: copy it (copy_session, won_copy) before running anything that changes it."""
+    shared: copy it (copy_session) before running anything that changes it."""
     run_dir.mkdir(parents=True, exist_ok=True)
     saved = run_dir / f"{name}.pickle"
     with open(run_dir / f"{name}.lock", "w") as lock:
@@ -66,11 +77,3 @@ def built_once(run_dir: Path, name: str, build: Callable[[Path], T]) -> T:
         built = build(run_dir / name)
         saved.write_bytes(pickle.dumps(built))
         return built
-
-
-def won_copy(won: Session, base: Path) -> Session:
-    """A copy of a won workdir with a HOME of its own (test processes may use theirs at once)."""
-    copy = module_session(base)
-    shutil.copytree(won.workdir, copy.workdir, symlinks=True)
-    os.chmod(copy.workdir, 0o700)
-    return copy

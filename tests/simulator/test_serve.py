@@ -7,7 +7,7 @@ import oci
 import pytest
 
 from ..session import new_session
-from ..workdirs import won_copy
+from ..workdirs import copy_session
 from .test_rest_compute import details
 
 
@@ -62,7 +62,7 @@ def test_any_oci_client_rehearses_against_the_printed_endpoint_and_config(sessio
 
 
 def test_serve_defaults_to_the_simulated_workdirs_cloud(won_template, tmp_path):
-    session = won_copy(won_template, tmp_path)
+    session = copy_session(won_template, tmp_path)
     [won] = session.live_instances()
     process, printed = _start(session)
     try:
