@@ -46,6 +46,23 @@ def api(store):
 
 
 @pytest.fixture(scope="session")
+def run_folder(tmp_path_factory):
+    """A folder that all processes of this test run share (pytest-xdist's workers share the run's
+    base folder), for workdirs built once per run (workdirs.built_once)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+
+
+@pytest.fixture(scope="session")
+def won_template(run_folder):
+    """A workdir that won its instance after one capacity failure, built once per test run: tests
+    take copies (workdirs.copy_session)."""
+    from .workdirs import built_once, won_session
+
+    return built_once(run_folder, "won", won_session)
+
+
+@pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server on 127.0.0.1 for this test process (see tests/postgres.py)."""
     from .postgres import running_server
@@ -69,3 +86,44 @@ def pg_state(postgres):
         "STATE_BACKEND_CONFIG": f"schema_name=state_{os.getpid()}_{next(_SCHEMAS)}",
         "PG_CONN_STR": postgres.conn_str,
     }
+
+
+# Tests whose cases are long trials (a minute or more each under load): each case is handed out
+# first, so that they run side by side and none of them ends the run alone on one worker.
+LONG_TRIALS = {
+    "test_crash_safety.py::test_sigkill_at_any_point_leaves_exactly_one_instance",
+    "test_race.py::test_two_machines_racing_on_one_shared_state_end_with_one_instance",
+}
+MODULE_FIXTURE = 'scope="module"'
+
+
+def _is_long_trial(nodeid: str) -> bool:
+    path, _, name = nodeid.partition("::")
+    return f"{path.rsplit('/', 1)[-1]}::{name.partition('[')[0]}" in LONG_TRIALS
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
+def pytest_xdist_make_scheduler(config, log):
+    """With --dist loadscope: a module that defines a module-scoped fixture runs whole on one
+    worker, which builds the fixture once; every other test goes alone to whichever worker is
+    free (what several tests share is built once per run: built_once). Long trials go first."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    kept_whole: dict[str, bool] = {}
+
+    class ModulesWithFixturesWhole(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.partition("::")[0]
+            if module not in kept_whole:
+                source = config.rootpath / module
+                kept_whole[module] = source.is_file() and MODULE_FIXTURE in source.read_text()
+            return module if kept_whole[module] and not _is_long_trial(nodeid) else nodeid
+
+        def _assign_work_unit(self, node) -> None:
+            for scope in [scope for scope in self.workqueue if _is_long_trial(scope)][::-1]:
+                self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return ModulesWithFixturesWhole(config, log)

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from orchestrator.workdir import Workdir
 COINPILOT = str(Path(sys.executable).parent / "coinpilot-tf")
 # On PYTHONPATH, a child Python the tool starts can import these tests' helpers (EndpointOnly).
 REPOSITORY = str(Path(__file__).resolve().parent.parent)
+# Only a guard: a run that neither prints the awaited line nor ends is killed after this long.
+START_GUARD_SECONDS = 300
 
 
 @dataclass
@@ -37,6 +40,38 @@ class Session:
             stdin=None if input is not None else subprocess.DEVNULL,
         )
 
+    def start(
+        self, *args: str, until: str, extra_env: dict[str, str] | None = None, stream: str = "stdout"
+    ) -> tuple[subprocess.Popen, list[str]]:
+        """`coinpilot-tf ARGS` started, and its stdout (or stderr) read until a line holds `until`
+        (the lines read so far): the test acts while the run is at that point, then ends it
+        (communicate, a signal). A run that ends before the line fails the test with its output."""
+        run = subprocess.Popen(
+            [COINPILOT, *args],
+            env={**self.env, **(extra_env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        guard = threading.Timer(START_GUARD_SECONDS, run.kill)
+        guard.start()
+        # Byte by byte from the pipe itself: a buffered read would take lines past the awaited one,
+        # which communicate() (reading the pipe, not the buffer) would then never return.
+        fd, shown, line = getattr(run, stream).fileno(), [], b""
+        try:
+            while byte := os.read(fd, 1):
+                line += byte
+                if byte == b"\n":
+                    shown.append(line.decode(errors="replace"))
+                    line = b""
+                    if until in shown[-1]:
+                        return run, shown
+        finally:
+            guard.cancel()
+        out, err = run.communicate()
+        raise AssertionError(f"{args} ended ({run.returncode}) before printing {until!r}:\n{''.join(shown)}{out}{err}")
+
     def calls(self, op: str | None = None) -> list[dict]:
         path = self.workdir / "simulator" / "calls.jsonl"
         lines = path.read_text().splitlines() if path.exists() else []
@@ -52,22 +87,6 @@ class Session:
         path = self.workdir / "journal.jsonl"
         lines = path.read_text().splitlines() if path.exists() else []
         return [entry for entry in map(json.loads, lines) if event is None or entry.get("event") == event]
-
-
-def started_until(
-    args: list[str], env: dict[str, str], line_start: str, stream: str = "stdout"
-) -> tuple[subprocess.Popen, list[str]]:
-    """coinpilot-tf ARGS started, and its stdout (or stderr) read until a line starts with
-    line_start (the lines read so far): the test acts while the run is at that point."""
-    run = subprocess.Popen(
-        [COINPILOT, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    shown = []
-    for line in getattr(run, stream):
-        shown.append(line)
-        if line.startswith(line_start):
-            break
-    return run, shown
 
 
 def new_session(tmp_path: Path, **env: str) -> Session:

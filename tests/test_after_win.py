@@ -6,36 +6,44 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from .session import COINPILOT, Session, started_until
+from .session import Session
 from .webhook import WebhookServer
-from .workdirs import copy_session, module_session
+from .workdirs import built_once, copy_session, module_session
 
 LADDER = ("--size", "2:12", "--size", "1:6")
 CHANGING_CALLS = {"LaunchInstance", "UpdateInstance", "InstanceAction", "TerminateInstance"}
 
 
-@pytest.fixture(scope="module")
-def won_small(tmp_path_factory):
+def _won_small(base: Path) -> Session:
     """`retry` with the size ladder while only the smaller size has room: it wins 1/6."""
-    session = module_session(tmp_path_factory.mktemp("small"))
+    session = module_session(base)
     result = session.run("retry", "--simulate", "launch=capacity,ok;update=capacity*2,ok", *LADDER)
     assert result.returncode == 0, result.stdout + result.stderr
     session.result = result
     return session
 
 
-@pytest.fixture(scope="module")
-def won_full(tmp_path_factory):
-    session = module_session(tmp_path_factory.mktemp("full"))
+def _won_full(base: Path) -> Session:
+    session = module_session(base)
     result = session.run("retry", "--simulate", "ok")
     assert result.returncode == 0, result.stdout + result.stderr
     return session
+
+
+# Built once per test run (the module's tests may run on several workers); never changed: copied.
+@pytest.fixture(scope="session")
+def won_small(run_folder) -> Session:
+    return built_once(run_folder, "won_small", _won_small)
+
+
+@pytest.fixture(scope="session")
+def won_full(run_folder) -> Session:
+    return built_once(run_folder, "won_full", _won_full)
 
 
 @pytest.fixture
@@ -123,10 +131,16 @@ def test_grow_after_win_lets_retry_go_on_into_grow(tmp_path):
 
 
 def test_status_shows_when_a_waiting_grow_tries_again(small):
-    grow, _ = started_until(
-        ["grow", "--yes", "--simulate", "update=capacity*5,ok", "--log-format", "json", *LADDER],
-        {**small.env, "RETRY_INTERVAL_SECONDS": "3600"},
-        '{"attempt": ',
+    grow, _ = small.start(
+        "grow",
+        "--yes",
+        "--simulate",
+        "update=capacity*5,ok",
+        "--log-format",
+        "json",
+        *LADDER,
+        until='{"attempt": ',
+        extra_env={"RETRY_INTERVAL_SECONDS": "3600"},
     )
     try:
         status = small.run("status", "--json")
@@ -147,22 +161,13 @@ def test_status_shows_when_a_waiting_grow_tries_again(small):
 
 def test_grow_interrupted_exits_130_and_the_next_grow_continues(small):
     [before] = small.live_instances()
-    process = subprocess.Popen(
-        [COINPILOT, "grow", "--yes", *LADDER],
-        env={**small.env, "RETRY_INTERVAL_SECONDS": "3600"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process, _ = small.start(
+        "grow", "--yes", *LADDER, until="grow attempt", extra_env={"RETRY_INTERVAL_SECONDS": "3600"}
     )
-    deadline = time.monotonic() + 120
-    while not [e for e in small.journal() if e.get("operation") == "grow"]:
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "no grow attempt recorded"
-        time.sleep(0.1)
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 130
-    assert "coinpilot-tf grow` again" in process.stderr.read()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "coinpilot-tf grow` again" in stderr
 
     result = small.run("grow", "--yes", *LADDER)
 
@@ -307,20 +312,12 @@ def test_grow_and_start_tell_the_webhook_what_happens(small, webhook):
 def test_a_start_interrupted_exits_130_and_the_next_retry_starts_the_same_instance(full):
     [before] = full.live_instances()
     assert full.run("simulate", "stop").returncode == 0
-    process = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "start=capacity"],
-        env={**full.env, "RETRY_INTERVAL_SECONDS": "3600"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    process, _ = full.start(
+        "retry", "--simulate", "start=capacity", until="start attempt", extra_env={"RETRY_INTERVAL_SECONDS": "3600"}
     )
-    deadline = time.monotonic() + 120
-    while not [e for e in full.journal() if e.get("operation") == "start"]:
-        assert process.poll() is None, "the retry ended early"
-        assert time.monotonic() < deadline, "no start attempt recorded"
-        time.sleep(0.1)
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 130
+    process.communicate(timeout=60)
+    assert process.returncode == 130
     launches = len(full.calls("LaunchInstance"))
 
     result = full.run("retry", "--simulate", "start=ok")

@@ -19,8 +19,8 @@ from orchestrator.journal import Journal
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.simulator.kill_hook import FILLER, RUN_ENV
 
-from .session import COINPILOT, Session, new_session
-from .workdirs import copy_session, won_session
+from .session import Session, new_session
+from .workdirs import copy_session
 
 
 def no_traceback(result: subprocess.CompletedProcess) -> bool:
@@ -182,9 +182,8 @@ def read_only(tmp_path):
         subprocess.run(["umount", "-l", str(folder)], check=True)
 
 
-def test_a_read_only_workdir_is_read_by_status_and_output_and_refused_by_retry(tmp_path, read_only):
-    session = new_session(tmp_path)
-    assert session.run("retry", "--simulate", "ok").returncode == 0
+def test_a_read_only_workdir_is_read_by_status_and_output_and_refused_by_retry(tmp_path, won_template, read_only):
+    session = copy_session(won_template, tmp_path)
     [instance] = session.live_instances()
     read_only(session.workdir)
 
@@ -248,15 +247,10 @@ def test_damaged_journal_lines_are_skipped_counted_and_reported_once(tmp_path):
 # -- 4, 8, 9. launch_result.json, run.lock and the state ----------------------------------------
 
 
-@pytest.fixture(scope="module")
-def won(tmp_path_factory) -> Session:
-    """A workdir that won its instance after one capacity failure; its path has a space in it."""
-    return won_session(tmp_path_factory.mktemp("won") / "my instances")
-
-
 @pytest.fixture
-def copy(won, tmp_path) -> Session:
-    return copy_session(won, tmp_path / "my copy")
+def copy(won_template, tmp_path) -> Session:
+    """A workdir that won its instance after one capacity failure; its path has a space in it."""
+    return copy_session(won_template, tmp_path / "my copy")
 
 
 def test_the_connect_line_can_be_pasted_into_a_shell(copy):
@@ -408,18 +402,9 @@ def test_classify_reads_any_bytes(tmp_path):
 
 def test_render_is_refused_while_a_retry_holds_the_workdir(tmp_path):
     session = new_session(tmp_path, RETRY_INTERVAL_SECONDS="600")
-    retry = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "capacity*100"],
-        env=session.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # The first attempt is journaled: the loop now waits, holding the workdir.
+    retry, _ = session.start("retry", "--simulate", "capacity*100", until=", next in ")
     try:
-        for line in retry.stdout:  # the first attempt is journaled: the loop now waits, holding the workdir
-            if "capacity" in line:
-                break
         module = {path.name: path.read_bytes() for path in session.workdir.glob("*.tf*")}
 
         result = session.run("render", extra_env={"MEMORY_GBS": "6", "OCPUS": "1"})
@@ -429,4 +414,4 @@ def test_render_is_refused_while_a_retry_holds_the_workdir(tmp_path):
         assert {path.name: path.read_bytes() for path in session.workdir.glob("*.tf*")} == module
     finally:
         retry.terminate()
-        retry.wait(timeout=60)
+        retry.communicate(timeout=60)

@@ -10,12 +10,12 @@ import subprocess
 import pytest
 
 from .session import Session
-from .workdirs import module_session, won_session
+from .workdirs import copy_session, module_session
 
 
 @pytest.fixture(scope="module")
-def won(tmp_path_factory) -> Session:
-    return won_session(tmp_path_factory.mktemp("inspect"))
+def won(won_template, tmp_path_factory) -> Session:
+    return copy_session(won_template, tmp_path_factory.mktemp("inspect"))
 
 
 def test_output_json(won):

@@ -25,7 +25,7 @@ from orchestrator.lock import (
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.workdir import Workdir
 
-from .session import COINPILOT, new_session
+from .session import new_session
 
 STATE = {"version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "7a1c", "outputs": {}, "resources": []}
 
@@ -55,20 +55,33 @@ def _left_by(workdir: Workdir, pid: int, terraform_pid: int | None = None, **mor
 
 
 def _holding_state_lock(state) -> subprocess.Popen:
-    """A process holding a POSIX write lock on the state, as Terraform does, for about a second."""
+    """A process holding a POSIX write lock on the state, as Terraform does, until its stdin closes."""
     process = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import fcntl, os, sys, time\n"
+            "import fcntl, os, sys\n"
             f"fd = os.open({str(state)!r}, os.O_RDWR); fcntl.lockf(fd, fcntl.LOCK_EX)\n"
-            "print('locked', flush=True); time.sleep(1)",
+            "print('locked', flush=True); sys.stdin.read()",
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert process.stdout.readline() == "locked\n"
     return process
+
+
+def _ending_on_wait(process: subprocess.Popen, notes: list[str]):
+    """A lock's note callback that records the note and, once the lock says it waits, lets the
+    process end: it is still running when the lock looks, whatever the machine's load."""
+
+    def note(line: str) -> None:
+        notes.append(line)
+        if line.startswith("waiting for"):
+            process.stdin.close()
+
+    return note
 
 
 def test_a_second_holder_is_refused_with_the_holders_pid(tmp_path):
@@ -102,11 +115,11 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
 
 def test_the_terraform_a_dead_run_left_running_is_waited_for(tmp_path):
     workdir = Workdir(tmp_path)
-    leftover = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1)"])
+    leftover = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
     _left_by(workdir, _dead_pid(), terraform_pid=leftover.pid)
     notes = []
 
-    with workdir_lock(workdir, LockCommand.RETRY, notes.append):
+    with workdir_lock(workdir, LockCommand.RETRY, _ending_on_wait(leftover, notes)):
         assert leftover.poll() == 0  # it had ended before the lock was ours
 
     assert f"waiting for the Terraform it started (pid {leftover.pid}) to finish writing the state" in notes
@@ -164,7 +177,7 @@ def test_terraforms_state_lock_is_waited_for_never_broken(tmp_path):
     assert state_lock_held(workdir.state)
     notes = []
 
-    with workdir_lock(workdir, LockCommand.RETRY, notes.append):
+    with workdir_lock(workdir, LockCommand.RETRY, _ending_on_wait(terraform, notes)):
         assert terraform.poll() == 0  # the holder was gone before the lock info went
         assert not (tmp_path / STATE_LOCK_INFO).exists()
 
@@ -243,18 +256,8 @@ def test_an_empty_state_is_left_alone(tmp_path):
 
 def test_a_second_retry_is_refused_and_the_first_stops_its_wait_at_once(tmp_path):
     session = new_session(tmp_path, RETRY_INTERVAL_SECONDS="3600")
-    first = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "capacity"],
-        env=session.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first, _ = session.start("retry", "--simulate", "capacity", until=", next in ")  # the hour's wait begins
     try:
-        while not session.journal():  # its first attempt is journaled before the hour's wait
-            assert first.poll() is None, "the first retry ended early"
-            time.sleep(0.1)
-
         second = session.run("retry")
 
         assert second.returncode == 2
@@ -264,8 +267,8 @@ def test_a_second_retry_is_refused_and_the_first_stops_its_wait_at_once(tmp_path
         assert len(session.calls("LaunchInstance")) == 1
     finally:
         first.send_signal(signal.SIGTERM)
-        code = first.wait(timeout=60)
-    assert code == 130  # out of an hour's wait
+        first.communicate(timeout=60)
+    assert first.returncode == 130  # out of an hour's wait
     assert session.journal("interrupted")
     assert (session.workdir / LOCK_NAME).read_text() == ""
 

@@ -242,22 +242,15 @@ def test_ctrl_c_is_not_held_up_by_a_trickling_webhook(tmp_path, servers):
         RETRY_INTERVAL_SECONDS="3600",
         NOTIFY_EVERY_N_ATTEMPTS="1",
     )
-    process = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "capacity*5,ok"],
-        env=session.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Until the first attempt is journaled: the loop then waits an hour.
+    process, shown = session.start("retry", "--simulate", "capacity*5,ok", until=", next in ")
     try:
-        while not session.journal() and process.poll() is None:
-            threading.Event().wait(0.1)  # until the first attempt is journaled: the loop then waits an hour
         process.send_signal(signal.SIGINT)
         # Without a total deadline the trickle would hold each message (and the exit) for minutes.
-        stdout, stderr = process.communicate(timeout=60)
+        rest, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
+    stdout = "".join(shown) + rest
 
     assert process.returncode == 130, stderr
     assert session.journal("interrupted")

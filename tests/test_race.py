@@ -15,9 +15,10 @@ import os
 import signal
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 
@@ -103,11 +104,13 @@ def _trial(number: int, race: Race, base: Path, conn_str: str) -> None:
         assert json.loads(output.stdout).get("instance_id") == live[0]["id"], where + output.stderr
 
 
-def test_two_machines_racing_on_one_shared_state_end_with_one_instance(tmp_path, postgres):
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        done = [
-            pool.submit(_trial, number, race, tmp_path / f"trial-{number}", postgres.conn_str)
-            for number, race in enumerate(RACES)
-        ]
-        for future in done:
-            future.result()
+def _race_id(race: Race) -> str:
+    return f"{race.scenario}-{race.offset:g}s" + ("-killed" if race.kill_first_at_apply else "")
+
+
+# Each race is a test case of its own: pytest-xdist runs them side by side.
+@pytest.mark.parametrize(
+    "number, race", list(enumerate(RACES)), ids=[f"{n}-{_race_id(r)}" for n, r in enumerate(RACES)]
+)
+def test_two_machines_racing_on_one_shared_state_end_with_one_instance(tmp_path, postgres, number, race):
+    _trial(number, race, tmp_path, postgres.conn_str)

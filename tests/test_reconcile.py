@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +18,9 @@ from orchestrator.reconcile import Reconciler
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 
-from .session import command_session, new_session
+from .session import Session, command_session, new_session
 from .test_crash_safety import state_instance
-from .workdirs import copy_session, module_session, won_session
+from .workdirs import built_once, copy_session, module_session
 
 OLDER_IMAGE = f"ocid1.image.oc1.{PLACEHOLDERS['region']}.aaaaaaaart2nq5rmpp7rj4z465jaghvzaz3oiw7d3hdtdr27rtpemyn466sq"
 
@@ -29,15 +30,20 @@ def session(tmp_path):
     return new_session(tmp_path)
 
 
-@pytest.fixture(scope="module")
-def crashed(tmp_path_factory):
-    """A run killed right after its launch timed out: the state holds a tainted instance."""
-    session = module_session(tmp_path_factory.mktemp("crashed"))
+def _crashed(base: Path) -> Session:
+    session = module_session(base)
     result = session.run("retry", "--once", "--simulate", "timeout_running,ok", extra_env={KILL_AT: "journal"})
     assert result.returncode == -signal.SIGKILL
     [instance] = session.live_instances()
     assert state_instance(session.workdir) == (instance["id"], True)
     return session
+
+
+@pytest.fixture(scope="session")
+def crashed(run_folder) -> Session:
+    """A run killed right after its launch timed out: the state holds a tainted instance. Built
+    once per test run (the module's tests may run on several workers); never changed: copied."""
+    return built_once(run_folder, "crashed", _crashed)
 
 
 def _launches_since(session, before: int) -> int:
@@ -237,8 +243,8 @@ def test_of_several_ours_the_oldest_is_adopted_and_the_others_are_named(session)
 # ----- a won instance stays -----
 
 
-def test_after_a_win_plan_is_clean_and_a_new_image_or_key_plans_no_replacement(tmp_path):
-    session = won_session(tmp_path)
+def test_after_a_win_plan_is_clean_and_a_new_image_or_key_plans_no_replacement(tmp_path, won_template):
+    session = copy_session(won_template, tmp_path)
     [instance] = session.live_instances()
     plan = session.run("terraform", "plan", "-detailed-exitcode", "-no-color")
     assert plan.returncode == 0, plan.stdout + plan.stderr

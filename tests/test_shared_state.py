@@ -15,7 +15,7 @@ import pytest
 from orchestrator.simulator.kill_hook import RUN_ENV
 
 from .postgres import PostgresServer, server_binaries
-from .session import new_session, started_until
+from .session import new_session
 
 
 def _workdir_text(workdir) -> str:
@@ -145,10 +145,12 @@ def test_a_scheduled_run_that_lost_the_backend_after_the_launch_leaves_it_to_the
 
 def test_a_run_that_lost_the_backend_after_the_launch_records_it_there_once_it_is_back(tmp_path, own_server):
     session = new_session(tmp_path, STATE_BACKEND="pg", PG_CONN_STR=own_server.conn_str)
-    run, shown = started_until(
-        ["retry", "--simulate", "ok"],
-        {**session.env, **_stop_at_apply(own_server)},
-        "the state backend could not record the result: writing errored.tfstate",
+    run, shown = session.start(
+        "retry",
+        "--simulate",
+        "ok",
+        until="the state backend could not record the result: writing errored.tfstate",
+        extra_env=_stop_at_apply(own_server),
     )
     [instance] = session.live_instances()
 
@@ -175,8 +177,7 @@ class StateLockHolder:
             f"SELECT pg_advisory_lock(id) FROM {schema}.states WHERE name = 'default';\nSELECT 'held';\n"
         )
         self.psql.stdin.flush()
-        while self.psql.stdout.readline().strip() != "held":
-            pass
+        assert "held\n" in self.psql.stdout, "psql ended before it held the lock"
 
     def release(self) -> None:
         self.psql.stdin.write("SELECT pg_advisory_unlock_all();\n")
@@ -199,7 +200,7 @@ def test_an_attempt_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_p
 
     with StateLockHolder(postgres, pg_state) as holder:
         # The retry says it waits while it waits: then the other run lets go.
-        waiting, _ = started_until(["retry"], session.env, WAITING_LINE)
+        waiting, _ = session.start("retry", until=WAITING_LINE)
         holder.release()
         out, err = waiting.communicate(timeout=240)
 
@@ -215,7 +216,7 @@ def test_destroy_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_path
     assert session.run("retry", "--simulate", "ok").returncode == 0
 
     with StateLockHolder(postgres, pg_state) as holder:
-        destroying, _ = started_until(["destroy", "--yes"], session.env, WAITING_LINE, stream="stderr")
+        destroying, _ = session.start("destroy", "--yes", until=WAITING_LINE, stream="stderr")
         holder.release()
         out, err = destroying.communicate(timeout=240)
 

@@ -12,15 +12,15 @@ from orchestrator.cloud import OciCloud
 from orchestrator.ssh import run_ssh
 
 from .session import Session
-from .workdirs import copy_session, module_session, won_session
+from .workdirs import copy_session, module_session
 
 # Stands in for OpenSSH: says how it was called, exits 7.
 FAKE_SSH = '#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/argv"\nexit 7\n'
 
 
 @pytest.fixture(scope="module")
-def won(tmp_path_factory) -> Session:
-    return won_session(tmp_path_factory.mktemp("ssh"))
+def won(won_template, tmp_path_factory) -> Session:
+    return copy_session(won_template, tmp_path_factory.mktemp("ssh"))
 
 
 def expected(session: Session) -> tuple[str, str]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import subprocess
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,7 +13,7 @@ import pytest
 
 from orchestrator.status import timeline_lines
 
-from .session import COINPILOT, Session
+from .session import Session
 from .workdirs import module_session
 
 TIMELINE_ROW = re.compile(r"^  \d\d-\d\d \d\dh +(?P<count>\d+)  (?P<marks>\S+)$")
@@ -43,14 +41,6 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def wait_for_attempts(session: Session, count: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 120
-    while len(session.journal()) < count:
-        assert process.poll() is None, "the retry ended early"
-        assert time.monotonic() < deadline, "no attempt recorded"
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def life(tmp_path_factory):
     session = module_session(
@@ -68,21 +58,17 @@ def life(tmp_path_factory):
     assert session.run("retry", extra_env={"MAX_ATTEMPTS": "3"}).returncode == 3
     snapshots["failing"] = snapshot(session)
 
-    # A retry that waits an hour after its capacity failure.
-    process = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "capacity"],
-        env={**session.env, "RETRY_INTERVAL_SECONDS": "3600"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    # A retry that waits an hour after its capacity failure (its 4th attempt).
+    process, _ = session.start(
+        "retry", "--simulate", "capacity", until=", next in ", extra_env={"RETRY_INTERVAL_SECONDS": "3600"}
     )
     try:
-        wait_for_attempts(session, 4, process)
         snapshots["waiting"] = snapshot(session)
         snapshots["waiting_pid"] = process.pid
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 130
+        process.communicate(timeout=60)
+    assert process.returncode == 130
 
     won = session.run("retry", "--simulate", "ok")
     assert won.returncode == 0, won.stderr

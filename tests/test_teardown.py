@@ -12,12 +12,12 @@ from orchestrator.lock import workdir_lock
 from orchestrator.workdir import Workdir
 
 from .session import Session
-from .workdirs import copy_session, module_session, won_session
+from .workdirs import copy_session, module_session
 
 
 @pytest.fixture(scope="module")
-def won(tmp_path_factory) -> Session:
-    return won_session(tmp_path_factory.mktemp("teardown"))
+def won(won_template, tmp_path_factory) -> Session:
+    return copy_session(won_template, tmp_path_factory.mktemp("teardown"))
 
 
 def assert_untouched(session: Session) -> None:

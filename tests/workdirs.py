@@ -1,14 +1,20 @@
 """Simulated workdirs for module-scoped fixtures: a user's session with its own HOME, and a
-workdir that has already won its instance (copied for the tests that change it)."""
+workdir that has already won its instance, built once per test run and copied for the tests."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from .conftest import TOOL_VARIABLES
 from .session import Session
+
+T = TypeVar("T")
 
 
 def module_session(base: Path, **env: str) -> Session:
@@ -39,8 +45,35 @@ def won_session(base: Path) -> Session:
 
 
 def copy_session(session: Session, base: Path) -> Session:
-    """An independent copy: the workdir holds its own simulated cloud."""
-    copy = Session(base / "workdir", {**session.env, "COINPILOT_TF_WORKDIR": str(base / "workdir")})
+    """An independent copy: the workdir holds its own simulated cloud, and it gets a HOME of its
+    own (copies of one workdir may run on several workers at once)."""
+    home = base / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    copy = Session(
+        base / "workdir",
+        {
+            **session.env,
+            "HOME": str(home),
+            "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "COINPILOT_TF_WORKDIR": str(base / "workdir"),
+        },
+    )
     shutil.copytree(session.workdir, copy.workdir, symlinks=True)
     os.chmod(copy.workdir, 0o700)
     return copy
+
+
+def built_once(run_dir: Path, name: str, build: Callable[[Path], T]) -> T:
+    """build(run_dir / name), run by the first test process of the run that asks (under a lock; the
+    others wait) and loaded by the rest from what it returned, pickled beside it. What it built is
+    shared: copy it (copy_session) before running anything that changes it."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    saved = run_dir / f"{name}.pickle"
+    with open(run_dir / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if saved.exists():
+            return pickle.loads(saved.read_bytes())
+        shutil.rmtree(run_dir / name, ignore_errors=True)  # a build that failed half-way
+        built = build(run_dir / name)
+        saved.write_bytes(pickle.dumps(built))
+        return built

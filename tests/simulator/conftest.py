@@ -121,7 +121,7 @@ def _key_file(path):
     return key
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # read-only, so shared by every test of a worker
 def keys(tmp_path_factory):
     folder = tmp_path_factory.mktemp("keys")
     return {name: (folder / f"{name}.pem", _key_file(folder / f"{name}.pem")) for name in ("uploaded", "other")}

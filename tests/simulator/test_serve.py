@@ -1,18 +1,14 @@
 """`coinpilot-tf simulate serve`: the simulated OCI for any OCI client, as a user would start it."""
 
-import queue
 import signal
 import socket
-import subprocess
-import threading
 
 import oci
 import pytest
 
-from ..session import COINPILOT, new_session
+from ..session import new_session
+from ..workdirs import copy_session
 from .test_rest_compute import details
-
-STARTUP_SECONDS = 60
 
 
 @pytest.fixture
@@ -21,25 +17,9 @@ def session(tmp_path):
 
 
 def _start(session, *args):
-    process = subprocess.Popen(
-        [COINPILOT, "simulate", "serve", *args],
-        env=session.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(
-        target=lambda: [lines.put(line) for line in iter(process.stdout.readline, "")], daemon=True
-    ).start()
+    process, shown = session.start("simulate", "serve", *args, until="Ctrl-C stops it.")
     printed = {}
-    while "Ctrl-C stops it." not in printed:
-        try:
-            line = lines.get(timeout=STARTUP_SECONDS)
-        except queue.Empty:
-            process.kill()
-            pytest.fail(f"serve printed no endpoint: {process.communicate()}")
+    for line in shown:
         name, _, value = line.rstrip("\n").partition(": ")
         printed[name if value else line.strip()] = value.strip()
     return process, printed
@@ -47,9 +27,8 @@ def _start(session, *args):
 
 def _stop(process):
     process.send_signal(signal.SIGINT)
-    # stdout belongs to the reader thread.
-    err = process.stderr.read()
-    return process.wait(timeout=30), err
+    _, err = process.communicate(timeout=30)
+    return process.returncode, err
 
 
 def test_any_oci_client_rehearses_against_the_printed_endpoint_and_config(session, tmp_path):
@@ -82,8 +61,8 @@ def test_any_oci_client_rehearses_against_the_printed_endpoint_and_config(sessio
     assert err.strip() == "stopped"
 
 
-def test_serve_defaults_to_the_simulated_workdirs_cloud(session):
-    assert session.run("retry", "--simulate", "ok").returncode == 0
+def test_serve_defaults_to_the_simulated_workdirs_cloud(won_template, tmp_path):
+    session = copy_session(won_template, tmp_path)
     [won] = session.live_instances()
     process, printed = _start(session)
     try:
