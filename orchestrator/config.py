@@ -16,6 +16,7 @@ from typing import Any
 
 from .backends import LOCAL, check_backend_config, parse_backend, parse_backend_config
 from .errors import UsageError
+from .size import Size, plain_number
 
 SHAPE = "VM.Standard.A1.Flex"
 FREE_OCPUS = 2
@@ -31,39 +32,12 @@ _OCID = re.compile(r"^ocid1\.([a-z0-9]+)\.(oc[0-9]+)\.([a-z0-9-]*)(\.[a-z0-9-]+)
 _AD = re.compile(r"^[A-Za-z0-9]{4}:[A-Za-z0-9-]+-AD-[1-9]$")
 _INSTANCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _PROFILE = re.compile(r"^[A-Za-z0-9._-]+$")
-_SIZE = re.compile(r"^\s*([0-9]+)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 # Discord's webhook hosts; plain http is accepted only on loopback, for a local relay.
 _WEBHOOK = re.compile(
     r"^(https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com"
     r"|http://(?:127\.0\.0\.1|localhost)(?::[0-9]+)?)"
     r"/api/webhooks/[0-9]+/[A-Za-z0-9_-]+/?$"
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class Size:
-    ocpus: int
-    memory_gbs: int | float
-
-    def __str__(self) -> str:
-        """How a size is shown to a person: "1 OCPU / 6 GB", "2 OCPUs / 12 GB"."""
-        return f"{self.ocpus} OCPU{'' if self.ocpus == 1 else 's'} / {self.memory_gbs:g} GB"
-
-    @property
-    def spec(self) -> str:
-        """As it is typed (--size, SIZES: OCPUS:GB), and so kept in the journal and plan file names."""
-        return f"{self.ocpus}:{self.memory_gbs:g}"
-
-    @classmethod
-    def from_spec(cls, text: str) -> Size | None:
-        """From its typed form (OCPUS:GB); None if the text is not one."""
-        match = _SIZE.match(text)
-        return cls(int(match.group(1)), _plain(float(match.group(2)))) if match else None
-
-    @classmethod
-    def of(cls, ocpus: float, memory_gbs: float) -> Size:
-        """From numbers as Terraform or OCI report them (12.0 -> 12)."""
-        return cls(int(ocpus), _plain(float(memory_gbs)))
 
 
 # ---- parsers: text (env, file, flag) -> value, UsageError on bad text -------------
@@ -122,12 +96,7 @@ def _number(name: str, raw: Any) -> float:
         raise UsageError(name, f"must be a number, got {str(raw)!r}") from None
     if not value > 0:
         raise UsageError(name, f"must be positive, got {raw}")
-    return _plain(value)
-
-
-def _plain(value: float) -> int | float:
-    """12.0 -> 12, so equal settings always render the same text."""
-    return int(value) if value.is_integer() else value
+    return plain_number(value)
 
 
 def _boolean(name: str, raw: Any) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .config import Size
+from .size import Size
 
 # Terraform's state writes times as Go prints them ("2026-06-01 09:00:00.123 +0000 UTC"), OCI as ISO 8601.
 _OCI_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d{1,6})?\d*\s*([+-]\d{4}|Z)?")

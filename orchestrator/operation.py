@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from .config import Size
 from .errors import UsageError
 from .render import Target
+from .size import Size
 
 if TYPE_CHECKING:
     from .instance import Instance

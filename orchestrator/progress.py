@@ -8,9 +8,9 @@ import os
 import time
 from typing import Any, TextIO
 
-from .config import Size
 from .failures import AttemptOutcome, Category
 from .humanize import duration
+from .size import Size
 
 LOG_FORMATS = ("auto", "text", "json")
 _COLORS = {

@@ -12,8 +12,9 @@ from importlib import resources
 
 from . import __version__
 from .backends import LOCAL
-from .config import SHAPE, Settings, Size
+from .config import SHAPE, Settings
 from .ownership import OWNERSHIP_TAG_KEY
+from .size import Size
 from .workdir import MODULE_FILE, Workdir, write_file, write_private
 
 PROVIDER_VERSION_CONSTRAINT = ">= 6.0.0"

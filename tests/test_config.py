@@ -1,8 +1,9 @@
 import pytest
 
 from orchestrator.cloud import OciCloud
-from orchestrator.config import Size, load_settings
+from orchestrator.config import load_settings
 from orchestrator.errors import UsageError
+from orchestrator.size import Size
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaa2x7yq4tzq3l5m6n7o8p9q0r1s2t3u4v5w6x7y8z9a0b1c2d3e4f5"
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaa9z8y7x6w5v4u3t2s1r0q9p8o7n6m5l4k3j2i1h0g9f8e7d6c5b4a"

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from orchestrator.config import Size
 from orchestrator.instance import Instance
+from orchestrator.size import Size
 
 STATE_ATTRIBUTES = {
     "id": "ocid1.instance.oc1..x",

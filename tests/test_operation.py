@@ -2,10 +2,10 @@
 
 import pytest
 
-from orchestrator.config import Size
 from orchestrator.errors import UsageError
 from orchestrator.instance import Instance
 from orchestrator.operation import Kind, grow, grow_request, launch, smaller, start
+from orchestrator.size import Size
 
 AD = "SiMu:SIM-REGION-1-AD-1"
 

@@ -92,7 +92,7 @@ def _leave_a_closed_terminal(signum: int) -> None:
 
 
 def _print_launch(launch, result_path) -> None:
-    from ..config import Size
+    from ..size import Size
 
     size = (
         str(Size.of(launch.ocpus, launch.memory_gbs))

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import operation
-from ..config import Size
 from ..engine.output import outputs
 from ..errors import ExitCode
 from ..failures import AttemptOutcome
@@ -17,6 +16,7 @@ from ..notify import Event as NotifyEvent
 from ..operation import Operation
 from ..reconcile import Kept
 from ..render import render
+from ..size import Size
 from .context import RunContext
 from .endings import Endings, RetryOutcome
 

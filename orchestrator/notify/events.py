@@ -10,8 +10,8 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-from ..config import Size
 from ..humanize import duration
+from ..size import Size
 
 DISCORD_CONTENT_LIMIT = 2000
 STOP_MESSAGE_LIMIT = 1500
@@ -166,5 +166,5 @@ def _attempts(count: int) -> str:
 
 
 def _shape(ocpus: float, memory_gbs: float) -> str:
-    """A size as the Terraform outputs and the settings give it, shown as everywhere else (config.Size)."""
+    """A size as the Terraform outputs and the settings give it, shown as everywhere else (size.Size)."""
     return str(Size.of(ocpus, memory_gbs))

@@ -1,7 +1,7 @@
-from orchestrator.config import Size
 from orchestrator.loop.context import RunState
 from orchestrator.loop.schedule import schedule
 from orchestrator.render import Target
+from orchestrator.size import Size
 
 BIG, SMALL = Size.of(4, 24), Size.of(2, 12)
 AD1_BIG, AD2_BIG, AD1_SMALL, AD2_SMALL = (
