@@ -59,7 +59,7 @@ class OciCloud:
             raise UsageError(unset, f"not set; export {them} (see the README) or try --simulate ok")
 
     def ssh_key_path(self, instance_name: str) -> Path:
-        from .keys import default_key_path
+        from .ssh_keys import default_key_path
 
         return default_key_path(instance_name)
 

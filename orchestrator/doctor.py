@@ -22,9 +22,9 @@ from .checks import (
 )
 from .config import SHAPE
 from .errors import ToolError, UsageError
+from .launch_result import LaunchResult
 from .oci_api import ApiError, LimitUsage
 from .ownership import OWNERSHIP_TAG_KEY
-from .result import LaunchResult
 from .session import Session
 from .workdir import Workdir
 

@@ -25,7 +25,7 @@ class UsageError(Exception):
         self.problem = problem
         super().__init__(f"{self.field}: {problem}")
 
-    def __reduce__(self):  # raised in a child process (isolated.py), raised again here
+    def __reduce__(self):  # raised in a child process (in_child.py), raised again here
         return type(self), (self.fields, self.problem)
 
 

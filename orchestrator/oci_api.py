@@ -45,7 +45,7 @@ class ApiError(ToolError):
             request_id,
         )
 
-    def __reduce__(self):  # raised in a child process (isolated.py), raised again here
+    def __reduce__(self):  # raised in a child process (in_child.py), raised again here
         return type(self), (self.operation, self.status, self.code, self.message, self.request_id)
 
 

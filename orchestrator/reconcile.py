@@ -228,7 +228,7 @@ def unsaved_launch(workdir: Workdir, failure: Failure) -> str:
 
 
 def compartment_instances(cloud: Cloud, profile: str, compartment_id: str) -> list[Instance]:
-    """ListInstances in the launch compartment, through the oci SDK and the cloud (for isolated.call:
+    """ListInstances in the launch compartment, through the oci SDK and the cloud (for in_child.call:
     the SDK it imports stays out of the process that waits between attempts)."""
     with cloud.api(profile) as api:
         return api.list_instances(compartment_id)

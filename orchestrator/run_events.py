@@ -10,6 +10,7 @@ from typing import Any
 from .engine.runner import STATE_LOCK_WAITING
 from .failures import AttemptOutcome, Failure, Recorded
 from .journal import Event, Journal
+from .launch_result import LaunchResult
 from .notify import Event as NotifyEvent
 from .notify import Notifier
 from .operation import Kind, Operation
@@ -17,7 +18,6 @@ from .policy import Decision
 from .progress import Reporter
 from .reconcile import Keeping, Kept
 from .render import Target
-from .result import LaunchResult
 
 STATE_LOCK_NOTE = "; waited for the state lock held by another run"
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .engine.output import outputs
 from .engine.runner import Terraform
 from .errors import ToolError, UsageError
-from .result import SSH_USER, LaunchResult
+from .launch_result import SSH_USER, LaunchResult
 from .workdir import Workdir
 
 if TYPE_CHECKING:

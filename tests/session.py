@@ -117,7 +117,7 @@ def command_session(workdir: Path, environ=None, simulate: str | None = None, **
 class EndpointOnly(OciCloud):
     """OCI as in real mode (the user's ~/.oci/config, no placeholders) whose API is the simulated
     endpoint: only the endpoint differs. Module-level, so that a lookup the tool runs in a child
-    Python (isolated.py) can take it along; that child imports it with REPOSITORY on PYTHONPATH."""
+    Python (in_child.py) can take it along; that child imports it with REPOSITORY on PYTHONPATH."""
 
     def __init__(self, store_dir: Path):
         self.store_dir = Path(store_dir)

@@ -10,7 +10,7 @@ import pytest
 
 from orchestrator import images
 from orchestrator.errors import ToolError
-from orchestrator.prepare import prepare
+from orchestrator.launch_inputs import prepare
 from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import PLACEHOLDERS, REGION
 from orchestrator.workdir import Workdir

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.launch_inputs import prepare
 from orchestrator.loop import RetryLoop
 from orchestrator.notify import Notifier
 from orchestrator.policy import Policy, PolicyConfig, Waiter
-from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.reconcile import Reconciler
 from orchestrator.simulator.kill_hook import ENV as KILL_AT

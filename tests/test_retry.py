@@ -10,10 +10,10 @@ import time
 import pytest
 
 from orchestrator.failures import Category
+from orchestrator.launch_inputs import prepare
 from orchestrator.loop import RetryLoop
 from orchestrator.notify import Notifier
 from orchestrator.policy import Policy, PolicyConfig, Waiter
-from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 

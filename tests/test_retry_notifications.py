@@ -5,11 +5,11 @@ import io
 
 import pytest
 
+from orchestrator.launch_inputs import prepare
 from orchestrator.loop import RetryLoop
 from orchestrator.notify import Notifier, sender
 from orchestrator.notify.discord import DiscordChannel
 from orchestrator.policy import Policy, PolicyConfig, Waiter
-from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 
 from .session import command_session, new_session

@@ -1,4 +1,4 @@
-"""`coinpilot-tf destroy [--yes]`: terminate the instance once its name is typed (teardown.py)."""
+"""`coinpilot-tf destroy [--yes]`: terminate the instance once its name is typed (instance_destroy.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .options import handle_errors, instance_options, note, pass_session
 @pass_session
 def destroy(session: Session, yes: bool) -> None:
     """Terminate the instance with `terraform destroy`, after you type its name. The SSH key stays."""
-    from ..teardown import destroy_instance
+    from ..instance_destroy import destroy_instance
 
     workdir = session.existing_workdir()
     done = destroy_instance(workdir, session.terraform, lambda name: yes or _typed(name), note=note)

@@ -25,7 +25,7 @@ from .options import (
 )
 
 if TYPE_CHECKING:
-    from ..prepare import Prepared
+    from ..launch_inputs import Prepared
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def render(session: Session, refresh_image: bool, migrate_state: bool) -> None:
 
 def render_workdir(session: Session, refresh_image: bool) -> Rendered:
     """The module and its values, and the engine's CLI config; the caller holds the workdir lock."""
-    from ..prepare import prepare
+    from ..launch_inputs import prepare
     from ..render import Target, render
 
     prepared = prepare(session, refresh_image, for_launch=False)

@@ -38,9 +38,9 @@ def run_loop(session: Session, *, once: bool, log_format: str, refresh_image: bo
     """Lock the workdir, prepare it, run the loop (`grow`: resize the won instance instead of
     launching), print how it ended and exit with its code. Ctrl-C, SIGTERM or SIGHUP before the
     loop ends the run with nothing changed, and during the loop lets a running Terraform save its state."""
+    from ..launch_inputs import prepare
     from ..lock import LockCommand, workdir_lock
     from ..loop import RetryLoop
-    from ..prepare import prepare
     from ..progress import Reporter
 
     def stop_before_the_loop(signum: int, _: Any) -> None:

@@ -35,7 +35,7 @@ _NAMES = frozenset(
         "SSL_CERT_FILE",
         "SSL_CERT_DIR",
         "REQUESTS_CA_BUNDLE",
-        "PYTHONPATH",  # the tool's own one-off lookups run in a child Python (isolated.py)
+        "PYTHONPATH",  # the tool's own one-off lookups run in a child Python (in_child.py)
         "HTTP_PROXY",
         "HTTPS_PROXY",
         "NO_PROXY",

@@ -9,9 +9,9 @@ from pathlib import Path
 from ..config import Settings
 from ..engine.runner import Terraform
 from ..journal import Journal
+from ..launch_inputs import Prepared
 from ..phases import Phase
 from ..policy import Policy, Waiter
-from ..prepare import Prepared
 from ..reconcile import Reconciler
 from ..render import Target
 from ..run_events import RunEvents

@@ -17,12 +17,12 @@ from ..engine.runner import Terraform, TerraformError
 from ..errors import UsageError
 from ..failures import Category, Failure
 from ..journal import Journal
+from ..launch_inputs import Prepared
 from ..notify import Notifier
 from ..oci_api import Instance
 from ..operation import STOPPED_STATES, Operation
 from ..phases import Phase
 from ..policy import Action, Decision, Policy, PolicyConfig, Waiter
-from ..prepare import Prepared
 from ..progress import Reporter
 from ..reconcile import Reconciler, compartment_instances, unsaved_launch
 from ..render import Target, render
@@ -254,10 +254,10 @@ class RetryLoop:
     def _compartment_instances(self) -> list[Instance]:
         """ListInstances in the launch compartment, through the oci SDK and the session's cloud, in a
         child process: the SDK never stays in the process that waits between attempts."""
-        from .. import isolated
+        from .. import in_child
 
         settings = self.context.settings
-        return isolated.call(
+        return in_child.call(
             compartment_instances, self.context.tf.cloud, settings.oci_profile, settings.compartment_ocid
         )
 

@@ -13,10 +13,10 @@ from ..engine.runner import TerraformError
 from ..errors import ExitCode
 from ..failures import AttemptOutcome, Category, Recorded
 from ..journal import Event
+from ..launch_result import LaunchResult, write_launch_result
 from ..operation import Kind, Operation
 from ..reconcile import Keeping, Kept
 from ..render import Target
-from ..result import LaunchResult, write_launch_result
 from .attempt import PlanCache
 from .context import RunContext
 

@@ -166,7 +166,7 @@ class SimulatedCloud:
         self._provider = self._stop_provider = None
 
     def __getstate__(self) -> dict[str, Any]:
-        """A lookup in a child Python (isolated.py) takes the cloud along, not this process's provider."""
+        """A lookup in a child Python (in_child.py) takes the cloud along, not this process's provider."""
         return {**self.__dict__, "_provider": None, "_stop_provider": None}
 
     # ----- fault injection -----

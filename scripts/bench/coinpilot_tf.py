@@ -16,8 +16,8 @@ import click
 
 from orchestrator.engine.runner import Terraform
 from orchestrator.journal import Journal
+from orchestrator.launch_inputs import prepare
 from orchestrator.loop import RetryLoop, RetryOutcome
-from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 from orchestrator.session import Session
 from orchestrator.simulator.store import CloudStore

@@ -21,8 +21,8 @@ import click
 import platformdirs
 
 from orchestrator.config import FREE_MEMORY_GBS, FREE_OCPUS, SHAPE
-from orchestrator.keys import ensure_key_pair
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
+from orchestrator.ssh_keys import ensure_key_pair
 
 from .attempts import CommandLoop
 from .processes import BACKGROUND, console_script, start_shell_loop, stop

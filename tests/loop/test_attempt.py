@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import io
 
+from orchestrator.launch_inputs import prepare
 from orchestrator.loop import RetryLoop
 from orchestrator.notify import Notifier
 from orchestrator.policy import Policy, PolicyConfig, Waiter
-from orchestrator.prepare import prepare
 from orchestrator.progress import Reporter
 
 from ..session import command_session

@@ -1,10 +1,10 @@
-"""isolated.call: a one-off call in a child Python; its answer or its exception comes back."""
+"""in_child.call: a one-off call in a child Python; its answer or its exception comes back."""
 
 import os
 
 import pytest
 
-from orchestrator import isolated, oci_api, prepare
+from orchestrator import in_child, launch_inputs, oci_api
 from orchestrator.cloud import OciCloud
 from orchestrator.config import load_settings, with_placeholders
 from orchestrator.errors import ToolError, UsageError
@@ -17,7 +17,7 @@ COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
 
 
 def test_the_call_runs_in_another_process_and_its_result_comes_back():
-    assert isolated.call(os.getpid) != os.getpid()
+    assert in_child.call(os.getpid) != os.getpid()
 
 
 def simulated(store) -> SimulatedCloud:
@@ -25,13 +25,13 @@ def simulated(store) -> SimulatedCloud:
 
 
 def test_the_simulated_compartment_is_listed_through_the_sdk_in_the_child(store):
-    assert isolated.call(compartment_instances, simulated(store), "DEFAULT", COMPARTMENT) == []
+    assert in_child.call(compartment_instances, simulated(store), "DEFAULT", COMPARTMENT) == []
     assert [call["op"] for call in store.calls()] == ["ListInstances"]
 
 
 def test_an_api_error_comes_back_with_its_fields(store):
     with pytest.raises(oci_api.ApiError) as caught:
-        isolated.call(compartment_instances, simulated(store), "DEFAULT", "ocid1.compartment.oc1..aaaaaaaaunknown")
+        in_child.call(compartment_instances, simulated(store), "DEFAULT", "ocid1.compartment.oc1..aaaaaaaaunknown")
     error = caught.value
     assert (error.operation, error.status, error.code) == ("ListInstances", 404, "NotAuthorizedOrNotFound")
     assert error.request_id == store.calls()[-1]["opc_request_id"]
@@ -39,14 +39,14 @@ def test_an_api_error_comes_back_with_its_fields(store):
 
 def test_a_usage_error_comes_back_naming_the_field(isolated_home):
     with pytest.raises(UsageError) as caught:  # real mode, and this HOME has no ~/.oci/config
-        isolated.call(compartment_instances, OciCloud(), "DEFAULT", COMPARTMENT)
+        in_child.call(compartment_instances, OciCloud(), "DEFAULT", COMPARTMENT)
     assert caught.value.field == "OCI_PROFILE"
     assert str(isolated_home / ".oci" / "config") in caught.value.problem
 
 
 def test_a_child_that_ends_without_answering_is_a_tool_error():
     with pytest.raises(ToolError, match=r"ended before it answered \(exit code 3\)"):
-        isolated.call(os._exit, 3)
+        in_child.call(os._exit, 3)
 
 
 def test_image_discovery_and_the_ads_for_all_come_back_from_the_child(tmp_path):
@@ -56,11 +56,11 @@ def test_image_discovery_and_the_ads_for_all_come_back_from_the_child(tmp_path):
     settings = with_placeholders(load_settings({}, {}, None), cloud.placeholders)
     cloud.prepare(settings)
     settings = settings.replace(image_ocid=None, availability_domains=("all",))
-    assert prepare._calls_oci(cloud, workdir, settings, False)
+    assert launch_inputs._calls_oci(cloud, workdir, settings, False)
 
-    asked, ads = isolated.call(prepare.ask_oci, cloud, workdir, settings, False)
+    asked, ads = in_child.call(launch_inputs.ask_oci, cloud, workdir, settings, False)
 
     assert asked.image_ocid == PLACEHOLDERS["image_ocid"]
     assert ads == tuple(PLACEHOLDERS["availability_domains"])
     # The discovered image is recorded in the workdir: the next run needs no call for it.
-    assert not prepare._calls_oci(cloud, workdir, settings.replace(availability_domains=ads[:1]), False)
+    assert not launch_inputs._calls_oci(cloud, workdir, settings.replace(availability_domains=ads[:1]), False)

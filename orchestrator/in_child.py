@@ -23,7 +23,7 @@ from .errors import ToolError
 T = TypeVar("T")
 
 # -P: the user's current directory never shadows the package in the child.
-_CHILD_ARGV = (sys.executable, "-P", "-c", "from orchestrator.isolated import serve; serve()")
+_CHILD_ARGV = (sys.executable, "-P", "-c", "from orchestrator.in_child import serve; serve()")
 
 
 def call(function: Callable[..., T], *args: object) -> T:

@@ -17,7 +17,7 @@ from .workdirs import copy_session, module_session
 
 @pytest.fixture(scope="module")
 def won(won_template, tmp_path_factory) -> Session:
-    return copy_session(won_template, tmp_path_factory.mktemp("teardown"))
+    return copy_session(won_template, tmp_path_factory.mktemp("destroy"))
 
 
 def assert_untouched(session: Session) -> None:

@@ -13,8 +13,8 @@ from .engine.runner import STATE_LOCK_WAITING, Terraform, TerraformError
 from .engine.state import state_instance
 from .errors import ToolError, UsageError
 from .journal import Event, Journal
+from .launch_result import LaunchResult
 from .lock import LockCommand, workdir_lock
-from .result import LaunchResult
 from .workdir import Workdir
 
 

@@ -46,17 +46,17 @@ def prepare(session: Session, refresh_image: bool = False, *, for_launch: bool =
     )
     asked = (session.cloud, session.workdir, settings, refresh_image)
     if _calls_oci(*asked):
-        from . import isolated
+        from . import in_child
 
         # The lookups import the oci SDK: in a child Python, it stays out of the loop that waits afterwards.
-        settings, known_ads = isolated.call(ask_oci, *asked)
+        settings, known_ads = in_child.call(ask_oci, *asked)
     else:
         settings, known_ads = ask_oci(*asked)
     ads = settings.availability_domains
     if ads == ("all",):
         ads = known_ads
     key_path = settings.ssh_key_path or cloud.ssh_key_path(settings.instance_name)
-    from .keys import ensure_key_pair
+    from .ssh_keys import ensure_key_pair
 
     key = ensure_key_pair(key_path)
     notices = settings.warnings + tuple(f"fixed SSH key permissions: {repair}" for repair in key.repairs) + later

@@ -5,7 +5,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from orchestrator.errors import UsageError
-from orchestrator.keys import default_key_path, ensure_key_pair
+from orchestrator.ssh_keys import default_key_path, ensure_key_pair
 
 # Made with `ssh-keygen -t ed25519 -N "test passphrase" -C ""`; a throwaway test key.
 PASSPHRASE_PROTECTED_KEY = b"""-----BEGIN OPENSSH PRIVATE KEY-----
