@@ -16,6 +16,7 @@ from .commands.destroy import destroy
 from .commands.doctor import doctor
 from .commands.grow import grow
 from .commands.notify import notify
+from .commands.options import EXIT_CODES_HELP, InOrderOfUse
 from .commands.output import output
 from .commands.render import render
 from .commands.retry import retry
@@ -26,7 +27,12 @@ from .commands.terraform import terraform
 from .session import Session
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=InOrderOfUse,
+    epilog=EXIT_CODES_HELP + "\n  ssh and terraform exit with ssh's and Terraform's own code.",
+    # Wide terminals get wide help: fewer wrapped lines. Narrow ones still get their width.
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
+)
 @click.version_option(__version__, prog_name="coinpilot-tf")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -35,5 +41,19 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-for command in (render, terraform, status, output, destroy, ssh, retry, grow, doctor, notify, classify, simulate):
+# In the order of use: `coinpilot-tf --help` lists them so.
+for command in (
+    retry,
+    status,
+    output,
+    ssh,
+    destroy,
+    grow,
+    doctor,
+    notify,
+    classify,
+    render,
+    terraform,
+    simulate,
+):
     main.add_command(command)

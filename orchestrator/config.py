@@ -8,13 +8,15 @@ environment variable and the fix.
 from __future__ import annotations
 
 import dataclasses
+import enum
+import functools
 import re
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .backends import LOCAL, check_backend_config, parse_backend, parse_backend_config
+from .backends import BACKENDS, LOCAL, check_backend_config, parse_backend, parse_backend_config
 from .errors import UsageError
 from .size import Size, plain_number
 
@@ -42,6 +44,31 @@ _WEBHOOK = re.compile(
 
 # ---- parsers: text (env, file, flag) -> value, UsageError on bad text -------------
 
+Parser = Callable[[str, Any], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Expects:
+    """What a parser reads, as --help shows it and the shell completes it (commands/options.py)."""
+
+    kind: type = str  # int, float, bool, Path or str
+    metavar: str = ""  # for text: what to type, e.g. OCID
+    choices: tuple[str, ...] = ()
+
+
+def _reads(expects: Expects) -> Callable[[Parser], Parser]:
+    """Marks a parser with what it reads, so that the flag's type is derived from the parser."""
+
+    def mark(parse: Parser) -> Parser:
+        @functools.wraps(parse)
+        def marked(name: str, raw: Any) -> Any:
+            return parse(name, raw)
+
+        marked.expects = expects  # type: ignore[attr-defined]
+        return marked
+
+    return mark
+
 
 def _ocid(*types: str) -> Callable[[str, Any], str]:
     def parse(name: str, raw: Any) -> str:
@@ -56,7 +83,7 @@ def _ocid(*types: str) -> Callable[[str, Any], str]:
             raise UsageError(name, f"is a {match.group(1)} OCID, expected a {wanted} OCID")
         return text
 
-    return parse
+    return _reads(Expects(metavar="OCID"))(parse)
 
 
 def _integer(minimum: int, maximum: int | None = None, bound: str = "") -> Callable[[str, Any], int]:
@@ -76,7 +103,7 @@ def _integer(minimum: int, maximum: int | None = None, bound: str = "") -> Calla
             raise UsageError(name, f"must be at most {maximum}{bound}, got {value}")
         return value
 
-    return parse
+    return _reads(Expects(int))(parse)
 
 
 # The longest wait any setting may ask for: beyond it, a typo (and a sleep the OS cannot do).
@@ -86,6 +113,7 @@ _seconds = _integer(0, MAX_WAIT_SECONDS, " (a week)")
 MAX_BOOT_VOLUME_GBS = 32768
 
 
+@_reads(Expects(float))
 def _number(name: str, raw: Any) -> float:
     try:
         text = str(raw).strip()
@@ -99,6 +127,7 @@ def _number(name: str, raw: Any) -> float:
     return plain_number(value)
 
 
+@_reads(Expects(bool))
 def _boolean(name: str, raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
@@ -110,16 +139,17 @@ def _boolean(name: str, raw: Any) -> bool:
     raise UsageError(name, f"must be true or false, got {raw!r}")
 
 
-def _text(pattern: re.Pattern[str], hint: str) -> Callable[[str, Any], str]:
+def _text(pattern: re.Pattern[str], hint: str, metavar: str) -> Callable[[str, Any], str]:
     def parse(name: str, raw: Any) -> str:
         text = str(raw).strip()
         if not pattern.match(text):
             raise UsageError(name, hint)
         return text
 
-    return parse
+    return _reads(Expects(metavar=metavar))(parse)
 
 
+@_reads(Expects(metavar="AD"))
 def _availability_domains(name: str, raw: Any) -> tuple[str, ...]:
     items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
     names = tuple(str(item).strip() for item in items if str(item).strip())
@@ -133,6 +163,7 @@ def _availability_domains(name: str, raw: Any) -> tuple[str, ...]:
     return names
 
 
+@_reads(Expects(metavar="URL"))
 def _webhook(name: str, raw: Any) -> str:
     text = str(raw).strip()
     if not _WEBHOOK.match(text):
@@ -150,6 +181,7 @@ def _items(raw: Any) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
+@_reads(Expects(metavar="URL"))
 def _notify_urls(name: str, raw: Any) -> tuple[str, ...]:
     from .notify.apprise_channel import AppriseChannel, BadNotifyUrl
 
@@ -167,6 +199,7 @@ def _notify_urls(name: str, raw: Any) -> tuple[str, ...]:
     return urls
 
 
+@_reads(Expects(metavar="EVENT,..."))
 def _notify_events(name: str, raw: Any) -> frozenset:
     from .notify.events import Event
 
@@ -178,6 +211,7 @@ def _notify_events(name: str, raw: Any) -> frozenset:
     return frozenset(Event(event) for event in names)
 
 
+@_reads(Expects(metavar="OCPUS:MEMORY_GBS"))
 def _sizes(name: str, raw: Any) -> tuple[Size, ...]:
     items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
     sizes = []
@@ -189,6 +223,7 @@ def _sizes(name: str, raw: Any) -> tuple[Size, ...]:
     return tuple(sizes)
 
 
+@_reads(Expects(Path))
 def _path(name: str, raw: Any) -> Path:
     return user_path(name, raw)
 
@@ -204,16 +239,33 @@ def user_path(name: str, raw: Any) -> Path:
         ) from None
 
 
+_backend = _reads(Expects(choices=tuple(BACKENDS)))(parse_backend)
+_backend_config = _reads(Expects(metavar="KEY=VALUE"))(parse_backend_config)
+
+
+class SettingGroup(enum.StrEnum):
+    """Who reads a setting: a command's --help lists the flags of the groups it reads (commands/options.py)."""
+
+    TARGET = "target"  # the account, and where and what to launch
+    SIZE = "size"
+    MODULE = "module"  # the rest of what the module renders
+    STATE = "state"  # where the Terraform state lives
+    LOOP = "loop"  # how the loop retries
+    NOTIFY = "notify"
+
+
 @dataclasses.dataclass(frozen=True)
 class Field:
-    """One setting: where it comes from and how its text is checked."""
+    """One setting: where it comes from, how its text is checked, and who reads it."""
 
     name: str  # Settings attribute and config-file key
     env: str | None  # runbook environment name
-    parse: Callable[[str, Any], Any]
+    parse: Parser  # marked with what it reads (_reads): --help derives the flag's type from it
     default: Any
     help: str
+    group: SettingGroup
     env_aliases: tuple[str, ...] = ()  # older names that keep working
+    default_note: str = ""  # what the default is when it is not a value (None)
 
     @property
     def flag(self) -> str:
@@ -231,6 +283,19 @@ class Field:
     def repeatable(self) -> bool:
         return self.name in _FLAG_NAMES
 
+    @property
+    def expects(self) -> Expects:
+        return self.parse.expects  # type: ignore[attr-defined]
+
+    @property
+    def shown_default(self) -> str:
+        """The default as --help shows it ("" when there is none to show)."""
+        if isinstance(self.default, bool):
+            return str(self.default).lower()
+        if self.default in (None, ()):
+            return self.default_note
+        return str(self.default)
+
 
 # Flags that repeat, named in the singular.
 _FLAG_NAMES = {
@@ -240,14 +305,14 @@ _FLAG_NAMES = {
     "backend_config": "--backend-config",
 }
 
-
 FIELDS: tuple[Field, ...] = (
     Field(
         "oci_profile",
         "OCI_PROFILE",
-        _text(_PROFILE, "must be a profile name from ~/.oci/config, like DEFAULT"),
+        _text(_PROFILE, "must be a profile name from ~/.oci/config, like DEFAULT", "PROFILE"),
         "DEFAULT",
         "Profile in ~/.oci/config.",
+        SettingGroup.TARGET,
     ),
     Field(
         "compartment_ocid",
@@ -255,46 +320,82 @@ FIELDS: tuple[Field, ...] = (
         _ocid("compartment", "tenancy"),
         None,
         "Compartment (or tenancy) to launch in.",
+        SettingGroup.TARGET,
     ),
-    Field("subnet_ocid", "SUBNET_OCID", _ocid("subnet"), None, "Existing subnet for the VNIC."),
+    Field("subnet_ocid", "SUBNET_OCID", _ocid("subnet"), None, "Existing subnet for the VNIC.", SettingGroup.TARGET),
     Field(
         "availability_domains",
         "AVAILABILITY_DOMAIN",
         _availability_domains,
         None,
         "Availability domain(s), comma separated, or 'all'.",
+        SettingGroup.TARGET,
     ),
-    Field("image_ocid", "IMAGE_OCID", _ocid("image"), None, "Image to boot (aarch64)."),
+    Field(
+        "image_ocid",
+        "IMAGE_OCID",
+        _ocid("image"),
+        None,
+        "Image to boot (aarch64).",
+        SettingGroup.TARGET,
+        default_note="the newest Ubuntu 22.04 Minimal aarch64",
+    ),
     Field(
         "image_compartment_ocid",
         "IMAGE_COMPARTMENT_OCID",
         _ocid("tenancy", "compartment"),
         None,
-        "Where to look for images (default: the compartment).",
+        "Where to look for images.",
+        SettingGroup.TARGET,
+        default_note="the compartment",
     ),
     Field(
         "instance_name",
         "INSTANCE_NAME",
-        _text(_INSTANCE_NAME, "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit"),
+        _text(
+            _INSTANCE_NAME,
+            "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            "NAME",
+        ),
         "coinpilot-ins",
         "Display name; also names the workdir and the SSH key.",
+        SettingGroup.TARGET,
     ),
-    Field("ocpus", "OCPUS", _integer(1), FREE_OCPUS, "OCPUs (Always Free: 2 in all)."),
-    Field("memory_gbs", "MEMORY_GBS", _number, FREE_MEMORY_GBS, "Memory in GB (Always Free: 12 in all)."),
-    Field("sizes", None, _sizes, None, "Sizes to try, largest first, as OCPUS:MEMORY_GBS."),
+    Field("ocpus", "OCPUS", _integer(1), FREE_OCPUS, "OCPUs (Always Free: 2 in all).", SettingGroup.SIZE),
+    Field(
+        "memory_gbs",
+        "MEMORY_GBS",
+        _number,
+        FREE_MEMORY_GBS,
+        "Memory in GB (Always Free: 12 in all).",
+        SettingGroup.SIZE,
+    ),
+    Field(
+        "sizes",
+        None,
+        _sizes,
+        None,
+        "Sizes to try, largest first.",
+        SettingGroup.SIZE,
+        default_note="--ocpus and --memory-gbs",
+    ),
     Field(
         "boot_volume_size_gbs",
         "BOOT_VOLUME_SIZE_GBS",
         _integer(50, MAX_BOOT_VOLUME_GBS, " (OCI's largest)"),
         None,
-        "Boot volume size in GB (default: the image's).",
+        "Boot volume size in GB.",
+        SettingGroup.MODULE,
+        default_note="the image's",
     ),
     Field(
         "ssh_key_path",
         "SSH_KEY_PATH",
         _path,
         None,
-        "Private key path (default ~/.ssh/coinpilot-oci/<INSTANCE_NAME>_a1_flex).",
+        "Private key path (a pair is made there if missing).",
+        SettingGroup.MODULE,
+        default_note="~/.ssh/coinpilot-oci/<INSTANCE_NAME>_a1_flex",
     ),
     Field(
         "provider_auto_retries",
@@ -302,17 +403,63 @@ FIELDS: tuple[Field, ...] = (
         _boolean,
         False,
         "Let the OCI provider retry by itself too.",
+        SettingGroup.MODULE,
     ),
-    Field("retry_interval_seconds", "RETRY_INTERVAL_SECONDS", _seconds, 600, "Wait after 'Out of host capacity'."),
-    Field("max_attempts", "MAX_ATTEMPTS", _integer(0), 0, "Give up after this many attempts (0 = never)."),
-    Field("throttle_retry_base_seconds", "THROTTLE_RETRY_BASE_SECONDS", _seconds, 900, "First wait after a 429."),
-    Field("throttle_retry_max_seconds", "THROTTLE_RETRY_MAX_SECONDS", _seconds, 3600, "Longest wait after 429s."),
     Field(
-        "throttle_jitter_max_seconds", "THROTTLE_JITTER_MAX_SECONDS", _seconds, 120, "Random extra wait after a 429."
+        "retry_interval_seconds",
+        "RETRY_INTERVAL_SECONDS",
+        _seconds,
+        600,
+        "Wait after 'Out of host capacity'.",
+        SettingGroup.LOOP,
     ),
-    Field("discord_webhook_url", "DISCORD_WEBHOOK_URL", _webhook, None, "Discord webhook for notifications (secret)."),
     Field(
-        "notify_urls", "NOTIFY_URLS", _notify_urls, (), "Apprise URL to notify too, e.g. tgram://TOKEN/CHAT (secret)."
+        "max_attempts",
+        "MAX_ATTEMPTS",
+        _integer(0),
+        0,
+        "Give up after this many attempts (0 = never).",
+        SettingGroup.LOOP,
+    ),
+    Field(
+        "throttle_retry_base_seconds",
+        "THROTTLE_RETRY_BASE_SECONDS",
+        _seconds,
+        900,
+        "First wait after a 429.",
+        SettingGroup.LOOP,
+    ),
+    Field(
+        "throttle_retry_max_seconds",
+        "THROTTLE_RETRY_MAX_SECONDS",
+        _seconds,
+        3600,
+        "Longest wait after 429s.",
+        SettingGroup.LOOP,
+    ),
+    Field(
+        "throttle_jitter_max_seconds",
+        "THROTTLE_JITTER_MAX_SECONDS",
+        _seconds,
+        120,
+        "Random extra wait after a 429.",
+        SettingGroup.LOOP,
+    ),
+    Field(
+        "discord_webhook_url",
+        "DISCORD_WEBHOOK_URL",
+        _webhook,
+        None,
+        "Discord webhook for notifications (secret).",
+        SettingGroup.NOTIFY,
+    ),
+    Field(
+        "notify_urls",
+        "NOTIFY_URLS",
+        _notify_urls,
+        (),
+        "Apprise URL to notify too, e.g. tgram://TOKEN/CHAT (secret).",
+        SettingGroup.NOTIFY,
     ),
     Field(
         "notify_every_n_attempts",
@@ -320,20 +467,33 @@ FIELDS: tuple[Field, ...] = (
         _integer(1),
         10,
         "Progress message every N attempts.",
+        SettingGroup.NOTIFY,
         env_aliases=("DISCORD_NOTIFY_EVERY_N_ATTEMPTS",),
     ),
     Field(
-        "notify_events", "NOTIFY_EVENTS", _notify_events, None, "Only these events, e.g. success,stop (default: all)."
+        "notify_events",
+        "NOTIFY_EVENTS",
+        _notify_events,
+        None,
+        "Only these events, e.g. success,stop.",
+        SettingGroup.NOTIFY,
+        default_note="all",
     ),
     Field(
-        "state_backend", "STATE_BACKEND", parse_backend, LOCAL, "Where the Terraform state lives: local, oci, s3 or pg."
+        "state_backend",
+        "STATE_BACKEND",
+        _backend,
+        LOCAL,
+        "Where the Terraform state lives.",
+        SettingGroup.STATE,
     ),
     Field(
         "backend_config",
         "STATE_BACKEND_CONFIG",
-        parse_backend_config,
+        _backend_config,
         (),
-        "Backend setting KEY=VALUE for terraform init (no secrets).",
+        "Backend setting for terraform init (no secrets).",
+        SettingGroup.STATE,
     ),
     Field(
         "grow_after_win",
@@ -341,6 +501,7 @@ FIELDS: tuple[Field, ...] = (
         _boolean,
         False,
         "After winning a smaller size, go on to resize to the first --size (the resize reboots the instance).",
+        SettingGroup.LOOP,
     ),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}

@@ -6,13 +6,23 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """The tool's exit codes (README, section "retry")."""
+    """The tool's exit codes: EXIT_CODE_MEANINGS says what each means (README, "Exit codes")."""
 
-    OK = 0  # the instance exists
-    STOPPED = 1  # a failure retrying cannot fix
-    USAGE = 2  # bad input or usage; nothing sent to OCI
-    GAVE_UP = 3  # MAX_ATTEMPTS, or --once without an instance
+    OK = 0
+    STOPPED = 1
+    USAGE = 2
+    GAVE_UP = 3
     INTERRUPTED = 130
+
+
+# What each code means, for every command; --help's epilogs show this table.
+EXIT_CODE_MEANINGS = {
+    ExitCode.OK: "done: the instance exists; nothing failed (doctor, notify test)",
+    ExitCode.STOPPED: "stopped: a failure retrying cannot fix; a check or channel failed",
+    ExitCode.USAGE: "bad input or refused; nothing was sent to OCI",
+    ExitCode.GAVE_UP: "gave up for now: MAX_ATTEMPTS, or --once without a win",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C, SIGTERM, SIGHUP); the next run continues",
+}
 
 
 class UsageError(Exception):

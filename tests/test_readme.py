@@ -13,7 +13,7 @@ CONFIGURATION = REPO / "docs" / "configuration.md"
 
 def test_every_command_in_help_appears_in_the_readme():
     help_text = subprocess.run([COINPILOT, "--help"], capture_output=True, text=True, check=True).stdout
-    commands = re.findall(r"^  (\S+)\s", help_text.split("Commands:", 1)[1], flags=re.MULTILINE)
+    commands = re.findall(r"^  (\S+)\s", help_text.split("Commands:", 1)[1].split("\n\n", 1)[0], flags=re.MULTILINE)
     assert {"retry", "status", "output", "destroy", "ssh", "terraform"} <= set(commands)
     readme = README.read_text()
     missing = [name for name in commands if f"`coinpilot-tf {name}" not in readme]

@@ -9,7 +9,7 @@ import click
 from .options import handle_errors
 
 
-@click.command()
+@click.command(short_help="Why did it stop? Terraform's output classified, as JSON.")
 @click.argument("source", type=click.File("rb"), default="-")
 @handle_errors
 def classify(source) -> None:

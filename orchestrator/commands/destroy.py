@@ -8,7 +8,7 @@ from ..session import Session
 from .options import handle_errors, instance_options, note, pass_session
 
 
-@click.command()
+@click.command(short_help="Terminate the instance, after you type its name.")
 @instance_options
 @click.option("--yes", is_flag=True, help="Do not ask for the instance name (for scripts).")
 @handle_errors

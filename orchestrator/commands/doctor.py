@@ -8,12 +8,12 @@ import click
 
 from ..errors import ExitCode
 from ..session import Session
-from .options import handle_errors, pass_session, print_cloud_notice, settings_options
+from .options import doctor_settings, handle_errors, pass_session, print_cloud_notice
 
 
-@click.command()
-@settings_options
+@click.command(short_help="Check everything a launch needs, one line each with the fix.")
 @click.option("--notify-test", is_flag=True, help="Also send a test message to every notification channel.")
+@doctor_settings
 @handle_errors
 @pass_session
 def doctor(session: Session, notify_test: bool) -> None:

@@ -8,11 +8,11 @@ import click
 
 from ..errors import ExitCode, UsageError
 from ..session import Session
-from .options import handle_errors, loop_options, pass_session
+from .options import EXIT_CODES_HELP, handle_errors, loop_options, pass_session
 from .retry import run_loop
 
 
-@click.command()
+@click.command(short_help="Resize the won instance to the first --size (it reboots).", epilog=EXIT_CODES_HELP)
 @loop_options
 @click.option(
     "--yes", is_flag=True, help="Do not ask before resizing (the resize reboots the instance); for schedulers."

@@ -8,16 +8,16 @@ import click
 
 from ..errors import ExitCode, UsageError
 from ..session import Session
-from .options import handle_errors, pass_session, settings_options
+from .options import handle_errors, notification_settings, pass_session
 
 
-@click.group()
+@click.group(short_help="Test the notification channels: `notify test`.")
 def notify() -> None:
     """Notification channels: DISCORD_WEBHOOK_URL and NOTIFY_URLS (Apprise URLs)."""
 
 
-@notify.command("test")
-@settings_options
+@notify.command("test", short_help="Send one test message to every channel, one line each.")
+@notification_settings
 @handle_errors
 @pass_session
 def notify_test(session: Session) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
-from ..config import FIELDS
-from ..errors import ExitCode, ToolError, UsageError, disk_problem
+from ..config import FIELDS, Expects, Field, SettingGroup
+from ..errors import EXIT_CODE_MEANINGS, ExitCode, ToolError, UsageError, disk_problem
 from ..progress import LOG_FORMATS
 from ..session import Session
 
@@ -44,21 +45,53 @@ def refresh_image_option(command: Callable) -> Callable:
     )(command)
 
 
-def settings_options(command: Callable) -> Callable:
-    """Every setting as a flag (flag > environment > config file > default), plus where things live."""
-    for field in reversed(FIELDS):
-        env_note = f" [env {field.env}]" if field.env else ""
-        command = click.option(
-            *field.flags,
-            field.name,
-            multiple=field.repeatable,
-            default=None,
-            expose_value=False,
-            callback=flag(field.name),
-            help=field.help + env_note,
-            show_envvar=False,
-        )(command)
-    command = click.option(
+def where_from(env: str | None = None, default: str = "") -> str:
+    """What --help adds after an option's text: its environment name and its default."""
+    parts = ([f"env {env}"] if env else []) + ([f"default: {default}"] if default else [])
+    return f"  [{'; '.join(parts)}]" if parts else ""
+
+
+_CLICK_TYPES = {
+    int: click.INT,
+    float: click.FLOAT,
+    bool: click.BOOL,
+    Path: click.Path(dir_okay=False),
+    str: click.STRING,
+}
+
+
+class Shown(click.ParamType):
+    """A setting's type as --help shows it and the shell completes it. The value stays as typed:
+    the setting's own parser checks it later, as it checks the environment's and the config file's
+    (one line naming the flag and the fix, exit 2)."""
+
+    def __init__(self, expects: Expects):
+        self.shown = click.Choice(expects.choices) if expects.choices else _CLICK_TYPES[expects.kind]
+        self.name = self.shown.name
+        self.metavar = expects.metavar
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return self.metavar or self.shown.get_metavar(param, ctx) or self.name.upper()
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        return self.shown.shell_complete(ctx, param, incomplete)
+
+
+def _setting_option(field: Field) -> Callable:
+    return click.option(
+        *field.flags,
+        field.name,
+        type=Shown(field.expects),
+        multiple=field.repeatable,
+        default=None,
+        expose_value=False,
+        callback=flag(field.name),
+        help=field.help + where_from(field.env, field.shown_default),
+    )
+
+
+def config_option(command: Callable) -> Callable:
+    return click.option(
         "--config",
         "config",
         type=click.Path(dir_okay=False),
@@ -66,7 +99,32 @@ def settings_options(command: Callable) -> Callable:
         callback=flag("config"),
         help="Optional TOML file with the same settings in lower case.",
     )(command)
-    return workdir_options(command)
+
+
+def settings_options(*groups: SettingGroup) -> Callable:
+    """The settings of these groups as flags (flag > environment > config file > default), and
+    --config. The other settings are still read from the environment and the file, without a flag."""
+
+    def add(command: Callable) -> Callable:
+        for field in reversed(FIELDS):
+            if field.group in groups:
+                command = _setting_option(field)(command)
+        return config_option(command)
+
+    return add
+
+
+def _in_a_workdir(*groups: SettingGroup) -> Callable:
+    """The settings of these groups, and where the workdir and the engine are."""
+    return lambda command: workdir_options(settings_options(*groups)(command))
+
+
+# What each command reads, by group: its --help lists these flags and no others.
+loop_settings = _in_a_workdir(*SettingGroup)  # retry and grow
+render_settings = _in_a_workdir(SettingGroup.TARGET, SettingGroup.SIZE, SettingGroup.MODULE, SettingGroup.STATE)
+# doctor checks the account, the targets, the size against the limits, the backend, and (--notify-test) the channels
+doctor_settings = _in_a_workdir(SettingGroup.TARGET, SettingGroup.SIZE, SettingGroup.STATE, SettingGroup.NOTIFY)
+notification_settings = settings_options(SettingGroup.NOTIFY)  # notify test
 
 
 def workdir_option(command: Callable) -> Callable:
@@ -76,7 +134,7 @@ def workdir_option(command: Callable) -> Callable:
         type=click.Path(file_okay=False),
         expose_value=False,
         callback=flag("workdir"),
-        help="The workdir itself [env COINPILOT_TF_WORKDIR].",
+        help="The workdir itself." + where_from("COINPILOT_TF_WORKDIR", "<data dir>/workdirs/<INSTANCE_NAME>"),
     )(command)
 
 
@@ -84,9 +142,10 @@ def instance_name_option(command: Callable) -> Callable:
     return click.option(
         "--instance-name",
         "instance_name",
+        metavar="NAME",
         expose_value=False,
         callback=flag("instance_name"),
-        help="Instance whose workdir to use [env INSTANCE_NAME].",
+        help="Instance whose workdir to use." + where_from("INSTANCE_NAME", "coinpilot-ins"),
     )(command)
 
 
@@ -95,10 +154,11 @@ def workdir_options(command: Callable) -> Callable:
     return click.option(
         "--terraform",
         "engine",
+        metavar="ENGINE",
         expose_value=False,
         callback=flag("engine"),
-        help="Terraform or OpenTofu binary, or 'bundled' for the engine shipped with coinpilot-tf "
-        "[env COINPILOT_TF_TERRAFORM].",
+        help="Terraform or OpenTofu binary, or 'bundled' for the engine shipped with coinpilot-tf."
+        + where_from("COINPILOT_TF_TERRAFORM", "terraform or tofu on PATH, else bundled"),
     )(workdir_option(command))
 
 
@@ -108,23 +168,35 @@ def instance_options(command: Callable) -> Callable:
 
 
 def loop_options(command: Callable) -> Callable:
-    """What `retry` and `grow` share: the settings, a scenario for the simulator, and how to run."""
-    command = refresh_image_option(command)
+    """What `retry` and `grow` share: how to run, a scenario for the simulator, and the settings
+    (after the command's own options in --help)."""
+    command = refresh_image_option(loop_settings(command))
     command = click.option(
         "--log-format",
         type=click.Choice(LOG_FORMATS),
         default="auto",
-        show_default=True,
-        help="auto: a live line on a terminal, text lines otherwise.",
+        help="auto: a live line on a terminal, text lines otherwise." + where_from(default="auto"),
     )(command)
     command = click.option(
         "--once", is_flag=True, help="One attempt per AD and size, then exit (for cron and CI schedulers)."
     )(command)
-    command = simulate_option(
+    return simulate_option(
         "Run against the simulated OCI, e.g. 'capacity*3,ok' or "
         "'launch=capacity,ok;update=capacity*2,ok' (no account needed)."
     )(command)
-    return settings_options(command)
+
+
+# For --help's epilogs: the top level's, and the looping commands'.
+EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
+    f"  {code:<3}  {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()
+)
+
+
+class InOrderOfUse(click.Group):
+    """A group that lists its commands in the order they were added (the order of use), not A to Z."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
 
 
 def handle_errors(command: Callable) -> Callable:

@@ -10,7 +10,7 @@ from ..session import Session
 from .options import handle_errors, instance_options, pass_session
 
 
-@click.command()
+@click.command(short_help="The Terraform outputs: instance id, IPs, AD, size, state.")
 @instance_options
 @click.option("--json", "as_json", is_flag=True, help="{name: value} as JSON, for scripts.")
 @handle_errors

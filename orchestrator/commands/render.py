@@ -20,7 +20,7 @@ from .options import (
     print_cloud_notice,
     print_notices,
     refresh_image_option,
-    settings_options,
+    render_settings,
     simulate_option,
 )
 
@@ -34,8 +34,7 @@ class Rendered:
     changed: list[str]  # the files whose content changed
 
 
-@click.command()
-@settings_options
+@click.command(short_help="Write the Terraform module and its values into the workdir.")
 @simulate_option("Use the simulated OCI (e.g. 'capacity*3,ok'); the workdir remembers it.")
 @refresh_image_option
 @click.option(
@@ -43,6 +42,7 @@ class Rendered:
     is_flag=True,
     help="Move the workdir's state to the backend STATE_BACKEND names (terraform init -migrate-state).",
 )
+@render_settings
 @handle_errors
 @pass_session
 def render(session: Session, refresh_image: bool, migrate_state: bool) -> None:

@@ -18,14 +18,14 @@ import click
 
 from ..errors import ExitCode
 from ..session import Session
-from .options import handle_errors, loop_options, note, pass_session, print_notices
+from .options import EXIT_CODES_HELP, handle_errors, loop_options, note, pass_session, print_notices
 
 # What stops a run cleanly (journal, notification, lock released, Terraform's state saved, exit 130):
 # Ctrl-C, `systemctl stop`, and a closed terminal or dropped ssh session.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-@click.command()
+@click.command(short_help="Launch the instance, retrying until it exists.", epilog=EXIT_CODES_HELP)
 @loop_options
 @handle_errors
 @pass_session

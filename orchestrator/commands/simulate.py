@@ -15,14 +15,14 @@ import click
 
 from ..errors import UsageError
 from ..session import Session
-from .options import handle_errors, instance_name_option, pass_session, workdir_option
+from .options import InOrderOfUse, handle_errors, instance_name_option, pass_session, workdir_option
 
 # The profile `simulate serve` writes into its OCI config file: the one OCI clients use by default.
 _PROFILE = "DEFAULT"
 _NOT_STARTED = "start one with `coinpilot-tf retry --simulate ok`"
 
 
-@click.group()
+@click.group(cls=InOrderOfUse, short_help="The simulated OCI: serve its API, or act as Oracle.")
 def simulate() -> None:
     """The simulated OCI: serve its REST API to any OCI client, or act as Oracle on our instance."""
 
@@ -48,7 +48,7 @@ def _describe(instance: dict) -> str:
     return f"{instance['display_name']} {instance['id']}: {instance['lifecycle_state']}"
 
 
-@simulate.command()
+@simulate.command(short_help="Stop our instance, as Oracle does with an idle one.")
 @_workdir_options
 @handle_errors
 @pass_session
@@ -60,7 +60,7 @@ def stop(session: Session) -> None:
     click.echo(f"stopped by the simulated Oracle: {_describe(actions.stop(store, settings.instance_name))}")
 
 
-@simulate.command()
+@simulate.command(short_help="Terminate our instance behind Terraform's back.")
 @_workdir_options
 @handle_errors
 @pass_session
@@ -72,7 +72,7 @@ def terminate(session: Session) -> None:
     click.echo(f"terminated by the simulated Oracle: {_describe(actions.terminate(store, settings.instance_name))}")
 
 
-@simulate.command()
+@simulate.command(short_help="Set the CPU use (0-100) Monitoring reports for our instance.")
 @_workdir_options
 @click.argument("percent")
 @handle_errors
@@ -92,7 +92,7 @@ def cpu(session: Session, percent: str) -> None:
     click.echo(f"CPU utilisation of {instance['display_name']} {instance['id']}: {value:g}% (Monitoring's series)")
 
 
-@simulate.command()
+@simulate.command(short_help="Run the simulated OCI REST endpoint, for any OCI client.")
 @click.option(
     "--scenario",
     metavar="SCENARIO",

@@ -10,7 +10,10 @@ from ..session import Session
 from .options import handle_errors, instance_options, pass_session
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.command(
+    short_help="Log in to the instance with the key it was launched with.",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
 @instance_options
 @click.option("--print", "print_only", is_flag=True, help="Print the ssh command instead of running it.")
 @click.argument("ssh_args", nargs=-1, type=click.UNPROCESSED)

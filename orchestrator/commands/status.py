@@ -8,7 +8,7 @@ from ..session import Session
 from .options import handle_errors, instance_options, pass_session
 
 
-@click.command()
+@click.command(short_help="The instance, the attempts so far and the running loop.")
 @instance_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
 @handle_errors

@@ -10,7 +10,10 @@ from ..session import Session
 from .options import handle_errors, instance_options, pass_session
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.command(
+    short_help="Run the engine in the workdir, e.g. `terraform state list`.",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
 @instance_options
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @handle_errors
