@@ -23,6 +23,7 @@ from .commands.simulate import simulate
 from .commands.ssh import ssh
 from .commands.status import status
 from .commands.terraform import terraform
+from .commands.unattended import unattended
 from .session import Session
 
 
@@ -35,5 +36,19 @@ def main(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-for command in (render, terraform, status, output, destroy, ssh, retry, grow, doctor, notify, classify, simulate):
+for command in (
+    render,
+    terraform,
+    status,
+    output,
+    destroy,
+    ssh,
+    retry,
+    grow,
+    doctor,
+    notify,
+    classify,
+    simulate,
+    unattended,
+):
     main.add_command(command)
