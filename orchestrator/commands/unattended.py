@@ -29,14 +29,18 @@ def _install(config: str | None, env_file: str | None):
 
 @click.group()
 def unattended() -> None:
-    """Print a systemd unit, a crontab line or a GitHub Actions workflow that runs coinpilot-tf."""
+    """Print a recipe to run coinpilot-tf unattended.
+
+    A systemd unit, a crontab line or a GitHub Actions workflow, naming this install."""
 
 
 @unattended.command()
 @_settings_files
 @handle_errors
 def systemd(config: str | None, env_file: str | None) -> None:
-    """A systemd user unit running `retry` (restarted unless it ends for good)."""
+    """A systemd user unit that runs `retry`.
+
+    systemd restarts it after a crash, not after a final exit code (0, 1, 2, 3)."""
     from ..unattended import systemd_unit
 
     click.echo(systemd_unit(_install(config, env_file)), nl=False)
@@ -55,8 +59,9 @@ def cron(config: str | None, env_file: str | None) -> None:
 @unattended.command()
 @handle_errors
 def github() -> None:
-    """A GitHub Actions workflow running `retry --once` on a schedule (settings from the repository's
-    variables and secrets)."""
+    """A GitHub Actions workflow that runs `retry --once`.
+
+    It runs on a schedule, with the settings in the repository's variables and secrets."""
     from ..unattended import github_workflow
 
     click.echo(github_workflow(), nl=False)
