@@ -401,15 +401,16 @@ def default_config_file() -> Path:
     return Path(platformdirs.user_config_dir("coinpilot-tf", appauthor=False)) / "config.toml"
 
 
-def read_config_file(explicit: Path | None) -> dict[str, Any]:
-    """The settings of --config's file; without --config, of the default file if there is one."""
+def read_config_file(explicit: Path | None) -> dict[str, tuple[Any, str]]:
+    """The settings of --config's file, else of the default file if there is one: by field name,
+    the value and how a message names it (the key as written, and the file)."""
     if explicit is not None:
         return _read_config_file(explicit, "--config")
     default = default_config_file()
     return _read_config_file(default, "config file") if default.exists() else {}
 
 
-def _read_config_file(path: Path, label: str) -> dict[str, Any]:
+def _read_config_file(path: Path, label: str) -> dict[str, tuple[Any, str]]:
     try:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
@@ -430,7 +431,7 @@ def _read_config_file(path: Path, label: str) -> dict[str, Any]:
             raise UsageError(
                 label, f"unknown key {key!r} in {path}; use the runbook names in lower case, like compartment_ocid"
             )
-        values[field.name] = value
+        values[field.name] = (value, f"{key} in {path}")
     return values
 
 
@@ -471,7 +472,7 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str], config_f
         elif env := next((env for env in field.env_names if environ.get(env, "").strip()), None):
             raw, label = environ[env], env
         elif field.name in from_file:
-            raw, label = from_file[field.name], field.env or field.name
+            raw, label = from_file[field.name]
         else:
             values[field.name] = field.default
             continue

@@ -237,6 +237,14 @@ def test_the_default_config_file_is_read_without_config_and_config_replaces_it(i
     assert (replaced.retry_interval_seconds, replaced.max_attempts, replaced.instance_name) == (30, 0, "coinpilot-ins")
 
 
+def test_a_bad_value_in_the_config_file_names_its_key_and_the_file(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text("MAX_ATTEMPTS = -1\n")
+    with pytest.raises(UsageError) as caught:
+        load_settings({}, RUNBOOK_ENV, config)
+    assert str(caught.value) == f"MAX_ATTEMPTS in {config}: must be >= 0, got -1"
+
+
 def test_a_malformed_default_config_file_is_one_line_naming_it():
     path = write_default_config("max_attempts = \n")
     with pytest.raises(UsageError) as caught:
