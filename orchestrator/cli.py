@@ -24,6 +24,7 @@ from .commands.simulate import simulate
 from .commands.ssh import ssh
 from .commands.status import status
 from .commands.terraform import terraform
+from .commands.unattended import unattended
 from .session import Session
 
 
@@ -55,5 +56,6 @@ for command in (
     render,
     terraform,
     simulate,
+    unattended,
 ):
     main.add_command(command)

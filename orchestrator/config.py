@@ -1,6 +1,7 @@
-"""Settings: the runbook's environment names, an optional TOML file, and flags.
+"""Settings: the runbook's environment names (exported, or from --env-file), a TOML file, and flags.
 
-Precedence: flag > environment > config file > default. Every value is
+Precedence: flag > environment > config file > default. The config file is --config's, else
+default_config_file() if it exists; --env-file's lines count as exported (session.py). Every value is
 checked before anything runs; a bad one raises UsageError naming the
 environment variable and the fix.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import io
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -552,15 +554,35 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def _read_config_file(path: Path) -> dict[str, Any]:
+def default_config_file() -> Path:
+    """<user config dir>/coinpilot-tf/config.toml (Linux: ~/.config, or XDG_CONFIG_HOME; macOS:
+    ~/Library/Application Support): read without --config, so any install has one known place."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("coinpilot-tf", appauthor=False)) / "config.toml"
+
+
+def read_config_file(explicit: Path | None) -> dict[str, tuple[Any, str]]:
+    """The settings of --config's file, else of the default file if there is one: by field name,
+    the value and how a message names it (the key as written, and the file)."""
+    if explicit is not None:
+        return _read_config_file(explicit, "--config")
+    default = default_config_file()
+    return _read_config_file(default, "config file") if default.exists() else {}
+
+
+def _read_config_file(path: Path, label: str) -> dict[str, tuple[Any, str]]:
     try:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise UsageError("--config", f"{path} does not exist") from None
+        raise UsageError(label, f"{path} does not exist; give the path of an existing TOML file") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError("--config", f"cannot read {path}: {error.__class__.__name__}") from None
+        reason = getattr(error, "strerror", None) or error.__class__.__name__
+        raise UsageError(label, f"cannot read {path} ({reason}); make it a readable UTF-8 file") from None
     except tomllib.TOMLDecodeError as error:
-        raise UsageError("--config", f"{path} is not valid TOML: {error}") from None
+        raise UsageError(
+            label, f'{path} is not valid TOML: {error}; write one setting per line, like instance_name = "a1"'
+        ) from None
     by_key = {field.name: field for field in FIELDS}
     by_key.update({env.lower(): field for field in FIELDS for env in field.env_names})
     values = {}
@@ -568,15 +590,42 @@ def _read_config_file(path: Path) -> dict[str, Any]:
         field = by_key.get(key.lower())
         if field is None:
             raise UsageError(
-                "--config", f"unknown key {key!r} in {path}; use the runbook names in lower case, like compartment_ocid"
+                label, f"unknown key {key!r} in {path}; use the runbook names in lower case, like compartment_ocid"
             )
-        values[field.name] = value
+        values[field.name] = (value, f"{key} in {path}")
+    return values
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The NAME=value lines of --env-file, read by python-dotenv's parser (quotes, `export`, comments),
+    literally: no ${VAR} expansion. A line it cannot read is an error, never skipped (its value
+    could be a secret: only its number is said)."""
+    from dotenv.parser import parse_stream
+
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise UsageError("--env-file", f"{path} does not exist; give the file of NAME=value lines") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error.__class__.__name__
+        raise UsageError("--env-file", f"cannot read {path} ({reason}); make it a readable UTF-8 file") from None
+    values = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise UsageError(
+                "--env-file",
+                f"{path} line {binding.original.line} is not NAME=value; "
+                'fix it (quote a value with spaces: NAME="a, b") or remove it',
+            )
+        if binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
     return values
 
 
 def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
-    """Resolve every field (flag > env > file > default) and check it."""
-    from_file = _read_config_file(config_file) if config_file else {}
+    """Resolve every field (flag > env > file > default) and check it; the file is `config_file`
+    (--config), else the default config file if it exists."""
+    from_file = read_config_file(config_file)
     values: dict[str, Any] = {}
     for field in FIELDS:
         if flags.get(field.name) not in (None, ()):
@@ -584,7 +633,7 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str], config_f
         elif env := next((env for env in field.env_names if environ.get(env, "").strip()), None):
             raw, label = environ[env], env
         elif field.name in from_file:
-            raw, label = from_file[field.name], field.env or field.name
+            raw, label = from_file[field.name]
         else:
             values[field.name] = field.default
             continue

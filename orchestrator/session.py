@@ -8,7 +8,7 @@ Making the session, or any part of it, writes nothing: the commands that change 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +20,18 @@ if TYPE_CHECKING:
 
 
 class Session:
-    def __init__(self, environ: Mapping[str, str]):
-        self.environ = environ
+    def __init__(self, environ: MutableMapping[str, str]):
+        self.environ = environ  # the process's own (cli.py): what it gains, the children get too
         self.flags: dict[str, Any] = {}  # the settings flags given, by setting name
         self.scenario: str | None = None  # launch outcomes to rehearse, when the command was given some
+
+    def add_env_file(self, path: Path) -> None:
+        """--env-file: its variables, as if exported; one the environment has already wins (as
+        python-dotenv's load_dotenv(override=False) does)."""
+        from .config import read_env_file
+
+        for name, value in read_env_file(path).items():
+            self.environ.setdefault(name, value)
 
     @functools.cached_property
     def _loaded(self) -> tuple[Settings, Workdir]:

@@ -25,6 +25,7 @@ def isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))  # the default config file's folder
     for name in TOOL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     for name in ignored_names(os.environ):  # Terraform variables the engine owns: doctor would warn

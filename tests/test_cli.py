@@ -139,6 +139,7 @@ def test_wheel_ships_the_templates_and_renders_from_elsewhere(tmp_path):
     [wheel] = wheel_dir.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "orchestrator/templates/main.tf.j2" in names
+    assert {"orchestrator/recipes/coinpilot-tf.service", "orchestrator/recipes/coinpilot-tf.yml"} <= set(names)
     site = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],

@@ -1,9 +1,13 @@
+from pathlib import Path
+
 import pytest
 
 from orchestrator.cloud import OciCloud
-from orchestrator.config import load_settings
+from orchestrator.config import default_config_file, load_settings, read_env_file
 from orchestrator.errors import UsageError
 from orchestrator.size import Size
+
+from .session import command_session, new_session
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaa2x7yq4tzq3l5m6n7o8p9q0r1s2t3u4v5w6x7y8z9a0b1c2d3e4f5"
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaa9z8y7x6w5v4u3t2s1r0q9p8o7n6m5l4k3j2i1h0g9f8e7d6c5b4a"
@@ -211,6 +215,109 @@ def test_bad_config_file(tmp_path, content, fix):
 def test_missing_config_file(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
         load_settings({}, RUNBOOK_ENV, tmp_path / "nope.toml")
+
+
+def write_default_config(content: str) -> Path:
+    """The default config file, in this test's own HOME (conftest's isolated_home sets XDG_CONFIG_HOME)."""
+    path = default_config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+    return path
+
+
+def test_the_default_config_file_is_read_without_config_and_config_replaces_it(isolated_home, tmp_path):
+    path = write_default_config('max_attempts = 4\ninstance_name = "from-default"\n')
+    assert path == isolated_home / ".config" / "coinpilot-tf" / "config.toml"
+    settings = load_settings({}, RUNBOOK_ENV)
+    assert (settings.max_attempts, settings.instance_name) == (4, "from-default")
+    assert load_settings({}, {**RUNBOOK_ENV, "MAX_ATTEMPTS": "6"}).max_attempts == 6  # the environment wins
+    given = tmp_path / "given.toml"
+    given.write_text("retry_interval_seconds = 30\n")
+    replaced = load_settings({}, RUNBOOK_ENV, given)
+    assert (replaced.retry_interval_seconds, replaced.max_attempts, replaced.instance_name) == (30, 0, "coinpilot-ins")
+
+
+def test_a_bad_value_in_the_config_file_names_its_key_and_the_file(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text("MAX_ATTEMPTS = -1\n")
+    with pytest.raises(UsageError) as caught:
+        load_settings({}, RUNBOOK_ENV, config)
+    assert str(caught.value) == f"MAX_ATTEMPTS in {config}: must be >= 0, got -1"
+
+
+def test_a_malformed_default_config_file_is_one_line_naming_it():
+    path = write_default_config("max_attempts = \n")
+    with pytest.raises(UsageError) as caught:
+        load_settings({}, RUNBOOK_ENV)
+    assert caught.value.field == "config file"
+    assert f"{path} is not valid TOML" in caught.value.problem and "like instance_name" in caught.value.problem
+
+
+URLS = ("json://127.0.0.1:8080/a", "ntfy://127.0.0.1:8081/topic")
+
+
+def test_env_file_lines_count_as_exported_and_an_exported_variable_wins(tmp_path):
+    env_file = tmp_path / "env"
+    env_file.write_text(
+        "# the runbook's variables\n"
+        f'NOTIFY_URLS="{URLS[0]}, {URLS[1]}"\n'
+        "export MAX_ATTEMPTS=5\n"
+        "RETRY_INTERVAL_SECONDS='7'\n"
+        "INSTANCE_NAME=from-env-file\n"
+        "PG_CONN_STR='postgresql://u:pa$$word@127.0.0.1/db'\n"  # literally: no $ expansion
+    )
+    config = tmp_path / "c.toml"
+    config.write_text('max_attempts = 9\nthrottle_jitter_max_seconds = 3\ninstance_name = "from-file"\n')
+    session = command_session(tmp_path / "wd", {**RUNBOOK_ENV, "RETRY_INTERVAL_SECONDS": "8"}, config=str(config))
+    session.flags["instance_name"] = "from-flag"
+    session.add_env_file(env_file)
+
+    settings = session.settings
+    assert settings.notify_urls == URLS  # the quoted comma list, whole
+    assert settings.max_attempts == 5  # env file > config file
+    assert settings.retry_interval_seconds == 8  # exported > env file
+    assert settings.throttle_jitter_max_seconds == 3  # config file > default
+    assert settings.instance_name == "from-flag"  # flag > all
+    assert session.environ["PG_CONN_STR"] == "postgresql://u:pa$$word@127.0.0.1/db"
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "does not exist; give the file of NAME=value lines"),
+        ("A=1\nthis is not a setting SECRET\n", "line 2 is not NAME=value; fix it"),
+        (b"A=\xff\n", "cannot read"),
+    ],
+)
+def test_a_bad_env_file_is_one_usage_error_without_its_values(tmp_path, content, problem):
+    env_file = tmp_path / "env"
+    if isinstance(content, bytes):
+        env_file.write_bytes(content)
+    elif content is not None:
+        env_file.write_text(content)
+    with pytest.raises(UsageError) as caught:
+        read_env_file(env_file)
+    assert caught.value.field == "--env-file" and problem in caught.value.problem
+    assert str(env_file) in caught.value.problem and "SECRET" not in str(caught.value)
+
+
+def test_env_file_on_the_command_line(tmp_path):
+    """Read before anything else: a quoted list comes whole (its second URL is the bad one), and a
+    missing file is one line, exit 2, on a command that needs only the workdir too."""
+    session = new_session(tmp_path)
+    env_file = tmp_path / "env"
+    env_file.write_text(f'NOTIFY_URLS="{URLS[0]}, tgram://SECRET-TOKEN"\n')
+    bad_list = session.run("render", "--simulate", "ok", "--env-file", str(env_file), extra_env=RUNBOOK_ENV)
+    assert bad_list.returncode == 2
+    assert bad_list.stderr.startswith("coinpilot-tf: NOTIFY_URLS: URL 2 of 2, tgram://***")
+    assert "SECRET" not in bad_list.stderr
+    for command in ("render", "status"):
+        missing = session.run(command, "--env-file", str(tmp_path / "nope"))
+        assert missing.returncode == 2, missing.stderr
+        assert (
+            missing.stderr
+            == f"coinpilot-tf: --env-file: {tmp_path / 'nope'} does not exist; give the file of NAME=value lines\n"
+        )
 
 
 @pytest.mark.parametrize(

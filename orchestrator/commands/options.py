@@ -28,6 +28,21 @@ def flag(name: str) -> Callable:
     return remember
 
 
+def _env_file(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        handle_errors(ctx.find_object(Session).add_env_file)(Path(value))
+
+
+def env_file_option(command: Callable) -> Callable:
+    return click.option(
+        "--env-file",
+        metavar="FILE",
+        expose_value=False,
+        callback=_env_file,
+        help="NAME=value lines read as if exported (an exported variable wins), e.g. for systemd and cron.",
+    )(command)
+
+
 def _scenario(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     ctx.find_object(Session).scenario = value
 
@@ -150,7 +165,8 @@ def instance_name_option(command: Callable) -> Callable:
 
 
 def workdir_options(command: Callable) -> Callable:
-    """The workdir, and the engine to run there."""
+    """The workdir, the engine to run there, and --env-file (which may name both)."""
+    command = env_file_option(command)
     return click.option(
         "--terraform",
         "engine",

@@ -15,7 +15,14 @@ import click
 
 from ..errors import UsageError
 from ..session import Session
-from .options import InOrderOfUse, handle_errors, instance_name_option, pass_session, workdir_option
+from .options import (
+    InOrderOfUse,
+    env_file_option,
+    handle_errors,
+    instance_name_option,
+    pass_session,
+    workdir_option,
+)
 
 # The profile `simulate serve` writes into its OCI config file: the one OCI clients use by default.
 _PROFILE = "DEFAULT"
@@ -28,7 +35,7 @@ def simulate() -> None:
 
 
 def _workdir_options(command: Callable) -> Callable:
-    return workdir_option(instance_name_option(command))
+    return env_file_option(workdir_option(instance_name_option(command)))
 
 
 def _simulated_store(session: Session, hint: str = _NOT_STARTED):

@@ -25,6 +25,7 @@ ORDER_OF_USE = [
     "render",
     "terraform",
     "simulate",
+    "unattended",
 ]
 LOOP_ONLY = ["--once", "--max-attempts", "--retry-interval-seconds", "--log-format", "--throttle-retry-base-seconds"]
 
