@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import click
 
-from .options import handle_errors, note
+from .options import InOrderOfUse, handle_errors, note
 
 _ENV_FILE_HELP = "Have the recipe pass this file of NAME=value lines (coinpilot-tf reads it, as if exported)."
 _CONFIG_HELP = "Have the recipe pass this TOML file [default: <user config dir>/coinpilot-tf/config.toml]."
@@ -27,14 +27,14 @@ def _install(config: str | None, env_file: str | None):
     return install
 
 
-@click.group()
+@click.group(cls=InOrderOfUse, short_help="Print a recipe to run coinpilot-tf unattended.")
 def unattended() -> None:
     """Print a recipe to run coinpilot-tf unattended.
 
     A systemd unit, a crontab line or a GitHub Actions workflow, naming this install."""
 
 
-@unattended.command()
+@unattended.command(short_help="A systemd user unit that runs `retry`.")
 @_settings_files
 @handle_errors
 def systemd(config: str | None, env_file: str | None) -> None:
@@ -46,7 +46,7 @@ def systemd(config: str | None, env_file: str | None) -> None:
     click.echo(systemd_unit(_install(config, env_file)), nl=False)
 
 
-@unattended.command()
+@unattended.command(short_help="A crontab line running `retry --once` every 10 minutes.")
 @_settings_files
 @handle_errors
 def cron(config: str | None, env_file: str | None) -> None:
@@ -56,7 +56,7 @@ def cron(config: str | None, env_file: str | None) -> None:
     click.echo(cron_line(_install(config, env_file)), nl=False)
 
 
-@unattended.command()
+@unattended.command(short_help="A GitHub Actions workflow that runs `retry --once`.")
 @handle_errors
 def github() -> None:
     """A GitHub Actions workflow that runs `retry --once`.
