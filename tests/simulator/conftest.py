@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from orchestrator.render import TEMPLATE_NAMES
-from orchestrator.simulator.launcher import install_provider
+from orchestrator.simulator.launcher import ProviderProcess, install_provider
 from orchestrator.simulator.rest import RestEndpoint, key_fingerprint
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 
@@ -67,7 +67,27 @@ TERRAFORM = shutil.which("terraform")
 
 
 @pytest.fixture
-def workdir(tmp_path: Path) -> Workdir:
+def workdir(tmp_path: Path):
+    """Terraform reattaches to one provider the test started, as the tool's commands do."""
+    started_by_terraform = _workdir(tmp_path)
+    provider = ProviderProcess.start(started_by_terraform.store.directory, started_by_terraform.path, os.environ)
+    try:
+        yield Workdir(
+            started_by_terraform.path,
+            started_by_terraform.store,
+            {**started_by_terraform.env, "TF_REATTACH_PROVIDERS": provider.reattach_config},
+        )
+    finally:
+        provider.close()
+
+
+@pytest.fixture
+def workdir_started_by_terraform(tmp_path: Path) -> Workdir:
+    """Terraform starts the provider itself at each command (dev_overrides), as a hand-run one does."""
+    return _workdir(tmp_path)
+
+
+def _workdir(tmp_path: Path) -> Workdir:
     if TERRAFORM is None:
         pytest.skip("terraform is not on PATH")
     store = CloudStore.ensure(tmp_path / "simulator")

@@ -53,6 +53,13 @@ def test_each_failure_is_one_launch_with_the_real_error_text(workdir):
     assert workdir.store.instances() == []
 
 
+def test_a_terraform_that_starts_the_provider_itself_applies_the_module(workdir_started_by_terraform):
+    """A hand-run Terraform (no reattach) finds the provider through dev_overrides, and it launches."""
+    code, errors = workdir_started_by_terraform.apply_json("-auto-approve")
+    assert (code, errors) == (0, [])
+    assert [call["op"] for call in workdir_started_by_terraform.store.calls()].count("LaunchInstance") == 1
+
+
 def test_ok_creates_the_instance_and_destroy_terminates_it(workdir):
     code, errors = workdir.apply_json("-auto-approve")
     assert (code, errors) == (0, [])
