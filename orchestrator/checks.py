@@ -72,9 +72,17 @@ class Outcome:
     def passed(self) -> bool:
         return self.status in (CheckStatus.OK, CheckStatus.WARN)
 
+    @property
+    def advice(self) -> str | None:
+        """The fix, shown only for a check that warns or fails."""
+        return self.fix if self.status in (CheckStatus.WARN, CheckStatus.FAIL) else None
+
     def line(self) -> str:
         text = f"{self.status:<4}  {self.name}: {self.detail}"
-        return f"{text}; fix: {self.fix}" if self.fix and self.status in (CheckStatus.WARN, CheckStatus.FAIL) else text
+        return f"{text}; fix: {self.advice}" if self.advice else text
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"name": self.name, "status": str(self.status), "detail": self.detail, "fix": self.advice}
 
 
 @dataclass

@@ -1,18 +1,27 @@
 """What the user sees while the loop runs: a live line on a terminal, one line per attempt
-otherwise, or JSON lines (--log-format json) for unattended runs."""
+otherwise, or JSON lines (--log-format json) for unattended runs and scripts: then stdout holds
+only JSON objects, one a line, the last one the run's result."""
 
 from __future__ import annotations
 
 import json
 import os
 import time
+from enum import StrEnum
 from typing import Any, TextIO
 
 from .failures import AttemptOutcome, Category
 from .humanize import duration
 from .size import Size
 
-LOG_FORMATS = ("auto", "text", "json")
+
+class LogFormat(StrEnum):
+    AUTO = "auto"  # a live line on a terminal, TEXT otherwise
+    TEXT = "text"
+    JSON = "json"
+
+
+LOG_FORMATS = tuple(log_format.value for log_format in LogFormat)  # plain strings: click matches enums by name
 _COLORS = {
     Category.CAPACITY: "33",
     Category.THROTTLE: "35",
@@ -24,10 +33,10 @@ _COLORS = {
 
 
 class Reporter:
-    def __init__(self, stream: TextIO, log_format: str = "auto", environ=os.environ):
+    def __init__(self, stream: TextIO, log_format: str = LogFormat.AUTO, environ=os.environ):
         self.stream = stream
-        self.live = log_format == "auto" and stream.isatty()
-        self.json = log_format == "json"
+        self.live = log_format == LogFormat.AUTO and stream.isatty()
+        self.json = log_format == LogFormat.JSON
         self.color = self.live and not environ.get("NO_COLOR")
         self._line_open = False
 
@@ -60,6 +69,11 @@ class Reporter:
             self._write(json.dumps({"event": "note", "message": message}) + "\n")
         else:
             self._write(message + "\n")
+
+    def result(self, record: dict[str, Any]) -> None:
+        """JSON lines only: the run's last line, how it ended (commands/retry.py says what it holds)."""
+        self.finish()
+        self._write(json.dumps({"event": "result", **record}) + "\n")
 
     def finish(self) -> None:
         if self._line_open:

@@ -109,9 +109,11 @@ def test_sizes_are_tried_largest_first_with_json_log_lines(session):
     assert result.returncode == 0
     sizes = [call["shape_config"]["ocpus"] for call in session.calls("LaunchInstance")]
     assert sizes == [2, 1]
-    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    *lines, ending = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(line["category"], line["size"]) for line in lines] == [("capacity", "2:12"), ("success", "1:6")]
     assert all("reason" in line for line in lines)
+    assert (ending["event"], ending["outcome"], ending["ocpus"]) == ("result", "won", 1)
+    assert "`coinpilot-tf grow` resizes it" in ending["message"]
 
 
 def test_a_second_retry_after_success_only_looks_at_the_instance(tmp_path, won_template):

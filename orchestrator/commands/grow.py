@@ -7,9 +7,10 @@ import sys
 import click
 
 from ..errors import ExitCode, UsageError
+from ..progress import Reporter
 from ..session import Session
 from .options import EXIT_CODES_HELP, handle_errors, loop_options, pass_session
-from .retry import run_loop
+from .retry import print_ending, run_loop
 
 
 @click.command(short_help="Resize the won instance to the first --size (it reboots).", epilog=EXIT_CODES_HELP)
@@ -28,7 +29,13 @@ def grow(session: Session, once: bool, log_format: str, refresh_image: bool, yes
     instance = state_instance(session.terraform) if session.workdir.has_state else None
     request = grow_request(instance, session.settings.size_list()[0])
     if request.nothing_to_do:
-        click.echo(request.nothing_to_do)
+        from ..loop import Ending, RetryOutcome
+
+        print_ending(
+            Reporter(sys.stdout, log_format),
+            RetryOutcome(Ending.UNCHANGED, request.nothing_to_do),
+            session.workdir.launch_result,
+        )
         sys.exit(ExitCode.OK)
     click.echo(
         f"grow: {request.instance_id} from {request.current} to {request.wanted}; the resize reboots the "

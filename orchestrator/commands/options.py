@@ -191,7 +191,8 @@ def loop_options(command: Callable) -> Callable:
         "--log-format",
         type=click.Choice(LOG_FORMATS),
         default="auto",
-        help="auto: a live line on a terminal, text lines otherwise." + where_from(default="auto"),
+        help="auto: a live line on a terminal, text lines otherwise; json: only JSON lines on stdout, the last the result."
+        + where_from(default="auto"),
     )(command)
     command = click.option(
         "--once", is_flag=True, help="One attempt per AD and size, then exit (for cron and CI schedulers)."

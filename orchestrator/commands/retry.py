@@ -12,13 +12,18 @@ import signal
 import stat
 import sys
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import ExitCode
+from ..progress import Reporter
 from ..session import Session
 from .options import EXIT_CODES_HELP, handle_errors, loop_options, note, pass_session, print_notices
+
+if TYPE_CHECKING:  # the loop is imported when a run starts: `--help` stays quick
+    from ..loop import RetryOutcome
 
 # What stops a run cleanly (journal, notification, lock released, Terraform's state saved, exit 130):
 # Ctrl-C, `systemctl stop`, and a closed terminal or dropped ssh session.
@@ -40,8 +45,7 @@ def run_loop(session: Session, *, once: bool, log_format: str, refresh_image: bo
     loop ends the run with nothing changed, and during the loop lets a running Terraform save its state."""
     from ..launch_inputs import prepare
     from ..lock import LockCommand, workdir_lock
-    from ..loop import RetryLoop
-    from ..progress import Reporter
+    from ..loop import Ending, RetryLoop, RetryOutcome
 
     def stop_before_the_loop(signum: int, _: Any) -> None:
         _leave_a_closed_terminal(signum)
@@ -51,26 +55,58 @@ def run_loop(session: Session, *, once: bool, log_format: str, refresh_image: bo
         _leave_a_closed_terminal(signum)
         loop.interrupt()
 
+    reporter = Reporter(sys.stdout, log_format)
     _on_stop_signals(stop_before_the_loop)
     try:
         # One run per workdir, from before the first file is written until the end.
         with workdir_lock(session.workdir, LockCommand.GROW if grow else LockCommand.RETRY, note) as lock:
             prepared = prepare(session, refresh_image)
             print_notices(prepared)
-            reporter = Reporter(sys.stdout, log_format)
             tf = session.terraform
             tf.on_process = lock.record_terraform
             loop = RetryLoop.build(prepared, tf, once=once, reporter=reporter, grow=grow)
             _on_stop_signals(stop_the_loop)
             outcome = loop.run()
     except KeyboardInterrupt:
-        click.echo(f"interrupted before the first attempt; nothing was {'resized' if grow else 'launched'}", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
-    reporter.finish()
-    if outcome.launch:
-        _print_launch(outcome.launch, prepared.workdir.launch_result)
-    click.echo(outcome.message, err=outcome.exit_code != ExitCode.OK)
+        nothing = "resized" if grow else "launched"
+        outcome = RetryOutcome(Ending.INTERRUPTED, f"interrupted before the first attempt; nothing was {nothing}")
+    print_ending(reporter, outcome, session.workdir.launch_result)
     sys.exit(outcome.exit_code)
+
+
+def print_ending(reporter: Reporter, outcome: RetryOutcome, result_path: Path) -> None:
+    """How the run ended. Text: the instance's details and the message (on stderr unless the
+    instance exists). JSON lines: one result line, the last on stdout."""
+    reporter.finish()
+    if reporter.json:
+        reporter.result(_result_record(outcome, result_path))
+        return
+    if outcome.launch:
+        _print_launch(outcome.launch, result_path)
+    click.echo(outcome.message, err=outcome.exit_code != ExitCode.OK)
+
+
+# The won instance's fields the result line carries (launch_result.json's names); null when not known.
+RESULT_FIELDS = (
+    "instance_id",
+    "public_ip",
+    "availability_domain",
+    "ocpus",
+    "memory_gbs",
+    "ssh_private_key",
+    "ssh_command",
+)
+
+
+def _result_record(outcome: RetryOutcome, result_path: Path) -> dict[str, Any]:
+    known = outcome.launch.to_dict() if outcome.launch else {}
+    return {
+        "exit_code": int(outcome.exit_code),
+        "outcome": str(outcome.ending),
+        "message": outcome.message,
+        **{name: known.get(name) for name in RESULT_FIELDS},
+        "result_file": str(result_path) if outcome.launch else None,
+    }
 
 
 def _on_stop_signals(handler: Callable[[int, Any], None]) -> None:

@@ -3,7 +3,7 @@
 The operation (operation.py) is a launch, a start of a stopped instance, or a grow. The parts:
 - driver.py: the run (set up, find ours, launch/start/grow) and the attempt loop over the schedule;
 - attempt.py: one attempt, with the plan cache (a saved plan per target, checked once per plan);
-- endings.py: every way a run ends, as a RetryOutcome;
+- endings.py: every way a run ends, as a RetryOutcome and its Ending;
 - lifecycle.py: after the win (start a stopped instance, grow, record a lost one);
 - ours.py: is our instance there (before the first launch, after a failure that may hide a success);
 - backend.py: errored.tfstate back to the shared state backend;
@@ -13,6 +13,6 @@ the reporter and the notifier; waiting happens only in policy.Waiter.
 """
 
 from .driver import RetryLoop
-from .endings import RetryOutcome
+from .endings import Ending, RetryOutcome
 
-__all__ = ["RetryLoop", "RetryOutcome"]
+__all__ = ["Ending", "RetryLoop", "RetryOutcome"]

@@ -6,6 +6,7 @@ Policy decides every ending but success and interrupts; these only record and wo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from ..engine.output import outputs
 from ..engine.plan_safety import DestructivePlan
@@ -21,11 +22,40 @@ from .attempt import PlanCache
 from .context import RunContext
 
 
+class Ending(StrEnum):
+    """How a `retry` or `grow` run ended: the `outcome` of its `--log-format json` result line
+    (docs/commands.md); scripts match on these values."""
+
+    WON = "won"  # this workdir's launch created the instance (an unfinished launch's included)
+    EXISTS = "exists"  # it was there already: in the state, won by a run sharing it, or adopted
+    GROWN = "grown"
+    STARTED = "started"  # the stopped instance runs again
+    UNCHANGED = "unchanged"  # grow: the instance is not smaller than the first size
+    STOPPED = "stopped"  # a failure retrying cannot fix
+    GAVE_UP = "gave_up"  # MAX_ATTEMPTS, or --once without an instance
+    INTERRUPTED = "interrupted"
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return _FAILED_EXIT_CODES.get(self, ExitCode.OK)
+
+
+_FAILED_EXIT_CODES = {
+    Ending.STOPPED: ExitCode.STOPPED,
+    Ending.GAVE_UP: ExitCode.GAVE_UP,
+    Ending.INTERRUPTED: ExitCode.INTERRUPTED,
+}
+
+
 @dataclass(frozen=True)
 class RetryOutcome:
-    exit_code: ExitCode
+    ending: Ending
     message: str
     launch: LaunchResult | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return self.ending.exit_code
 
 
 class Endings:
@@ -48,7 +78,8 @@ class Endings:
         launch = self.launch_result(attempts if op.kind == Kind.LAUNCH else self.recorded_attempts())
         self.plans.forget()
         self.context.events.done(op, number, target, duration, launch, waited_for_state_lock=waited_for_state_lock)
-        return RetryOutcome(ExitCode.OK, op.success_message(attempts), launch)
+        ending = {Kind.LAUNCH: Ending.WON, Kind.GROW: Ending.GROWN, Kind.START: Ending.STARTED}[op.kind]
+        return RetryOutcome(ending, op.success_message(attempts), launch)
 
     def kept(self, kept: Kept) -> RetryOutcome:
         """Our instance exists: in the state already, kept from an unfinished launch, or adopted."""
@@ -76,11 +107,11 @@ class Endings:
                 "adopted our instance found in the compartment (launched earlier, missing from state); "
                 "nothing new launched"
             )
-        return RetryOutcome(ExitCode.OK, message, launch)
+        return RetryOutcome(Ending.WON if kept.how == Keeping.KEPT else Ending.EXISTS, message, launch)
 
     def stopped(self, category: Recorded, reason: str) -> RetryOutcome:
         self.context.events.stopped(category, reason)
-        return RetryOutcome(ExitCode.STOPPED, f"stopped: {reason}")
+        return RetryOutcome(Ending.STOPPED, f"stopped: {reason}")
 
     def refused(self, error: DestructivePlan) -> RetryOutcome:
         self.context.journal.append(Event.REFUSED, reason=str(error))
@@ -95,7 +126,7 @@ class Endings:
 
     def init_failed(self, error: TerraformError) -> RetryOutcome:
         if not self.context.prepared.workdir.remote_state:
-            return RetryOutcome(ExitCode.STOPPED, f"stopped: {error}")
+            return RetryOutcome(Ending.STOPPED, f"stopped: {error}")
         # Init reaches the backend before anything else: its network errors are the backend's too.
         backend = replace(error.failure, category=Category.BACKEND)
         reason = self.context.policy.decide(backend, ads_left=0).reason
@@ -107,12 +138,12 @@ class Endings:
 
     def gave_up(self, reason: str) -> RetryOutcome:
         self.context.events.gave_up(reason)
-        return RetryOutcome(ExitCode.GAVE_UP, f"gave up: {reason}")
+        return RetryOutcome(Ending.GAVE_UP, f"gave up: {reason}")
 
     def interrupted(self, kind: Kind) -> RetryOutcome:
         self.context.events.interrupted()
         command = "grow" if kind == Kind.GROW else "retry"
-        return RetryOutcome(ExitCode.INTERRUPTED, f"interrupted; run `coinpilot-tf {command}` again to continue")
+        return RetryOutcome(Ending.INTERRUPTED, f"interrupted; run `coinpilot-tf {command}` again to continue")
 
     def launch_result(self, attempts: int) -> LaunchResult:
         launch = LaunchResult.from_outputs(outputs(self.context.tf), self.context.prepared.ssh_private_key, attempts)

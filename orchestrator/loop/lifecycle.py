@@ -18,7 +18,7 @@ from ..reconcile import Kept
 from ..render import render
 from ..size import Size
 from .context import RunContext
-from .endings import Endings, RetryOutcome
+from .endings import Ending, Endings, RetryOutcome
 
 
 class Lifecycle:
@@ -50,7 +50,7 @@ class Lifecycle:
             )
             return self.grow(launch.instance_id, launch.availability_domain, current)
         return RetryOutcome(
-            outcome.exit_code,
+            outcome.ending,
             f"{outcome.message}\nthe instance is {current}, smaller than the first "
             f"size {wanted}: `coinpilot-tf grow` resizes it in place (it reboots), or set "
             "GROW_AFTER_WIN=true to let `retry` do it",
@@ -61,7 +61,7 @@ class Lifecycle:
         """`coinpilot-tf grow`: resize the won instance to the first size, if it is smaller."""
         if kept is None:
             return RetryOutcome(
-                ExitCode.STOPPED,
+                Ending.STOPPED,
                 "nothing to grow: the state holds no instance (or it was terminated); "
                 "`coinpilot-tf retry` launches one",
             )
@@ -70,7 +70,7 @@ class Lifecycle:
         wanted = self.context.settings.size_list()[0]
         if not operation.smaller(current, wanted):
             return RetryOutcome(
-                ExitCode.OK,
+                Ending.UNCHANGED,
                 f"nothing to grow: the instance is {current}, the first size is {wanted}",
                 self.endings.launch_result(self.endings.recorded_attempts()),
             )
