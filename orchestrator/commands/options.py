@@ -139,7 +139,11 @@ loop_settings = _in_a_workdir(*SettingGroup)  # retry and grow
 render_settings = _in_a_workdir(SettingGroup.TARGET, SettingGroup.SIZE, SettingGroup.MODULE, SettingGroup.STATE)
 # doctor checks the account, the targets, the size against the limits, the backend, and (--notify-test) the channels
 doctor_settings = _in_a_workdir(SettingGroup.TARGET, SettingGroup.SIZE, SettingGroup.STATE, SettingGroup.NOTIFY)
-notification_settings = settings_options(SettingGroup.NOTIFY)  # notify test
+
+
+def notification_settings(command: Callable) -> Callable:
+    """`notify test`: the channels, from flags, the environment, --env-file or the config file."""
+    return env_file_option(settings_options(SettingGroup.NOTIFY)(command))
 
 
 def workdir_option(command: Callable) -> Callable:

@@ -76,7 +76,7 @@ def test_doctor_lists_what_it_checks_and_no_retry_option():
 
 def test_notify_test_lists_only_the_notification_settings():
     notification_flags = {flag for field in FIELDS if field.group == SettingGroup.NOTIFY for flag in field.flags}
-    assert options_of("notify", "test") == notification_flags | {"--config", "--json"}
+    assert options_of("notify", "test") == notification_flags | {"--config", "--env-file", "--json"}
 
 
 def test_render_lists_what_renders_the_module_and_no_loop_or_notification_setting():
