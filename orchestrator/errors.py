@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad input or usage; nothing sent to OCI
     GAVE_UP = 3  # MAX_ATTEMPTS, or --once without an instance
     INTERRUPTED = 130
+    CLOSED_STDOUT = 141  # the reader of stdout went away (`| head`), as after SIGPIPE
 
 
 class UsageError(Exception):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .session import new_session
+from .session import COINPILOT, new_session
 from .test_config import AD, COMPARTMENT, IMAGE, RUNBOOK_ENV, SUBNET
 
 CORPUS = Path(__file__).resolve().parent / "data" / "oci_errors.jsonl"
@@ -111,8 +111,37 @@ CORPUS_SAMPLES = [json.loads(line) for line in CORPUS.read_text().splitlines()] 
 @pytest.mark.parametrize("sample", CORPUS_SAMPLES, ids=[s["id"] for s in CORPUS_SAMPLES])
 def test_classify_every_corpus_sample(session, sample):
     result = session.run("classify", "-", input=sample["text"])
-    assert result.returncode == 0
+    assert result.returncode == (1 if sample["category"] == "unknown" else 0)
     assert json.loads(result.stdout)["category"] == sample["category"]
+
+
+def test_classify_says_what_to_do_and_fails_on_unknown(session):
+    from orchestrator.failures import TROUBLESHOOTING, Category
+
+    capacity = session.run("classify", "-", input="Error: 500-InternalError, Out of host capacity.\n")
+    assert capacity.returncode == 0
+    assert capacity.stderr == f"capacity: {TROUBLESHOOTING[Category.CAPACITY]}\n"
+
+    unknown = session.run("classify", "-", input="something no provider ever said\n")
+    assert unknown.returncode == 1
+    assert json.loads(unknown.stdout)["category"] == "unknown"
+    assert unknown.stderr == f"unknown: {TROUBLESHOOTING[Category.UNKNOWN]}\n"
+
+
+def test_a_closed_stdout_ends_quietly(session):
+    """`coinpilot-tf ... | head -1`: the reader went away; exit 141 as after SIGPIPE, no error."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    closed = subprocess.run(
+        [COINPILOT, "classify", "-"],
+        input=b"Error: 429-TooManyRequests\n",
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env=session.env,
+    )
+    os.close(write_end)
+    assert closed.returncode == 141
+    assert b"Broken pipe" not in closed.stderr and b"Traceback" not in closed.stderr
 
 
 def test_classify_a_file(session, tmp_path):

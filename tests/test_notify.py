@@ -60,7 +60,7 @@ def test_each_event_reads_well():
     assert "100 attempts" in gave_up and "MAX_ATTEMPTS reached" in gave_up
     assert "1 attempt." in interrupted
     assert "test" in message(Event.TEST)
-    assert plain_text(succeeded).splitlines()[:2] == ["✅ Instance created!", "ID: ocid1.instance.oc1..x"]
+    assert plain_text(succeeded).splitlines()[:2] == ["✅ Won the instance!", "ID: ocid1.instance.oc1..x"]
     assert plain_text(stopped).splitlines()[1:] == ["401 NotAuthenticated", "Check the API key"]
 
 

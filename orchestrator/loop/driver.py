@@ -166,7 +166,7 @@ class RetryLoop:
                 return outcome
             number += tried
             last = failure or last
-        return self.endings.gave_up(f"--once: not done this time (last: {last.category if last else 'none'})")
+        return self.endings.not_this_time(last.category if last else None)
 
     def _one_attempt(
         self, op: Operation, number: int, target: Target
@@ -225,7 +225,7 @@ class RetryLoop:
         if decision.action == Action.GIVE_UP:
             return self.endings.gave_up(decision.reason)
         if decision.action == Action.END_SWEEP:
-            return self.endings.gave_up(f"--once: not done this time (last: {failure.category})")
+            return self.endings.not_this_time(failure.category)
         if decision.action == Action.DROP_AD:
             context.state.targets = [
                 t for t in context.state.targets if t.availability_domain != target.availability_domain

@@ -109,6 +109,13 @@ class Endings:
         self.context.events.gave_up(reason)
         return RetryOutcome(ExitCode.GAVE_UP, f"gave up: {reason}")
 
+    def not_this_time(self, last: Recorded | None) -> RetryOutcome:
+        """--once swept every target without a win: the normal outcome for a scheduled run, not a defeat."""
+        self.context.events.gave_up(f"--once: not done this time (last: {last or 'none'})")
+        return RetryOutcome(
+            ExitCode.GAVE_UP, f"not this time (last: {last or 'none'}); the next --once run tries again"
+        )
+
     def interrupted(self, kind: Kind) -> RetryOutcome:
         self.context.events.interrupted()
         command = "grow" if kind == Kind.GROW else "retry"
