@@ -145,6 +145,17 @@ def test_a_message_that_cannot_be_worded_is_logged_once_and_skipped(discord):
     assert discord.received == []
 
 
+def test_a_simulated_workdir_says_so_in_every_message(discord):
+    notifier = Notifier([DiscordChannel(discord.url)], simulated=True)
+
+    notifier.notify(Event.STOP, category="auth", reason="401")
+    notifier.close()
+    notifier.test()
+
+    stop, test = (received.json["content"] for received in discord.received)
+    assert stop.startswith("[simulated] 🛑 **Stopped: auth**") and test.startswith("[simulated] 🔔")
+
+
 def test_discord_rate_limit_is_waited_out_then_the_message_is_sent(discord):
     discord.reply(Reply(429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}))
 

@@ -43,7 +43,7 @@ class RetryLoop:
     ) -> RetryLoop:
         settings = prepared.settings
         policy = Policy(PolicyConfig.from_settings(settings, once=once))
-        notifier = Notifier.from_settings(settings, log=reporter.note)
+        notifier = Notifier.from_settings(settings, log=reporter.note, simulated=tf.cloud.simulated)
         return cls(
             prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once, grow=grow
         )
