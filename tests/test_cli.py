@@ -48,8 +48,9 @@ def test_render_then_terraform_apply_creates_the_instance(session):
 
 def test_capacity_makes_the_apply_fail_with_the_provider_text(session):
     session.run("render", "--simulate", "capacity")
-    applied = session.run("terraform", "apply", "-auto-approve", "-no-color")
+    applied = session.run("terraform", "apply", "-auto-approve")  # into a pipe: -no-color is added
     assert applied.returncode == 1
+    assert "\x1b[" not in applied.stdout + applied.stderr
     assert "Error: 500-InternalError, Out of host capacity." in applied.stderr
     assert "Operation Name: LaunchInstance" in applied.stderr
 
@@ -240,3 +241,22 @@ def test_render_needs_no_oci_config_when_image_and_ads_are_given(session):
     retried = session.run("retry", extra_env=RUNBOOK_ENV)
     assert retried.returncode == 2
     assert retried.stderr.startswith("coinpilot-tf: oci config: ") and ".oci/config does not exist" in retried.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "run"),
+    [
+        (["plan"], ["plan", "-no-color"]),
+        (["apply", "-auto-approve"], ["apply", "-no-color", "-auto-approve"]),
+        (["state", "show", "oci_core_instance.this"], ["state", "show", "-no-color", "oci_core_instance.this"]),
+        (["plan", "-no-color"], ["plan", "-no-color"]),
+        (["version"], ["version"]),
+        (["force-unlock", "ID"], ["force-unlock", "ID"]),
+        (["-version"], ["-version"]),
+        ([], []),
+    ],
+)
+def test_the_passthrough_adds_no_color_where_terraform_takes_it(given, run):
+    from orchestrator.commands.terraform import uncolored
+
+    assert uncolored(given) == run
