@@ -86,6 +86,7 @@ def test_once_tries_each_availability_domain_once_and_exits_3_then_0(session):
         "retry", "--once", "--simulate", "capacity", "--availability-domain", AD1, "--availability-domain", AD2
     )
     assert result.returncode == 3
+    assert result.stderr.startswith("preparing: Terraform, its provider and the state, then the first launch attempt\n")
     assert "not this time (last: capacity)" in result.stderr + result.stdout
     assert "gave up" not in result.stderr + result.stdout
     assert [call["availability_domain"] for call in session.calls("LaunchInstance")] == [AD1, AD2]
