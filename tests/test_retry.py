@@ -90,6 +90,8 @@ def test_once_tries_each_availability_domain_once_and_exits_3_then_0(session):
     assert "not this time (last: capacity)" in result.stderr + result.stdout
     assert "gave up" not in result.stderr + result.stdout
     assert [call["availability_domain"] for call in session.calls("LaunchInstance")] == [AD1, AD2]
+    status = session.run("status").stdout
+    assert "last event:    a retry --once: not this time " in status and status.count("(last: capacity)") == 1
 
     assert session.run("retry", "--once", "--simulate", "ok", "--availability-domain", AD1).returncode == 0
     assert len(session.live_instances()) == 1

@@ -12,7 +12,7 @@ from ..engine.plan_safety import DestructivePlan
 from ..engine.runner import TerraformError
 from ..errors import ExitCode
 from ..failures import AttemptOutcome, Category, Recorded
-from ..journal import Event
+from ..journal import ONCE_SWEPT, Event
 from ..launch_result import LaunchResult, write_launch_result
 from ..operation import Kind, Operation
 from ..reconcile import Keeping, Kept
@@ -111,7 +111,7 @@ class Endings:
 
     def not_this_time(self, last: Recorded | None) -> RetryOutcome:
         """--once swept every target without a win: the normal outcome for a scheduled run, not a defeat."""
-        self.context.events.gave_up(f"--once: not done this time (last: {last or 'none'})")
+        self.context.events.gave_up(f"{ONCE_SWEPT} (last: {last or 'none'})")
         return RetryOutcome(
             ExitCode.GAVE_UP, f"not this time (last: {last or 'none'}); the next --once run tries again"
         )
