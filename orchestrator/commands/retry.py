@@ -57,10 +57,6 @@ def run_loop(session: Session, *, once: bool, log_format: str, refresh_image: bo
         with workdir_lock(session.workdir, LockCommand.GROW if grow else LockCommand.RETRY, note) as lock:
             prepared = prepare(session, refresh_image)
             print_notices(prepared)
-            # Terraform's init, its provider and the look for our instance take seconds: say so.
-            note(
-                f"preparing: Terraform, its provider and the state, then the first {'resize' if grow else 'launch'} attempt"
-            )
             reporter = Reporter(sys.stdout, log_format)
             tf = session.terraform
             tf.on_process = lock.record_terraform

@@ -135,6 +135,9 @@ class RetryLoop:
                 f"this workdir's instance is in its local state, not in the {settings.state_backend} backend; "
                 "move it there first with `coinpilot-tf render --migrate-state` (same settings), then run again",
             )
+        # Init, the provider's start and the look for our instance take seconds: say so first.
+        first = "resize" if context.grow else "launch"
+        context.events.note(f"preparing: Terraform, its provider and the state, then the first {first} attempt")
         try:
             if init_if_needed(tf, settings.backend_config):
                 self.plans.forget()  # a saved plan records the backend and engine it was made with
