@@ -19,6 +19,7 @@ OCI_LABEL = "OCI"
 
 class Cloud(Protocol):
     label: str  # what the user is told the workdir talks to
+    simulated: bool  # a rehearsal: what it tells people (notifications) says so
     notice: str | None  # a line the CLI prints after the commands that use the cloud
     placeholders: Mapping[str, Any]  # values for the targets the user left unset
     all_availability_domains: tuple[str, ...]  # what 'all' means, when known without asking OCI
@@ -41,6 +42,7 @@ class OciCloud:
     """Oracle Cloud itself, through the user's OCI config (oci_config.py) and the registry's oracle/oci provider."""
 
     label = OCI_LABEL
+    simulated = False
     notice = None
     placeholders: Mapping[str, Any] = {}
     all_availability_domains: tuple[str, ...] = ()

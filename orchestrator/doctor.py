@@ -258,7 +258,7 @@ def check_clock(ctx: Context) -> Finding:
 def check_notifications(ctx: Context) -> Finding:
     from .notify import Notifier
 
-    notifier = Notifier.from_settings(ctx.settings)
+    notifier = Notifier.from_settings(ctx.settings, simulated=ctx.cloud.simulated)
     if not notifier.channels:
         return Finding(CheckStatus.FAIL, "no channel is set (DISCORD_WEBHOOK_URL, NOTIFY_URLS)")
     failed = [f"{channel}: {error}" for channel, error in notifier.test() if error is not None]

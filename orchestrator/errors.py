@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     GAVE_UP = 3
     INTERRUPTED = 130
+    CLOSED_STDOUT = 141  # the reader of stdout went away (`| head`), as after SIGPIPE
 
 
 # What each code means, for every command; --help's epilogs show this table.

@@ -30,6 +30,24 @@ class Category(StrEnum):
     UNKNOWN = "unknown"
 
 
+# What to do about each category: the README's troubleshooting table says the same, word for word
+# (a test compares them), and `coinpilot-tf classify` prints the line for what it found.
+TROUBLESHOOTING: dict[Category, str] = {
+    Category.CAPACITY: "nothing is wrong: this is the wait. List more ADs (`AVAILABILITY_DOMAIN=all`) or add a smaller size (`--size 2:12 --size 1:6`)",
+    Category.THROTTLE: "something else calls the same tenancy (another tool, a second loop): stop it. Keep `RETRY_INTERVAL_SECONDS` at 300 or more",
+    Category.TRANSIENT: "your network or OCI's API is down; the loop keeps going on its own",
+    Category.LIMIT: "an A1 instance already uses the allowance: look in the console (Compute > Instances) for a forgotten one. After a termination OCI may say this for about an hour",
+    Category.UNAVAILABLE: "A1 is not offered in that AD: name another AD of your region",
+    Category.AUTH: "check `~/.oci/config` (the `OCI_PROFILE` section): `key_file` exists, `fingerprint` matches the key uploaded in the console, `tenancy`, `user` and `region` are right, and your group may manage instances in the compartment",
+    Category.INVALID: "the message names the field: a wrong OCID (copy it again), an x86 image instead of aarch64, a subnet in another region",
+    Category.UNCERTAIN: "nothing: the next step checks whether the instance exists, and keeps it if it does",
+    Category.LOCKED: "another run held the state for over 10 minutes. If none does (it crashed): `coinpilot-tf terraform force-unlock <ID>` with the ID from the message",
+    Category.STATE_WRITE: "OCI has the instance but Terraform could not save it: fix the disk (or the state backend), then run `coinpilot-tf retry`: it adopts the instance, launching nothing (docs/guarantees.md)",
+    Category.BACKEND: "the shared state's server or bucket is down or refuses you: check it, `STATE_BACKEND_CONFIG` and its credentials (docs/shared-state.md)",
+    Category.UNKNOWN: "it stops after 5 in a row and shows the text; run it through `coinpilot-tf classify` and report the first line and request id",
+}
+
+
 class AttemptOutcome(StrEnum):
     """What the journal records as an attempt's or a stop's `category` when it is not a failure
     Category (`status` and users' scripts read these back: the values never change)."""

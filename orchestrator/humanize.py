@@ -1,4 +1,11 @@
-"""Durations as people read them, for the terminal, status and Discord alike."""
+"""Durations and times as people read them, for the terminal, status and Discord alike."""
+
+import time
+
+
+def timestamp(ts: float) -> str:
+    """The one way a moment is shown to people: local time with its zone, e.g. '2026-12-07 18:41:16 UTC'."""
+    return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(ts))
 
 
 def duration(seconds: float) -> str:

@@ -43,6 +43,10 @@ class Event(StrEnum):
     REFUSED = "refused"  # a saved plan would have deleted or replaced it; nothing applied
 
 
+# The reason a --once run's GAVE_UP records (then " (last: <category>)"): status words it as "not this time".
+ONCE_SWEPT = "--once: not done this time"
+
+
 @dataclass
 class Journal:
     path: Path

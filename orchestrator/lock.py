@@ -20,13 +20,16 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
 from .errors import ToolError, UsageError
+from .humanize import timestamp
 from .workdir import PRIVATE_FILE, Workdir
 
 LOCK_NAME = "run.lock"
+STARTED_FORMAT = "%Y-%m-%dT%H:%M:%S%z"  # run.lock's "started", as recorded (other versions read it)
 STATE_LOCK_INFO = ".terraform.tfstate.lock.info"
 # How long a new run waits for a Terraform left running by a dead run, or for the state lock.
 # A real launch waits for RUNNING, which takes a minute or two.
@@ -64,7 +67,15 @@ class Holder:
     terraform_start: int | None = None
 
     def describe(self) -> str:
-        return f"`coinpilot-tf {self.command}` (pid {self.pid}, since {self.started})"
+        return f"`coinpilot-tf {self.command}` (pid {self.pid}, since {_shown(self.started)})"
+
+
+def _shown(started: str) -> str:
+    """The recorded start as people read times (humanize.timestamp); as recorded when it does not parse."""
+    try:
+        return timestamp(datetime.strptime(started, STARTED_FORMAT).timestamp())
+    except ValueError:
+        return started
 
 
 class WorkdirBusy(UsageError):
@@ -102,7 +113,7 @@ class WorkdirLock:
         self._fd = fd
         left = _parse(os.pread(fd, 4096, 0))
         self._holder = Holder(
-            os.getpid(), self.command, time.strftime("%Y-%m-%dT%H:%M:%S%z"), pid_start=_start_time(os.getpid())
+            os.getpid(), self.command, time.strftime(STARTED_FORMAT), pid_start=_start_time(os.getpid())
         )
         self._write()
         if left is not None:

@@ -57,7 +57,7 @@ class Operation:
     def success_note(self) -> str:
         """The progress line of the attempt that succeeded."""
         return {
-            Kind.LAUNCH: "instance launched",
+            Kind.LAUNCH: "won the instance",
             Kind.GROW: f"instance resized to {self.targets[0].size}",
             Kind.START: "instance started",
         }[self.kind]
@@ -65,7 +65,7 @@ class Operation:
     def success_message(self, attempts: int) -> str:
         noun = "attempt" if attempts == 1 else "attempts"
         return {
-            Kind.LAUNCH: f"instance launched after {attempts} attempt(s)",
+            Kind.LAUNCH: f"won the instance after {attempts} {noun}",
             Kind.GROW: f"instance resized to {self.targets[0].size} after {attempts} {noun}",
             Kind.START: f"instance started after {attempts} {noun}",
         }[self.kind]

@@ -245,6 +245,7 @@ class Policy:
             return replace(
                 decision,
                 action=Action.GIVE_UP,
+                wait=0.0,  # the last attempt: no "next in" on it
                 reason=f"MAX_ATTEMPTS={config.max_attempts} reached (last: {failure.category})",
             )
         return decision

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from enum import StrEnum
 from typing import Any, TextIO
 
 from .failures import AttemptOutcome, Category
-from .humanize import duration
+from .humanize import duration, timestamp
 from .size import Size
 
 
@@ -54,13 +53,12 @@ class Reporter:
         wait = entry.get("wait")
         if wait:
             # Shown once per wait: the wait itself stays a single sleep (no ticking redraws).
-            text += f", next in {duration(wait)} at {time.strftime('%H:%M:%S', time.localtime(entry['ts'] + wait))}"
+            text += f", next in {duration(wait)} at {timestamp(entry['ts'] + wait)}"
         if self.live:
             self._write("\r\x1b[K" + text)
             self._line_open = True
         else:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(entry["ts"]))
-            self._write(f"{stamp} {text} ({reason})\n")
+            self._write(f"{timestamp(entry['ts'])} {text} ({reason})\n")
 
     def note(self, message: str) -> None:
         """A side remark (a notification that failed, a warning), on its own line."""

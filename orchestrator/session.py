@@ -76,7 +76,7 @@ class Session:
         from .errors import UsageError
 
         if not self.workdir.path.is_dir():
-            raise UsageError("--workdir", f"{self.workdir.path} does not exist yet; {hint}")
+            raise UsageError(self.workdir.source, f"{self.workdir.described} does not exist yet; {hint}")
         return self.workdir
 
 

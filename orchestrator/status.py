@@ -22,9 +22,9 @@ from .engine.runner import Terraform
 from .engine.state import state_instance
 from .errors import ToolError
 from .failures import AttemptOutcome
-from .humanize import duration
+from .humanize import duration, timestamp
 from .instance import Instance
-from .journal import Event, Journal
+from .journal import ONCE_SWEPT, Event, Journal
 from .lock import LOOPING_COMMANDS, Holder, holder
 from .operation import STOPPED_STATES
 from .reclaim import ReclaimRisk
@@ -286,8 +286,11 @@ class Status:
         lines = ["run:           none holds the workdir"]
         event = self.last_run_event
         if event is not None:
-            reason = f": {event['reason']}" if event.get("reason") else ""
-            lines.append(f"last event:    {RUN_EVENTS[event['event']]} {_when(event['ts'], now)}{reason}")
+            what, reason = RUN_EVENTS[event["event"]], event.get("reason") or ""
+            reason = f": {reason}" if reason else ""
+            if event["event"] == Event.GAVE_UP and reason.startswith(f": {ONCE_SWEPT}"):  # a scheduled run's end
+                what, reason = "a retry --once: not this time", reason.removeprefix(f": {ONCE_SWEPT}")
+            lines.append(f"last event:    {what} {_when(event['ts'], now)}{reason}")
         return lines
 
 
@@ -447,8 +450,8 @@ def _iso(ts: float | None) -> str | None:
 
 
 def _when(ts: float, now: float) -> str:
-    """Local time and how long ago (or from now), e.g. '2026-11-29 18:41:16 (3m ago)'."""
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+    """Local time and how long ago (or from now), e.g. '2026-11-29 18:41:16 UTC (3m ago)'."""
+    stamp = timestamp(ts)
     delta = ts - now
     if abs(delta) < 1:
         return f"{stamp} (now)"

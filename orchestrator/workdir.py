@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import user_path
@@ -28,19 +28,28 @@ def data_dir() -> Path:
 @dataclass(frozen=True)
 class Workdir:
     path: Path
+    # What chose it, as errors about it name it: --workdir, COINPILOT_TF_WORKDIR or INSTANCE_NAME.
+    source: str = field(default="--workdir", compare=False)
 
     @classmethod
     def locate(cls, instance_name: str, explicit: str | os.PathLike | None, environ: Mapping[str, str]) -> Workdir:
         """--workdir beats COINPILOT_TF_WORKDIR beats <data dir>/workdirs/<instance name>."""
         chosen = explicit or environ.get("COINPILOT_TF_WORKDIR")
-        field = "--workdir" if explicit else "COINPILOT_TF_WORKDIR"
-        path = user_path(field, chosen) if chosen else data_dir() / "workdirs" / instance_name
-        path = path.absolute()
-        if path.exists() and not path.is_dir():
-            raise UsageError(field, f"{path} exists and is not a folder")
-        if any(path.is_relative_to(system) for system in SYSTEM_FOLDERS):
-            raise UsageError(field, f"{path} is inside a folder the system owns; choose a folder of yours")
-        return cls(path)
+        source = "--workdir" if explicit else "COINPILOT_TF_WORKDIR" if chosen else "INSTANCE_NAME"
+        path = user_path(source, chosen) if chosen else data_dir() / "workdirs" / instance_name
+        workdir = cls(path.absolute(), source)
+        if workdir.path.exists() and not workdir.path.is_dir():
+            raise UsageError(source, f"{workdir.described} exists and is not a folder")
+        if any(workdir.path.is_relative_to(system) for system in SYSTEM_FOLDERS):
+            raise UsageError(
+                source, f"{workdir.described} is inside a folder the system owns; choose a folder of yours"
+            )
+        return workdir
+
+    @property
+    def described(self) -> str:
+        """Its path, and when no path was given, whose default it is."""
+        return f"{self.path} (INSTANCE_NAME's default workdir)" if self.source == "INSTANCE_NAME" else str(self.path)
 
     def create(self) -> None:
         """Make the folder (private) if it is missing; an existing one is left as it is when it is
@@ -51,8 +60,8 @@ class Workdir:
                 os.chmod(self.path, PRIVATE_DIR)
         except OSError as error:
             raise UsageError(
-                "--workdir",
-                f"cannot create or use the workdir {self.path} ({error.strerror}); "
+                self.source,
+                f"cannot create or use the workdir {self.described} ({error.strerror}); "
                 "choose a writable folder (--workdir or COINPILOT_TF_WORKDIR)",
             ) from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 import threading
@@ -39,6 +40,18 @@ class Session:
             input=input,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
+
+    def run_at_terminal(self, *args: str, typed: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        """As run, with stdin a terminal (a pseudo-terminal) on which `typed` was typed already."""
+        typing_end, terminal = pty.openpty()
+        try:
+            os.write(typing_end, typed.encode())
+            return subprocess.run(
+                [COINPILOT, *args], env=self.env, capture_output=True, text=True, timeout=timeout, stdin=terminal
+            )
+        finally:
+            os.close(terminal)
+            os.close(typing_end)
 
     def start(
         self, *args: str, until: str, extra_env: dict[str, str] | None = None, stream: str = "stdout"

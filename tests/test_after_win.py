@@ -94,7 +94,13 @@ def test_grow_asks_first_and_without_an_answer_changes_nothing(small):
     calls_before = len(small.calls())
     result = small.run("grow", *LADDER)
     assert result.returncode == 2
-    assert "reboots" in result.stderr and "--yes" in result.stderr
+    assert "reboots" in result.stderr
+    assert "grow: no terminal to confirm on; pass --yes (nothing was changed)" in result.stderr
+    assert changing_calls_since(small, calls_before) == []
+
+    refused = small.run_at_terminal("grow", *LADDER, typed="n\n")
+    assert refused.returncode == 2
+    assert "grow: not confirmed; nothing was changed" in refused.stderr
     assert changing_calls_since(small, calls_before) == []
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .session import new_session
+from .session import COINPILOT, new_session
 from .test_config import AD, COMPARTMENT, IMAGE, RUNBOOK_ENV, SUBNET
 
 CORPUS = Path(__file__).resolve().parent / "data" / "oci_errors.jsonl"
@@ -48,8 +48,9 @@ def test_render_then_terraform_apply_creates_the_instance(session):
 
 def test_capacity_makes_the_apply_fail_with_the_provider_text(session):
     session.run("render", "--simulate", "capacity")
-    applied = session.run("terraform", "apply", "-auto-approve", "-no-color")
+    applied = session.run("terraform", "apply", "-auto-approve")  # into a pipe: -no-color is added
     assert applied.returncode == 1
+    assert "\x1b[" not in applied.stdout + applied.stderr
     assert "Error: 500-InternalError, Out of host capacity." in applied.stderr
     assert "Operation Name: LaunchInstance" in applied.stderr
 
@@ -111,8 +112,37 @@ CORPUS_SAMPLES = [json.loads(line) for line in CORPUS.read_text().splitlines()] 
 @pytest.mark.parametrize("sample", CORPUS_SAMPLES, ids=[s["id"] for s in CORPUS_SAMPLES])
 def test_classify_every_corpus_sample(session, sample):
     result = session.run("classify", "-", input=sample["text"])
-    assert result.returncode == 0
+    assert result.returncode == (1 if sample["category"] == "unknown" else 0)
     assert json.loads(result.stdout)["category"] == sample["category"]
+
+
+def test_classify_says_what_to_do_and_fails_on_unknown(session):
+    from orchestrator.failures import TROUBLESHOOTING, Category
+
+    capacity = session.run("classify", "-", input="Error: 500-InternalError, Out of host capacity.\n")
+    assert capacity.returncode == 0
+    assert capacity.stderr == f"capacity: {TROUBLESHOOTING[Category.CAPACITY]}\n"
+
+    unknown = session.run("classify", "-", input="something no provider ever said\n")
+    assert unknown.returncode == 1
+    assert json.loads(unknown.stdout)["category"] == "unknown"
+    assert unknown.stderr == f"unknown: {TROUBLESHOOTING[Category.UNKNOWN]}\n"
+
+
+def test_a_closed_stdout_ends_quietly(session):
+    """`coinpilot-tf ... | head -1`: the reader went away; exit 141 as after SIGPIPE, no error."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    closed = subprocess.run(
+        [COINPILOT, "classify", "-"],
+        input=b"Error: 429-TooManyRequests\n",
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env=session.env,
+    )
+    os.close(write_end)
+    assert closed.returncode == 141
+    assert b"Broken pipe" not in closed.stderr and b"Traceback" not in closed.stderr
 
 
 def test_classify_a_file(session, tmp_path):
@@ -212,3 +242,22 @@ def test_render_needs_no_oci_config_when_image_and_ads_are_given(session):
     retried = session.run("retry", extra_env=RUNBOOK_ENV)
     assert retried.returncode == 2
     assert retried.stderr.startswith("coinpilot-tf: oci config: ") and ".oci/config does not exist" in retried.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "run"),
+    [
+        (["plan"], ["plan", "-no-color"]),
+        (["apply", "-auto-approve"], ["apply", "-no-color", "-auto-approve"]),
+        (["state", "show", "oci_core_instance.this"], ["state", "show", "-no-color", "oci_core_instance.this"]),
+        (["plan", "-no-color"], ["plan", "-no-color"]),
+        (["version"], ["version"]),
+        (["force-unlock", "ID"], ["force-unlock", "ID"]),
+        (["-version"], ["-version"]),
+        ([], []),
+    ],
+)
+def test_the_passthrough_adds_no_color_where_terraform_takes_it(given, run):
+    from orchestrator.commands.terraform import uncolored
+
+    assert uncolored(given) == run

@@ -208,7 +208,7 @@ def test_a_workdir_that_cannot_be_created_is_bad_input(tmp_path, read_only):
 
     assert result.returncode == 2 and no_traceback(result), result.stderr
     assert result.stderr.strip() == (
-        f"coinpilot-tf: --workdir: cannot create or use the workdir {parent / 'workdir'} "
+        f"coinpilot-tf: COINPILOT_TF_WORKDIR: cannot create or use the workdir {parent / 'workdir'} "
         "(Read-only file system); choose a writable folder (--workdir or COINPILOT_TF_WORKDIR)"
     )
 

@@ -26,8 +26,17 @@ def assert_untouched(session: Session) -> None:
     assert (session.workdir / "launch_result.json").exists()
 
 
-def test_refuses_without_confirmation(won):
-    result = won.run("destroy")  # stdin is not a terminal and holds nothing
+def test_refuses_without_a_terminal_to_confirm_on(won):
+    result = won.run("destroy", input="coinpilot-ins\n")  # piped, not typed at a terminal
+
+    assert result.returncode == 2
+    assert "Type the instance name" not in result.stdout
+    assert result.stderr == "coinpilot-tf: destroy: no terminal to confirm on; pass --yes (nothing destroyed)\n"
+    assert_untouched(won)
+
+
+def test_refuses_a_wrong_name(won):
+    result = won.run_at_terminal("destroy", typed="coinpilot-b1\n")
 
     assert result.returncode == 2
     assert "Type the instance name (coinpilot-ins) to destroy it" in result.stdout
@@ -35,14 +44,6 @@ def test_refuses_without_confirmation(won):
         "destroy: not confirmed, nothing destroyed; type the instance name (coinpilot-ins) exactly, or pass --yes"
         in result.stderr
     )
-    assert_untouched(won)
-
-
-def test_refuses_a_wrong_name(won):
-    result = won.run("destroy", input="coinpilot-b1\n")
-
-    assert result.returncode == 2
-    assert "not confirmed, nothing destroyed" in result.stderr
     assert_untouched(won)
 
 
@@ -62,7 +63,7 @@ def test_typing_the_name_destroys_it_and_keeps_the_key(won, tmp_path):
     launch = json.loads((session.workdir / "launch_result.json").read_text())
     [instance] = session.live_instances()
 
-    result = session.run("destroy", input="coinpilot-ins\n")
+    result = session.run_at_terminal("destroy", typed="coinpilot-ins\n")
 
     assert result.returncode == 0, result.stderr
     assert f"destroyed:    {instance['id']} (coinpilot-ins)" in result.stdout

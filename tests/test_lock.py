@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from orchestrator.humanize import timestamp
 from orchestrator.lock import (
     LOCK_NAME,
     STATE_LOCK_INFO,
@@ -108,7 +109,7 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
         assert holder(workdir).pid == os.getpid()
 
     assert notes == [
-        f"took over the workdir lock of `coinpilot-tf retry` (pid {dead}, since 2026-11-29T10:00:00+0000), "
+        f"took over the workdir lock of `coinpilot-tf retry` (pid {dead}, since {timestamp(1_795_946_400)}), "
         "which ended without releasing it"
     ]
 

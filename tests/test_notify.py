@@ -60,7 +60,7 @@ def test_each_event_reads_well():
     assert "100 attempts" in gave_up and "MAX_ATTEMPTS reached" in gave_up
     assert "1 attempt." in interrupted
     assert "test" in message(Event.TEST)
-    assert plain_text(succeeded).splitlines()[:2] == ["✅ Instance created!", "ID: ocid1.instance.oc1..x"]
+    assert plain_text(succeeded).splitlines()[:2] == ["✅ Won the instance!", "ID: ocid1.instance.oc1..x"]
     assert plain_text(stopped).splitlines()[1:] == ["401 NotAuthenticated", "Check the API key"]
 
 
@@ -143,6 +143,17 @@ def test_a_message_that_cannot_be_worded_is_logged_once_and_skipped(discord):
     notifier.close()
     assert len(logged) == 1 and "started" in logged[0]
     assert discord.received == []
+
+
+def test_a_simulated_workdir_says_so_in_every_message(discord):
+    notifier = Notifier([DiscordChannel(discord.url)], simulated=True)
+
+    notifier.notify(Event.STOP, category="auth", reason="401")
+    notifier.close()
+    notifier.test()
+
+    stop, test = (received.json["content"] for received in discord.received)
+    assert stop.startswith("[simulated] 🛑 **Stopped: auth**") and test.startswith("[simulated] 🔔")
 
 
 def test_discord_rate_limit_is_waited_out_then_the_message_is_sent(discord):

@@ -210,7 +210,7 @@ def test_apprise_loads_only_for_apprise_urls(tmp_path):
         "import sys\n"
         "from orchestrator.config import load_settings\n"
         "from orchestrator.notify import Notifier\n"
-        "Notifier.from_settings(load_settings({}, {'DISCORD_WEBHOOK_URL': sys.argv[1]}))\n"
+        "Notifier.from_settings(load_settings({}, {'DISCORD_WEBHOOK_URL': sys.argv[1]}), simulated=False)\n"
         "print('apprise' in sys.modules)\n"
     )
     discord_only = subprocess.run(

@@ -62,3 +62,11 @@ def test_each_operation_says_when_it_is_done_and_names_its_own_plans():
         growing.plan_label(growing.targets[0]),
         starting.plan_label(starting.targets[0]),
     } == {"2:12", "grow-2:12", "start-1:6"}
+
+
+def test_a_launch_is_told_as_a_win_in_one_word():
+    op = launch((Size(2, 12),), (AD,))
+
+    assert op.success_note == "won the instance"
+    assert op.success_message(1) == "won the instance after 1 attempt"
+    assert op.success_message(2) == "won the instance after 2 attempts"

@@ -241,6 +241,7 @@ def test_max_attempts_gives_up_after_the_rule_decided():
     assert policy.decide(failure(Category.CAPACITY), 2, attempts=1).action == Action.RETRY
     last = policy.decide(failure(Category.CAPACITY), 2, attempts=2)
     assert (last.action, last.reason) == (Action.GIVE_UP, "MAX_ATTEMPTS=2 reached (last: capacity)")
+    assert last.wait == 0  # the line that gives up says no "next in"
     assert policy.decide(failure(Category.AUTH), 2, attempts=2).action == Action.STOP  # a stop stays a stop
 
 

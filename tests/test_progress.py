@@ -1,5 +1,6 @@
 import io
 import json
+import time
 
 from orchestrator.progress import Reporter
 
@@ -45,6 +46,21 @@ def test_not_a_terminal_gets_one_line_per_attempt():
     assert len(lines) == 2 and "\x1b" not in log.getvalue()
     assert "attempt 8 kIdk:US-ASHBURN-AD-1 2 OCPUs / 12 GB: capacity, next in 10m at " in lines[1]
     assert lines[1].endswith("(out of capacity)")
+
+
+def test_times_read_as_everywhere_else(monkeypatch):
+    """One format for people (humanize.timestamp): the line's time and the next attempt's."""
+    log = io.StringIO()
+    with monkeypatch.context() as zone:
+        zone.setenv("TZ", "UTC")
+        time.tzset()
+        Reporter(log, "text", environ={}).attempt(ENTRY, "out of capacity")
+    time.tzset()  # back to the process's own zone
+
+    assert log.getvalue() == (
+        "2027-01-15 08:00:00 UTC attempt 7 kIdk:US-ASHBURN-AD-1 2 OCPUs / 12 GB: capacity, "
+        "next in 10m at 2027-01-15 08:10:00 UTC (out of capacity)\n"
+    )
 
 
 def test_json_lines_for_unattended_runs():

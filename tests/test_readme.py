@@ -29,3 +29,15 @@ def test_the_settings_table_names_every_setting_and_nothing_else():
     settings = {env for field in FIELDS for env in field.env_names}
     where = {"COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM", "COINPILOT_TF_SIMULATOR_DIR"}
     assert rows == settings | where
+
+
+def test_the_troubleshooting_table_gives_the_advice_classify_prints():
+    from orchestrator.failures import TROUBLESHOOTING
+
+    table = README.read_text().split("## Troubleshooting", 1)[1].split("\n\n|", 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        seen = line.split("|")[1].strip().split(",")[0]
+        advice = line.split("|", 2)[2].rsplit("|", 1)[0].strip()
+        rows[seen] = re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", advice)  # a link reads as its text
+    assert rows == {str(category): advice for category, advice in TROUBLESHOOTING.items()}

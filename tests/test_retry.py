@@ -86,7 +86,13 @@ def test_once_tries_each_availability_domain_once_and_exits_3_then_0(session):
         "retry", "--once", "--simulate", "capacity", "--availability-domain", AD1, "--availability-domain", AD2
     )
     assert result.returncode == 3
+    preparing = "preparing: Terraform, its provider and the state, then the first launch attempt\n"
+    assert result.stdout.startswith(preparing)  # before the first attempt's line
+    assert "not this time (last: capacity)" in result.stderr + result.stdout
+    assert "gave up" not in result.stderr + result.stdout
     assert [call["availability_domain"] for call in session.calls("LaunchInstance")] == [AD1, AD2]
+    status = session.run("status").stdout
+    assert "last event:    a retry --once: not this time " in status and status.count("(last: capacity)") == 1
 
     assert session.run("retry", "--once", "--simulate", "ok", "--availability-domain", AD1).returncode == 0
     assert len(session.live_instances()) == 1
@@ -109,7 +115,10 @@ def test_sizes_are_tried_largest_first_with_json_log_lines(session):
     assert result.returncode == 0
     sizes = [call["shape_config"]["ocpus"] for call in session.calls("LaunchInstance")]
     assert sizes == [2, 1]
-    *lines, ending = [json.loads(line) for line in result.stdout.splitlines()]
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    lines = [line for line in printed if line.get("event") == "attempt"]
+    assert printed[0]["event"] == "note" and printed[0]["message"].startswith("preparing: ")
+    ending = printed[-1]
     assert [(line["category"], line["size"]) for line in lines] == [("capacity", "2:12"), ("success", "1:6")]
     assert all("reason" in line for line in lines)
     assert (ending["event"], ending["outcome"], ending["ocpus"]) == ("result", "won", 1)

@@ -43,6 +43,7 @@ def test_full_simulated_run_notifies_and_leaks_no_secret(tmp_path, webhook):
     assert len(session.calls("LaunchInstance")) == 4
     sent = messages(webhook)
     assert len(sent) >= 4
+    assert all(text.startswith("[simulated] ") for text in sent)  # a rehearsal never passes for a win
     assert "coinpilot-ins" in sent[0]  # started (sent again after the 429)
     assert any("capacity" in text and "throttle" in text for text in sent)  # category changed
     assert any("2" in text and "attempt" in text.lower() for text in sent)  # progress every 2 attempts

@@ -66,7 +66,7 @@ def test_launcher_with_the_runbook_environment_wins_in_the_simulator(tmp_path):
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "instance launched after 2 attempt(s)" in result.stdout
+    assert "won the instance after 2 attempts" in result.stdout
     [instance] = session.live_instances()
     assert instance["display_name"] == "runbook-a1"
     assert instance["compartment_id"] == COMPARTMENT

@@ -97,3 +97,27 @@ def test_retry_and_render_ask_the_engine_its_version_once(tmp_path):
         result = session.run(*args)
         assert result.returncode == 0, result.stdout + result.stderr
         assert log.read_text().count("x") == 1, args
+
+
+@pytest.mark.parametrize(
+    ("flags", "environ", "blamed"),
+    [
+        ({"workdir": "given"}, {"COINPILOT_TF_WORKDIR": "exported"}, "--workdir: "),
+        ({}, {"COINPILOT_TF_WORKDIR": "exported"}, "COINPILOT_TF_WORKDIR: "),
+        ({}, {"INSTANCE_NAME": "coinpilot-b1"}, "INSTANCE_NAME: "),
+    ],
+)
+def test_a_missing_workdir_names_what_chose_it(tmp_path, monkeypatch, flags, environ, blamed):
+    from orchestrator.errors import UsageError
+    from orchestrator.session import Session as ToolSession
+
+    monkeypatch.chdir(tmp_path)
+    session = ToolSession(environ)
+    session.flags.update(flags)
+
+    with pytest.raises(UsageError) as refused:
+        session.existing_workdir()
+
+    assert str(refused.value).startswith(blamed)
+    if blamed == "INSTANCE_NAME: ":
+        assert "coinpilot-b1 (INSTANCE_NAME's default workdir) does not exist yet" in str(refused.value)

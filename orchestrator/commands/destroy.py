@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..session import Session
+from .confirm import need_terminal
 from .options import handle_errors, instance_options, note, pass_session
 
 
@@ -31,7 +32,8 @@ def destroy(session: Session, yes: bool) -> None:
 
 def _typed(name: str) -> bool:
     """Whether the user typed the instance's name at the prompt."""
+    need_terminal("destroy", "nothing destroyed")
     try:
         return click.prompt(f"Type the instance name ({name}) to destroy it", default="", show_default=False) == name
-    except click.Abort:  # no terminal, or Ctrl-C/Ctrl-D at the prompt
+    except click.Abort:  # Ctrl-C/Ctrl-D at the prompt
         return False

@@ -9,6 +9,7 @@ import click
 from ..errors import ExitCode, UsageError
 from ..progress import Reporter
 from ..session import Session
+from .confirm import need_terminal
 from .options import EXIT_CODES_HELP, handle_errors, loop_options, pass_session
 from .retry import print_ending, run_loop
 
@@ -42,13 +43,15 @@ def grow(session: Session, once: bool, log_format: str, refresh_image: bool, yes
         "instance (OCI stops and starts it)",
         err=True,
     )
-    if not yes and not _confirmed():
-        raise UsageError("--yes", "not confirmed; nothing was changed (pass --yes to resize without asking)")
+    if not yes:
+        need_terminal("grow", "nothing was changed")
+        if not _confirmed():
+            raise UsageError("grow", "not confirmed; nothing was changed (pass --yes to resize without asking)")
     run_loop(session, once=once, log_format=log_format, refresh_image=refresh_image, grow=True)
 
 
 def _confirmed() -> bool:
     try:
         return click.confirm("Resize it now?", default=False, err=True)
-    except click.Abort:  # no terminal, or Ctrl-C/Ctrl-D at the prompt
+    except click.Abort:  # Ctrl-C/Ctrl-D at the prompt
         return False

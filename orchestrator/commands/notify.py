@@ -26,7 +26,7 @@ def notify_test(session: Session, as_json: bool) -> None:
     """Send one test message to every channel: one line each (URL masked), exit 1 if any failed."""
     from ..notify import Notifier
 
-    notifier = Notifier.from_settings(session.settings)
+    notifier = Notifier.from_settings(session.settings, simulated=session.cloud.simulated)
     if not notifier.channels:
         raise UsageError("NOTIFY_URLS", "no channel is set; set DISCORD_WEBHOOK_URL or NOTIFY_URLS (or --notify URL)")
     results = notifier.test()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -233,11 +234,20 @@ def handle_errors(command: Callable) -> Callable:
         except ToolError as error:
             click.echo(f"coinpilot-tf: {error}", err=True)
             sys.exit(ExitCode.STOPPED)
+        except BrokenPipeError:  # stdout closed early (`| head`): what was wanted was read
+            closed_stdout()
         except OSError as error:  # the machine's: a full or read-only disk, a folder in the way
             click.echo(f"coinpilot-tf: {disk_problem(error)}", err=True)
             sys.exit(ExitCode.STOPPED)
 
     return wrapper
+
+
+def closed_stdout() -> None:
+    """End quietly, as a tool killed by SIGPIPE would (exit 141): Python's final flush of the
+    closed stdout must not print a second error, so stdout points at /dev/null from here on."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(ExitCode.CLOSED_STDOUT)
 
 
 def note(line: str) -> None:

@@ -45,8 +45,8 @@ def _simulated_store(session: Session, hint: str = _NOT_STARTED):
 
     if not isinstance(session.cloud, SimulatedCloud):
         raise UsageError(
-            "--workdir",
-            f"{session.workdir.path} is not a simulated workdir; `simulate` acts on the simulated OCI only ({hint})",
+            session.workdir.source,
+            f"{session.workdir.described} is not a simulated workdir; `simulate` acts on the simulated OCI only ({hint})",
         )
     return session.settings, CloudStore(session.cloud.folder)
 

@@ -43,7 +43,7 @@ class RetryLoop:
     ) -> RetryLoop:
         settings = prepared.settings
         policy = Policy(PolicyConfig.from_settings(settings, once=once))
-        notifier = Notifier.from_settings(settings, log=reporter.note)
+        notifier = Notifier.from_settings(settings, log=reporter.note, simulated=tf.cloud.simulated)
         return cls(
             prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once, grow=grow
         )
@@ -135,6 +135,9 @@ class RetryLoop:
                 f"this workdir's instance is in its local state, not in the {settings.state_backend} backend; "
                 "move it there first with `coinpilot-tf render --migrate-state` (same settings), then run again",
             )
+        # Init, the provider's start and the look for our instance take seconds: say so first.
+        first = "resize" if context.grow else "launch"
+        context.events.note(f"preparing: Terraform, its provider and the state, then the first {first} attempt")
         try:
             if init_if_needed(tf, settings.backend_config):
                 self.plans.forget()  # a saved plan records the backend and engine it was made with
@@ -166,7 +169,7 @@ class RetryLoop:
                 return outcome
             number += tried
             last = failure or last
-        return self.endings.gave_up(f"--once: not done this time (last: {last.category if last else 'none'})")
+        return self.endings.not_this_time(last.category if last else None)
 
     def _one_attempt(
         self, op: Operation, number: int, target: Target
@@ -225,7 +228,7 @@ class RetryLoop:
         if decision.action == Action.GIVE_UP:
             return self.endings.gave_up(decision.reason)
         if decision.action == Action.END_SWEEP:
-            return self.endings.gave_up(f"--once: not done this time (last: {failure.category})")
+            return self.endings.not_this_time(failure.category)
         if decision.action == Action.DROP_AD:
             context.state.targets = [
                 t for t in context.state.targets if t.availability_domain != target.availability_domain

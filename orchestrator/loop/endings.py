@@ -13,7 +13,7 @@ from ..engine.plan_safety import DestructivePlan
 from ..engine.runner import TerraformError
 from ..errors import ExitCode
 from ..failures import AttemptOutcome, Category, Recorded
-from ..journal import Event
+from ..journal import ONCE_SWEPT, Event
 from ..launch_result import LaunchResult, write_launch_result
 from ..operation import Kind, Operation
 from ..reconcile import Keeping, Kept
@@ -32,7 +32,8 @@ class Ending(StrEnum):
     STARTED = "started"  # the stopped instance runs again
     UNCHANGED = "unchanged"  # grow: the instance is not smaller than the first size
     STOPPED = "stopped"  # a failure retrying cannot fix
-    GAVE_UP = "gave_up"  # MAX_ATTEMPTS, or --once without an instance
+    GAVE_UP = "gave_up"  # MAX_ATTEMPTS
+    NOT_THIS_TIME = "not_this_time"  # --once swept every target without a win: a scheduled run's normal end
     INTERRUPTED = "interrupted"
 
     @property
@@ -43,6 +44,7 @@ class Ending(StrEnum):
 _FAILED_EXIT_CODES = {
     Ending.STOPPED: ExitCode.STOPPED,
     Ending.GAVE_UP: ExitCode.GAVE_UP,
+    Ending.NOT_THIS_TIME: ExitCode.GAVE_UP,
     Ending.INTERRUPTED: ExitCode.INTERRUPTED,
 }
 
@@ -139,6 +141,13 @@ class Endings:
     def gave_up(self, reason: str) -> RetryOutcome:
         self.context.events.gave_up(reason)
         return RetryOutcome(Ending.GAVE_UP, f"gave up: {reason}")
+
+    def not_this_time(self, last: Recorded | None) -> RetryOutcome:
+        """--once swept every target without a win: the normal outcome for a scheduled run, not a defeat."""
+        self.context.events.gave_up(f"{ONCE_SWEPT} (last: {last or 'none'})")
+        return RetryOutcome(
+            Ending.NOT_THIS_TIME, f"not this time (last: {last or 'none'}); the next --once run tries again"
+        )
 
     def interrupted(self, kind: Kind) -> RetryOutcome:
         self.context.events.interrupted()

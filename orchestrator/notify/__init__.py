@@ -16,6 +16,7 @@ from .events import Event, message
 from .sender import Sender
 
 _LOGGER = logging.getLogger(__name__)
+SIMULATED_PREFIX = "[simulated] "
 
 
 class Notifier:
@@ -24,16 +25,20 @@ class Notifier:
         channels: Sequence[Channel] | None,
         events: Collection[Event] | None = None,
         log: Callable[[str], object] | None = None,
+        simulated: bool = False,
     ):
         self.channels = tuple(channels or ())
+        # A rehearsal's messages must not pass for a real win (or failure) on a phone.
+        self._prefix = SIMULATED_PREFIX if simulated else ""
         self._events = frozenset(events) if events else frozenset(Event)
         self._log = log or _LOGGER.warning
         self._sender = Sender(self.channels)
         self._unformatted: set[Event] = set()
 
     @classmethod
-    def from_settings(cls, settings, log: Callable[[str], object] | None = None) -> Notifier:
-        return cls(channels_for(settings), settings.notify_events, log)
+    def from_settings(cls, settings, log: Callable[[str], object] | None = None, *, simulated: bool) -> Notifier:
+        """simulated: the session's cloud is the simulated OCI (Cloud.simulated)."""
+        return cls(channels_for(settings), settings.notify_events, log, simulated)
 
     def notify(self, event: Event, **fields: Any) -> None:
         """Queue the event's message for every channel (unless NOTIFY_EVENTS leaves it out); never blocks."""
@@ -47,11 +52,14 @@ class Notifier:
                 self._log(f"could not word the {event} notification ({type(error).__name__}); not sent")
                 self._unformatted.add(event)
             return
-        self._sender.send(text)
+        self._sender.send(self._prefix + text)
 
     def test(self) -> list[tuple[str, str | None]]:
         """One test message to every channel, now: (masked URL, None or the error) for each."""
-        return [(delivery.channel, delivery.error) for delivery in self._sender.deliver_now(message(Event.TEST))]
+        return [
+            (delivery.channel, delivery.error)
+            for delivery in self._sender.deliver_now(self._prefix + message(Event.TEST))
+        ]
 
     def close(self) -> None:
         """At exit: let queued messages go, waiting a bounded time, and log how deliveries went."""

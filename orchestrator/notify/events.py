@@ -65,7 +65,7 @@ def _success(
     ssh_command: str | None,
 ) -> str:
     lines = [
-        "✅ **Instance created!**",
+        "✅ **Won the instance!**",
         f"ID: `{instance_id}`",
         f"IP: `{public_ip}`" if public_ip else "IP: none (no public IP)",
         f"AD: `{availability_domain}`",

@@ -45,6 +45,7 @@ class SimulatedCloud:
     """The simulated OCI in `folder`, for one workdir; `scenario` is the --simulate text (None: keep)."""
 
     label = "simulated OCI"
+    simulated = True
     notice = "simulated OCI (no account used)"
 
     def __init__(self, folder: Path, workdir: Workdir, scenario: str | None = None):

@@ -47,7 +47,7 @@ def test_stop_cpu_and_terminate_act_on_the_won_instance(session):
 
 def test_simulate_refuses_a_workdir_that_is_not_simulated(session):
     for command in (["stop"], ["terminate"], ["cpu", "5"], ["serve"]):
-        _one_line_usage_error(session.run("simulate", *command), "--workdir", "is not a simulated workdir")
+        _one_line_usage_error(session.run("simulate", *command), "COINPILOT_TF_WORKDIR: ", "is not a simulated workdir")
     assert not session.workdir.exists()
 
 
