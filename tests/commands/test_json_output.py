@@ -34,11 +34,12 @@ def test_a_won_run_prints_only_json_lines_and_ends_with_the_result(session):
     run = session.run("retry", "--simulate", "capacity,ok", "--log-format", "json")
 
     assert run.returncode == 0, run.stderr
-    *attempts, result = json_lines(run)
+    preparing, *attempts, result = json_lines(run)
+    assert preparing["event"] == "note" and preparing["message"].startswith("preparing: ")
     assert [(line["event"], line["category"]) for line in attempts] == [("attempt", "capacity"), ("attempt", "success")]
     [instance] = session.live_instances()
     recorded = json.loads((session.workdir / "launch_result.json").read_text())
-    assert result["outcome"] == Ending.WON and result["message"].startswith("instance launched after 2 attempt")
+    assert result["outcome"] == Ending.WON and result["message"].startswith("won the instance after 2 attempts")
     assert result["instance_id"] == instance["id"] and result["public_ip"] == instance["public_ip"]
     assert (result["availability_domain"], result["ocpus"], result["memory_gbs"]) == (
         instance["availability_domain"],
@@ -70,11 +71,13 @@ def test_a_won_workdir_scripted_retry_grow_and_doctor(tmp_path, won_template):
     broken = won.run("doctor", "--json", "--subnet-ocid", "ocid1.subnet.oc1.sim-region-1.aaaaaaaaunknownsubnet")
 
     assert again.returncode == 0, again.stderr
-    [exists] = json_lines(again)
+    *notes, exists = json_lines(again)
+    assert {note["event"] for note in notes} <= {"note"}
     assert exists["outcome"] == Ending.EXISTS and "already exists" in exists["message"]
     assert exists["instance_id"] == instance["id"] and exists["ssh_command"].endswith(f"@{instance['public_ip']}")
     assert grow.returncode == 0, grow.stderr
-    [unchanged] = json_lines(grow)
+    *notes, unchanged = json_lines(grow)
+    assert {note["event"] for note in notes} <= {"note"}
     assert unchanged["outcome"] == Ending.UNCHANGED and unchanged["message"].startswith("nothing to grow")
 
     assert healthy.returncode == 0, healthy.stderr
