@@ -33,6 +33,7 @@ class Cloud(Protocol):
     def provider_overrides(self) -> dict[str, Path]: ...
     def provider_mirrors(self) -> list[Path]: ...
     def install_provider(self) -> None: ...
+    def provider_problem(self) -> str | None: ...  # why its Terraform provider could not start, if so
     def terraform_environment(self) -> dict[str, str]: ...  # what Terraform's environment gets on top
     def close(self) -> None: ...  # the command is done with the cloud
     def reached(self, phase: str) -> None: ...
@@ -86,6 +87,10 @@ class OciCloud:
 
     def install_provider(self) -> None:
         """terraform init installs oracle/oci from the registry."""
+
+    def provider_problem(self) -> str | None:
+        """`terraform init` installs oracle/oci; `doctor`'s API checks cover the rest."""
+        return None
 
     def terraform_environment(self) -> dict[str, str]:
         return {}  # Terraform starts the registry's provider itself

@@ -298,7 +298,27 @@ NOTIFY_CHECK = Check(
 )
 
 
+def check_provider(ctx: Context) -> Finding:
+    problem = ctx.cloud.provider_problem()
+    if problem:
+        return Finding(CheckStatus.FAIL, f"the {ctx.cloud.label}'s Terraform provider cannot start: {problem}")
+    if ctx.cloud.simulated:
+        return Finding(CheckStatus.OK, "the simulated oracle/oci provider starts")
+    return Finding(CheckStatus.OK, "oracle/oci comes from the Terraform registry (terraform init installs it)")
+
+
+# Not among the local checks a launch runs first: its first Terraform command starts the provider anyway.
+PROVIDER_CHECK = Check(
+    "provider",
+    check_provider,
+    "reinstall coinpilot-tf in a fresh venv (pip install . or pipx install .): its tf and grpcio did not load",
+)
+
+# What `doctor` runs, in order (the notifications' test message is asked for apart).
+ALL_CHECKS = LOCAL_CHECKS + (PROVIDER_CHECK,) + API_CHECKS
+
+
 def diagnose(session: Session, notify_test: bool = False, clock: Callable[[], float] = time.time) -> list[Outcome]:
     """`coinpilot-tf doctor`: every check (and the notifications' test message if asked)."""
-    checks = LOCAL_CHECKS + API_CHECKS + ((NOTIFY_CHECK,) if notify_test else ())
+    checks = ALL_CHECKS + ((NOTIFY_CHECK,) if notify_test else ())
     return run_checks(context_for(session, clock=clock), checks)

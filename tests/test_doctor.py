@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from orchestrator import checks, doctor, oci_api
+from orchestrator.checks import CheckStatus
 from orchestrator.cli import main
 from orchestrator.errors import UsageError
 from orchestrator.simulator.cloud import SimulatedCloud
@@ -25,7 +26,7 @@ from .session import command_session, real_cloud_on
 from .test_config import SUBNET
 
 ADS = PLACEHOLDERS["availability_domains"]
-CHECKS = {check.name: check for check in (*checks.LOCAL_CHECKS, *doctor.API_CHECKS, doctor.NOTIFY_CHECK)}
+CHECKS = {check.name: check for check in (*doctor.ALL_CHECKS, doctor.NOTIFY_CHECK)}
 X86_IMAGE = "ocid1.image.oc1.sim-region-1.aaaaaaaapf2silbjy4gekblwdite5dyfdmjhcun55i5kv7ad4bqf2vj3laba"
 
 
@@ -48,7 +49,7 @@ def simulated_cloud(workdir):
 
 def run(workdir, *names, env=None, clock=time.time, cloud=None):
     """The named checks (all but notifications if none), as {name: Outcome}."""
-    chosen = tuple(CHECKS[name] for name in names) or checks.LOCAL_CHECKS + doctor.API_CHECKS
+    chosen = tuple(CHECKS[name] for name in names) or doctor.ALL_CHECKS
     session = command_session(workdir.path, {**os.environ, **(env or {})})
     if cloud is not None:
         session.cloud = cloud
@@ -100,9 +101,24 @@ def launch(store, name="coinpilot-ins", tags=None, ocpus=2, memory=12):
 # ----- the whole run -----
 
 
+def test_a_provider_that_cannot_load_fails_with_its_error_and_the_fix(workdir, tmp_path, monkeypatch):
+    # A partial install: grpc's compiled part is not there (what `pip install .` without the
+    # simulator's dependencies looked like).
+    broken = tmp_path / "partial-install" / "grpc"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text('raise ImportError("cygrpc is not compiled for this architecture")\n')
+    monkeypatch.setenv("PYTHONPATH", str(broken.parent))
+
+    [outcome] = run(workdir, "provider").values()
+
+    assert outcome.status == CheckStatus.FAIL
+    assert outcome.detail.endswith("ImportError: cygrpc is not compiled for this architecture")
+    assert outcome.fix.startswith("reinstall coinpilot-tf in a fresh venv")
+
+
 def test_a_healthy_simulated_setup_passes_every_check(workdir, store):
     outcomes = run(workdir)
-    assert list(outcomes) == [check.name for check in checks.LOCAL_CHECKS + doctor.API_CHECKS]
+    assert list(outcomes) == [check.name for check in doctor.ALL_CHECKS]
     assert {name: o.status for name, o in outcomes.items() if o.status != "ok"} == {}
     assert all(o.line().startswith("ok    ") for o in outcomes.values())
     assert "LaunchInstance" not in [call["op"] for call in store.calls()]

@@ -144,6 +144,12 @@ class SimulatedCloud:
 
         install_provider(self.folder)
 
+    def provider_problem(self) -> str | None:
+        from ..engine.environment import child_environment
+        from .launcher import import_problem
+
+        return import_problem(child_environment(os.environ))
+
     def terraform_environment(self) -> dict[str, str]:
         """Every Terraform command of this process reattaches to one provider process, started
         with the first (provider_server.py says how long it lives), and again after it died, as

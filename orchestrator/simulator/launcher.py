@@ -83,7 +83,21 @@ _SERVE = (
     "import sys; sys.path.insert(0, {package_root!r}); "
     "from orchestrator.simulator.provider_server import serve; serve({store_dir!r}, {tool_pid})"
 )
+# What the provider imports (`tf`, grpc): a broken or partial install fails here, in a child.
+_IMPORTS = "import sys; sys.path.insert(0, {package_root!r}); import orchestrator.simulator.provider_server"
 LOG = "provider.log"  # in the store's folder: what the tool's providers wrote (one line each at start)
+
+
+def import_problem(environ: Mapping[str, str]) -> str | None:
+    """Why the provider could not start in this install (its last error line), or None."""
+    code = _IMPORTS.format(package_root=str(Path(orchestrator.__file__).resolve().parent.parent))
+    ran = subprocess.run(
+        [sys.executable, "-P", "-c", code], env=dict(environ), capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    if ran.returncode == 0:
+        return None
+    lines = ran.stderr.strip().splitlines()
+    return lines[-1] if lines else f"exit {ran.returncode}"
 
 
 class ProviderProcess:

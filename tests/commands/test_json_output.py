@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from orchestrator import checks, doctor
+from orchestrator import doctor
 from orchestrator.checks import CheckStatus
 from orchestrator.loop import Ending
 
@@ -83,7 +83,7 @@ def test_a_won_workdir_scripted_retry_grow_and_doctor(tmp_path, won_template):
     assert healthy.returncode == 0, healthy.stderr
     report = json.loads(healthy.stdout)
     assert report["passed"] is True and report["mode"].startswith("simulated OCI")
-    names = [check.name for check in checks.LOCAL_CHECKS + doctor.API_CHECKS]
+    names = [check.name for check in doctor.ALL_CHECKS]
     assert [check["name"] for check in report["checks"]] == names
     assert {check["status"] for check in report["checks"]} <= set(CheckStatus)
     assert all(check["fix"] is None for check in report["checks"] if check["status"] == CheckStatus.OK)
