@@ -71,6 +71,16 @@ class Run:
         return STATE_LOCK_WAIT_MARKER in self.stdout
 
 
+# Commands that read or write the state alone and start no provider: the simulated cloud then
+# starts none for them (a provider costs a Python process and grpc's imports).
+STATE_ONLY_COMMANDS = ("version", "output", "state pull", "state push", "state list", "force-unlock")
+
+
+def _reads_the_state_only(args: Sequence[str]) -> bool:
+    words = [arg for arg in args if not arg.startswith("-")]
+    return bool(words) and (words[0] in STATE_ONLY_COMMANDS or " ".join(words[:2]) in STATE_ONLY_COMMANDS)
+
+
 def _takes_the_lock(argv: Sequence[str]) -> bool:
     return argv[1] in LOCKING_COMMANDS or " ".join(argv[1:3]) in LOCKING_COMMANDS
 
@@ -193,7 +203,8 @@ class Terraform:
         )
 
     @property
-    def environment(self) -> dict[str, str]:
+    def base_environment(self) -> dict[str, str]:
+        """What every command gets: the user's environment less secrets and engine-owned variables."""
         say_ignored(os.environ)
         return {
             **child_environment(os.environ),  # not the tool's secrets
@@ -202,8 +213,13 @@ class Terraform:
             "CHECKPOINT_DISABLE": "1",
             # Always explicit: an inherited TF_CLI_CONFIG_FILE may point anywhere.
             "TF_CLI_CONFIG_FILE": str(self.workdir.cli_config),
-            **self.cloud.terraform_environment(),  # the simulated cloud's reattached provider
         }
+
+    def environment_for(self, args: Sequence[str]) -> dict[str, str]:
+        """A command's environment; the cloud's provider only where the command may start providers."""
+        if _reads_the_state_only(args):
+            return self.base_environment
+        return {**self.base_environment, **self.cloud.terraform_environment()}  # the simulated cloud's provider
 
     def argv(self, command: str, *args: str, **options: object) -> list[str]:
         if command in LOCKING_COMMANDS:
@@ -220,7 +236,7 @@ class Terraform:
             process = subprocess.Popen(
                 argv,
                 cwd=self.workdir.path,
-                env=self.environment,
+                env=self.environment_for(argv[1:]),
                 text=True,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -276,5 +292,5 @@ class Terraform:
     def passthrough(self, args: list[str]) -> int:
         """`coinpilot-tf terraform ARGS...`: the user's own command, on their terminal."""
         return subprocess.call(
-            [self.engine.path, *args], cwd=self.workdir.path, env=self.environment, umask=PRIVATE_UMASK
+            [self.engine.path, *args], cwd=self.workdir.path, env=self.environment_for(args), umask=PRIVATE_UMASK
         )

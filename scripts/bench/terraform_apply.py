@@ -26,9 +26,7 @@ def terraform_apply_loop(
     session = Session(environ)
     session.flags = {"workdir": str(workdir)}
     tool = session.terraform  # the tool's engine and environment
-    # Less the tool's own running provider: a plain apply loop's Terraform starts its provider itself.
-    environment = {name: value for name, value in tool.environment.items() if name != "TF_REATTACH_PROVIDERS"}
-    session.close()
+    # Without the tool's own running provider: a plain apply loop's Terraform starts its provider itself.
     argv = [tool.engine.path, "apply", "-auto-approve"]
-    loop = CommandLoop(argv, workdir, environment, CloudStore(workdir / "simulator"), attempts)
+    loop = CommandLoop(argv, workdir, tool.base_environment, CloudStore(workdir / "simulator"), attempts)
     return loop, tool.engine.describe()

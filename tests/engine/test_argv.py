@@ -117,3 +117,14 @@ def test_state_pull(tf):
 
 def test_state_push(tf):
     assert push_state_argv(tf, Path("/w/errored.tfstate")) == [BIN, "state", "push", LOCK, "/w/errored.tfstate"]
+
+
+def test_only_commands_that_read_the_state_alone_go_without_the_clouds_provider():
+    from orchestrator.engine.runner import _reads_the_state_only
+
+    assert _reads_the_state_only(["output", "-json"])
+    assert _reads_the_state_only(["-chdir=x", "state", "pull"])
+    assert not _reads_the_state_only(["state", "rm", "oci_core_instance.this"])
+    assert not _reads_the_state_only(["show", "-json"])
+    assert not _reads_the_state_only(["apply", "-auto-approve"])
+    assert not _reads_the_state_only([])

@@ -19,6 +19,7 @@ from orchestrator.workdir import Workdir
 
 from ..session import new_session
 from ..test_crash_safety import state_instance
+from ..workdirs import copy_session
 
 # Only a guard: each wait below ends on an event (a process gone) well before it.
 GUARD_SECONDS = 60
@@ -103,3 +104,15 @@ def test_the_cloud_starts_its_provider_once_and_again_only_once_it_died_or_was_c
     wait_until_gone(provider)  # nothing in flight: it goes
     assert cloud.terraform_environment() not in (first, replaced)
     cloud.close()
+
+
+def test_a_command_that_reads_only_the_state_starts_no_provider(tmp_path, won_template):
+    won = copy_session(won_template, tmp_path)
+    folder = won.workdir / "simulator"
+    before = len(started_providers(folder))
+
+    shown = won.run("output", "--json")
+
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["instance_id"].startswith("ocid1.instance.")
+    assert len(started_providers(folder)) == before
