@@ -116,3 +116,19 @@ def test_a_command_that_reads_only_the_state_starts_no_provider(tmp_path, won_te
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["instance_id"].startswith("ocid1.instance.")
     assert len(started_providers(folder)) == before
+
+
+def test_a_provider_that_cannot_start_stops_the_run_with_one_line(tmp_path):
+    # A partial install: grpc's compiled part did not load (what `pip install .` once gave).
+    broken = tmp_path / "partial-install" / "grpc"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text('raise ImportError("cygrpc is not compiled for this architecture")\n')
+    session = new_session(tmp_path)
+
+    result = session.run("retry", "--simulate", "ok", extra_env={"PYTHONPATH": str(broken.parent)})
+
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("coinpilot-tf: the simulated provider did not start")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert session.calls("LaunchInstance") == []
