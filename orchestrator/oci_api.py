@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,26 @@ class LimitUsage:
     def resource(self) -> str:
         """'core' or 'memory'."""
         return A1_LIMIT_NAME.match(self.name).group(1)
+
+
+class Availability(StrEnum):
+    """A capacity report's availabilityStatus values (CapacityReportShapeAvailability)."""
+
+    AVAILABLE = "AVAILABLE"
+    OUT_OF_HOST_CAPACITY = "OUT_OF_HOST_CAPACITY"
+    HARDWARE_NOT_SUPPORTED = "HARDWARE_NOT_SUPPORTED"
+
+
+@dataclass(frozen=True)
+class ShapeAvailability:
+    """One line of a compute capacity report: a size of the shape in an AD (or one of its fault
+    domains), and OCI's availabilityStatus for it (AVAILABLE, OUT_OF_HOST_CAPACITY, HARDWARE_NOT_SUPPORTED)."""
+
+    availability_domain: str
+    fault_domain: str | None
+    ocpus: float
+    memory_gbs: float
+    status: str  # an Availability value
 
 
 # ----- credentials -----
@@ -311,6 +332,40 @@ class OciApi:
             available = availability.available if availability.available is not None else max(value.value - used, 0)
             usages.append(LimitUsage(value.name, ad, value.value, used, available))
         return usages
+
+    # ----- capacity -----
+
+    def capacity_report(
+        self, availability_domain: str, shape: str, asked: list[tuple[float, float, str | None]]
+    ) -> list[ShapeAvailability]:
+        """CreateComputeCapacityReport (in the root compartment, as OCI requires) for each
+        (OCPUs, GB, fault domain or None) of the shape in one AD."""
+        from oci.core import models
+
+        details = models.CreateComputeCapacityReportDetails(
+            compartment_id=self.tenancy,
+            availability_domain=availability_domain,
+            shape_availabilities=[
+                models.CreateCapacityReportShapeAvailabilityDetails(
+                    instance_shape=shape,
+                    fault_domain=fault_domain,
+                    instance_shape_config=models.CapacityReportInstanceShapeConfig(ocpus=ocpus, memory_in_gbs=gbs),
+                )
+                for ocpus, gbs, fault_domain in asked
+            ],
+        )
+        compute = self._compute()
+        report = self._call("CreateComputeCapacityReport", compute.create_compute_capacity_report, details).data
+        return [
+            ShapeAvailability(
+                availability_domain,
+                found.fault_domain,
+                found.instance_shape_config.ocpus,
+                found.instance_shape_config.memory_in_gbs,
+                found.availability_status,
+            )
+            for found in report.shape_availabilities
+        ]
 
     # ----- monitoring -----
 
