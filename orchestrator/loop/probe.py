@@ -10,7 +10,7 @@ fails is journaled too, and the sweep goes on in its own order.
 
 from __future__ import annotations
 
-from ..errors import ToolError
+from ..errors import ToolError, UsageError
 from ..oci_api import Availability
 from ..render import Target
 from ..size import Size
@@ -29,7 +29,7 @@ class CapacityProbe:
         events = self.context.events
         try:
             answers = self._ask([target.availability_domain for target in same_size], size)
-        except ToolError as error:
+        except (ToolError, UsageError) as error:  # the report is a hint: never the end of the run
             events.capacity_reported(size.spec, same_size[0].availability_domain, error=str(error))
             if not self.failed_before:
                 events.note(f"capacity report failed ({error}); the ADs are tried in their own order")
