@@ -342,30 +342,19 @@ class OciApi:
         (OCPUs, GB, fault domain or None) of the shape in one AD."""
         from oci.core import models
 
+        size = models.CapacityReportInstanceShapeConfig
         details = models.CreateComputeCapacityReportDetails(
             compartment_id=self.tenancy,
             availability_domain=availability_domain,
             shape_availabilities=[
                 models.CreateCapacityReportShapeAvailabilityDetails(
-                    instance_shape=shape,
-                    fault_domain=fault_domain,
-                    instance_shape_config=models.CapacityReportInstanceShapeConfig(ocpus=ocpus, memory_in_gbs=gbs),
+                    instance_shape=shape, fault_domain=where, instance_shape_config=size(ocpus=ocpus, memory_in_gbs=gbs)
                 )
-                for ocpus, gbs, fault_domain in asked
+                for ocpus, gbs, where in asked
             ],
         )
-        compute = self._compute()
-        report = self._call("CreateComputeCapacityReport", compute.create_compute_capacity_report, details).data
-        return [
-            ShapeAvailability(
-                availability_domain,
-                found.fault_domain,
-                found.instance_shape_config.ocpus,
-                found.instance_shape_config.memory_in_gbs,
-                found.availability_status,
-            )
-            for found in report.shape_availabilities
-        ]
+        report = self._call("CreateComputeCapacityReport", self._compute().create_compute_capacity_report, details)
+        return [_shape_availability(availability_domain, found) for found in report.data.shape_availabilities]
 
     # ----- monitoring -----
 
@@ -413,6 +402,13 @@ def _instance(found: Any) -> Instance:
         memory_gbs=config.memory_in_gbs if config else None,
         freeform_tags=dict(found.freeform_tags or {}),
         time_created=found.time_created,
+    )
+
+
+def _shape_availability(availability_domain: str, found: Any) -> ShapeAvailability:
+    config = found.instance_shape_config
+    return ShapeAvailability(
+        availability_domain, found.fault_domain, config.ocpus, config.memory_in_gbs, found.availability_status
     )
 
 
