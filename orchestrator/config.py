@@ -505,6 +505,14 @@ FIELDS: tuple[Field, ...] = (
         "After winning a smaller size, go on to resize to the first --size (the resize reboots the instance).",
         SettingGroup.LOOP,
     ),
+    Field(
+        "capacity_probe",
+        "CAPACITY_PROBE",
+        _boolean,
+        False,
+        "Ask OCI's capacity report before each launch and try the ADs it reports available first (never skips one).",
+        SettingGroup.LOOP,
+    ),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 LAUNCH_TARGETS = ("compartment_ocid", "subnet_ocid", "availability_domains")
@@ -538,6 +546,7 @@ class Settings:
     state_backend: str
     backend_config: tuple[tuple[str, str], ...]
     grow_after_win: bool
+    capacity_probe: bool
     warnings: tuple[str, ...] = ()
 
     def unset_targets(self) -> tuple[str, ...]:

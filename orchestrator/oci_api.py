@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,26 @@ class LimitUsage:
     def resource(self) -> str:
         """'core' or 'memory'."""
         return A1_LIMIT_NAME.match(self.name).group(1)
+
+
+class Availability(StrEnum):
+    """A capacity report's availabilityStatus values (CapacityReportShapeAvailability)."""
+
+    AVAILABLE = "AVAILABLE"
+    OUT_OF_HOST_CAPACITY = "OUT_OF_HOST_CAPACITY"
+    HARDWARE_NOT_SUPPORTED = "HARDWARE_NOT_SUPPORTED"
+
+
+@dataclass(frozen=True)
+class ShapeAvailability:
+    """One line of a compute capacity report: a size of the shape in an AD (or one of its fault
+    domains), and OCI's availabilityStatus for it (AVAILABLE, OUT_OF_HOST_CAPACITY, HARDWARE_NOT_SUPPORTED)."""
+
+    availability_domain: str
+    fault_domain: str | None
+    ocpus: float
+    memory_gbs: float
+    status: str  # an Availability value
 
 
 # ----- credentials -----
@@ -312,6 +333,29 @@ class OciApi:
             usages.append(LimitUsage(value.name, ad, value.value, used, available))
         return usages
 
+    # ----- capacity -----
+
+    def capacity_report(
+        self, availability_domain: str, shape: str, asked: list[tuple[float, float, str | None]]
+    ) -> list[ShapeAvailability]:
+        """CreateComputeCapacityReport (in the root compartment, as OCI requires) for each
+        (OCPUs, GB, fault domain or None) of the shape in one AD."""
+        from oci.core import models
+
+        size = models.CapacityReportInstanceShapeConfig
+        details = models.CreateComputeCapacityReportDetails(
+            compartment_id=self.tenancy,
+            availability_domain=availability_domain,
+            shape_availabilities=[
+                models.CreateCapacityReportShapeAvailabilityDetails(
+                    instance_shape=shape, fault_domain=where, instance_shape_config=size(ocpus=ocpus, memory_in_gbs=gbs)
+                )
+                for ocpus, gbs, where in asked
+            ],
+        )
+        report = self._call("CreateComputeCapacityReport", self._compute().create_compute_capacity_report, details)
+        return [_shape_availability(availability_domain, found) for found in report.data.shape_availabilities]
+
     # ----- monitoring -----
 
     def cpu_utilization(self, instance_id: str, compartment_id: str, days: int = 7) -> list[float]:
@@ -358,6 +402,13 @@ def _instance(found: Any) -> Instance:
         memory_gbs=config.memory_in_gbs if config else None,
         freeform_tags=dict(found.freeform_tags or {}),
         time_created=found.time_created,
+    )
+
+
+def _shape_availability(availability_domain: str, found: Any) -> ShapeAvailability:
+    config = found.instance_shape_config
+    return ShapeAvailability(
+        availability_domain, found.fault_domain, config.ocpus, config.memory_in_gbs, found.availability_status
     )
 
 

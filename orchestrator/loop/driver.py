@@ -20,7 +20,7 @@ from ..journal import Journal
 from ..launch_inputs import Prepared
 from ..notify import Notifier
 from ..oci_api import Instance
-from ..operation import STOPPED_STATES, Operation
+from ..operation import STOPPED_STATES, Kind, Operation
 from ..phases import Phase
 from ..policy import Action, Decision, Policy, PolicyConfig, Waiter
 from ..progress import Reporter
@@ -33,7 +33,8 @@ from .context import RunContext, RunState
 from .endings import Endings, RetryOutcome
 from .lifecycle import Lifecycle
 from .ours import FindOurs
-from .schedule import schedule
+from .probe import CapacityProbe
+from .schedule import in_order, schedule
 
 
 class RetryLoop:
@@ -161,7 +162,9 @@ class RetryLoop:
             context.state.targets,
         )
         last: Failure | None = None
-        for target in schedule(context.state, once=context.once):
+        probing = context.settings.capacity_probe and op.kind == Kind.LAUNCH
+        pick = CapacityProbe(context).pick if probing else in_order
+        for target in schedule(context.state, once=context.once, pick=pick):
             if context.state.interrupted:
                 return self.endings.interrupted(op.kind)
             outcome, failure, tried = self._one_attempt(op, number + 1, target)

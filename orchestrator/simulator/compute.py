@@ -56,10 +56,15 @@ class Answer:
 
 def consume_outcome(cloud: dict, operation: str) -> str:
     """The next outcome of `operation` (launch, update, start); the last one repeats."""
+    outcome = upcoming_outcome(cloud, operation)
+    cloud["consumed"][operation] += 1
+    return outcome
+
+
+def upcoming_outcome(cloud: dict, operation: str) -> str:
+    """The outcome the next `operation` call will get, left unconsumed (the capacity report's answer)."""
     outcomes = cloud["scenario"][operation]
-    consumed = cloud["consumed"][operation]
-    cloud["consumed"][operation] = consumed + 1
-    return outcomes[min(consumed, len(outcomes) - 1)]
+    return outcomes[min(cloud["consumed"][operation], len(outcomes) - 1)]
 
 
 def launch(cloud: dict, details: dict, retry_token: str | None) -> Answer:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from orchestrator.simulator import (
+    rest_capacity,
     rest_compute,
     rest_identity,
     rest_images,
@@ -47,6 +48,12 @@ ROUTES = (
     _route("PUT", r"/20160918/instances/([^/]+)", "UpdateInstance", rest_compute.update_instance),
     _route("POST", r"/20160918/instances/([^/]+)", "InstanceAction", rest_compute.instance_action),
     _route("DELETE", r"/20160918/instances/([^/]+)", "TerminateInstance", rest_compute.terminate_instance),
+    _route(
+        "POST",
+        r"/20160918/computeCapacityReports",
+        "CreateComputeCapacityReport",
+        rest_capacity.create_compute_capacity_report,
+    ),
     _route("GET", r"/20160918/images", "ListImages", rest_images.list_images),
     _route("GET", r"/20160918/images/([^/]+)", "GetImage", rest_images.get_image),
     _route(
