@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .instance import Instance
-from .oci_api import Compartment
+from .oci_api import ApiError, Compartment
 from .ownership import GONE_STATES, is_ours
 
 if TYPE_CHECKING:
@@ -63,14 +63,19 @@ def is_a1(found: Instance) -> bool:
 
 def tenancy_a1_instances(cloud: Cloud, profile: str) -> list[A1Instance]:
     """Every A1 instance in every compartment the profile may read (the tenancy's root included),
-    terminated ones as OCI still lists them; through the cloud's API (for in_child.call)."""
+    terminated ones as OCI still lists them; through the cloud's API (for in_child.call). A
+    compartment the user may not list (404) is passed over: what it holds cannot be named anyway."""
+    found = []
     with cloud.api(profile) as api:
-        return [
-            A1Instance(found, compartment)
-            for compartment in api.tenancy_compartments()
-            for found in api.list_instances(compartment.id)
-            if is_a1(found)
-        ]
+        for compartment in api.tenancy_compartments():
+            try:
+                listed = api.list_instances(compartment.id)
+            except ApiError as error:
+                if error.status != 404:
+                    raise
+                continue
+            found += [A1Instance(instance, compartment) for instance in listed if is_a1(instance)]
+    return found
 
 
 # Why LimitExceeded with nothing live in the tenancy is worth checking again.
