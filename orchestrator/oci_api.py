@@ -253,6 +253,19 @@ class OciApi:
         found = self._get("GetCompartment", self._identity().get_compartment, compartment_id)
         return found and Compartment(found.id, found.name, found.lifecycle_state)
 
+    def tenancy_compartments(self) -> list[Compartment]:
+        """The tenancy (its root compartment) and every active compartment under it, at any depth."""
+        root = self.get_compartment(self.tenancy) or Compartment(self.tenancy, "root compartment", "ACTIVE")
+        found = self._list(
+            "ListCompartments",
+            self._identity().list_compartments,
+            self.tenancy,
+            compartment_id_in_subtree=True,
+            access_level="ACCESSIBLE",
+            lifecycle_state="ACTIVE",
+        )
+        return [root, *(Compartment(c.id, c.name, c.lifecycle_state) for c in found)]
+
     # ----- network -----
 
     def get_subnet(self, subnet_id: str) -> Subnet | None:

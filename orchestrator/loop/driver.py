@@ -32,6 +32,7 @@ from .backend import BackendRecovery, Recovery
 from .context import RunContext, RunState
 from .endings import Endings, RetryOutcome
 from .lifecycle import Lifecycle
+from .limit import ExplainLimit
 from .ours import FindOurs
 from .probe import CapacityProbe
 from .schedule import in_order, schedule
@@ -76,6 +77,7 @@ class RetryLoop:
         self.backend = BackendRecovery(self.context, self.endings)
         self.lifecycle = Lifecycle(self.context, self.endings, self._set_up, self._attempts)
         self.ours = FindOurs(self.context, self.endings, self.backend, self.lifecycle.record_lost)
+        self.limit = ExplainLimit(self.context, self.endings)
 
     @property
     def prepared(self) -> Prepared:
@@ -222,8 +224,12 @@ class RetryLoop:
 
     def _act(self, op: Operation, decision: Decision, failure: Failure, target: Target) -> RetryOutcome | None:
         context = self.context
-        if decision.reconcile:  # the call may have gone through, or ours exists already
+        if decision.reconcile or decision.look_across_tenancy:  # the call may have gone through, or ours exists already
             found = self.ours.look_again(op)
+            if found:
+                return found
+        if decision.look_across_tenancy:  # someone else may use the allowance
+            found = self.limit.look()
             if found:
                 return found
         if decision.action == Action.STOP:

@@ -38,6 +38,7 @@ def _route(method: str, path: str, op: str, answer: Operation) -> Route:
 
 ROUTES = (
     _route("GET", r"/20160918/availabilityDomains", "ListAvailabilityDomains", rest_identity.list_availability_domains),
+    _route("GET", r"/20160918/compartments", "ListCompartments", rest_identity.list_compartments),
     _route("GET", r"/20160918/compartments/([^/]+)", "GetCompartment", rest_identity.get_compartment),
     _route("GET", r"/20160918/subnets/([^/]+)", "GetSubnet", rest_network.get_subnet),
     _route("GET", r"/20160918/vnicAttachments", "ListVnicAttachments", rest_network.list_vnic_attachments),
