@@ -9,6 +9,7 @@ from orchestrator.simulator.rest_protocol import (
     not_found,
     paged,
     queried_compartment,
+    sorted_by,
 )
 from orchestrator.simulator.store import CloudStore
 
@@ -32,11 +33,7 @@ def list_images(store: CloudStore, request: Request) -> Reply:
         and ("shape" not in query or query["shape"] in image["compatible_shapes"])
         and query.get("lifecycleState", "AVAILABLE") == "AVAILABLE"
     ]
-    by_name = query.get("sortBy") == "DISPLAYNAME"
-    # OCI's defaults: newest first by time, A to Z by name.
-    descending = query.get("sortOrder", "ASC" if by_name else "DESC") == "DESC"
-    images.sort(key=lambda i: i["display_name"] if by_name else i["time_created"], reverse=descending)
-    page, headers = paged("ListImages", images, query)
+    page, headers = paged("ListImages", sorted_by(images, query), query)
     return Reply([_image(i) for i in page], {"compartment_id": compartment_id, "count": len(page)}, headers)
 
 

@@ -1,7 +1,8 @@
-"""The simulated Networking API: subnets, VNIC attachments and VNICs, in the API's wire format."""
+"""The simulated Networking API: VCNs, subnets, VNIC attachments and VNICs, in the API's wire format."""
 
 from __future__ import annotations
 
+from orchestrator.simulator.compute import etag
 from orchestrator.simulator.rest_protocol import (
     Reply,
     Request,
@@ -9,8 +10,12 @@ from orchestrator.simulator.rest_protocol import (
     not_found,
     paged,
     queried_compartment,
+    sorted_by,
 )
 from orchestrator.simulator.store import CloudStore
+
+# What a VCN record leaves out (the seeded one holds only its id, compartment, CIDR and name).
+_VCN_DEFAULTS = {"dns_label": "vcn", "state": "AVAILABLE", "time_created": "2026-06-01T09:00:00.000Z"}
 
 
 def get_subnet(store: CloudStore, request: Request) -> Reply:
@@ -18,7 +23,35 @@ def get_subnet(store: CloudStore, request: Request) -> Reply:
     subnet = store.get_subnet(subnet_id)
     if subnet is None:
         raise not_found(f"subnet {subnet_id}")
-    return Reply(_subnet(subnet), {"subnet_id": subnet_id})
+    return Reply(_subnet(subnet), {"subnet_id": subnet_id}, {"etag": etag(subnet)})
+
+
+def list_subnets(store: CloudStore, request: Request) -> Reply:
+    query = request.query
+    compartment_id = queried_compartment(store, query)
+    filters = {"vcnId": "vcn_id", "displayName": "display_name", "lifecycleState": "state"}
+    subnets = [
+        s for s in store.snapshot()["subnets"] if s["compartment_id"] == compartment_id and matches(s, query, filters)
+    ]
+    page, headers = paged("ListSubnets", sorted_by(subnets, query), query)
+    return Reply([_subnet(s) for s in page], {"compartment_id": compartment_id, "count": len(page)}, headers)
+
+
+def list_vcns(store: CloudStore, request: Request) -> Reply:
+    query = request.query
+    compartment_id = queried_compartment(store, query)
+    vcns = [{**_VCN_DEFAULTS, **vcn} for vcn in store.snapshot()["vcns"] if vcn["compartment_id"] == compartment_id]
+    vcns = [vcn for vcn in vcns if matches(vcn, query, {"displayName": "display_name", "lifecycleState": "state"})]
+    page, headers = paged("ListVcns", sorted_by(vcns, query), query)
+    return Reply([_vcn(v) for v in page], {"compartment_id": compartment_id, "count": len(page)}, headers)
+
+
+def get_vcn(store: CloudStore, request: Request) -> Reply:
+    [vcn_id] = request.params
+    vcn = next((v for v in store.snapshot()["vcns"] if v["id"] == vcn_id), None)
+    if vcn is None:
+        raise not_found(f"vcn {vcn_id}")
+    return Reply(_vcn({**_VCN_DEFAULTS, **vcn}), {"vcn_id": vcn_id}, {"etag": etag(vcn)})
 
 
 def list_vnic_attachments(store: CloudStore, request: Request) -> Reply:
@@ -35,7 +68,7 @@ def get_vnic(store: CloudStore, request: Request) -> Reply:
     vnic = store.get_vnic(vnic_id)
     if vnic is None:
         raise not_found(f"vnic {vnic_id}")
-    return Reply(_vnic(vnic), {"vnic_id": vnic_id})
+    return Reply(_vnic(vnic), {"vnic_id": vnic_id}, {"etag": etag(vnic)})
 
 
 def _subnet(subnet: dict) -> dict:
@@ -57,6 +90,23 @@ def _subnet(subnet: dict) -> dict:
         "vcnId": subnet["vcn_id"],
         "virtualRouterIp": subnet["virtual_router_ip"],
         "virtualRouterMac": subnet["virtual_router_mac"],
+    }
+
+
+def _vcn(vcn: dict) -> dict:
+    return {
+        "id": vcn["id"],
+        "compartmentId": vcn["compartment_id"],
+        "cidrBlock": vcn["cidr_block"],
+        "cidrBlocks": [vcn["cidr_block"]],
+        "displayName": vcn["display_name"],
+        "dnsLabel": vcn["dns_label"],
+        "vcnDomainName": f"{vcn['dns_label']}.oraclevcn.com",
+        "lifecycleState": vcn["state"],
+        "timeCreated": vcn["time_created"],
+        "ipv6CidrBlocks": [],
+        "freeformTags": {},
+        "definedTags": {},
     }
 
 
