@@ -12,6 +12,7 @@ from orchestrator.simulator.rest_protocol import (
     Reply,
     Request,
     answered,
+    found,
     matches,
     not_found,
     paged,
@@ -64,9 +65,7 @@ def list_instances(store: CloudStore, request: Request) -> Reply:
 
 def get_instance(store: CloudStore, request: Request) -> Reply:
     [instance_id] = request.params
-    instance = store.get_instance(instance_id)
-    if instance is None:
-        raise not_found(f"instance {instance_id}")
+    instance = found(store.get_instance(instance_id), f"instance {instance_id}")
     return Reply(
         _instance(instance),
         {"instance_id": instance_id, "lifecycle_state": instance["lifecycle_state"]},

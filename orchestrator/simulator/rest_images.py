@@ -5,8 +5,8 @@ from __future__ import annotations
 from orchestrator.simulator.rest_protocol import (
     Reply,
     Request,
+    found,
     matches,
-    not_found,
     paged,
     queried_compartment,
     sorted_by,
@@ -39,21 +39,19 @@ def list_images(store: CloudStore, request: Request) -> Reply:
 
 def get_image(store: CloudStore, request: Request) -> Reply:
     [image_id] = request.params
-    return Reply(_image(_image_record(store, image_id)), {"image_id": image_id})
+    return Reply(_image(image_record(store, image_id)), {"image_id": image_id})
 
 
 def list_image_shape_compatibility_entries(store: CloudStore, request: Request) -> Reply:
     [image_id] = request.params
-    shapes = _image_record(store, image_id)["compatible_shapes"]
+    shapes = image_record(store, image_id)["compatible_shapes"]
     page, headers = paged("ListImageShapeCompatibilityEntries", shapes, request.query)
     return Reply([_shape_entry(image_id, shape) for shape in page], {"image_id": image_id}, headers)
 
 
-def _image_record(store: CloudStore, image_id: str) -> dict:
-    image = next((i for i in store.snapshot()["images"] if i["id"] == image_id), None)
-    if image is None:
-        raise not_found(f"image {image_id}")
-    return image
+def image_record(store: CloudStore, image_id: str) -> dict:
+    """The store's image `image_id`; 404 if there is none."""
+    return found(next((i for i in store.snapshot()["images"] if i["id"] == image_id), None), f"image {image_id}")
 
 
 def _image(image: dict) -> dict:

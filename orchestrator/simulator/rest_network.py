@@ -6,8 +6,8 @@ from orchestrator.simulator.compute import etag
 from orchestrator.simulator.rest_protocol import (
     Reply,
     Request,
+    found,
     matches,
-    not_found,
     paged,
     queried_compartment,
     sorted_by,
@@ -20,9 +20,7 @@ _VCN_DEFAULTS = {"dns_label": "vcn", "state": "AVAILABLE", "time_created": "2026
 
 def get_subnet(store: CloudStore, request: Request) -> Reply:
     [subnet_id] = request.params
-    subnet = store.get_subnet(subnet_id)
-    if subnet is None:
-        raise not_found(f"subnet {subnet_id}")
+    subnet = found(store.get_subnet(subnet_id), f"subnet {subnet_id}")
     return Reply(_subnet(subnet), {"subnet_id": subnet_id}, {"etag": etag(subnet)})
 
 
@@ -48,9 +46,7 @@ def list_vcns(store: CloudStore, request: Request) -> Reply:
 
 def get_vcn(store: CloudStore, request: Request) -> Reply:
     [vcn_id] = request.params
-    vcn = next((v for v in store.snapshot()["vcns"] if v["id"] == vcn_id), None)
-    if vcn is None:
-        raise not_found(f"vcn {vcn_id}")
+    vcn = found(next((v for v in store.snapshot()["vcns"] if v["id"] == vcn_id), None), f"vcn {vcn_id}")
     return Reply(_vcn({**_VCN_DEFAULTS, **vcn}), {"vcn_id": vcn_id}, {"etag": etag(vcn)})
 
 
@@ -65,9 +61,7 @@ def list_vnic_attachments(store: CloudStore, request: Request) -> Reply:
 
 def get_vnic(store: CloudStore, request: Request) -> Reply:
     [vnic_id] = request.params
-    vnic = store.get_vnic(vnic_id)
-    if vnic is None:
-        raise not_found(f"vnic {vnic_id}")
+    vnic = found(store.get_vnic(vnic_id), f"vnic {vnic_id}")
     return Reply(_vnic(vnic), {"vnic_id": vnic_id}, {"etag": etag(vnic)})
 
 

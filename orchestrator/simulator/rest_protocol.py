@@ -56,6 +56,13 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, "NotAuthorizedOrNotFound", f"Authorization failed or requested resource not found: {what}.")
 
 
+def found(record: dict | None, what: str) -> dict:
+    """The record a Get operation looked up; OCI's 404 if there is none."""
+    if record is None:
+        raise not_found(what)
+    return record
+
+
 def required(values: dict, name: str) -> object:
     if values.get(name) in (None, ""):
         raise ApiError(400, "MissingParameter", f"Missing required parameter '{name}'.")

@@ -3,7 +3,8 @@ usual others, with the limits OCI gives a flexible shape's OCPUs and memory."""
 
 from __future__ import annotations
 
-from orchestrator.simulator.rest_protocol import Reply, Request, not_found, paged, queried_compartment
+from orchestrator.simulator.rest_images import image_record
+from orchestrator.simulator.rest_protocol import Reply, Request, paged, queried_compartment
 from orchestrator.simulator.store import CloudStore
 
 
@@ -55,10 +56,8 @@ def list_shapes(store: CloudStore, request: Request) -> Reply:
     compartment_id = queried_compartment(store, query)
     names = list(SHAPES)
     if "imageId" in query:
-        image = next((i for i in store.snapshot()["images"] if i["id"] == query["imageId"]), None)
-        if image is None:
-            raise not_found(f"image {query['imageId']}")
-        names = [name for name in names if name in image["compatible_shapes"]]
+        compatible = image_record(store, query["imageId"])["compatible_shapes"]
+        names = [name for name in names if name in compatible]
     page, headers = paged("ListShapes", names, query)
     return Reply(
         [{"shape": name, **SHAPES[name]} for name in page],

@@ -7,8 +7,8 @@ from __future__ import annotations
 from orchestrator.simulator.rest_protocol import (
     Reply,
     Request,
+    found,
     matches,
-    not_found,
     paged,
     queried_compartment,
 )
@@ -64,10 +64,7 @@ def list_work_request_errors(store: CloudStore, request: Request) -> Reply:
 
 def _work_request(store: CloudStore, request: Request) -> dict:
     [work_request_id] = request.params
-    work_request = store.get_work_request(work_request_id)
-    if work_request is None:
-        raise not_found(f"work request {work_request_id}")
-    return work_request
+    return found(store.get_work_request(work_request_id), f"work request {work_request_id}")
 
 
 def _summary(work_request: dict) -> dict:
