@@ -4,8 +4,9 @@ A small HTTP server on 127.0.0.1 answers from the same cloud store the simulated
 provider uses, in the API's wire format: the real paths and methods, camelCase JSON, OCI error
 bodies, opc-request-id (the client's own id first) and Date headers, pagination with
 opc-next-page, on HTTP/1.1 with keep-alive. Like OCI it authenticates each request
-(rest_signing.py). Every request, routed or not, lands in the store's call log. This module is the transport; rest_routes.py says which
-operation answers what, and the rest_<service>.py modules answer.
+(rest_signing.py). Every request, routed or not, lands in the store's call log. This module is
+the transport; rest_routes.py says which operation answers what, and the rest_<service>.py
+modules answer.
 """
 
 from __future__ import annotations
