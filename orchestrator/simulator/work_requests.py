@@ -27,6 +27,9 @@ _ENDS = {
 OPERATIONS = tuple(_ENDS)
 # What the work request's resource says was done to the instance once the operation is over.
 _ACTION_TYPES = {"LaunchInstance": "CREATED", "UpdateInstance": "UPDATED", "TerminateInstance": "DELETED"}
+# An instance is launched, and terminated, once: a retried launch (same retry token) or a second
+# termination answers the work request the first one opened.
+_ONCE_PER_INSTANCE = {"LaunchInstance", "TerminateInstance"}
 _PERCENT = {"ACCEPTED": 0.0, "IN_PROGRESS": 50.0, "SUCCEEDED": 100.0, "FAILED": 100.0}
 
 _OCID_ALPHABET = string.ascii_lowercase + string.digits
@@ -35,6 +38,13 @@ _OCID_ALPHABET = string.ascii_lowercase + string.digits
 def open_request(cloud: dict, operation_type: str, instance: dict, seconds: float) -> dict:
     """A new work request for `operation_type` on `instance`, expected to take about `seconds`."""
     now = time.time()
+    earlier = [
+        r
+        for r in cloud.get("work_requests", ())
+        if (r["operation_type"], r["instance_id"]) == (operation_type, instance["id"])
+    ]
+    if earlier and operation_type in _ONCE_PER_INSTANCE:
+        return view(earlier[0], now)
     record = {
         "id": f"ocid1.coreservicesworkrequest.oc1.{REGION}."
         + "".join(secrets.choice(_OCID_ALPHABET) for _ in range(60)),

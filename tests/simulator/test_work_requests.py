@@ -109,3 +109,17 @@ def test_an_if_match_that_is_not_the_etag_changes_nothing():
     current = compute.find(cloud, instance["id"])
     assert (current["display_name"], current["lifecycle_state"]) == ("renamed", "RUNNING")
     assert compute.act(cloud, instance["id"], "STOP", if_match=compute.etag(current)).error is None
+
+
+def test_a_retried_launch_or_a_second_termination_answers_the_first_work_request():
+    cloud = seed()
+    instance, launch = _launched(cloud)
+    assert work_requests.open_request(cloud, "LaunchInstance", instance, 10)["id"] == launch["id"]
+    terminations = [
+        work_requests.open_request(
+            cloud, "TerminateInstance", compute.terminate(cloud, instance["id"], 10, None).instance, 10
+        )
+        for _ in range(2)
+    ]
+    assert terminations[0]["id"] == terminations[1]["id"]
+    assert len(cloud["work_requests"]) == 2
