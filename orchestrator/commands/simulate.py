@@ -142,10 +142,24 @@ def occupy(session: Session, size: str, compartment: str | None) -> None:
     help="The tenancy's A1 allowance, as its Limits API reports and its launches enforce it."
     " Default: the cloud's own (a new cloud 2:12).",
 )
+@click.option(
+    "--provisioning-seconds",
+    default="5",
+    metavar="SECONDS",
+    show_default=True,
+    help="How long a launched instance stays PROVISIONING (and a terminated one TERMINATING); 0: at once.",
+)
 @_workdir_options
 @handle_errors
 @pass_session
-def serve(session: Session, scenario: str | None, directory: str | None, port: str, allowance: str | None) -> None:
+def serve(
+    session: Session,
+    scenario: str | None,
+    directory: str | None,
+    port: str,
+    allowance: str | None,
+    provisioning_seconds: str,
+) -> None:
     """Run the simulated OCI REST endpoint in the foreground, for any OCI client; Ctrl-C stops it."""
     from ..simulator.cloud import parse_allowance
     from ..simulator.rest import RestEndpoint
@@ -154,6 +168,7 @@ def serve(session: Session, scenario: str | None, directory: str | None, port: s
 
     if not (port.isascii() and port.isdigit() and 0 <= int(port) <= 65535):
         raise UsageError("--port", f"{port!r} is not a port; give a number from 1 to 65535, or 0 for any free port")
+    seconds = _seconds(provisioning_seconds)
     if scenario is not None:
         parse_scenario(scenario, field="--scenario")
     a1 = parse_allowance(allowance, "--allowance") if allowance is not None else None
@@ -161,7 +176,7 @@ def serve(session: Session, scenario: str | None, directory: str | None, port: s
     store = CloudStore.ensure(folder, scenario, allowance=a1)
     config, public_key = _client_config(folder)
     try:
-        endpoint = RestEndpoint(store, public_key, int(port))
+        endpoint = RestEndpoint(store, public_key, int(port), lifecycle_seconds=seconds)
     except OSError as error:
         raise UsageError(
             "--port", f"cannot listen on 127.0.0.1:{port} ({error.strerror}); give another port, or 0"
@@ -174,6 +189,18 @@ def serve(session: Session, scenario: str | None, directory: str | None, port: s
         endpoint.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise UsageError(
+            "--provisioning-seconds", f"{text!r} is not a number of seconds; give e.g. 5, or 0 for at once"
+        )
+    return seconds
 
 
 def _serve_folder(session: Session, directory: str | None) -> Path:

@@ -4,13 +4,19 @@ Each function takes the cloud (the dict in cloud.json) inside the store's transa
 changes it in place. An instance that is changing state (rebooting after a resize, starting,
 stopping) moves one step on at each call that reads or changes it (GetInstance, ListInstances,
 UpdateInstance, InstanceAction), as if time had passed between a client's calls: no clock is
-involved, so runs are reproducible.
+involved, so runs are reproducible. Only a launch or termination given seconds to take
+(`simulate serve --provisioning-seconds`) uses the clock: the instance is PROVISIONING (or
+TERMINATING) until then, and `settle`, run before every transaction, moves it on once the time
+has passed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import string
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -73,7 +79,7 @@ def upcoming_outcome(cloud: dict, operation: str) -> str:
     return outcomes[min(cloud["consumed"][operation], len(outcomes) - 1)]
 
 
-def launch(cloud: dict, details: dict, retry_token: str | None) -> Answer:
+def launch(cloud: dict, details: dict, retry_token: str | None, provisioning_seconds: float = 0) -> Answer:
     """LaunchInstance: apply the next launch outcome.
 
     `details` uses the Terraform/API field names in snake case: availability_domain,
@@ -81,7 +87,8 @@ def launch(cloud: dict, details: dict, retry_token: str | None) -> Answer:
     source_details {source_type, source_id, boot_volume_size_in_gbs},
     create_vnic_details {subnet_id, assign_public_ip (bool)}, metadata, freeform_tags.
     An accepted launch that would exceed the A1 limits becomes the `limit` outcome. A
-    `retry_token` that already launched an instance answers that instance again.
+    `retry_token` that already launched an instance answers that instance again. With
+    `provisioning_seconds`, the instance is PROVISIONING that long before it reaches its state.
     """
     known = cloud["retry_tokens"].get(retry_token) if retry_token else None
     if known is not None:
@@ -95,6 +102,8 @@ def launch(cloud: dict, details: dict, retry_token: str | None) -> Answer:
         )
         return Answer(outcome, None, error)
     instance = _new_instance(details, _ACCEPTED[outcome], len(cloud["instances"]))
+    if provisioning_seconds:
+        _passing_through(instance, "PROVISIONING", provisioning_seconds)
     cloud["instances"].append(instance)
     if retry_token:
         cloud["retry_tokens"][retry_token] = instance["id"]
@@ -111,16 +120,46 @@ def advance(instance: dict) -> None:
         instance.update(instance["pending"].pop(0))
 
 
-def update(cloud: dict, instance_id: str, changes: dict) -> Answer:
+def settle(cloud: dict, now: float) -> None:
+    """Each instance whose PROVISIONING or TERMINATING time is up reaches the state it was heading for."""
+    for instance in cloud["instances"]:
+        # Instances stored before lifecycle times existed have no `settles`.
+        due = instance.get("settles")
+        if due and due["at"] <= now:
+            instance["lifecycle_state"] = due["lifecycle_state"]
+            instance["settles"] = None
+
+
+def _passing_through(instance: dict, lifecycle_state: str, seconds: float) -> None:
+    """The instance is in `lifecycle_state` for `seconds`, then in the state it has now."""
+    instance["settles"] = {"at": time.time() + seconds, "lifecycle_state": instance["lifecycle_state"]}
+    instance["lifecycle_state"] = lifecycle_state
+
+
+def etag(record: dict) -> str:
+    """The record's etag: it changes whenever the record does."""
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _stale(instance: dict, if_match: str | None) -> ServiceError | None:
+    """An If-Match that does not name the instance's current etag refuses the call (OCI: 412)."""
+    if if_match is None or if_match in ("*", etag(instance)):
+        return None
+    return ServiceError(412, "NoEtagMatch", f"The etag given in If-Match does not match instance {instance['id']}.")
+
+
+def update(cloud: dict, instance_id: str, changes: dict, if_match: str | None = None) -> Answer:
     """UpdateInstance. `changes` may set display_name, freeform_tags, metadata, shape_config.
 
     A new shape_config takes the next update outcome (capacity, limits... as a launch would);
     on ok a running instance reboots (STOPPING, STARTING) and comes back RUNNING at the new
-    size, a stopped one simply has the new size. A refused update changes nothing.
+    size, a stopped one simply has the new size. A refused update (or a stale `if_match`) changes nothing.
     """
     instance = find(cloud, instance_id)
     if instance is None:
         return Answer("ok", None, provider_errors.NOT_FOUND)
+    if stale := _stale(instance, if_match):
+        return Answer("ok", dict(instance), stale)
     advance(instance)
     shape_config = changes.get("shape_config")
     new_size = {**instance["shape_config"], **(shape_config or {})}
@@ -152,12 +191,14 @@ def _resize_outcome(cloud: dict, instance: dict, new_size: dict) -> str:
     return outcome
 
 
-def act(cloud: dict, instance_id: str, action: str) -> Answer:
+def act(cloud: dict, instance_id: str, action: str, if_match: str | None = None) -> Answer:
     """InstanceAction START, STOP, SOFTSTOP, RESET or SOFTRESET; START of a stopped instance takes
     the next start outcome (a stopped A1 instance meets "Out of host capacity" as a launch does)."""
     instance = find(cloud, instance_id)
     if instance is None:
         return Answer("ok", None, provider_errors.NOT_FOUND)
+    if stale := _stale(instance, if_match):
+        return Answer("ok", dict(instance), stale)
     advance(instance)
     applies_to, steps = _ACTIONS[action]
     state = instance["lifecycle_state"]
@@ -177,9 +218,23 @@ def put_in_state(cloud: dict, instance_id: str, lifecycle_state: str) -> dict | 
     """The instance in `lifecycle_state` at once, with no step pending; None if there is no such instance."""
     instance = find(cloud, instance_id)
     if instance is not None:
-        instance["lifecycle_state"] = lifecycle_state
-        instance["pending"] = []
+        instance.update(lifecycle_state=lifecycle_state, pending=[], settles=None)
     return instance
+
+
+def terminate(cloud: dict, instance_id: str, seconds: float, if_match: str | None) -> Answer:
+    """TerminateInstance as the API answers it: TERMINATING for `seconds`, then TERMINATED. An
+    instance already on its way out is left as it is."""
+    instance = find(cloud, instance_id)
+    if instance is None:
+        return Answer("ok", None, provider_errors.NOT_FOUND)
+    if stale := _stale(instance, if_match):
+        return Answer("ok", dict(instance), stale)
+    if instance["lifecycle_state"] not in ("TERMINATING", "TERMINATED"):
+        put_in_state(cloud, instance_id, "TERMINATED")
+        if seconds:
+            _passing_through(instance, "TERMINATING", seconds)
+    return Answer("ok", dict(instance))
 
 
 def cpu_utilisation(cloud: dict, compartment_id: str) -> dict[str, float]:
@@ -297,6 +352,8 @@ def _new_instance(details: dict, lifecycle_state: str, ordinal: int) -> dict:
         "vnic_attachment_id": _ocid("vnicattachment", "an"),
         # Steps still to come while the instance changes state (see advance).
         "pending": [],
+        # {"at": epoch seconds, "lifecycle_state": ...} while PROVISIONING or TERMINATING (see settle).
+        "settles": None,
         # Percent CPU the compute agent reports; None: no agent data (Monitoring has no series).
         "cpu_percent": None,
     }

@@ -3,14 +3,17 @@
 A small HTTP server on 127.0.0.1 answers from the same cloud store the simulated Terraform
 provider uses, in the API's wire format: the real paths and methods, camelCase JSON, OCI error
 bodies, opc-request-id (the client's own id first) and Date headers, pagination with
-opc-next-page. Like OCI it authenticates each request (rest_signing.py). Every request, routed
-or not, lands in the store's call log. This module is the transport; rest_routes.py says which
-operation answers what, and the rest_<service>.py modules answer.
+opc-next-page, on HTTP/1.1 with keep-alive. Like OCI it authenticates each request
+(rest_signing.py). Every request, routed or not, lands in the store's call log. This module is
+the transport; rest_routes.py says which operation answers what, and the rest_<service>.py
+modules answer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +32,18 @@ UNROUTED = "Unrouted"
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    # Keep-alive, as OCI's endpoints: every answer says its Content-Length.
+    protocol_version = "HTTP/1.1"
+    # An idle kept-alive connection is closed after this long.
+    timeout = 60
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        self.server.connections.discard(self.connection)
+        super().finish()
 
     def __getattr__(self, name: str):
         # Every HTTP method reaches _handle: one no route serves gets OCI's JSON 405, not http.server's 501 page.
@@ -50,7 +65,7 @@ class _Handler(BaseHTTPRequestHandler):
         status, code, message = (
             (405, "MethodNotAllowed", f"Method {self.command} is not allowed on {path}")
             if allowed
-            else (404, "NotFound", f"Not found: {path}")
+            else (404, "NotAuthorizedOrNotFound", f"Authorization failed or requested resource not found: {path}.")
         )
         request_id = self.server.store.log_call(
             UNROUTED,
@@ -71,7 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
             body = _json_body(body_bytes) if self.command in BODY_METHODS else {}
             queried = {name: values[0] for name, values in parse_qs(query).items()}
-            reply = route.answer(self.server.store, Request(queried, tuple(map(unquote, params)), body, self.headers))
+            request = Request(queried, tuple(map(unquote, params)), body, self.headers, self.server.lifecycle_seconds)
+            reply = route.answer(self.server.store, request)
             status = 204 if reply.body is None else 200
             fields = reply.log
         except Refused as error:
@@ -138,26 +154,37 @@ class _Server(ThreadingHTTPServer):
     # socketserver's default backlog of 5 drops the connections of a burst of clients (they retry a second later).
     request_queue_size = 64
 
-    def __init__(self, store: CloudStore, api_public_key: RSAPublicKey, port: int):
+    def __init__(self, store: CloudStore, api_public_key: RSAPublicKey, port: int, lifecycle_seconds: float):
+        # The open (kept-alive) connections, closed when the server stops (or fails to start).
+        self.connections: set[socket.socket] = set()
         super().__init__(("127.0.0.1", port), _Handler)
         self.store = store
         self.api_public_key = api_public_key
         self.key_id = (store.snapshot()["tenancy_id"], PLACEHOLDERS["user_ocid"], key_fingerprint(api_public_key))
+        self.lifecycle_seconds = lifecycle_seconds
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that hangs up mid-call (killed, timed out) is no fault of the server's: no traceback.
-        if not isinstance(sys.exception(), ConnectionError):
+        if not isinstance(sys.exception(), ConnectionError | TimeoutError):
             super().handle_error(request, client_address)
+
+    def server_close(self) -> None:
+        super().server_close()
+        for connection in self.connections.copy():
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class RestEndpoint:
     """The simulated REST API of one cloud store, running while the `with` block lasts.
 
     The API key is uploaded for the simulated user (PLACEHOLDERS["user_ocid"]) of the store's tenancy.
+    Its launches stay PROVISIONING, and its terminations TERMINATING, for `lifecycle_seconds`
+    (`simulate serve --provisioning-seconds`); the tool's own calls take none.
     """
 
-    def __init__(self, store: CloudStore, api_public_key: RSAPublicKey, port: int = 0):
-        self._server = _Server(store, api_public_key, port)
+    def __init__(self, store: CloudStore, api_public_key: RSAPublicKey, port: int = 0, lifecycle_seconds: float = 0):
+        self._server = _Server(store, api_public_key, port, lifecycle_seconds)
         # A short poll keeps stop() quick.
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="sim-oci-rest", daemon=True

@@ -6,20 +6,19 @@ what an operation does to the cloud is the store's (compute.py).
 
 from __future__ import annotations
 
-import hashlib
-import json
-
-from orchestrator.simulator.compute import ACTIONS
+from orchestrator.simulator.compute import ACTIONS, etag
 from orchestrator.simulator.rest_protocol import (
     ApiError,
     Reply,
     Request,
     answered,
+    found,
     matches,
     not_found,
     paged,
     queried_compartment,
     required,
+    sorted_by,
     visible_compartment,
 )
 from orchestrator.simulator.store import CloudStore
@@ -29,7 +28,7 @@ def launch_instance(store: CloudStore, request: Request) -> Reply:
     details = _launch_details(request.body)
     visible_compartment(store, details["compartment_id"])
     token = request.headers.get("opc-retry-token")
-    answer = store.launch_instance(details, retry_token=token)
+    answer = store.launch_instance(details, retry_token=token, provisioning_seconds=request.lifecycle_seconds)
     fields = answered(
         answer,
         {
@@ -39,14 +38,16 @@ def launch_instance(store: CloudStore, request: Request) -> Reply:
             "shape": details["shape"],
             "shape_config": details["shape_config"],
             "retry_token_replayed": answer.replayed,
+            "lifecycle_state": answer.instance["lifecycle_state"] if answer.instance else None,
         },
     )
-    return Reply(
-        _instance(answer.instance),
-        fields,
-        {"etag": _etag(answer.instance)},
-        drop_connection=answer.outcome == "lost",
-    )
+    instance = answer.instance
+    headers = {
+        "etag": etag(instance),
+        "opc-work-request-id": _work_request_id(store, "LaunchInstance", instance, request),
+        "location": f"http://{request.headers.get('host', '127.0.0.1')}/20160918/instances/{instance['id']}",
+    }
+    return Reply(_instance(instance), fields, headers, drop_connection=answer.outcome == "lost")
 
 
 def list_instances(store: CloudStore, request: Request) -> Reply:
@@ -58,20 +59,17 @@ def list_instances(store: CloudStore, request: Request) -> Reply:
         "lifecycleState": "lifecycle_state",
     }
     instances = [i for i in store.list_instances(compartment_id) if matches(i, query, filters)]
-    instances.sort(key=lambda i: i["time_created"], reverse=True)
-    page, headers = paged("ListInstances", instances, query)
+    page, headers = paged("ListInstances", sorted_by(instances, query), query)
     return Reply([_instance(i) for i in page], {"compartment_id": compartment_id, "count": len(page)}, headers)
 
 
 def get_instance(store: CloudStore, request: Request) -> Reply:
     [instance_id] = request.params
-    instance = store.get_instance(instance_id)
-    if instance is None:
-        raise not_found(f"instance {instance_id}")
+    instance = found(store.get_instance(instance_id), f"instance {instance_id}")
     return Reply(
         _instance(instance),
         {"instance_id": instance_id, "lifecycle_state": instance["lifecycle_state"]},
-        {"etag": _etag(instance)},
+        {"etag": etag(instance)},
     )
 
 
@@ -89,12 +87,15 @@ def update_instance(store: CloudStore, request: Request) -> Reply:
     }
     if body.get("shapeConfig") is not None:
         changes["shape_config"] = _shape_config(body["shapeConfig"])
-    answer = store.update_instance(instance_id, changes)
+    answer = store.update_instance(instance_id, changes, if_match=request.headers.get("if-match"))
     fields = answered(
         answer,
         {"instance_id": instance_id, "changes": sorted(changes), "shape_config": changes.get("shape_config")},
     )
-    headers = {"etag": _etag(answer.instance), "opc-work-request-id": _work_request_id(instance_id)}
+    headers = {
+        "etag": etag(answer.instance),
+        "opc-work-request-id": _work_request_id(store, "UpdateInstance", answer.instance, request),
+    }
     return Reply(_instance(answer.instance), fields, headers)
 
 
@@ -103,16 +104,19 @@ def instance_action(store: CloudStore, request: Request) -> Reply:
     action = required(request.query, "action")
     if action not in ACTIONS:
         raise ApiError(400, "InvalidParameter", f"Invalid action {action!r}; valid actions: {', '.join(ACTIONS)}.")
-    answer = store.instance_action(instance_id, action)
+    answer = store.instance_action(instance_id, action, if_match=request.headers.get("if-match"))
     fields = answered(answer, {"instance_id": instance_id, "action": action})
-    return Reply(_instance(answer.instance), fields, {"etag": _etag(answer.instance)})
+    return Reply(_instance(answer.instance), fields, {"etag": etag(answer.instance)})
 
 
 def terminate_instance(store: CloudStore, request: Request) -> Reply:
     [instance_id] = request.params
-    if store.terminate_instance(instance_id) is None:
+    answer = store.begin_termination(instance_id, request.lifecycle_seconds, if_match=request.headers.get("if-match"))
+    if answer.instance is None:
         raise not_found(f"instance {instance_id}")
-    return Reply(None, {"instance_id": instance_id}, {"opc-work-request-id": _work_request_id(instance_id)})
+    fields = answered(answer, {"instance_id": instance_id})
+    work_request = _work_request_id(store, "TerminateInstance", answer.instance, request)
+    return Reply(None, fields, {"opc-work-request-id": work_request})
 
 
 def _instance(instance: dict) -> dict:
@@ -174,9 +178,6 @@ def _shape_config(wire: dict) -> dict:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def _etag(instance: dict) -> str:
-    return hashlib.sha256(json.dumps(instance, sort_keys=True).encode()).hexdigest()[:32]
-
-
-def _work_request_id(instance_id: str) -> str:
-    return "ocid1.coreservicesworkrequest.oc1.sim-region-1." + hashlib.sha256(instance_id.encode()).hexdigest()[:60]
+def _work_request_id(store: CloudStore, operation_type: str, instance: dict, request: Request) -> str:
+    """The id of a new work request that follows `instance` through the operation (GetWorkRequest)."""
+    return store.open_work_request(operation_type, instance, request.lifecycle_seconds)["id"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from orchestrator.simulator.rest_protocol import (
     Reply,
     Request,
+    found,
     matches,
-    not_found,
     paged,
     queried_compartment,
+    sorted_by,
 )
 from orchestrator.simulator.store import CloudStore
 
@@ -32,31 +33,25 @@ def list_images(store: CloudStore, request: Request) -> Reply:
         and ("shape" not in query or query["shape"] in image["compatible_shapes"])
         and query.get("lifecycleState", "AVAILABLE") == "AVAILABLE"
     ]
-    by_name = query.get("sortBy") == "DISPLAYNAME"
-    # OCI's defaults: newest first by time, A to Z by name.
-    descending = query.get("sortOrder", "ASC" if by_name else "DESC") == "DESC"
-    images.sort(key=lambda i: i["display_name"] if by_name else i["time_created"], reverse=descending)
-    page, headers = paged("ListImages", images, query)
+    page, headers = paged("ListImages", sorted_by(images, query), query)
     return Reply([_image(i) for i in page], {"compartment_id": compartment_id, "count": len(page)}, headers)
 
 
 def get_image(store: CloudStore, request: Request) -> Reply:
     [image_id] = request.params
-    return Reply(_image(_image_record(store, image_id)), {"image_id": image_id})
+    return Reply(_image(image_record(store, image_id)), {"image_id": image_id})
 
 
 def list_image_shape_compatibility_entries(store: CloudStore, request: Request) -> Reply:
     [image_id] = request.params
-    shapes = _image_record(store, image_id)["compatible_shapes"]
+    shapes = image_record(store, image_id)["compatible_shapes"]
     page, headers = paged("ListImageShapeCompatibilityEntries", shapes, request.query)
     return Reply([_shape_entry(image_id, shape) for shape in page], {"image_id": image_id}, headers)
 
 
-def _image_record(store: CloudStore, image_id: str) -> dict:
-    image = next((i for i in store.snapshot()["images"] if i["id"] == image_id), None)
-    if image is None:
-        raise not_found(f"image {image_id}")
-    return image
+def image_record(store: CloudStore, image_id: str) -> dict:
+    """The store's image `image_id`; 404 if there is none."""
+    return found(next((i for i in store.snapshot()["images"] if i["id"] == image_id), None), f"image {image_id}")
 
 
 def _image(image: dict) -> dict:

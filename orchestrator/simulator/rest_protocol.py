@@ -37,6 +37,8 @@ class Request:
     params: tuple[str, ...]
     body: dict
     headers: Message
+    # How long the endpoint's launches stay PROVISIONING and its terminations TERMINATING.
+    lifecycle_seconds: float = 0
 
 
 @dataclass
@@ -52,6 +54,13 @@ class Reply:
 
 def not_found(what: str) -> ApiError:
     return ApiError(404, "NotAuthorizedOrNotFound", f"Authorization failed or requested resource not found: {what}.")
+
+
+def found(record: dict | None, what: str) -> dict:
+    """The record a Get operation looked up; OCI's 404 if there is none."""
+    if record is None:
+        raise not_found(what)
+    return record
 
 
 def required(values: dict, name: str) -> object:
@@ -84,6 +93,20 @@ def answered(answer: Answer, fields: dict) -> dict:
     if answer.error is not None:
         raise Refused(answer.error, {**fields, "outcome": answer.outcome})
     return {**fields, "outcome": answer.outcome}
+
+
+def sorted_by(items: list[dict], query: dict[str, str], name_field: str = "display_name") -> list[dict]:
+    """`items` in the order the query's sortBy (TIMECREATED, DISPLAYNAME) and sortOrder (ASC, DESC)
+    ask; OCI's defaults: newest first by time, A to Z (case-sensitive) by name."""
+    sort_by = query.get("sortBy", "TIMECREATED")
+    if sort_by not in ("TIMECREATED", "DISPLAYNAME"):
+        raise ApiError(400, "InvalidParameter", f"Invalid sortBy {sort_by!r}; valid values: TIMECREATED, DISPLAYNAME.")
+    by_name = sort_by == "DISPLAYNAME"
+    order = query.get("sortOrder", "ASC" if by_name else "DESC")
+    if order not in ("ASC", "DESC"):
+        raise ApiError(400, "InvalidParameter", f"Invalid sortOrder {order!r}; valid values: ASC, DESC.")
+    field = name_field if by_name else "time_created"
+    return sorted(items, key=lambda item: item[field] or "", reverse=order == "DESC")
 
 
 # ----- pagination: every list answers `limit` items from `page` on, and says where the next page starts -----

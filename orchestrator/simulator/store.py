@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from orchestrator.simulator import compute, network
+from orchestrator.simulator import compute, network, work_requests
 from orchestrator.simulator.compute import Answer
 from orchestrator.simulator.scenario import OPERATIONS, parse_scenario
 from orchestrator.simulator.seed import PLACEHOLDERS, REGION, seed, subnet
@@ -112,10 +112,11 @@ class CloudStore:
 
     # ----- instances (see compute.py for what each operation does) -----
 
-    def launch_instance(self, details: dict, retry_token: str | None = None) -> Answer:
-        """LaunchInstance: apply the next launch outcome (details in snake case, see compute.launch)."""
+    def launch_instance(self, details: dict, retry_token: str | None = None, provisioning_seconds: float = 0) -> Answer:
+        """LaunchInstance: apply the next launch outcome (details in snake case, see compute.launch);
+        the instance is PROVISIONING for `provisioning_seconds` (the provider's launches take none)."""
         with self._transaction() as cloud:
-            return compute.launch(cloud, details, retry_token)
+            return compute.launch(cloud, details, retry_token, provisioning_seconds)
 
     def get_instance(self, instance_id: str) -> dict | None:
         """GetInstance; a changing instance moves one step on (as in every call on it)."""
@@ -133,20 +134,41 @@ class CloudStore:
                 compute.advance(instance)
             return listed
 
-    def update_instance(self, instance_id: str, changes: dict) -> Answer:
-        """UpdateInstance: display_name, freeform_tags, metadata, shape_config (a resize takes the next update outcome)."""
+    def update_instance(self, instance_id: str, changes: dict, if_match: str | None = None) -> Answer:
+        """UpdateInstance: display_name, freeform_tags, metadata, shape_config (a resize takes the next
+        update outcome); an `if_match` that is not the instance's etag changes nothing (412)."""
         with self._transaction() as cloud:
-            return compute.update(cloud, instance_id, changes)
+            return compute.update(cloud, instance_id, changes, if_match)
 
-    def instance_action(self, instance_id: str, action: str) -> Answer:
+    def instance_action(self, instance_id: str, action: str, if_match: str | None = None) -> Answer:
         """InstanceAction START, STOP, SOFTSTOP, RESET or SOFTRESET (START takes the next start outcome)."""
         with self._transaction() as cloud:
-            return compute.act(cloud, instance_id, action)
+            return compute.act(cloud, instance_id, action, if_match)
 
     def terminate_instance(self, instance_id: str) -> dict | None:
-        """TerminateInstance (at once: nothing polls for TERMINATED); None if there is no such instance."""
+        """TerminateInstance at once (the provider's); None if there is no such instance."""
         with self._transaction() as cloud:
             return compute.put_in_state(cloud, instance_id, "TERMINATED")
+
+    def begin_termination(self, instance_id: str, seconds: float = 0, if_match: str | None = None) -> Answer:
+        """TerminateInstance as the REST API answers it: TERMINATING for `seconds`, then TERMINATED."""
+        with self._transaction() as cloud:
+            return compute.terminate(cloud, instance_id, seconds, if_match)
+
+    # ----- work requests (see work_requests.py) -----
+
+    def open_work_request(self, operation_type: str, instance: dict, seconds: float = 0) -> dict:
+        """A new work request for an operation on `instance`, expected to take about `seconds`."""
+        with self._transaction() as cloud:
+            return work_requests.open_request(cloud, operation_type, instance, seconds)
+
+    def get_work_request(self, work_request_id: str) -> dict | None:
+        with self._transaction() as cloud:
+            return work_requests.get(cloud, work_request_id, time.time())
+
+    def list_work_requests(self, compartment_id: str) -> list[dict]:
+        with self._transaction() as cloud:
+            return work_requests.listed(cloud, compartment_id, time.time())
 
     def cpu_utilisation(self, compartment_id: str) -> dict[str, float]:
         """{instance id: CPU %} of the compartment's instances whose compute agent reports a series."""
@@ -205,6 +227,10 @@ class CloudStore:
         with self._locked():
             text = self._cloud_path.read_text(encoding="utf-8") if self._cloud_path.exists() else ""
             cloud = json.loads(text) if text else seed()
+            # Time has passed since the last call: what was PROVISIONING or TERMINATING may be done.
+            now = time.time()
+            compute.settle(cloud, now)
+            work_requests.settle(cloud, now)
             yield cloud
             new_text = json.dumps(cloud, indent=1)
             if new_text != text:

@@ -145,6 +145,43 @@ def test_subnet_and_compartments(identity, endpoint, keys):
     assert identity.get_compartment(TENANCY).data.name == "sim-tenancy"
 
 
+def test_the_user_tenancy_and_compartments_as_identity_answers(identity):
+    user = identity.get_user(PLACEHOLDERS["user_ocid"]).data
+    assert (user.compartment_id, user.lifecycle_state, user.capabilities.can_use_api_keys) == (TENANCY, "ACTIVE", True)
+    tenancy = identity.get_tenancy(TENANCY).data
+    assert (tenancy.id, tenancy.home_region_key) == (TENANCY, "SIM-REGION-1")
+    assert [c.id for c in identity.list_compartments(TENANCY).data] == [COMPARTMENT]
+    assert identity.list_compartments(COMPARTMENT).data == []
+    assert identity.list_compartments(TENANCY, name="nope").data == []
+    for call, code in (
+        (lambda: identity.get_user("ocid1.user.oc1..aaaaaaaaother"), "NotAuthorizedOrNotFound"),
+        (lambda: identity.get_tenancy("ocid1.tenancy.oc1..aaaaaaaaother"), "NotAuthorizedOrNotFound"),
+        (lambda: identity.list_compartments(COMPARTMENT, compartment_id_in_subtree=True), "InvalidParameter"),
+    ):
+        with pytest.raises(oci.exceptions.ServiceError) as caught:
+            call()
+        assert caught.value.code == code
+
+
+def test_vcns_subnets_and_shapes_are_listed_per_compartment(endpoint, keys, compute):
+    network = client(oci.core.VirtualNetworkClient, endpoint, keys["uploaded"][0])
+    [vcn] = network.list_vcns(COMPARTMENT).data
+    got = network.get_vcn(vcn.id)
+    assert (got.data.cidr_block, got.data.lifecycle_state, bool(got.headers["etag"])) == (
+        "10.0.0.0/16",
+        "AVAILABLE",
+        True,
+    )
+    assert [s.id for s in network.list_subnets(COMPARTMENT).data] == [PLACEHOLDERS["subnet_ocid"]]
+    assert network.list_subnets(COMPARTMENT, vcn_id="ocid1.vcn.oc1.sim-region-1.other").data == []
+    assert network.list_subnets(TENANCY).data == network.list_vcns(TENANCY).data == []
+    shapes = compute.list_shapes(COMPARTMENT, limit=2)
+    assert [s.shape for s in shapes.data] == [A1, "BM.Standard.A1.160"] and shapes.has_next_page
+    with pytest.raises(oci.exceptions.ServiceError) as caught:
+        compute.list_shapes(COMPARTMENT, image_id="ocid1.image.oc1.sim-region-1.unknown")
+    assert caught.value.status == 404
+
+
 def test_limits_report_the_a1_allowance_and_what_live_instances_use(store, limits):
     values = limits.list_limit_values(TENANCY, "compute").data
     ads = PLACEHOLDERS["availability_domains"]

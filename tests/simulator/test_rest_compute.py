@@ -343,8 +343,8 @@ def test_an_unsigned_request_is_refused(store, endpoint):
 @pytest.mark.parametrize(
     "method, path, status, code",
     [
-        ("GET", "/20160918/nothingHere", 404, "NotFound"),
-        ("DELETE", "/", 404, "NotFound"),
+        ("GET", "/20160918/nothingHere", 404, "NotAuthorizedOrNotFound"),
+        ("DELETE", "/", 404, "NotAuthorizedOrNotFound"),
         ("PATCH", "/20160918/instances", 405, "MethodNotAllowed"),
         ("BREW", "/20160918/instances/ocid1.instance.oc1.sim-region-1.anx", 405, "MethodNotAllowed"),
     ],
@@ -379,6 +379,104 @@ def test_a_request_http_server_cannot_parse_still_gets_json(store, endpoint):
         connection.sendall(b"GET / HTTP/1.x\r\n\r\n")
         answer = connection.makefile("rb").read().decode()
     head, _, body = answer.partition("\r\n\r\n")
-    assert head.startswith("HTTP/1.0 400 ") and "opc-request-id: " in head
+    assert head.startswith("HTTP/1.1 400 ") and "opc-request-id: " in head
     assert json.loads(body)["code"] == "BadRequest"
     assert [(c["op"], c["status"]) for c in store.calls()] == [("Unrouted", 400)]
+
+
+# ----- If-Match, sort order, work requests, keep-alive -----
+
+
+def test_update_with_a_stale_if_match_is_412_and_changes_nothing(store, compute):
+    launched = compute.launch_instance(details())
+    rename = oci.core.models.UpdateInstanceDetails(display_name="renamed")
+    renamed = compute.update_instance(launched.data.id, rename, if_match=launched.headers["etag"])
+    assert renamed.data.display_name == "renamed" and renamed.headers["etag"] != launched.headers["etag"]
+    error = refused(
+        lambda: compute.update_instance(
+            launched.data.id,
+            oci.core.models.UpdateInstanceDetails(display_name="stale"),
+            if_match=launched.headers["etag"],
+        )
+    )
+    assert (error.status, error.code) == (412, "NoEtagMatch")
+    assert (
+        refused(lambda: compute.terminate_instance(launched.data.id, if_match=launched.headers["etag"])).status == 412
+    )
+    current = compute.get_instance(launched.data.id)
+    assert (current.data.display_name, current.data.lifecycle_state) == ("renamed", "RUNNING")
+    assert current.headers["etag"] == renamed.headers["etag"]
+    assert [c["status"] for c in calls(store, "UpdateInstance")] == [200, 412]
+
+
+def test_list_instances_sorts_by_time_or_name_either_way(compute):
+    for name in ("b", "a", "c"):
+        compute.launch_instance(details(shape=MICRO, name=name))
+
+    def names(**sort):
+        return [i.display_name for i in compute.list_instances(COMPARTMENT, **sort).data]
+
+    assert names() == ["c", "a", "b"]
+    assert names(sort_order="ASC") == ["b", "a", "c"]
+    assert names(sort_by="DISPLAYNAME") == ["a", "b", "c"]
+    assert names(sort_by="DISPLAYNAME", sort_order="DESC") == ["c", "b", "a"]
+
+
+def test_an_unknown_sort_is_a_400(compute, endpoint):
+    answer = requests.get(
+        f"{endpoint.url}/20160918/instances",
+        params={"compartmentId": COMPARTMENT, "sortBy": "SIZE"},
+        auth=compute.base_client.signer,
+        timeout=10,
+    )
+    assert (answer.status_code, answer.json()["code"]) == (400, "InvalidParameter")
+
+
+def test_launch_update_and_terminate_each_open_a_work_request(store, compute, endpoint, keys):
+    work_requests = client(oci.work_requests.WorkRequestClient, endpoint, keys["uploaded"][0])
+    launched = compute.launch_instance(details())
+    assert launched.headers["location"] == f"{endpoint.url}/20160918/instances/{launched.data.id}"
+    resize = oci.core.models.UpdateInstanceDetails(
+        shape_config=oci.core.models.UpdateInstanceShapeConfigDetails(ocpus=2, memory_in_gbs=12)
+    )
+    updated = compute.update_instance(launched.data.id, resize)
+    terminated = compute.terminate_instance(launched.data.id)
+    launch, update, termination = (
+        work_requests.get_work_request(response.headers["opc-work-request-id"]).data
+        for response in (launched, updated, terminated)
+    )
+    assert [(w.operation_type, w.status) for w in (launch, update, termination)] == [
+        ("LaunchInstance", "SUCCEEDED"),
+        ("UpdateInstance", "FAILED"),  # its instance was terminated while rebooting
+        ("TerminateInstance", "SUCCEEDED"),
+    ]
+    [error] = work_requests.list_work_request_errors(update.id).data
+    assert launched.data.id in error.message
+    assert work_requests.list_work_request_errors(launch.id).data == []
+    listed = work_requests.list_work_requests(COMPARTMENT, limit=2)
+    assert [w.id for w in listed.data] == [termination.id, update.id] and listed.has_next_page
+    missing = refused(lambda: work_requests.get_work_request("ocid1.coreservicesworkrequest.oc1.sim-region-1.x"))
+    assert (missing.status, missing.code) == (404, "NotAuthorizedOrNotFound")
+    assert [(c["status"], c.get("work_request_status")) for c in calls(store, "GetWorkRequest")] == [
+        (200, "SUCCEEDED"),
+        (200, "FAILED"),
+        (200, "SUCCEEDED"),
+        (404, None),
+    ]
+
+
+def test_one_connection_carries_many_requests_each_with_its_length(store, endpoint):
+    import http.client
+
+    host, port = endpoint.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    answers = []
+    for path in ("/20160918/instances", "/20160918/nothingHere", "/20160918/instances"):
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        body = answer.read()
+        answers.append((answer.version, answer.status, int(answer.headers["content-length"]) == len(body)))
+        assert not answer.will_close
+    connection.close()
+    assert answers == [(11, 401, True), (11, 404, True), (11, 401, True)]
+    assert len(store.calls()) == 3

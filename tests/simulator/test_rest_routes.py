@@ -1,5 +1,8 @@
 """The one route table: each method and path leads to one OCI operation, and a path knows its methods."""
 
+import re
+from pathlib import Path
+
 import pytest
 import requests
 
@@ -7,6 +10,15 @@ from orchestrator.simulator.rest_routes import ROUTES, methods_on, route_for
 
 from .conftest import COMPARTMENT
 from .test_rest_compute import details
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "simulator.md"
+
+
+def test_the_docs_list_the_route_table():
+    listed = re.findall(r"^\| (\w+) \| ([A-Z]+) \| `([^`]+)` \|$", DOCS.read_text(), re.MULTILINE)
+    table = [(route.op, route.method, route.template) for route in ROUTES]
+    rows = "\n".join(f"| {op} | {method} | `{template}` |" for op, method, template in table)
+    assert listed == table, f"docs/simulator.md's Supported operations should list:\n{rows}"
 
 
 def test_each_operation_has_one_route():

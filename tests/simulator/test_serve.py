@@ -86,3 +86,11 @@ def test_a_port_in_use_or_not_a_port_is_a_usage_error(session, tmp_path):
             assert result.returncode == 2
             [line] = result.stderr.splitlines()
             assert line.startswith("coinpilot-tf: --port: ") and complaint in line
+
+
+def test_provisioning_seconds_that_are_not_seconds_are_a_usage_error(session, tmp_path):
+    for bad in ("soon", "-1", "nan"):
+        result = session.run("simulate", "serve", "--dir", str(tmp_path / "cloud"), "--provisioning-seconds", bad)
+        assert result.returncode == 2
+        [line] = result.stderr.splitlines()
+        assert line.startswith("coinpilot-tf: --provisioning-seconds: ") and "not a number of seconds" in line
