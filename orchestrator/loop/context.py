@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..config import Settings
 from ..engine.runner import Terraform
@@ -15,6 +16,7 @@ from ..policy import Policy, Waiter
 from ..reconcile import Reconciler
 from ..render import Target
 from ..run_events import RunEvents
+from ..tenancy_gate import NO_GATE
 
 
 @dataclass
@@ -43,6 +45,7 @@ class RunContext:
     grow: bool  # `coinpilot-tf grow`: resize the won instance instead of launching
     clock: Callable[[], float]
     state: RunState
+    gate: Any = NO_GATE  # the tenancy's pacing shared with other targets (tenancy_gate.py)
 
     @property
     def settings(self) -> Settings:

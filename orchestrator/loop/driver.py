@@ -27,6 +27,7 @@ from ..progress import Reporter
 from ..reconcile import Reconciler, compartment_instances, unsaved_launch
 from ..render import Target, render
 from ..run_events import RunEvents
+from ..tenancy_gate import NO_GATE
 from .attempt import PlanCache, StateHasInstance, attempt, waited_for_state_lock
 from .backend import BackendRecovery, Recovery
 from .context import RunContext, RunState
@@ -39,13 +40,22 @@ from .schedule import schedule
 class RetryLoop:
     @classmethod
     def build(
-        cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter, grow: bool = False
+        cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter, grow: bool = False, gate=NO_GATE
     ) -> RetryLoop:
+        """gate: the tenancy's pacing, shared with the other targets in it (tenancy_gate.py)."""
         settings = prepared.settings
         policy = Policy(PolicyConfig.from_settings(settings, once=once))
         notifier = Notifier.from_settings(settings, log=reporter.note, simulated=tf.cloud.simulated)
         return cls(
-            prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once, grow=grow
+            prepared,
+            tf,
+            policy=policy,
+            waiter=Waiter(),
+            notifier=notifier,
+            reporter=reporter,
+            once=once,
+            grow=grow,
+            gate=gate,
         )
 
     def __init__(
@@ -60,6 +70,7 @@ class RetryLoop:
         once: bool = False,
         grow: bool = False,
         clock=time.monotonic,
+        gate=NO_GATE,
     ):
         """grow: resize the won instance to the first size (`coinpilot-tf grow`) instead of launching."""
         settings = prepared.settings
@@ -69,7 +80,7 @@ class RetryLoop:
         )
         tf.on_state_lock_wait = events.state_lock_waiting
         reconciler = Reconciler(tf, settings.instance_name, waiter, self._compartment_instances, reporter.note)
-        self.context = RunContext(prepared, tf, policy, waiter, events, reconciler, once, grow, clock, RunState())
+        self.context = RunContext(prepared, tf, policy, waiter, events, reconciler, once, grow, clock, RunState(), gate)
         self.plans = PlanCache(self.context)
         self.endings = Endings(self.context, self.plans)
         self.backend = BackendRecovery(self.context, self.endings)
@@ -94,6 +105,7 @@ class RetryLoop:
         try:
             return self._run()
         finally:
+            self.context.gate.leave()
             self.context.events.close()
 
     # -- the run --------------------------------------------------------------------------------
@@ -177,6 +189,8 @@ class RetryLoop:
         """Attempt, then act on the policy's decision: (an outcome when the run ends here, the
         failure, whether an attempt was made at all)."""
         context = self.context
+        if not context.gate.take_turn():  # the tenancy's other targets go first (tenancy_gate.py)
+            return self.endings.interrupted(op.kind), None, False
         context.events.attempt_began()
         began = context.clock()
         try:
@@ -198,6 +212,7 @@ class RetryLoop:
             return self.endings.done(op, number, target, duration, waited), None, True
         ads_left = len({t.availability_domain for t in context.state.targets}) - 1
         decision = context.policy.decide(failure, ads_left=ads_left, attempts=context.events.attempts)
+        context.gate.hold(decision.wait)  # the whole tenancy waits: a 429 backs off all its targets
         context.events.failed(number, target, failure, duration, decision, waited_for_state_lock=waited)
         return self._act(op, decision, failure, target), failure, True
 
