@@ -152,7 +152,12 @@ class TargetRuns:
         try:
             tf = target.session.terraform
             loop = RetryLoop.build(
-                prepared, tf, once=self.once, reporter=self.reporters[target.name], gate=self._seats[target.name]
+                prepared,
+                tf,
+                once=self.once,
+                reporter=self.reporters[target.name],
+                gate=self._seats[target.name],
+                target=target.name,
             )
             with self._guard:
                 self._loops[target.name] = loop

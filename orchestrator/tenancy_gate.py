@@ -106,3 +106,4 @@ class NoGate:
 
 
 NO_GATE = NoGate()
+Gate = Seat | NoGate  # what the loop is given

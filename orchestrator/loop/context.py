@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..config import Settings
 from ..engine.runner import Terraform
@@ -16,7 +15,7 @@ from ..policy import Policy, Waiter
 from ..reconcile import Reconciler
 from ..render import Target
 from ..run_events import RunEvents
-from ..tenancy_gate import NO_GATE
+from ..tenancy_gate import NO_GATE, Gate
 
 
 @dataclass
@@ -45,7 +44,7 @@ class RunContext:
     grow: bool  # `coinpilot-tf grow`: resize the won instance instead of launching
     clock: Callable[[], float]
     state: RunState
-    gate: Any = NO_GATE  # the tenancy's pacing shared with other targets (tenancy_gate.py)
+    gate: Gate = NO_GATE  # the tenancy's pacing shared with other targets (tenancy_gate.py)
 
     @property
     def settings(self) -> Settings:

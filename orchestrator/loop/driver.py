@@ -27,7 +27,7 @@ from ..progress import Reporter
 from ..reconcile import Reconciler, compartment_instances, unsaved_launch
 from ..render import Target, render
 from ..run_events import RunEvents
-from ..tenancy_gate import NO_GATE
+from ..tenancy_gate import NO_GATE, Gate
 from .attempt import PlanCache, StateHasInstance, attempt, waited_for_state_lock
 from .backend import BackendRecovery, Recovery
 from .context import RunContext, RunState
@@ -40,12 +40,21 @@ from .schedule import schedule
 class RetryLoop:
     @classmethod
     def build(
-        cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter, grow: bool = False, gate=NO_GATE
+        cls,
+        prepared: Prepared,
+        tf: Terraform,
+        *,
+        once: bool,
+        reporter: Reporter,
+        grow: bool = False,
+        gate: Gate = NO_GATE,
+        target: str | None = None,
     ) -> RetryLoop:
-        """gate: the tenancy's pacing, shared with the other targets in it (tenancy_gate.py)."""
+        """gate: the tenancy's pacing, shared with the other targets in it (tenancy_gate.py);
+        target: the targets file's name for this run, which its notifications carry."""
         settings = prepared.settings
         policy = Policy(PolicyConfig.from_settings(settings, once=once))
-        notifier = Notifier.from_settings(settings, log=reporter.note, simulated=tf.cloud.simulated)
+        notifier = Notifier.from_settings(settings, log=reporter.note, simulated=tf.cloud.simulated, target=target)
         return cls(
             prepared,
             tf,
@@ -70,7 +79,7 @@ class RetryLoop:
         once: bool = False,
         grow: bool = False,
         clock=time.monotonic,
-        gate=NO_GATE,
+        gate: Gate = NO_GATE,
     ):
         """grow: resize the won instance to the first size (`coinpilot-tf grow`) instead of launching."""
         settings = prepared.settings
