@@ -572,18 +572,21 @@ def read_config_file(explicit: Path | None) -> dict[str, tuple[Any, str]]:
 
 
 def _read_config_file(path: Path, label: str) -> dict[str, tuple[Any, str]]:
+    data = read_toml(path, label, 'write one setting per line, like instance_name = "a1"')
+    return config_values(data, path, label)
+
+
+def read_toml(path: Path, label: str, fix: str) -> dict[str, Any]:
+    """A TOML file (the config file, a targets file); UsageError named `label`, with `fix` for bad TOML."""
     try:
-        data = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise UsageError(label, f"{path} does not exist; give the path of an existing TOML file") from None
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or error.__class__.__name__
         raise UsageError(label, f"cannot read {path} ({reason}); make it a readable UTF-8 file") from None
     except tomllib.TOMLDecodeError as error:
-        raise UsageError(
-            label, f'{path} is not valid TOML: {error}; write one setting per line, like instance_name = "a1"'
-        ) from None
-    return config_values(data, path, label)
+        raise UsageError(label, f"{path} is not valid TOML: {error}; {fix}") from None
 
 
 def config_values(data: Mapping[str, Any], path: Path, label: str, prefix: str = "") -> dict[str, tuple[Any, str]]:

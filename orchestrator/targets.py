@@ -3,20 +3,20 @@
 TOML: `[defaults]` (optional) and one `[targets.NAME]` table per target, with the config file's keys
 (config.py reads and checks them, naming the target and the key), plus `simulate`, `simulator_dir`
 and `workdir`. NAME is the target's instance name (so its workdir and SSH key) unless its table sets
-`instance_name`. A target's values beat the flags, the environment and --config, which still give
+`instance_name`. `--simulate` on the command line rehearses the targets that name no scenario.
+A target's values beat the flags, the environment and --config, which still give
 what no table sets (the shared notification channel, for one). Each target gets a Session of its
 own (session.py): its settings, workdir, cloud and engine, exactly as a single `retry` would.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import config_values, user_path
+from .config import config_values, read_toml, user_path
 from .errors import UsageError
 from .session import Session
 
@@ -38,17 +38,7 @@ class Target:
 
 def read_targets(path: Path) -> dict[str, dict[str, Any]]:
     """Each target's table, `[defaults]` merged under it, by name (in the file's order)."""
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise UsageError(TARGETS_OPTION, f"{path} does not exist; give the path of your targets file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or error.__class__.__name__
-        raise UsageError(TARGETS_OPTION, f"cannot read {path} ({reason}); make it a readable UTF-8 file") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UsageError(
-            TARGETS_OPTION, f"{path} is not valid TOML: {error}; see docs/targets.md for an example"
-        ) from None
+    data = read_toml(path, TARGETS_OPTION, "see docs/targets.md for an example")
     unknown = sorted(set(data) - {"defaults", "targets"})
     if unknown:
         raise UsageError(
@@ -92,6 +82,7 @@ def _session(base: Session, path: Path, name: str, table: Mapping[str, Any]) -> 
     environ = {key: value for key, value in base.environ.items() if key not in SHARED_FOLDER_SETTINGS}
     session = Session(environ)
     session.flags = dict(base.flags)
+    session.scenario = base.scenario  # --simulate: a rehearsal of every target that names no scenario
     settings_table = {key: value for key, value in table.items() if key not in SESSION_KEYS}
     session.fixed = config_values(settings_table, path, where, prefix=f"{where}.")
     session.fixed.setdefault("instance_name", (name, f"the target name {where} in {path}"))

@@ -46,6 +46,7 @@ def retry(session: Session, once: bool, log_format: str, refresh_image: bool, ta
         from .targets import run_targets
 
         run_targets(session, Path(targets), once=once, log_format=log_format, refresh_image=refresh_image)
+        return
     run_loop(session, once=once, log_format=log_format, refresh_image=refresh_image, grow=False)
 
 
