@@ -81,7 +81,10 @@ class TargetRuns:
         *,
         once: bool,
         refresh_image: bool,
+        on_signal: Callable[[int], None] = lambda signum: None,
     ):
+        """on_signal: told first of a stop signal (the command leaves a closed terminal)."""
+        self.on_signal = on_signal
         self.targets = targets
         self.reporters = reporters
         self.ended = ended
@@ -105,7 +108,7 @@ class TargetRuns:
         ends: list[TargetEnd] = []
         with contextlib.ExitStack() as held:
             held.callback(self._close_sessions)
-            _on_stop_signals(_raise_interrupt)
+            _on_stop_signals(self._stop_before_the_loops)
             try:
                 ready = [(target, self._prepare(target, held)) for target in self.targets]
             except KeyboardInterrupt:
@@ -128,7 +131,12 @@ class TargetRuns:
                 thread.start()
             for thread in threads:
                 thread.join()
-        return ends
+        ended = {end.target for end in ends}
+        return ends + [
+            self._end(target, RetryOutcome(Ending.STOPPED, "ended by an unexpected error (its traceback is above)"))
+            for target in self.targets
+            if target.name not in ended
+        ]
 
     def _prepare(self, target: Target, held: contextlib.ExitStack) -> Prepared | TargetEnd:
         """Lock and prepare the target's workdir, as `retry` does; a UsageError ends the whole run
@@ -181,8 +189,13 @@ class TargetRuns:
         self.ended(end, self.reporters[target.name])
         return end
 
+    def _stop_before_the_loops(self, signum: int, _: Any) -> None:
+        self.on_signal(signum)
+        raise KeyboardInterrupt
+
     def _interrupt(self, signum: int, _: Any) -> None:
         """Every target: end its wait, let its running Terraform save the state."""
+        self.on_signal(signum)
         with self._guard:
             self._interrupted = True
             loops = list(self._loops.values())
@@ -194,10 +207,6 @@ class TargetRuns:
     def _close_sessions(self) -> None:
         for target in self.targets:
             target.session.close()
-
-
-def _raise_interrupt(signum: int, _: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def _on_stop_signals(handler: Callable[[int, Any], None]) -> None:

@@ -59,11 +59,11 @@ def run_loop(session: Session, *, once: bool, log_format: str, refresh_image: bo
     from ..loop import Ending, RetryLoop, RetryOutcome
 
     def stop_before_the_loop(signum: int, _: Any) -> None:
-        _leave_a_closed_terminal(signum)
+        leave_a_closed_terminal(signum)
         raise KeyboardInterrupt
 
     def stop_the_loop(signum: int, _: Any) -> None:
-        _leave_a_closed_terminal(signum)
+        leave_a_closed_terminal(signum)
         loop.interrupt()
 
     reporter = Reporter(sys.stdout, log_format)
@@ -125,7 +125,7 @@ def _on_stop_signals(handler: Callable[[int, Any], None]) -> None:
         signal.signal(signum, handler)
 
 
-def _leave_a_closed_terminal(signum: int) -> None:
+def leave_a_closed_terminal(signum: int) -> None:
     """After SIGHUP the terminal is gone and writing to it fails: the rest goes to /dev/null (the
     journal and the notification keep the record). Pipes and files are kept."""
     if signum != signal.SIGHUP:

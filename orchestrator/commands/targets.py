@@ -16,7 +16,7 @@ import click
 from ..errors import ExitCode, UsageError
 from ..progress import LogFormat, Reporter
 from ..session import Session
-from .retry import print_launch, result_record
+from .retry import leave_a_closed_terminal, print_launch, result_record
 
 _TARGETS_HELP = "A targets file: several accounts or instances, each with its own settings (docs/targets.md)."
 
@@ -86,7 +86,10 @@ def run_targets(session: Session, path: Path, *, once: bool, log_format: str, re
     reporters = {
         target.name: Reporter(TargetStream(sys.stdout, target.name, json_lines, lock), log_format) for target in targets
     }
-    ends = TargetRuns(targets, reporters, _print_end, once=once, refresh_image=refresh_image).run()
+    runs = TargetRuns(
+        targets, reporters, _print_end, once=once, refresh_image=refresh_image, on_signal=leave_a_closed_terminal
+    )
+    ends = runs.run()
     code = exit_code(ends)
     if json_lines:
         outcomes = {end.target: str(end.outcome.ending) for end in ends}
