@@ -126,10 +126,10 @@ def tenancy_of(session: Session) -> str:
     cloud, profile = session.cloud, session.settings.oci_profile
     if cloud.simulated:
         return f"simulated OCI in {cloud.status_fields.get('simulator_dir')}"
-    from .oci_config import read_config
+    from .oci_config import config_file, read_config
 
     try:
-        tenancy = read_config(cloud.config_path(profile))[profile].get("tenancy")
+        tenancy = read_config(config_file(session.environ))[profile].get("tenancy")
     except (UsageError, KeyError):
         tenancy = None
     return tenancy or f"profile {profile}"

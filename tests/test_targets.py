@@ -10,7 +10,7 @@ import pytest
 from orchestrator.errors import ExitCode, UsageError, most_severe
 from orchestrator.session import Session
 from orchestrator.target_runs import TargetStream
-from orchestrator.targets import load_targets, read_targets
+from orchestrator.targets import load_targets, pick_target, read_targets, tenancy_of
 
 
 def _load(tmp_path, text: str, environ: dict | None = None):
@@ -77,3 +77,32 @@ def test_each_target_writes_whole_lines_with_its_name():
     json_lines.write('{"event": "note"}\n')
     text.write("ity\n")
     assert out.getvalue().splitlines() == ['{"target": "b", "event": "note"}', "[a] attempt 1: capacity"]
+
+
+def test_target_picks_one_target_and_names_the_others_when_it_is_missing_or_unknown(tmp_path):
+    path = tmp_path / "targets.toml"
+    path.write_text("[targets.alice]\n[targets.bob]\n")
+    assert pick_target(Session({}), path, "bob").session.settings.instance_name == "bob"
+    for name, says in ((None, "which one"), ("carol", "'carol' is not one of them")):
+        with pytest.raises(UsageError) as raised:
+            pick_target(Session({}), path, name)
+        assert raised.value.field == "--target"
+        assert raised.value.problem == f"{path} has the targets alice, bob: {says}; give --target NAME"
+
+
+def test_targets_share_a_tenancy_when_their_profiles_name_the_same_one(tmp_path):
+    oci_config = tmp_path / "oci-config"
+    oci_config.write_text(
+        "[ALICE]\ntenancy = ocid1.tenancy.oc1..one\n[BOB]\ntenancy = ocid1.tenancy.oc1..one\n"
+        "[CAROL]\ntenancy = ocid1.tenancy.oc1..two\n"
+    )
+    targets = _load(
+        tmp_path,
+        '[targets.a]\noci_profile = "ALICE"\n[targets.b]\noci_profile = "BOB"\n[targets.c]\noci_profile = "CAROL"\n'
+        '[targets.d]\nsimulate = "ok"\nsimulator_dir = "s"\n[targets.e]\nsimulate = "ok"\nsimulator_dir = "s"\n',
+        {"OCI_CLI_CONFIG_FILE": str(oci_config)},
+    )
+    tenancies = [tenancy_of(target.session) for target in targets]
+    assert tenancies[0] == tenancies[1] == "ocid1.tenancy.oc1..one"
+    assert tenancies[2] == "ocid1.tenancy.oc1..two"
+    assert tenancies[3] == tenancies[4] != tenancies[0]
