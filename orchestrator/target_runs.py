@@ -26,6 +26,8 @@ from .progress import Reporter
 from .targets import Target, tenancy_of
 from .tenancy_gate import Seat, TenancyGate
 
+INTERRUPTED_BEFORE = RetryOutcome(Ending.INTERRUPTED, "interrupted before the first attempt; nothing was launched")
+DIED = RetryOutcome(Ending.STOPPED, "ended by an unexpected error (its traceback is above)")
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
@@ -113,15 +115,7 @@ class TargetRuns:
                 ready = [(target, self._prepare(target, held)) for target in self.targets]
             except KeyboardInterrupt:
                 ready = []
-                for target in self.targets:
-                    ends.append(
-                        self._end(
-                            target,
-                            RetryOutcome(
-                                Ending.INTERRUPTED, "interrupted before the first attempt; nothing was launched"
-                            ),
-                        )
-                    )
+                ends += [self._end(target, INTERRUPTED_BEFORE) for target in self.targets]
             _on_stop_signals(self._interrupt)
             threads = [
                 threading.Thread(target=lambda t=target, p=prepared: ends.append(self._run(t, p)), name=target.name)
@@ -132,11 +126,7 @@ class TargetRuns:
             for thread in threads:
                 thread.join()
         ended = {end.target for end in ends}
-        return ends + [
-            self._end(target, RetryOutcome(Ending.STOPPED, "ended by an unexpected error (its traceback is above)"))
-            for target in self.targets
-            if target.name not in ended
-        ]
+        return ends + [self._end(target, DIED) for target in self.targets if target.name not in ended]
 
     def _prepare(self, target: Target, held: contextlib.ExitStack) -> Prepared | TargetEnd:
         """Lock and prepare the target's workdir, as `retry` does; a UsageError ends the whole run
