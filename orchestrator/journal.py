@@ -41,6 +41,8 @@ class Event(StrEnum):
     GROWN = "grown"  # the resize succeeded
     INSTANCE_GONE = "instance_gone"  # the refresh found it terminated or gone: a new launch follows
     REFUSED = "refused"  # a saved plan would have deleted or replaced it; nothing applied
+    # CAPACITY_PROBE: the compute capacity report asked just before the attempt it ordered
+    CAPACITY_REPORT = "capacity_report"
 
 
 # The reason a --once run's GAVE_UP records (then " (last: <category>)"): status words it as "not this time".

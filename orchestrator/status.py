@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .capacity_agreement import Agreement, agreement
 from .cloud import OCI_LABEL, Cloud
 from .engine.runner import Terraform
 from .engine.state import state_instance
@@ -99,6 +100,7 @@ class Status:
     state_since: float | None = None  # since when the instance is in its lifecycle state, if known
     lost: dict[str, Any] | None = None  # the journal's latest instance_gone entry
     reclaim: ReclaimRisk | None = None  # None when there is no running instance to ask about
+    capacity: Agreement | None = None  # CAPACITY_PROBE's reports against the launches
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -137,6 +139,7 @@ class Status:
             },
             "reclaim_risk": None if self.reclaim is None else self.reclaim.to_dict(),
             "attempts": self._attempts_dict(),
+            "capacity_reports": None if self.capacity is None else self.capacity.to_dict(),
             "last_run_event": None
             if self.last_run_event is None
             else {
@@ -206,6 +209,8 @@ class Status:
                 "machine's only (its journal.jsonl stays local)"
             )
         lines += self._attempt_lines(now)
+        if self.capacity is not None and self.capacity.line():
+            lines.append(self.capacity.line())
         if self.journal_damaged:
             lines.append(f"journal:       {self.journal_damaged} damaged line(s) skipped (cut short or edited)")
         lines += self._run_lines(now)
@@ -372,6 +377,7 @@ def collect_status(
         state_since=_state_since(instance, journal.lifecycle_events),
         lost=journal.lost,
         reclaim=reclaim,
+        capacity=agreement(Journal(workdir.journal).entries()),
     )
 
 

@@ -22,6 +22,8 @@ from .errors import ExitCode, ToolError, UsageError, disk_problem, most_severe
 from .launch_inputs import Prepared, prepare
 from .lock import LockCommand, workdir_lock
 from .loop import Ending, RetryLoop, RetryOutcome
+from .notify import Notifier
+from .policy import Policy, PolicyConfig, Waiter
 from .progress import Reporter
 from .targets import Target, tenancy_of
 from .tenancy_gate import Seat, TenancyGate
@@ -148,15 +150,7 @@ class TargetRuns:
         if isinstance(prepared, TargetEnd):
             return prepared
         try:
-            tf = target.session.terraform
-            loop = RetryLoop.build(
-                prepared,
-                tf,
-                once=self.once,
-                reporter=self.reporters[target.name],
-                gate=self._seats[target.name],
-                target=target.name,
-            )
+            loop = self._loop(target, prepared)
             with self._guard:
                 self._loops[target.name] = loop
                 if self._interrupted:
@@ -164,6 +158,22 @@ class TargetRuns:
             return self._end(target, loop.run())
         except (UsageError, ToolError, OSError) as error:
             return self._failed(target, error)
+
+    def _loop(self, target: Target, prepared: Prepared) -> RetryLoop:
+        """RetryLoop.build's loop, with the tenancy's gate and notifications that name the target."""
+        settings, tf, reporter = prepared.settings, target.session.terraform, self.reporters[target.name]
+        return RetryLoop(
+            prepared,
+            tf,
+            policy=Policy(PolicyConfig.from_settings(settings, once=self.once)),
+            waiter=Waiter(),
+            notifier=Notifier.from_settings(
+                settings, log=reporter.note, simulated=tf.cloud.simulated, target=target.name
+            ),
+            reporter=reporter,
+            once=self.once,
+            gate=self._seats[target.name],
+        )
 
     def _failed(self, target: Target, error: Exception) -> TargetEnd:
         usage = isinstance(error, UsageError)

@@ -20,7 +20,7 @@ from ..journal import Journal
 from ..launch_inputs import Prepared
 from ..notify import Notifier
 from ..oci_api import Instance
-from ..operation import STOPPED_STATES, Operation
+from ..operation import STOPPED_STATES, Kind, Operation
 from ..phases import Phase
 from ..policy import Action, Decision, Policy, PolicyConfig, Waiter
 from ..progress import Reporter
@@ -33,38 +33,22 @@ from .backend import BackendRecovery, Recovery
 from .context import RunContext, RunState
 from .endings import Endings, RetryOutcome
 from .lifecycle import Lifecycle
+from .limit import ExplainLimit
 from .ours import FindOurs
-from .schedule import schedule
+from .probe import CapacityProbe
+from .schedule import in_order, schedule
 
 
 class RetryLoop:
     @classmethod
     def build(
-        cls,
-        prepared: Prepared,
-        tf: Terraform,
-        *,
-        once: bool,
-        reporter: Reporter,
-        grow: bool = False,
-        gate: Gate = NO_GATE,
-        target: str | None = None,
+        cls, prepared: Prepared, tf: Terraform, *, once: bool, reporter: Reporter, grow: bool = False
     ) -> RetryLoop:
-        """gate: the tenancy's pacing, shared with the other targets in it (tenancy_gate.py);
-        target: the targets file's name for this run, which its notifications carry."""
         settings = prepared.settings
         policy = Policy(PolicyConfig.from_settings(settings, once=once))
-        notifier = Notifier.from_settings(settings, log=reporter.note, simulated=tf.cloud.simulated, target=target)
+        notifier = Notifier.from_settings(settings, log=reporter.note, simulated=tf.cloud.simulated)
         return cls(
-            prepared,
-            tf,
-            policy=policy,
-            waiter=Waiter(),
-            notifier=notifier,
-            reporter=reporter,
-            once=once,
-            grow=grow,
-            gate=gate,
+            prepared, tf, policy=policy, waiter=Waiter(), notifier=notifier, reporter=reporter, once=once, grow=grow
         )
 
     def __init__(
@@ -95,6 +79,7 @@ class RetryLoop:
         self.backend = BackendRecovery(self.context, self.endings)
         self.lifecycle = Lifecycle(self.context, self.endings, self._set_up, self._attempts)
         self.ours = FindOurs(self.context, self.endings, self.backend, self.lifecycle.record_lost)
+        self.limit = ExplainLimit(self.context, self.endings)
 
     @property
     def prepared(self) -> Prepared:
@@ -182,7 +167,9 @@ class RetryLoop:
             context.state.targets,
         )
         last: Failure | None = None
-        for target in schedule(context.state, once=context.once):
+        probing = context.settings.capacity_probe and op.kind == Kind.LAUNCH
+        pick = CapacityProbe(context).pick if probing else in_order
+        for target in schedule(context.state, once=context.once, pick=pick):
             if context.state.interrupted:
                 return self.endings.interrupted(op.kind)
             outcome, failure, tried = self._one_attempt(op, number + 1, target)
@@ -243,8 +230,12 @@ class RetryLoop:
 
     def _act(self, op: Operation, decision: Decision, failure: Failure, target: Target) -> RetryOutcome | None:
         context = self.context
-        if decision.reconcile:  # the call may have gone through, or ours exists already
+        if decision.reconcile or decision.look_across_tenancy:  # the call may have gone through, or ours exists already
             found = self.ours.look_again(op)
+            if found:
+                return found
+        if decision.look_across_tenancy:  # someone else may use the allowance
+            found = self.limit.look()
             if found:
                 return found
         if decision.action == Action.STOP:
