@@ -605,17 +605,26 @@ def read_config_file(explicit: Path | None) -> dict[str, tuple[Any, str]]:
 
 
 def _read_config_file(path: Path, label: str) -> dict[str, tuple[Any, str]]:
+    data = read_toml(path, label, 'write one setting per line, like instance_name = "a1"')
+    return config_values(data, path, label)
+
+
+def read_toml(path: Path, label: str, fix: str) -> dict[str, Any]:
+    """A TOML file (the config file, a targets file); UsageError named `label`, with `fix` for bad TOML."""
     try:
-        data = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise UsageError(label, f"{path} does not exist; give the path of an existing TOML file") from None
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or error.__class__.__name__
         raise UsageError(label, f"cannot read {path} ({reason}); make it a readable UTF-8 file") from None
     except tomllib.TOMLDecodeError as error:
-        raise UsageError(
-            label, f'{path} is not valid TOML: {error}; write one setting per line, like instance_name = "a1"'
-        ) from None
+        raise UsageError(label, f"{path} is not valid TOML: {error}; {fix}") from None
+
+
+def config_values(data: Mapping[str, Any], path: Path, label: str, prefix: str = "") -> dict[str, tuple[Any, str]]:
+    """A TOML table's settings by field name: the value and how a message names it (`prefix` and
+    the key as written, and the file); UsageError, named `label`, for a key that is no setting."""
     by_key = {field.name: field for field in FIELDS}
     by_key.update({env.lower(): field for field in FIELDS for env in field.env_names})
     values = {}
@@ -625,7 +634,7 @@ def _read_config_file(path: Path, label: str) -> dict[str, tuple[Any, str]]:
             raise UsageError(
                 label, f"unknown key {key!r} in {path}; use the runbook names in lower case, like compartment_ocid"
             )
-        values[field.name] = (value, f"{key} in {path}")
+        values[field.name] = (value, f"{prefix}{key} in {path}")
     return values
 
 
@@ -655,13 +664,22 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
-    """Resolve every field (flag > env > file > default) and check it; the file is `config_file`
-    (--config), else the default config file if it exists."""
+def load_settings(
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str],
+    config_file: Path | None = None,
+    fixed: Mapping[str, tuple[Any, str]] | None = None,
+) -> Settings:
+    """Resolve every field (fixed > flag > env > file > default) and check it; the file is `config_file`
+    (--config), else the default config file if it exists. `fixed`: a targets file's values for one
+    target (targets.py), each with how a message names it."""
     from_file = read_config_file(config_file)
+    fixed = fixed or {}
     values: dict[str, Any] = {}
     for field in FIELDS:
-        if flags.get(field.name) not in (None, ()):
+        if field.name in fixed:
+            raw, label = fixed[field.name]
+        elif flags.get(field.name) not in (None, ()):
             raw, label = flags[field.name], field.flag
         elif env := next((env for env in field.env_names if environ.get(env, "").strip()), None):
             raw, label = environ[env], env

@@ -61,3 +61,14 @@ def disk_problem(error: OSError) -> str:
     where = error.filename if error.filename is not None else "a file of the workdir"
     fix = _DISK_FIXES.get(error.errno, "fix that path, then run again")
     return f"{where}: {error.strerror or error}; {fix}"
+
+
+# `retry --targets` runs several loops and exits with one code: every target's, the most severe
+# first in this order. Bad input, then a stop retrying cannot fix (both need the user), then an
+# interrupt, then giving up for now; 0 only when every target has its instance.
+SEVERITY = (ExitCode.USAGE, ExitCode.STOPPED, ExitCode.INTERRUPTED, ExitCode.GAVE_UP, ExitCode.OK)
+
+
+def most_severe(codes) -> ExitCode:
+    """The code `retry --targets` exits with, of its targets' codes (0 when there are none)."""
+    return min(codes, key=SEVERITY.index, default=ExitCode.OK)

@@ -24,6 +24,7 @@ class Session:
         self.environ = environ  # the process's own (cli.py): what it gains, the children get too
         self.flags: dict[str, Any] = {}  # the settings flags given, by setting name
         self.scenario: str | None = None  # launch outcomes to rehearse, when the command was given some
+        self.fixed: dict[str, tuple[Any, str]] = {}  # a targets file's values for its target (targets.py)
 
     def add_env_file(self, path: Path) -> None:
         """--env-file: its variables, as if exported; one the environment has already wins (as
@@ -38,7 +39,7 @@ class Session:
         from .config import load_settings
 
         config_file = self.flags.get("config")
-        settings = load_settings(self.flags, self.environ, Path(config_file) if config_file else None)
+        settings = load_settings(self.flags, self.environ, Path(config_file) if config_file else None, self.fixed)
         return settings, Workdir.locate(settings.instance_name, self.flags.get("workdir"), self.environ)
 
     @property

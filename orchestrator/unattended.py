@@ -29,23 +29,29 @@ class Install:
     executable: Path
     config: Path | None
     env_file: Path | None
+    targets: Path | None = None  # a targets file (targets.py): the whole file runs as one service
 
     @classmethod
-    def this(cls, config: str | None, env_file: str | None, argv0: str = sys.argv[0]) -> Install:
+    def this(
+        cls, config: str | None, env_file: str | None, targets: str | None = None, argv0: str = sys.argv[0]
+    ) -> Install:
         """The running executable, and the files given (checked now, so that a typo fails here and
-        not in the scheduler); with neither, the default config file."""
+        not in the scheduler); with none, the default config file."""
         env_path = Path(env_file).expanduser().absolute() if env_file else None
         if env_path:
             read_env_file(env_path)
+        targets_path = Path(targets).expanduser().absolute() if targets else None
+        if targets_path:
+            _check_targets(targets_path)
         config_path = Path(config).expanduser().absolute() if config else None
-        if config_path or not env_path:
+        if config_path or not (env_path or targets_path):
             read_config_file(config_path)
             config_path = config_path or default_config_file()
-        return cls(running_executable(argv0), config_path, env_path)
+        return cls(running_executable(argv0), config_path, env_path, targets_path)
 
     @property
     def settings_files(self) -> list[Path]:
-        return [path for path in (self.env_file, self.config) if path]
+        return [path for path in (self.targets, self.env_file, self.config) if path]
 
     def arguments(self, *args: str) -> list[str]:
         """The executable, `args`, and the settings files as options."""
@@ -54,7 +60,17 @@ class Install:
             command += ["--env-file", str(self.env_file)]
         if self.config:
             command += ["--config", str(self.config)]
+        if self.targets:
+            command += ["--targets", str(self.targets)]
         return command
+
+
+def _check_targets(path: Path) -> None:
+    """Every target's settings, as `retry --targets` will check them."""
+    from .session import Session
+    from .targets import load_targets
+
+    load_targets(Session(dict(os.environ)), path)
 
 
 def running_executable(argv0: str) -> Path:

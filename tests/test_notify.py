@@ -156,6 +156,16 @@ def test_a_simulated_workdir_says_so_in_every_message(discord):
     assert stop.startswith("[simulated] 🛑 **Stopped: auth**") and test.startswith("[simulated] 🔔")
 
 
+def test_a_target_of_a_targets_file_is_named_in_its_messages(discord):
+    notifier = Notifier([DiscordChannel(discord.url)], simulated=True, target="alice")
+
+    notifier.notify(Event.STOP, category="auth", reason="401")
+    notifier.close()
+
+    [stop] = (received.json["content"] for received in discord.received)
+    assert stop.startswith("[simulated] [alice] 🛑 **Stopped: auth**")
+
+
 def test_discord_rate_limit_is_waited_out_then_the_message_is_sent(discord):
     discord.reply(Reply(429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}))
 

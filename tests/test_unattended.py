@@ -169,3 +169,15 @@ def test_cron_command_runs_one_sweep_in_the_simulator(tmp_path):
     assert result.returncode == 3, log  # --once met capacity: not this time
     assert "attempt 1" in log and "capacity" in log
     assert len(session.calls("LaunchInstance")) == 1
+
+
+def test_the_unit_runs_a_whole_targets_file_as_one_service(session, tmp_path):
+    targets = tmp_path / "targets.toml"
+    targets.write_text('[targets.alice]\noci_profile = "ALICE"\n[targets.bob]\noci_profile = "BOB"\n')
+    printed = session.run("unattended", "systemd", "--targets", str(targets))
+    assert printed.returncode == 0 and printed.stderr == ""
+    exec_start = unit_of(printed.stdout)["Service"]["ExecStart"]
+    assert exec_start.split() == [COINPILOT, "retry", "--log-format", "text", "--targets", str(targets)]
+    targets.write_text("[targets.alice]\nocpus = 0\n")
+    refused = session.run("unattended", "cron", "--targets", str(targets))
+    assert refused.returncode == 2 and refused.stderr.startswith("coinpilot-tf: targets.alice.ocpus in")

@@ -7,13 +7,16 @@ import click
 from ..session import Session
 from .confirm import need_terminal
 from .options import handle_errors, instance_options, note, pass_session
+from .targets import for_a_target, target_options
 
 
 @click.command(short_help="Terminate the instance, after you type its name.")
 @instance_options
 @click.option("--yes", is_flag=True, help="Do not ask for the instance name (for scripts).")
+@target_options
 @handle_errors
 @pass_session
+@for_a_target
 def destroy(session: Session, yes: bool) -> None:
     """Terminate the instance with `terraform destroy`, after you type its name. The SSH key stays."""
     from ..instance_destroy import destroy_instance

@@ -8,13 +8,16 @@ import click
 
 from ..session import Session
 from .options import handle_errors, instance_options, pass_session
+from .targets import for_a_target, target_options
 
 
 @click.command(short_help="The Terraform outputs: instance id, IPs, AD, size, state.")
 @instance_options
 @click.option("--json", "as_json", is_flag=True, help="{name: value} as JSON, for scripts.")
+@target_options
 @handle_errors
 @pass_session
+@for_a_target
 def output(session: Session, as_json: bool) -> None:
     """The Terraform outputs: instance id, IPs, AD, size, state (none before the instance exists)."""
     from ..engine.output import outputs

@@ -32,10 +32,21 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SI
 
 @click.command(short_help="Launch the instance, retrying until it exists.", epilog=EXIT_CODES_HELP)
 @loop_options
+@click.option(
+    "--targets",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Run every target of this file at once, in this process (docs/targets.md).",
+)
 @handle_errors
 @pass_session
-def retry(session: Session, once: bool, log_format: str, refresh_image: bool) -> None:
+def retry(session: Session, once: bool, log_format: str, refresh_image: bool, targets: str | None) -> None:
     """Launch the instance, retrying until it exists (or a failure retrying cannot fix); start it if it is stopped."""
+    if targets is not None:
+        from .targets import run_targets
+
+        run_targets(session, Path(targets), once=once, log_format=log_format, refresh_image=refresh_image)
+        return
     run_loop(session, once=once, log_format=log_format, refresh_image=refresh_image, grow=False)
 
 
@@ -48,11 +59,11 @@ def run_loop(session: Session, *, once: bool, log_format: str, refresh_image: bo
     from ..loop import Ending, RetryLoop, RetryOutcome
 
     def stop_before_the_loop(signum: int, _: Any) -> None:
-        _leave_a_closed_terminal(signum)
+        leave_a_closed_terminal(signum)
         raise KeyboardInterrupt
 
     def stop_the_loop(signum: int, _: Any) -> None:
-        _leave_a_closed_terminal(signum)
+        leave_a_closed_terminal(signum)
         loop.interrupt()
 
     reporter = Reporter(sys.stdout, log_format)
@@ -79,10 +90,10 @@ def print_ending(reporter: Reporter, outcome: RetryOutcome, result_path: Path) -
     instance exists). JSON lines: one result line, the last on stdout."""
     reporter.finish()
     if reporter.json:
-        reporter.result(_result_record(outcome, result_path))
+        reporter.result(result_record(outcome, result_path))
         return
     if outcome.launch:
-        _print_launch(outcome.launch, result_path)
+        print_launch(outcome.launch, result_path)
     click.echo(outcome.message, err=outcome.exit_code != ExitCode.OK)
 
 
@@ -98,7 +109,7 @@ RESULT_FIELDS = (
 )
 
 
-def _result_record(outcome: RetryOutcome, result_path: Path) -> dict[str, Any]:
+def result_record(outcome: RetryOutcome, result_path: Path) -> dict[str, Any]:
     known = outcome.launch.to_dict() if outcome.launch else {}
     return {
         "exit_code": int(outcome.exit_code),
@@ -114,7 +125,7 @@ def _on_stop_signals(handler: Callable[[int, Any], None]) -> None:
         signal.signal(signum, handler)
 
 
-def _leave_a_closed_terminal(signum: int) -> None:
+def leave_a_closed_terminal(signum: int) -> None:
     """After SIGHUP the terminal is gone and writing to it fails: the rest goes to /dev/null (the
     journal and the notification keep the record). Pipes and files are kept."""
     if signum != signal.SIGHUP:
@@ -127,7 +138,7 @@ def _leave_a_closed_terminal(signum: int) -> None:
     os.close(devnull)
 
 
-def _print_launch(launch, result_path) -> None:
+def print_launch(launch, result_path, echo: Callable[[str], object] = click.echo) -> None:
     from ..size import Size
 
     size = (
@@ -135,10 +146,10 @@ def _print_launch(launch, result_path) -> None:
         if launch.ocpus is not None and launch.memory_gbs is not None
         else "unknown size"
     )
-    click.echo(f"instance id:  {launch.instance_id}")
-    click.echo(f"public IP:    {launch.public_ip or 'none'}")
-    click.echo(f"placement:    {launch.availability_domain}, {size}")
-    click.echo(f"SSH key:      {launch.ssh_private_key} (keep it: OCI cannot give the private key back)")
-    click.echo(f"result file:  {result_path}")
+    echo(f"instance id:  {launch.instance_id}")
+    echo(f"public IP:    {launch.public_ip or 'none'}")
+    echo(f"placement:    {launch.availability_domain}, {size}")
+    echo(f"SSH key:      {launch.ssh_private_key} (keep it: OCI cannot give the private key back)")
+    echo(f"result file:  {result_path}")
     if launch.ssh_command:
-        click.echo(f"connect:      {launch.ssh_command}")
+        echo(f"connect:      {launch.ssh_command}")

@@ -8,6 +8,7 @@ import click
 
 from ..session import Session
 from .options import handle_errors, instance_options, pass_session
+from .targets import for_a_target, target_options
 
 
 @click.command(
@@ -17,8 +18,10 @@ from .options import handle_errors, instance_options, pass_session
 @instance_options
 @click.option("--print", "print_only", is_flag=True, help="Print the ssh command instead of running it.")
 @click.argument("ssh_args", nargs=-1, type=click.UNPROCESSED)
+@target_options
 @handle_errors
 @pass_session
+@for_a_target
 def ssh(session: Session, print_only: bool, ssh_args: tuple[str, ...]) -> None:
     """Log in: `ssh -i <key> ubuntu@<public IP>`, with any extra ssh arguments passed on."""
     import shlex

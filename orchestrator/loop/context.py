@@ -15,6 +15,7 @@ from ..policy import Policy, Waiter
 from ..reconcile import Reconciler
 from ..render import Target
 from ..run_events import RunEvents
+from ..tenancy_gate import NO_GATE, Gate
 
 
 @dataclass
@@ -43,6 +44,7 @@ class RunContext:
     grow: bool  # `coinpilot-tf grow`: resize the won instance instead of launching
     clock: Callable[[], float]
     state: RunState
+    gate: Gate = NO_GATE  # the tenancy's pacing shared with other targets (tenancy_gate.py)
 
     @property
     def settings(self) -> Settings:

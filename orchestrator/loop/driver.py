@@ -27,6 +27,7 @@ from ..progress import Reporter
 from ..reconcile import Reconciler, compartment_instances, unsaved_launch
 from ..render import Target, render
 from ..run_events import RunEvents
+from ..tenancy_gate import NO_GATE, Gate
 from .attempt import PlanCache, StateHasInstance, attempt, waited_for_state_lock
 from .backend import BackendRecovery, Recovery
 from .context import RunContext, RunState
@@ -62,6 +63,7 @@ class RetryLoop:
         once: bool = False,
         grow: bool = False,
         clock=time.monotonic,
+        gate: Gate = NO_GATE,
     ):
         """grow: resize the won instance to the first size (`coinpilot-tf grow`) instead of launching."""
         settings = prepared.settings
@@ -71,7 +73,7 @@ class RetryLoop:
         )
         tf.on_state_lock_wait = events.state_lock_waiting
         reconciler = Reconciler(tf, settings.instance_name, waiter, self._compartment_instances, reporter.note)
-        self.context = RunContext(prepared, tf, policy, waiter, events, reconciler, once, grow, clock, RunState())
+        self.context = RunContext(prepared, tf, policy, waiter, events, reconciler, once, grow, clock, RunState(), gate)
         self.plans = PlanCache(self.context)
         self.endings = Endings(self.context, self.plans)
         self.backend = BackendRecovery(self.context, self.endings)
@@ -97,6 +99,7 @@ class RetryLoop:
         try:
             return self._run()
         finally:
+            self.context.gate.leave()
             self.context.events.close()
 
     # -- the run --------------------------------------------------------------------------------
@@ -182,6 +185,8 @@ class RetryLoop:
         """Attempt, then act on the policy's decision: (an outcome when the run ends here, the
         failure, whether an attempt was made at all)."""
         context = self.context
+        if not context.gate.take_turn():  # the tenancy's other targets go first (tenancy_gate.py)
+            return self.endings.interrupted(op.kind), None, False
         context.events.attempt_began()
         began = context.clock()
         try:
@@ -203,6 +208,7 @@ class RetryLoop:
             return self.endings.done(op, number, target, duration, waited), None, True
         ads_left = len({t.availability_domain for t in context.state.targets}) - 1
         decision = context.policy.decide(failure, ads_left=ads_left, attempts=context.events.attempts)
+        context.gate.hold(decision.wait)  # the whole tenancy waits: a 429 backs off all its targets
         context.events.failed(number, target, failure, duration, decision, waited_for_state_lock=waited)
         return self._act(op, decision, failure, target), failure, True
 

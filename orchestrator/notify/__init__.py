@@ -26,19 +26,24 @@ class Notifier:
         events: Collection[Event] | None = None,
         log: Callable[[str], object] | None = None,
         simulated: bool = False,
+        target: str | None = None,
     ):
         self.channels = tuple(channels or ())
-        # A rehearsal's messages must not pass for a real win (or failure) on a phone.
-        self._prefix = SIMULATED_PREFIX if simulated else ""
+        # A rehearsal's messages must not pass for a real win (or failure) on a phone; with a
+        # targets file, one channel may hear from several targets: each message names its own.
+        self._prefix = (SIMULATED_PREFIX if simulated else "") + (f"[{target}] " if target else "")
         self._events = frozenset(events) if events else frozenset(Event)
         self._log = log or _LOGGER.warning
         self._sender = Sender(self.channels)
         self._unformatted: set[Event] = set()
 
     @classmethod
-    def from_settings(cls, settings, log: Callable[[str], object] | None = None, *, simulated: bool) -> Notifier:
-        """simulated: the session's cloud is the simulated OCI (Cloud.simulated)."""
-        return cls(channels_for(settings), settings.notify_events, log, simulated)
+    def from_settings(
+        cls, settings, log: Callable[[str], object] | None = None, *, simulated: bool, target: str | None = None
+    ) -> Notifier:
+        """simulated: the session's cloud is the simulated OCI (Cloud.simulated); target: the name
+        of a targets file's target (targets.py)."""
+        return cls(channels_for(settings), settings.notify_events, log, simulated, target)
 
     def notify(self, event: Event, **fields: Any) -> None:
         """Queue the event's message for every channel (unless NOTIFY_EVENTS leaves it out); never blocks."""
