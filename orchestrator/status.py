@@ -12,14 +12,14 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .cloud import OCI_LABEL, Cloud
 from .engine.runner import Terraform
-from .engine.state import state_instance
+from .engine.state import Kept, state_contents
 from .errors import ToolError
 from .failures import AttemptOutcome
 from .humanize import duration, timestamp
@@ -99,6 +99,7 @@ class Status:
     state_since: float | None = None  # since when the instance is in its lifecycle state, if known
     lost: dict[str, Any] | None = None  # the journal's latest instance_gone entry
     reclaim: ReclaimRisk | None = None  # None when there is no running instance to ask about
+    kept: tuple[Kept, ...] = ()  # what the state keeps beside the instance (NETWORK=create, PUBLIC_IP=reserved)
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -136,6 +137,7 @@ class Status:
                 "found_at": _iso(self.lost["ts"]),
             },
             "reclaim_risk": None if self.reclaim is None else self.reclaim.to_dict(),
+            "kept": [asdict(item) for item in self.kept],
             "attempts": self._attempts_dict(),
             "last_run_event": None
             if self.last_run_event is None
@@ -200,6 +202,7 @@ class Status:
             + (f" ({self.cloud_label})" if self.cloud_label != OCI_LABEL else "")
         ]
         lines += self._instance_lines(now)
+        lines += kept_lines(self.kept)
         if self.state_backend != "local":
             lines.append(
                 f"state:         shared, in the {self.state_backend} backend; the attempts below are this "
@@ -345,7 +348,7 @@ def collect_status(
 ) -> Status:
     """tf: the engine bound to the workdir, asked for only when there is state to read. Writes nothing.
     reclaim_risk: reads the instance's reclaim risk from OCI Monitoring (None: not asked)."""
-    instance, state_problem = _state(workdir, tf)
+    instance, kept, state_problem = _state(workdir, tf)
     journal = JournalReading.read(Journal(workdir.journal))
     run = holder(workdir)
     reclaim = None
@@ -372,15 +375,35 @@ def collect_status(
         state_since=_state_since(instance, journal.lifecycle_events),
         lost=journal.lost,
         reclaim=reclaim,
+        kept=kept,
     )
 
 
-def _state(workdir: Workdir, tf: Callable[[], Terraform]) -> tuple[Instance | None, str | None]:
-    """(the instance in state, why the state could not be read)."""
+def _state(workdir: Workdir, tf: Callable[[], Terraform]) -> tuple[Instance | None, tuple[Kept, ...], str | None]:
+    """(the instance in state, what the state keeps beside it, why the state could not be read)."""
     try:
-        return (state_instance(tf()) if workdir.has_state else None), None
+        contents = state_contents(tf()) if workdir.has_state else None
     except ToolError as error:  # a damaged state: the journal and the run are still worth showing
-        return None, str(error)
+        return None, (), str(error)
+    return (contents.instance, contents.kept, None) if contents else (None, (), None)
+
+
+def kept_lines(kept: tuple[Kept, ...]) -> list[str]:
+    """The network NETWORK=create made and the reserved public IP: `destroy` removes them."""
+    network = [item for item in kept if item.ip_address is None]
+    lines = ["network:       made by NETWORK=create, kept for every relaunch; `destroy` removes it"] if network else []
+    lines += [
+        f"  {_KEPT_LABELS.get(item.kind, item.kind) + ':':<12} {item.display_name} ({item.id})" for item in network
+    ]
+    lines += [
+        f"reserved IP:   {item.ip_address} ({item.id}): stays with every relaunch; `destroy` releases it"
+        for item in kept
+        if item.ip_address is not None
+    ]
+    return lines
+
+
+_KEPT_LABELS = {"internet gateway": "gateway", "route table": "routes", "security list": "security"}
 
 
 def _state_since(instance: Instance | None, lifecycle_events: list[dict[str, Any]]) -> float | None:

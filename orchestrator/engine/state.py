@@ -2,11 +2,49 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..instance import Instance
 from .import_ import INSTANCE_ADDRESS
 from .runner import FLAG, Terraform, read_json
+
+PUBLIC_IP_ADDRESS = "oci_core_public_ip.this"
+_RESERVED = "reserved public IP"
+# What NETWORK=create keeps in the state, in the order it is built.
+NETWORK_TYPES = {
+    "oci_core_vcn": "VCN",
+    "oci_core_internet_gateway": "internet gateway",
+    "oci_core_route_table": "route table",
+    "oci_core_security_list": "security list",
+    "oci_core_subnet": "subnet",
+}
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A resource the state keeps beside the instance: the network or the reserved public IP."""
+
+    address: str
+    kind: str  # "VCN", "subnet"..., "reserved public IP"
+    id: str | None
+    display_name: str | None
+    ip_address: str | None = None  # the reserved public IP's
+
+
+@dataclass(frozen=True)
+class StateContents:
+    instance: Instance | None
+    kept: tuple[Kept, ...] = ()
+
+    @property
+    def network(self) -> tuple[Kept, ...]:
+        return tuple(item for item in self.kept if item.address != PUBLIC_IP_ADDRESS)
+
+    @property
+    def public_ip(self) -> Kept | None:
+        return next((item for item in self.kept if item.address == PUBLIC_IP_ADDRESS), None)
 
 
 def show_argv(tf: Terraform) -> list[str]:
@@ -14,13 +52,32 @@ def show_argv(tf: Terraform) -> list[str]:
 
 
 def state_instance(tf: Terraform) -> Instance | None:
+    return state_contents(tf).instance
+
+
+def state_contents(tf: Terraform) -> StateContents:
+    """The instance (with the reserved address, when there is one: its own attribute shows it only
+    after a refresh) and what the state keeps beside it, from one `terraform show`."""
     if not tf.workdir.has_state:
-        return None
+        return StateContents(None)
     document = read_json(tf.check(show_argv(tf), "terraform show"), "terraform show")
-    for resource in document.get("values", {}).get("root_module", {}).get("resources", []):
-        if resource.get("address") == INSTANCE_ADDRESS:
-            return Instance.from_state(resource.get("values") or {}, bool(resource.get("tainted")))
-    return None
+    resources = document.get("values", {}).get("root_module", {}).get("resources", [])
+    instance, kept, assigned = None, [], None
+    for resource in resources:
+        values, address = resource.get("values") or {}, resource.get("address")
+        if address == INSTANCE_ADDRESS:
+            instance = Instance.from_state(values, bool(resource.get("tainted")))
+        elif address == PUBLIC_IP_ADDRESS:
+            kept.append(
+                Kept(address, _RESERVED, values.get("id"), values.get("display_name"), values.get("ip_address"))
+            )
+            assigned = values.get("ip_address") if values.get("private_ip_id") else None
+        elif resource.get("mode") == "managed" and resource.get("type") in NETWORK_TYPES:
+            kept.append(Kept(address, NETWORK_TYPES[resource["type"]], values.get("id"), values.get("display_name")))
+    if instance is not None and assigned:
+        instance = dataclasses.replace(instance, public_ip=assigned)
+    order = [*NETWORK_TYPES.values(), _RESERVED]
+    return StateContents(instance, tuple(sorted(kept, key=lambda item: order.index(item.kind))))
 
 
 def pull_argv(tf: Terraform) -> list[str]:
@@ -55,6 +112,15 @@ def untaint_argv(tf: Terraform) -> list[str]:
 
 def untaint(tf: Terraform) -> None:
     tf.check(untaint_argv(tf), "terraform untaint")
+
+
+def forget_argv(tf: Terraform, address: str) -> list[str]:
+    return tf.argv("state rm", address)
+
+
+def forget(tf: Terraform, address: str) -> None:
+    """terraform state rm: OCI keeps the resource, the state no longer does."""
+    tf.check(forget_argv(tf, address), "terraform state rm")
 
 
 def forget_instance_argv(tf: Terraform) -> list[str]:
