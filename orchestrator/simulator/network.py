@@ -93,6 +93,9 @@ def find_resource(cloud: dict, kind: str, resource_id: str) -> dict | None:
 def create_resource(cloud: dict, kind: str, fields: dict) -> tuple[dict | None, ServiceError | None]:
     """CreateVcn, CreateInternetGateway, ...: the resource AVAILABLE at once (nothing polls)."""
     record = {
+        "defined_tags": {},
+        "display_name": None,
+        "freeform_tags": {},
         **_FILLED_IN.get(kind, lambda given: {})(fields),
         **fields,
         "id": new_ocid(KINDS[kind][1], "aa"),
@@ -166,6 +169,9 @@ def _subnet_defaults(fields: dict) -> dict:
         "ipv6virtual_router_ip": None,
         "prohibit_internet_ingress": private,
         "prohibit_public_ip_on_vnic": private,
+        "route_table_id": new_ocid("routetable", "aa"),  # the VCN's default one
+        "security_list_ids": [],
+        "dns_label": None,
         "subnet_domain_name": f"{label}.vcn.oraclevcn.com" if label else None,
         "virtual_router_ip": cidr.rsplit(".", 1)[0] + ".1",
         "virtual_router_mac": "00:00:17:5E:12:3A",
