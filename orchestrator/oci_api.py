@@ -23,6 +23,8 @@ from .errors import ToolError, UsageError
 from .instance import Instance
 
 COMPUTE_SERVICE = "compute"
+# NETWORK=create needs one VCN of the region's limit.
+VCN_SERVICE, VCN_LIMIT = "vcn", "vcn-count"
 # Where the compute agent (Oracle Cloud Agent) publishes an instance's CpuUtilization.
 CPU_METRIC_NAMESPACE = "oci_computeagent"
 # The A1 allowance, as regional or per-AD limits depending on the tenancy.
@@ -311,6 +313,18 @@ class OciApi:
             available = availability.available if availability.available is not None else max(value.value - used, 0)
             usages.append(LimitUsage(value.name, ad, value.value, used, available))
         return usages
+
+    def vcn_quota(self) -> tuple[int, int] | None:
+        """(VCNs used, the region's vcn-count limit) for NETWORK=create; None if the tenancy shows none."""
+        limits = self._limits()
+        values = self._list("ListLimitValues", limits.list_limit_values, self.tenancy, VCN_SERVICE, name=VCN_LIMIT)
+        regional = next((value for value in values if value.scope_type == "REGION"), None)
+        if regional is None:
+            return None
+        availability = self._call(
+            "GetResourceAvailability", limits.get_resource_availability, VCN_SERVICE, VCN_LIMIT, self.tenancy
+        ).data
+        return availability.used or 0, regional.value
 
     # ----- monitoring -----
 

@@ -6,13 +6,19 @@ from orchestrator.simulator.rest_protocol import Reply, Request, not_found, page
 from orchestrator.simulator.store import CloudStore
 
 COMPUTE_SERVICE = "compute"
+VCN_SERVICE = "vcn"
+
+
+def _usage(store: CloudStore, service: str) -> dict[str, dict]:
+    """Each limit of the service with its value and what is used of it."""
+    return {COMPUTE_SERVICE: store.a1_usage, VCN_SERVICE: store.vcn_usage}.get(service, dict)()
 
 
 def list_limit_values(store: CloudStore, request: Request) -> Reply:
     query = request.query
     _tenancy_scope(store, query)
     service = required(query, "serviceName")
-    usage = store.a1_usage() if service == COMPUTE_SERVICE else {}
+    usage = _usage(store, service)
     values = [
         {"name": name, "scopeType": "REGION", "availabilityDomain": None, "value": entry["limit"]}
         for name, entry in usage.items()
@@ -25,7 +31,7 @@ def list_limit_values(store: CloudStore, request: Request) -> Reply:
 def get_resource_availability(store: CloudStore, request: Request) -> Reply:
     service, limit_name = request.params
     _tenancy_scope(store, request.query)
-    entry = (store.a1_usage() if service == COMPUTE_SERVICE else {}).get(limit_name)
+    entry = _usage(store, service).get(limit_name)
     if entry is None:
         raise not_found(f"limit {service}/{limit_name}")
     body = {"used": entry["used"], "available": max(entry["limit"] - entry["used"], 0), "effectiveQuotaValue": None}

@@ -203,6 +203,11 @@ class CloudStore:
         with self._transaction() as cloud:
             return compute.a1_usage(cloud)
 
+    def vcn_usage(self) -> dict[str, dict]:
+        """The regional vcn-count limit (`limits` in cloud.json, 50 unless set) and the VCNs that exist."""
+        with self._transaction() as cloud:
+            return {"vcn-count": {"limit": cloud["limits"].get("vcn-count", 50), "used": len(cloud["vcns"])}}
+
     # ----- file handling -----
 
     @contextlib.contextmanager
