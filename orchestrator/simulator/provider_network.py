@@ -272,28 +272,21 @@ class _NetworkResource(Resource):
         )
 
 
-class CoreVcn(_NetworkResource):
-    kind, noun, schema = "vcn", "Vcn", _VCN_SCHEMA
+def _resource(kind: str, noun: str, schema: Schema) -> type[_NetworkResource]:
+    return type(f"Core{noun}", (_NetworkResource,), {"kind": kind, "noun": noun, "schema": schema})
 
 
-class CoreInternetGateway(_NetworkResource):
-    kind, noun, schema = "internet_gateway", "InternetGateway", _INTERNET_GATEWAY_SCHEMA
-
-
-class CoreRouteTable(_NetworkResource):
-    kind, noun, schema = "route_table", "RouteTable", _ROUTE_TABLE_SCHEMA
-
-
-class CoreSecurityList(_NetworkResource):
-    kind, noun, schema = "security_list", "SecurityList", _SECURITY_LIST_SCHEMA
-
-
-class CoreSubnetResource(_NetworkResource):
-    kind, noun, schema = "subnet", "Subnet", _SUBNET_SCHEMA
-
-
-class CorePublicIp(_NetworkResource):
-    kind, noun, schema = "public_ip", "PublicIp", _PUBLIC_IP_SCHEMA
+RESOURCES = tuple(
+    _resource(*spec)
+    for spec in (
+        ("vcn", "Vcn", _VCN_SCHEMA),
+        ("internet_gateway", "InternetGateway", _INTERNET_GATEWAY_SCHEMA),
+        ("route_table", "RouteTable", _ROUTE_TABLE_SCHEMA),
+        ("security_list", "SecurityList", _SECURITY_LIST_SCHEMA),
+        ("subnet", "Subnet", _SUBNET_SCHEMA),
+        ("public_ip", "PublicIp", _PUBLIC_IP_SCHEMA),
+    )
+)
 
 
 # ----- data sources: an instance's primary private IP -----
@@ -333,26 +326,34 @@ _PRIVATE_IP = _Object(
 )
 
 
-class CoreVnicAttachments(DataSource):
+class _ListDataSource(DataSource):
+    """A list data source read from the store: its arguments, and the list Terraform sees as objects."""
+
+    name = ""
+    arguments: tuple[Attribute, ...] = ()
+    listed = ("", _Object({}))  # the list attribute's name, and its items' type
+
     def __init__(self, provider):
         self.store = provider.store
 
     @classmethod
     def get_name(cls) -> str:
-        return "core_vnic_attachments"
+        return cls.name
 
     @classmethod
     def get_schema(cls) -> Schema:
-        return Schema(
-            version=0,
-            attributes=[
-                _optional("availability_domain"),
-                Attribute("compartment_id", String(), required=True),
-                _optional("instance_id"),
-                _optional("vnic_id"),
-                _computed("vnic_attachments", List(_VNIC_ATTACHMENT)),
-            ],
-        )
+        name, item = cls.listed
+        return Schema(version=0, attributes=[*cls.arguments, _computed(name, List(item))])
+
+
+class CoreVnicAttachments(_ListDataSource):
+    name, listed = "core_vnic_attachments", ("vnic_attachments", _VNIC_ATTACHMENT)
+    arguments = (
+        _optional("availability_domain"),
+        Attribute("compartment_id", String(), required=True),
+        _optional("instance_id"),
+        _optional("vnic_id"),
+    )
 
     def read(self, ctx: ReadDataContext, config: dict) -> dict | None:
         listed = self.store.list_vnic_attachments(config["compartment_id"])
@@ -373,25 +374,9 @@ class CoreVnicAttachments(DataSource):
         return {**wanted, "compartment_id": config["compartment_id"], "vnic_attachments": found}
 
 
-class CorePrivateIps(DataSource):
-    def __init__(self, provider):
-        self.store = provider.store
-
-    @classmethod
-    def get_name(cls) -> str:
-        return "core_private_ips"
-
-    @classmethod
-    def get_schema(cls) -> Schema:
-        return Schema(
-            version=0,
-            attributes=[
-                _optional("ip_address"),
-                _optional("subnet_id"),
-                _optional("vnic_id"),
-                _computed("private_ips", List(_PRIVATE_IP)),
-            ],
-        )
+class CorePrivateIps(_ListDataSource):
+    name, listed = "core_private_ips", ("private_ips", _PRIVATE_IP)
+    arguments = (_optional("ip_address"), _optional("subnet_id"), _optional("vnic_id"))
 
     def read(self, ctx: ReadDataContext, config: dict) -> dict | None:
         vnic_id = config.get("vnic_id")
@@ -409,7 +394,6 @@ class CorePrivateIps(DataSource):
         }
 
 
-RESOURCES = (CoreVcn, CoreInternetGateway, CoreRouteTable, CoreSecurityList, CoreSubnetResource, CorePublicIp)
 DATA_SOURCES = (CoreVnicAttachments, CorePrivateIps)
 
 
