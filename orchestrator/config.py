@@ -356,7 +356,7 @@ FIELDS: tuple[Field, ...] = (
         "NETWORK",
         _choice(NETWORK_EXISTING, NETWORK_CREATE),
         NETWORK_EXISTING,
-        "existing: SUBNET_OCID's subnet; create: a VCN and public subnet of its own, in the same state.",
+        "'existing' uses SUBNET_OCID's subnet; 'create' makes a VCN and public subnet of its own, in the same state.",
         SettingGroup.TARGET,
     ),
     Field(
@@ -438,7 +438,7 @@ FIELDS: tuple[Field, ...] = (
         "USER_DATA_FILE",
         _path,
         None,
-        "cloud-init file or shell script run on the first boot.",
+        "Cloud-init file or shell script to run on the first boot.",
         SettingGroup.MODULE,
     ),
     Field(
@@ -454,7 +454,7 @@ FIELDS: tuple[Field, ...] = (
         "PUBLIC_IP",
         _choice(PUBLIC_IP_EPHEMERAL, PUBLIC_IP_RESERVED),
         PUBLIC_IP_EPHEMERAL,
-        "reserved: an address of its own that a relaunched instance keeps.",
+        "'reserved': an address of its own that a relaunched instance keeps.",
         SettingGroup.MODULE,
     ),
     Field(
