@@ -34,7 +34,11 @@ def planned_actions(tf: Terraform, plan_file: Path) -> dict[str, tuple[str, ...]
         run = tf.check(show_plan_argv(tf, plan_file), what)
     except TerraformError as error:
         raise UnreadablePlan(error.what, error.failure, error.run) from None
-    document = read_json(run, what)
+    return actions_of(read_json(run, what))
+
+
+def actions_of(document: dict) -> dict[str, tuple[str, ...]]:
+    """The managed resources' actions in a `terraform show -json PLANFILE` document (data sources are read, not kept)."""
     return {
         change.get("address"): tuple(change.get("change", {}).get("actions") or ())
         for change in document.get("resource_changes") or []
@@ -45,19 +49,22 @@ def planned_actions(tf: Terraform, plan_file: Path) -> dict[str, tuple[str, ...]
 def refuse_destructive(tf: Terraform, plan_file: Path) -> tuple[str, ...]:
     """The plan's actions on the instance; DestructivePlan if the plan deletes anything, the instance first."""
     actions = planned_actions(tf, plan_file)
-    deleting = sorted((address for address, done in actions.items() if "delete" in done), key=_instance_first)
-    if deleting:
-        address = deleting[0]
-        what = "replace" if "create" in actions[address] else "delete"
-        thing = "the instance" if address == INSTANCE_ADDRESS else "what the instance needs"
+    deleted = first_deleted(actions)
+    if deleted:
+        what = "replace" if "create" in actions[deleted] else "delete"
+        thing = "the instance" if deleted == INSTANCE_ADDRESS else "what the instance needs"
         raise DestructivePlan(
-            f"refused to apply {plan_file.name}: it would {what} {thing} ({address}: "
-            f"{', '.join(actions[address])}); nothing was changed in OCI. Undo the change to the module (an edited "
+            f"refused to apply {plan_file.name}: it would {what} {thing} ({deleted}: "
+            f"{', '.join(actions[deleted])}); nothing was changed in OCI. Undo the change to the module (an edited "
             "or added .tf file in the workdir, or a changed NETWORK or PUBLIC_IP), or run `coinpilot-tf destroy` "
             "if you mean to lose the instance"
         )
     return actions.get(INSTANCE_ADDRESS, ())
 
 
-def _instance_first(address: str) -> tuple[bool, str]:
-    return address != INSTANCE_ADDRESS, address
+def first_deleted(actions: dict[str, tuple[str, ...]]) -> str | None:
+    """The address of a resource the plan deletes or replaces (the instance before any other); None if none."""
+    deleting = sorted(address for address, done in actions.items() if "delete" in done)
+    if INSTANCE_ADDRESS in deleting:
+        return INSTANCE_ADDRESS
+    return deleting[0] if deleting else None
