@@ -176,12 +176,13 @@ def check_state_backend(ctx: Context) -> Finding:
 
 
 def check_required_settings(ctx: Context) -> Finding:
-    from .config import FIELDS_BY_NAME, LAUNCH_TARGETS
+    from .config import FIELDS_BY_NAME
 
     unset = ctx.settings.unset_targets()
     if unset:
         return Finding(CheckStatus.FAIL, f"{', '.join(unset)} {'are' if len(unset) > 1 else 'is'} not set")
-    return Finding(CheckStatus.OK, ", ".join(FIELDS_BY_NAME[name].env for name in LAUNCH_TARGETS) + " are set")
+    targets = ctx.settings.launch_targets()
+    return Finding(CheckStatus.OK, ", ".join(FIELDS_BY_NAME[name].env for name in targets) + " are set")
 
 
 def check_oci_config(ctx: Context) -> Finding:

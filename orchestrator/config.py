@@ -241,6 +241,32 @@ def user_path(name: str, raw: Any) -> Path:
         ) from None
 
 
+def _choice(*choices: str) -> Callable[[str, Any], str]:
+    def parse(name: str, raw: Any) -> str:
+        text = str(raw).strip().lower()
+        if text not in choices:
+            raise UsageError(name, f"must be {' or '.join(choices)}, got {str(raw)!r}")
+        return text
+
+    return _reads(Expects(choices=choices))(parse)
+
+
+@_reads(Expects(metavar="CIDR"))
+def _ipv4_cidr(name: str, raw: Any) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.IPv4Network(str(raw).strip(), strict=True))
+    except ValueError:
+        raise UsageError(
+            name, f"{str(raw)!r} is not an IPv4 network in CIDR form, like 203.0.113.7/32 or 0.0.0.0/0"
+        ) from None
+
+
+# NETWORK: the runbook's existing subnet, or a VCN and public subnet the module creates.
+NETWORK_EXISTING, NETWORK_CREATE = "existing", "create"
+PUBLIC_IP_EPHEMERAL, PUBLIC_IP_RESERVED = "ephemeral", "reserved"
+
 _backend = _reads(Expects(choices=tuple(BACKENDS)))(parse_backend)
 _backend_config = _reads(Expects(metavar="KEY=VALUE"))(parse_backend_config)
 
@@ -326,6 +352,14 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("subnet_ocid", "SUBNET_OCID", _ocid("subnet"), None, "Existing subnet for the VNIC.", SettingGroup.TARGET),
     Field(
+        "network",
+        "NETWORK",
+        _choice(NETWORK_EXISTING, NETWORK_CREATE),
+        NETWORK_EXISTING,
+        "'existing' uses SUBNET_OCID's subnet; 'create' makes a VCN and public subnet of its own, in the same state.",
+        SettingGroup.TARGET,
+    ),
+    Field(
         "availability_domains",
         "AVAILABILITY_DOMAIN",
         _availability_domains,
@@ -405,6 +439,30 @@ FIELDS: tuple[Field, ...] = (
         "Private key path (a pair is made there if missing).",
         SettingGroup.MODULE,
         default_note="~/.ssh/coinpilot-oci/<INSTANCE_NAME>_a1_flex",
+    ),
+    Field(
+        "user_data",
+        "USER_DATA_FILE",
+        _path,
+        None,
+        "Cloud-init file or shell script to run on the first boot.",
+        SettingGroup.MODULE,
+    ),
+    Field(
+        "ssh_source_cidr",
+        "SSH_SOURCE_CIDR",
+        _ipv4_cidr,
+        "0.0.0.0/0",
+        "Who may SSH in, with NETWORK=create.",
+        SettingGroup.MODULE,
+    ),
+    Field(
+        "public_ip",
+        "PUBLIC_IP",
+        _choice(PUBLIC_IP_EPHEMERAL, PUBLIC_IP_RESERVED),
+        PUBLIC_IP_EPHEMERAL,
+        "'reserved': an address of its own that a relaunched instance keeps.",
+        SettingGroup.MODULE,
     ),
     Field(
         "provider_auto_retries",
@@ -546,6 +604,7 @@ class Settings:
     oci_profile: str
     compartment_ocid: str | None
     subnet_ocid: str | None
+    network: str
     availability_domains: tuple[str, ...] | None
     image_ocid: str | None
     image_compartment_ocid: str | None
@@ -555,6 +614,9 @@ class Settings:
     sizes: tuple[Size, ...] | None
     boot_volume_size_gbs: int | None
     ssh_key_path: Path | None
+    user_data: Path | None
+    ssh_source_cidr: str
+    public_ip: str
     provider_auto_retries: bool
     retry_interval_seconds: int
     max_attempts: int
@@ -576,7 +638,19 @@ class Settings:
     def unset_targets(self) -> tuple[str, ...]:
         """The variables of the targets a real launch cannot do without that are not set (IMAGE_OCID
         is not among them: when it is empty, the image is discovered, images.py)."""
-        return tuple(FIELDS_BY_NAME[name].env for name in LAUNCH_TARGETS if getattr(self, name) in (None, ()))
+        return tuple(FIELDS_BY_NAME[name].env for name in self.launch_targets() if getattr(self, name) in (None, ()))
+
+    def launch_targets(self) -> tuple[str, ...]:
+        """The targets a launch needs: no subnet when the module creates its own."""
+        return tuple(name for name in LAUNCH_TARGETS if not (name == "subnet_ocid" and self.creates_network))
+
+    @property
+    def creates_network(self) -> bool:
+        return self.network == NETWORK_CREATE
+
+    @property
+    def reserves_public_ip(self) -> bool:
+        return self.public_ip == PUBLIC_IP_RESERVED
 
     def size_list(self) -> tuple[Size, ...]:
         """Sizes to try, largest first."""
@@ -713,6 +787,11 @@ def _check_consistency(settings: Settings) -> Settings:
             f"must be >= THROTTLE_RETRY_BASE_SECONDS ({settings.throttle_retry_base_seconds})",
         )
     check_backend_config(settings.state_backend, settings.backend_config, "STATE_BACKEND_CONFIG")
+    if settings.creates_network and settings.subnet_ocid:
+        raise UsageError(
+            ("NETWORK", "SUBNET_OCID"),
+            "NETWORK=create makes a subnet of its own: unset SUBNET_OCID, or set NETWORK=existing to use that subnet",
+        )
     return settings
 
 
@@ -721,6 +800,8 @@ def with_placeholders(settings: Settings, placeholders: Mapping[str, Any]) -> Se
     changes = {
         name: tuple(placeholders[name]) if isinstance(placeholders[name], list) else placeholders[name]
         for name in ("compartment_ocid", "subnet_ocid", "image_ocid", "availability_domains")
-        if name in placeholders and getattr(settings, name) in (None, ())
+        if name in placeholders
+        and getattr(settings, name) in (None, ())
+        and not (name == "subnet_ocid" and settings.creates_network)
     }
     return settings.replace(**changes)

@@ -86,6 +86,8 @@ def check_compartment(ctx: Context) -> Finding:
 
 
 def check_subnet(ctx: Context) -> Finding:
+    if ctx.settings.creates_network:
+        return check_vcn_quota(ctx)
     ocid = ctx.settings.subnet_ocid
     if not ocid:
         return Finding(CheckStatus.FAIL, "SUBNET_OCID is not set")
@@ -115,6 +117,23 @@ def check_subnet(ctx: Context) -> Finding:
             )
         return Finding(CheckStatus.OK, f"{subnet.display_name} (in {subnet.availability_domain} only)")
     return Finding(CheckStatus.OK, f"{subnet.display_name} (regional)")
+
+
+def check_vcn_quota(ctx: Context) -> Finding:
+    """NETWORK=create: the first attempt creates a VCN, which needs one left of the region's limit."""
+    quota = ctx.api().vcn_quota()
+    if quota is None:
+        return Finding(CheckStatus.WARN, "NETWORK=create, and the tenancy shows no vcn-count limit")
+    used, limit = quota
+    if used >= limit:
+        return Finding(
+            CheckStatus.FAIL,
+            f"NETWORK=create needs a VCN, and all {limit:g} of the region's are used",
+            "delete a VCN you no longer need, or use an existing public subnet (NETWORK=existing, SUBNET_OCID)",
+        )
+    return Finding(
+        CheckStatus.OK, f"NETWORK=create: a VCN and public subnet of its own ({used:g} of {limit:g} VCNs used)"
+    )
 
 
 def check_image(ctx: Context) -> Finding:

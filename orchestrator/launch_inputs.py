@@ -37,6 +37,9 @@ def prepare(session: Session, refresh_image: bool = False, *, for_launch: bool =
     when nothing has to be asked of OCI (IMAGE_OCID and the ADs given)."""
     cloud, workdir = session.cloud, session.workdir
     settings = with_placeholders(session.settings, cloud.placeholders)
+    from .user_data import encoded
+
+    encoded(settings.user_data)  # checked before any call; render reads it again
     cloud.prepare(settings)
     from .checks import CheckStatus, preflight
 

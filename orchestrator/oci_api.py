@@ -24,6 +24,8 @@ from .errors import ToolError, UsageError
 from .instance import Instance
 
 COMPUTE_SERVICE = "compute"
+# NETWORK=create needs one VCN of the region's limit.
+VCN_SERVICE, VCN_LIMIT = "vcn", "vcn-count"
 # Where the compute agent (Oracle Cloud Agent) publishes an instance's CpuUtilization.
 CPU_METRIC_NAMESPACE = "oci_computeagent"
 # The A1 allowance, as regional or per-AD limits depending on the tenancy.
@@ -353,21 +355,21 @@ class OciApi:
     ) -> list[ShapeAvailability]:
         """CreateComputeCapacityReport (in the root compartment, as OCI requires) for each
         (OCPUs, GB, fault domain or None) of the shape in one AD."""
-        from oci.core import models
-
-        size = models.CapacityReportInstanceShapeConfig
-        details = models.CreateComputeCapacityReportDetails(
-            compartment_id=self.tenancy,
-            availability_domain=availability_domain,
-            shape_availabilities=[
-                models.CreateCapacityReportShapeAvailabilityDetails(
-                    instance_shape=shape, fault_domain=where, instance_shape_config=size(ocpus=ocpus, memory_in_gbs=gbs)
-                )
-                for ocpus, gbs, where in asked
-            ],
-        )
+        details = _capacity_report_details(self.tenancy, availability_domain, shape, asked)
         report = self._call("CreateComputeCapacityReport", self._compute().create_compute_capacity_report, details)
         return [_shape_availability(availability_domain, found) for found in report.data.shape_availabilities]
+
+    def vcn_quota(self) -> tuple[int, int] | None:
+        """(VCNs used, the region's vcn-count limit) for NETWORK=create; None if the tenancy shows none."""
+        limits = self._limits()
+        values = self._list("ListLimitValues", limits.list_limit_values, self.tenancy, VCN_SERVICE, name=VCN_LIMIT)
+        regional = next((value for value in values if value.scope_type == "REGION"), None)
+        if regional is None:
+            return None
+        availability = self._call(
+            "GetResourceAvailability", limits.get_resource_availability, VCN_SERVICE, VCN_LIMIT, self.tenancy
+        ).data
+        return availability.used or 0, regional.value
 
     # ----- monitoring -----
 
@@ -415,6 +417,24 @@ def _instance(found: Any) -> Instance:
         memory_gbs=config.memory_in_gbs if config else None,
         freeform_tags=dict(found.freeform_tags or {}),
         time_created=found.time_created,
+    )
+
+
+def _capacity_report_details(
+    tenancy: str, availability_domain: str, shape: str, asked: list[tuple[float, float, str | None]]
+) -> Any:
+    from oci.core import models
+
+    size = models.CapacityReportInstanceShapeConfig
+    return models.CreateComputeCapacityReportDetails(
+        compartment_id=tenancy,
+        availability_domain=availability_domain,
+        shape_availabilities=[
+            models.CreateCapacityReportShapeAvailabilityDetails(
+                instance_shape=shape, fault_domain=where, instance_shape_config=size(ocpus=ocpus, memory_in_gbs=gbs)
+            )
+            for ocpus, gbs, where in asked
+        ],
     )
 
 

@@ -15,6 +15,7 @@ from .backends import LOCAL
 from .config import SHAPE, Settings
 from .ownership import OWNERSHIP_TAG_KEY
 from .size import Size
+from .user_data import encoded
 from .workdir import MODULE_FILE, Workdir, write_file, write_private
 
 PROVIDER_VERSION_CONSTRAINT = ">= 6.0.0"
@@ -39,7 +40,22 @@ class Target:
         }
 
 
-def module_files(state_backend: str = LOCAL, manage_size: bool = False) -> dict[str, str]:
+@dataclass(frozen=True)
+class ModuleShape:
+    """What the module declares beyond the instance, from the settings (none of it by default)."""
+
+    user_data: bool = False  # USER_DATA_FILE: metadata.user_data
+    create_network: bool = False  # NETWORK=create: VCN, gateway, routes, security list, subnet
+    reserved_ip: bool = False  # PUBLIC_IP=reserved: oci_core_public_ip on the primary private IP
+
+    @classmethod
+    def of(cls, settings: Settings) -> ModuleShape:
+        return cls(settings.user_data is not None, settings.creates_network, settings.reserves_public_ip)
+
+
+def module_files(
+    state_backend: str = LOCAL, manage_size: bool = False, shape: ModuleShape = ModuleShape()
+) -> dict[str, str]:
     """The rendered .tf files by name. manage_size: shape_config leaves ignore_changes, so a
     new size is an in-place update (only `grow` renders this way)."""
     import jinja2
@@ -53,6 +69,9 @@ def module_files(state_backend: str = LOCAL, manage_size: bool = False) -> dict[
         "ownership_tag_key": OWNERSHIP_TAG_KEY,
         "state_backend": state_backend,
         "manage_size": manage_size,
+        "user_data": shape.user_data,
+        "create_network": shape.create_network,
+        "reserved_ip": shape.reserved_ip,
     }
     names = TEMPLATE_NAMES + ((BACKEND_TEMPLATE,) if state_backend != LOCAL else ())
     return {
@@ -66,14 +85,20 @@ def tfvars(settings: Settings, target: Target, ssh_public_key: str) -> dict[str,
         "oci_profile": settings.oci_profile,
         "disable_auto_retries": not settings.provider_auto_retries,
         "compartment_ocid": settings.compartment_ocid,
-        "subnet_ocid": settings.subnet_ocid,
         "image_ocid": settings.image_ocid,
         "instance_name": settings.instance_name,
         "ssh_public_key": ssh_public_key.strip(),
         **target.as_vars(),
     }
+    if settings.creates_network:
+        values["ssh_source_cidr"] = settings.ssh_source_cidr
+    else:
+        values["subnet_ocid"] = settings.subnet_ocid
     if settings.boot_volume_size_gbs is not None:
         values["boot_volume_size_gbs"] = settings.boot_volume_size_gbs
+    user_data = encoded(settings.user_data)
+    if user_data is not None:
+        values["user_data"] = user_data
     return values
 
 
@@ -83,7 +108,7 @@ def render(
     """Write the module and tfvars; returns the names of the files that changed."""
     workdir.create()
     changed = []
-    files = module_files(settings.state_backend, manage_size)
+    files = module_files(settings.state_backend, manage_size, ModuleShape.of(settings))
     for name, content in files.items():
         if write_file(workdir.path / name, content, MODULE_FILE):
             changed.append(name)

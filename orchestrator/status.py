@@ -12,7 +12,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from .capacity_agreement import Agreement, agreement
 from .cloud import OCI_LABEL, Cloud
 from .engine.runner import Terraform
-from .engine.state import state_instance
+from .engine.state import Kept, state_contents
 from .errors import ToolError
 from .failures import AttemptOutcome
 from .humanize import duration, timestamp
@@ -101,6 +101,7 @@ class Status:
     lost: dict[str, Any] | None = None  # the journal's latest instance_gone entry
     reclaim: ReclaimRisk | None = None  # None when there is no running instance to ask about
     capacity: Agreement | None = None  # CAPACITY_PROBE's reports against the launches
+    kept: tuple[Kept, ...] = ()  # what the state keeps beside the instance (NETWORK=create, PUBLIC_IP=reserved)
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -138,6 +139,7 @@ class Status:
                 "found_at": _iso(self.lost["ts"]),
             },
             "reclaim_risk": None if self.reclaim is None else self.reclaim.to_dict(),
+            "kept": [asdict(item) for item in self.kept],
             "attempts": self._attempts_dict(),
             "capacity_reports": None if self.capacity is None else self.capacity.to_dict(),
             "last_run_event": None
@@ -203,6 +205,7 @@ class Status:
             + (f" ({self.cloud_label})" if self.cloud_label != OCI_LABEL else "")
         ]
         lines += self._instance_lines(now)
+        lines += kept_lines(self.kept)
         if self.state_backend != "local":
             lines.append(
                 f"state:         shared, in the {self.state_backend} backend; the attempts below are this "
@@ -350,7 +353,7 @@ def collect_status(
 ) -> Status:
     """tf: the engine bound to the workdir, asked for only when there is state to read. Writes nothing.
     reclaim_risk: reads the instance's reclaim risk from OCI Monitoring (None: not asked)."""
-    instance, state_problem = _state(workdir, tf)
+    instance, kept, state_problem = _state(workdir, tf)
     journal = JournalReading.read(Journal(workdir.journal))
     run = holder(workdir)
     reclaim = None
@@ -378,15 +381,35 @@ def collect_status(
         lost=journal.lost,
         reclaim=reclaim,
         capacity=agreement(Journal(workdir.journal).entries()),
+        kept=kept,
     )
 
 
-def _state(workdir: Workdir, tf: Callable[[], Terraform]) -> tuple[Instance | None, str | None]:
-    """(the instance in state, why the state could not be read)."""
+def _state(workdir: Workdir, tf: Callable[[], Terraform]) -> tuple[Instance | None, tuple[Kept, ...], str | None]:
+    """(the instance in state, what the state keeps beside it, why the state could not be read)."""
     try:
-        return (state_instance(tf()) if workdir.has_state else None), None
+        contents = state_contents(tf()) if workdir.has_state else None
     except ToolError as error:  # a damaged state: the journal and the run are still worth showing
-        return None, str(error)
+        return None, (), str(error)
+    return (contents.instance, contents.kept, None) if contents else (None, (), None)
+
+
+def kept_lines(kept: tuple[Kept, ...]) -> list[str]:
+    """The network NETWORK=create made and the reserved public IP: `destroy` removes them."""
+    network = [item for item in kept if item.ip_address is None]
+    lines = ["network:       made by NETWORK=create, kept for every relaunch; `destroy` removes it"] if network else []
+    lines += [
+        f"  {_KEPT_LABELS.get(item.kind, item.kind) + ':':<12} {item.display_name} ({item.id})" for item in network
+    ]
+    lines += [
+        f"reserved IP:   {item.ip_address} ({item.id}): stays with every relaunch; `destroy` releases it"
+        for item in kept
+        if item.ip_address is not None
+    ]
+    return lines
+
+
+_KEPT_LABELS = {"internet gateway": "gateway", "route table": "routes", "security list": "security"}
 
 
 def _state_since(instance: Instance | None, lifecycle_events: list[dict[str, Any]]) -> float | None:

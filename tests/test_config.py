@@ -134,6 +134,11 @@ BAD_INPUTS = [
     ({"OCI_PROFILE": "bad profile!"}, {}, "OCI_PROFILE", "profile name"),
     ({"BOOT_VOLUME_SIZE_GBS": "20"}, {}, "BOOT_VOLUME_SIZE_GBS", ">= 50"),
     ({"OCI_PROVIDER_AUTO_RETRIES": "maybe"}, {}, "OCI_PROVIDER_AUTO_RETRIES", "true or false"),
+    ({"NETWORK": "new"}, {}, "NETWORK", "must be existing or create"),
+    ({"NETWORK": "create"}, {}, "NETWORK, SUBNET_OCID", "unset SUBNET_OCID, or set NETWORK=existing"),
+    ({"PUBLIC_IP": "static"}, {}, "PUBLIC_IP", "must be ephemeral or reserved"),
+    ({"SSH_SOURCE_CIDR": "203.0.113.7"}, {"ssh_source_cidr": "203.0.113.0/33"}, "--ssh-source-cidr", "CIDR form"),
+    ({"SSH_SOURCE_CIDR": "203.0.113.7/24"}, {}, "SSH_SOURCE_CIDR", "CIDR form"),
 ]
 
 
@@ -332,3 +337,11 @@ def test_a_size_shows_one_way_to_people_and_keeps_its_typed_form(size, shown, ty
     assert str(size) == shown
     assert size.spec == typed
     assert Size.of(float(size.ocpus), float(size.memory_gbs)) == size
+
+
+def test_network_create_needs_no_subnet():
+    env = {name: value for name, value in RUNBOOK_ENV.items() if name != "SUBNET_OCID"}
+    settings = load_settings({}, {**env, "NETWORK": "Create"})
+    OciCloud().prepare(settings)  # nothing unset
+    assert (settings.creates_network, settings.ssh_source_cidr, settings.public_ip) == (True, "0.0.0.0/0", "ephemeral")
+    assert "SUBNET_OCID" in load_settings({}, env).unset_targets()

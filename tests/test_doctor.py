@@ -284,6 +284,18 @@ def test_a_private_subnet_fails(workdir, store):
     assert outcome.status == "FAIL" and "is private" in outcome.detail and "public subnet" in outcome.fix
 
 
+def test_network_create_checks_the_vcn_quota_instead_of_a_subnet(workdir, store):
+    env = {"NETWORK": "create", "SUBNET_OCID": ""}
+    outcome = run(workdir, "subnet", env=env)["subnet"]
+    assert (outcome.status, outcome.detail) == (
+        "ok",
+        "NETWORK=create: a VCN and public subnet of its own (1 of 50 VCNs used)",
+    )
+    edit_cloud(store, lambda cloud: cloud["limits"].update({"vcn-count": 1}))
+    full = run(workdir, "subnet", env=env)["subnet"]
+    assert full.status == "FAIL" and "all 1 of the region's are used" in full.detail and "NETWORK=existing" in full.fix
+
+
 def test_an_image_that_does_not_fit_the_shape_or_does_not_exist_fails(workdir):
     x86 = run(workdir, "image", env={"IMAGE_OCID": X86_IMAGE})["image"]
     assert (x86.status, x86.detail) == (
@@ -339,7 +351,7 @@ def test_limits_the_user_may_not_read_fall_back_to_the_published_figure(workdir,
     outcome = run(workdir, "A1 limits")["A1 limits"]
     assert (outcome.status, outcome.detail) == (
         "warn",
-        "the tenancy's A1 limits could not be read (404 NotFound); using the published Always Free figure, 2 OCPUs / 12 GB",
+        "the tenancy's A1 limits could not be read (404 NotAuthorizedOrNotFound); using the published Always Free figure, 2 OCPUs / 12 GB",
     )
     assert "inspect resource-availability in tenancy" in outcome.fix
 

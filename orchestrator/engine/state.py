@@ -6,11 +6,86 @@ provider start per command), and the state's attributes are the same values show
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..instance import Instance
 from .import_ import INSTANCE_ADDRESS
 from .runner import FLAG, Terraform, read_json
+
+PUBLIC_IP_ADDRESS = "oci_core_public_ip.this"
+_RESERVED = "reserved public IP"
+# What NETWORK=create keeps in the state, in the order it is built.
+NETWORK_TYPES = {
+    "oci_core_vcn": "VCN",
+    "oci_core_internet_gateway": "internet gateway",
+    "oci_core_route_table": "route table",
+    "oci_core_security_list": "security list",
+    "oci_core_subnet": "subnet",
+}
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A resource the state keeps beside the instance: the network or the reserved public IP."""
+
+    address: str
+    kind: str  # "VCN", "subnet"..., "reserved public IP"
+    id: str | None
+    display_name: str | None
+    ip_address: str | None = None  # the reserved public IP's
+
+
+@dataclass(frozen=True)
+class StateContents:
+    instance: Instance | None
+    kept: tuple[Kept, ...] = ()
+
+    @property
+    def network(self) -> tuple[Kept, ...]:
+        return tuple(item for item in self.kept if item.address != PUBLIC_IP_ADDRESS)
+
+    @property
+    def public_ip(self) -> Kept | None:
+        return next((item for item in self.kept if item.address == PUBLIC_IP_ADDRESS), None)
+
+
+def state_instance(tf: Terraform) -> Instance | None:
+    return state_contents(tf).instance
+
+
+def state_contents(tf: Terraform) -> StateContents:
+    """The instance (with the reserved address, when there is one: its own attribute shows it only
+    after a refresh) and what the state keeps beside it, from one `terraform state pull`."""
+    if not tf.workdir.has_state:
+        return StateContents(None)
+    instance, kept, assigned = None, [], None
+    for address, kind, record in _managed_records(pulled_state(tf)):
+        values = record.get("attributes") or {}
+        if address == INSTANCE_ADDRESS:
+            instance = Instance.from_state(values, record.get("status") == "tainted")
+        elif address == PUBLIC_IP_ADDRESS:
+            kept.append(
+                Kept(address, _RESERVED, values.get("id"), values.get("display_name"), values.get("ip_address"))
+            )
+            assigned = values.get("ip_address") if values.get("private_ip_id") else None
+        elif kind in NETWORK_TYPES:
+            kept.append(Kept(address, NETWORK_TYPES[kind], values.get("id"), values.get("display_name")))
+    if instance is not None and assigned:
+        instance = dataclasses.replace(instance, public_ip=assigned)
+    order = [*NETWORK_TYPES.values(), _RESERVED]
+    return StateContents(instance, tuple(sorted(kept, key=lambda item: order.index(item.kind))))
+
+
+def _managed_records(state: dict) -> list[tuple[str, str, dict]]:
+    """(address, type, instance record) of each managed resource in a pulled state."""
+    return [
+        (f"{resource.get('type')}.{resource.get('name')}", resource.get("type"), record)
+        for resource in state.get("resources", [])
+        if resource.get("mode") == "managed" and not resource.get("module")
+        for record in resource.get("instances", [])
+    ]
 
 
 def pull_argv(tf: Terraform) -> list[str]:
@@ -30,25 +105,11 @@ def state_written(tf: Terraform) -> bool:
     return bool(pulled_state(tf).get("lineage"))
 
 
-def _instance_records(state: dict) -> list[dict]:
-    for resource in state.get("resources", []):
-        if f"{resource.get('type')}.{resource.get('name')}" == INSTANCE_ADDRESS and resource.get("mode") == "managed":
-            return resource.get("instances", [])
-    return []
-
-
-def state_instance(tf: Terraform) -> Instance | None:
-    if not tf.workdir.has_state:
-        return None
-    for record in _instance_records(pulled_state(tf)):
-        return Instance.from_state(record.get("attributes") or {}, record.get("status") == "tainted")
-    return None
-
-
 def pulled_instance_id(tf: Terraform) -> str | None:
     """The id of the instance in the backend's state (state pull), None if it holds none."""
-    for record in _instance_records(pulled_state(tf)):
-        return record.get("attributes", {}).get("id")
+    for address, _, record in _managed_records(pulled_state(tf)):
+        if address == INSTANCE_ADDRESS:
+            return record.get("attributes", {}).get("id")
     return None
 
 
@@ -58,6 +119,15 @@ def untaint_argv(tf: Terraform) -> list[str]:
 
 def untaint(tf: Terraform) -> None:
     tf.check(untaint_argv(tf), "terraform untaint")
+
+
+def forget_argv(tf: Terraform, address: str) -> list[str]:
+    return tf.argv("state rm", address)
+
+
+def forget(tf: Terraform, address: str) -> None:
+    """terraform state rm: OCI keeps the resource, the state no longer does."""
+    tf.check(forget_argv(tf, address), "terraform state rm")
 
 
 def forget_instance_argv(tf: Terraform) -> list[str]:

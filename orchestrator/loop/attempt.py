@@ -83,7 +83,10 @@ def attempt(context: RunContext, plans: PlanCache, op: Operation, target: Target
     try:
         if not state.state_written:
             state.state_written = state_written(context.tf)
-        if not state.state_written:  # so that the plans made now stay valid after the first apply
+        # So that the plans made now stay valid after the first apply. A module that creates its
+        # network has no data source to read yet (Terraform refuses that empty refresh): its first
+        # apply writes the state, with the network in it.
+        if not state.state_written and not context.settings.creates_network:
             refresh_only(context.tf)
             state.state_written = True
         try:

@@ -314,7 +314,7 @@ def _rejection(outcome: str, instance: dict) -> ServiceError:
     return provider_errors.rejection(outcome, shape=instance["shape"], image_id=instance["source_details"]["source_id"])
 
 
-def _ocid(kind: str, prefix: str) -> str:
+def new_ocid(kind: str, prefix: str) -> str:
     return f"ocid1.{kind}.oc1.{REGION}.{prefix}" + "".join(
         secrets.choice(_OCID_ALPHABET) for _ in range(60 - len(prefix))
     )
@@ -327,7 +327,7 @@ def _new_instance(details: dict, lifecycle_state: str, ordinal: int) -> dict:
     shape_config = details.get("shape_config") or {}
     boot_volume_gbs = source.get("boot_volume_size_in_gbs")
     return {
-        "id": _ocid("instance", "an"),
+        "id": new_ocid("instance", "an"),
         "display_name": details.get("display_name") or f"instance-{now:%Y%m%d-%H%M}",
         "lifecycle_state": lifecycle_state,
         "availability_domain": details["availability_domain"],
@@ -348,8 +348,8 @@ def _new_instance(details: dict, lifecycle_state: str, ordinal: int) -> dict:
         "public_ip": f"203.0.113.{10 + ordinal % 240}" if vnic.get("assign_public_ip", True) else None,
         "private_ip": f"{SUBNET_CIDR_PREFIX}{10 + ordinal % 240}",
         "time_created": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "vnic_id": _ocid("vnic", "ab"),
-        "vnic_attachment_id": _ocid("vnicattachment", "an"),
+        "vnic_id": new_ocid("vnic", "ab"),
+        "vnic_attachment_id": new_ocid("vnicattachment", "an"),
         # Steps still to come while the instance changes state (see advance).
         "pending": [],
         # {"at": epoch seconds, "lifecycle_state": ...} while PROVISIONING or TERMINATING (see settle).

@@ -233,10 +233,14 @@ class OciProvider(Provider):
         """Nothing to set up; the store is bound when the process starts."""
 
     def get_data_sources(self) -> list[type[DataSource]]:
-        return [CoreSubnet]
+        from orchestrator.simulator import provider_network
+
+        return [CoreSubnet, *provider_network.DATA_SOURCES]
 
     def get_resources(self) -> list[type[Resource]]:
-        return [CoreInstance]
+        from orchestrator.simulator import provider_network
+
+        return [CoreInstance, *provider_network.RESOURCES]
 
 
 class CoreSubnet(DataSource):

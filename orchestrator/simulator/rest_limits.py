@@ -10,6 +10,12 @@ from orchestrator.simulator.rest_protocol import ApiError, Reply, Request, not_f
 from orchestrator.simulator.store import CloudStore
 
 COMPUTE_SERVICE = "compute"
+VCN_SERVICE = "vcn"
+
+
+def _usage(store: CloudStore, service: str) -> list[dict]:
+    """Each limit of the service ({name, availability_domain, limit, used})."""
+    return {COMPUTE_SERVICE: store.a1_usage, VCN_SERVICE: store.vcn_usage}.get(service, list)()
 
 
 def list_limit_values(store: CloudStore, request: Request) -> Reply:
@@ -23,7 +29,7 @@ def list_limit_values(store: CloudStore, request: Request) -> Reply:
             "availabilityDomain": entry["availability_domain"],
             "value": entry["limit"],
         }
-        for entry in (store.a1_usage() if service == COMPUTE_SERVICE else [])
+        for entry in _usage(store, service)
         if query.get("name", entry["name"]) == entry["name"]
         and query.get("scopeType", _scope(entry)) == _scope(entry)
         and query.get("availabilityDomain", entry["availability_domain"]) == entry["availability_domain"]
@@ -36,7 +42,7 @@ def get_resource_availability(store: CloudStore, request: Request) -> Reply:
     service, limit_name = request.params
     _tenancy_scope(store, request.query)
     ad = request.query.get("availabilityDomain")
-    entries = [e for e in (store.a1_usage() if service == COMPUTE_SERVICE else []) if e["name"] == limit_name]
+    entries = [e for e in _usage(store, service) if e["name"] == limit_name]
     if not entries:
         raise not_found(f"limit {service}/{limit_name}")
     entry = next((e for e in entries if e["availability_domain"] == ad), None)

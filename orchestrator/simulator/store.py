@@ -23,6 +23,7 @@ from pathlib import Path
 
 from orchestrator.simulator import compute, network, work_requests
 from orchestrator.simulator.compute import Answer
+from orchestrator.simulator.provider_errors import ServiceError
 from orchestrator.simulator.scenario import OPERATIONS, parse_scenario
 from orchestrator.simulator.seed import PLACEHOLDERS, REGION, seed, subnet
 from orchestrator.size import Size
@@ -109,6 +110,29 @@ class CloudStore:
         """The primary VNIC of a live instance, with its public IP; a terminated one's is gone."""
         with self._transaction() as cloud:
             return network.vnic(cloud, vnic_id)
+
+    def create_network_resource(self, kind: str, fields: dict) -> tuple[dict | None, ServiceError | None]:
+        """CreateVcn, CreateSubnet, CreatePublicIp... (kinds: network.KINDS)."""
+        with self._transaction() as cloud:
+            return network.create_resource(cloud, kind, fields)
+
+    def get_network_resource(self, kind: str, resource_id: str) -> dict | None:
+        with self._transaction() as cloud:
+            return network.find_resource(cloud, kind, resource_id)
+
+    def update_network_resource(
+        self, kind: str, resource_id: str, changes: dict
+    ) -> tuple[dict | None, ServiceError | None]:
+        with self._transaction() as cloud:
+            return network.update_resource(cloud, kind, resource_id, changes)
+
+    def delete_network_resource(self, kind: str, resource_id: str) -> ServiceError | None:
+        with self._transaction() as cloud:
+            return network.delete_resource(cloud, kind, resource_id)
+
+    def list_private_ips(self, vnic_id: str) -> list[dict]:
+        with self._transaction() as cloud:
+            return network.private_ips(cloud, vnic_id)
 
     # ----- instances (see compute.py for what each operation does) -----
 
@@ -212,6 +236,12 @@ class CloudStore:
         """Put an A1 instance that is not ours in the tenancy (compute.occupy)."""
         with self._transaction() as cloud:
             return compute.occupy(cloud, details)
+
+    def vcn_usage(self) -> list[dict]:
+        """The regional vcn-count limit (`limits` in cloud.json, 50 unless set) and the VCNs that exist."""
+        with self._transaction() as cloud:
+            limit = cloud["limits"].get("vcn-count", 50)
+            return [{"name": "vcn-count", "availability_domain": None, "limit": limit, "used": len(cloud["vcns"])}]
 
     # ----- file handling -----
 

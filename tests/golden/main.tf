@@ -37,8 +37,8 @@ resource "oci_core_instance" "this" {
   }
 
   lifecycle {
-    # A won instance is never replaced: a newer image, another key, or the next
-    # AD/size in the rotation must not plan a destroy.
+    # A won instance is never replaced: a newer image, another key, edited user data (read on
+    # the first boot only), or the next AD/size in the rotation must not plan a destroy.
     ignore_changes = [
       availability_domain,
       shape_config,

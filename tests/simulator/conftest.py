@@ -110,6 +110,9 @@ def _workdir(tmp_path: Path) -> Workdir:
                 provider_version_constraint=">= 6.0.0",
                 tool_version="0.0.0-test",
                 manage_size=False,  # the module every command but `grow` uses
+                user_data=False,  # the runbook's module: an existing subnet, an ephemeral IP
+                create_network=False,
+                reserved_ip=False,
             )
         )
     (module / "terraform.tfvars.json").write_text(json.dumps(TFVARS))

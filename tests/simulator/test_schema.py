@@ -14,6 +14,7 @@ import pytest
 
 from orchestrator.simulator.launcher import install_provider
 from orchestrator.simulator.provider import _INSTANCE_SCHEMA
+from orchestrator.simulator.provider_network import DATA_SOURCES, RESOURCES
 from orchestrator.simulator.store import CloudStore
 
 from .conftest import TERRAFORM
@@ -54,11 +55,31 @@ def _type(reference: dict):
     return reference["type"]
 
 
+def _object_differences(where: str, served_type, reference: dict) -> list[str]:
+    """A computed-only block of the reference, which Terraform core sees as a list(object) attribute
+    (SDKv2): the served object's fields must be some of the block's, with the same types."""
+    if not (isinstance(served_type, list) and served_type[0] == "list" and served_type[1][0] == "object"):
+        return [f"{where}: {served_type} here, a list of objects there"]
+    if not reference["computed"] or reference["optional"] or reference["required"]:
+        return [f"{where}: a list of objects here, a block the user may write there"]
+    fields = {**reference["attributes"], **{name: None for name in reference.get("blocks", {})}}
+    found = []
+    for name, field_type in served_type[1][1].items():
+        if name not in fields or fields[name] is None:
+            found.append(f"{where}.{name}: not in the real provider (or not a plain attribute there)")
+        elif field_type != _type(fields[name]):
+            found.append(f"{where}.{name}: {field_type} here, {_type(fields[name])} there")
+    return found
+
+
 def _differences(where: str, served: dict, reference: dict, *, implicit: dict) -> list[str]:
     """What `served` (a Terraform schema block) declares that `reference` (attributes/blocks) lacks or has otherwise."""
     found = []
     for name, attribute in served.get("attributes", {}).items():
         expected = reference["attributes"].get(name) or implicit.get(name)
+        if expected is None and name in reference.get("blocks", {}):
+            found += _object_differences(f"{where}.{name}", attribute["type"], reference["blocks"][name])
+            continue
         if expected is None:
             found.append(f"{where}.{name}: not in the real provider")
             continue
@@ -121,3 +142,36 @@ def test_only_what_forces_a_new_instance_in_the_real_provider_plans_a_replacemen
             if block.type_name != "timeouts":
                 expected = reference["blocks"][block.type_name]["attributes"][attribute.name]
                 assert bool(attribute.requires_replace) == expected["force_new"], f"{block.type_name}.{attribute.name}"
+
+
+def test_the_network_resources_and_their_data_sources_are_subsets(served):
+    """NETWORK=create and PUBLIC_IP=reserved: what the module declares validates against the real provider."""
+    names = [f"oci_{resource.get_name()}" for resource in RESOURCES]
+    assert names == [
+        "oci_core_vcn",
+        "oci_core_internet_gateway",
+        "oci_core_route_table",
+        "oci_core_security_list",
+        "oci_core_subnet",
+        "oci_core_public_ip",
+    ]
+    found = []
+    for name in names:
+        block = served["resource_schemas"][name]["block"]
+        found += _differences(name, block, REFERENCE["resources"][name], implicit=_RESOURCE_ID)
+    for data_source in DATA_SOURCES:
+        name = f"oci_{data_source.get_name()}"
+        block = served["data_source_schemas"][name]["block"]
+        found += _differences(name, block, REFERENCE["data_sources"][name], implicit={})
+    assert found == []
+    # What the module relies on: the reserved address moves in place, the lifetime never changes.
+    public_ip = served["resource_schemas"]["oci_core_public_ip"]["block"]["attributes"]
+    assert public_ip["private_ip_id"] == {"type": "string", "description_kind": "markdown", "optional": True}
+
+
+def test_only_what_forces_a_new_network_resource_in_the_real_provider_plans_a_replacement():
+    for resource in RESOURCES:
+        reference = REFERENCE["resources"][f"oci_{resource.get_name()}"]
+        for attribute in resource.get_schema().attributes:
+            expected = reference["attributes"].get(attribute.name, {"force_new": False})
+            assert bool(attribute.requires_replace) == expected["force_new"], f"{resource.get_name()}.{attribute.name}"
