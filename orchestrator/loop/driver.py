@@ -29,7 +29,9 @@ from ..render import Target, render
 from ..run_events import RunEvents
 from .attempt import PlanCache, StateHasInstance, attempt, waited_for_state_lock
 from .backend import BackendRecovery, Recovery
+from .budget import LaunchBudget
 from .context import RunContext, RunState
+from .digest import DigestAlarm
 from .endings import Endings, RetryOutcome
 from .lifecycle import Lifecycle
 from .ours import FindOurs
@@ -75,6 +77,8 @@ class RetryLoop:
         self.backend = BackendRecovery(self.context, self.endings)
         self.lifecycle = Lifecycle(self.context, self.endings, self._set_up, self._attempts)
         self.ours = FindOurs(self.context, self.endings, self.backend, self.lifecycle.record_lost)
+        self.budget = LaunchBudget(self.context, self.endings)
+        DigestAlarm.install(self.context)
 
     @property
     def prepared(self) -> Prepared:
@@ -164,6 +168,9 @@ class RetryLoop:
         for target in schedule(context.state, once=context.once):
             if context.state.interrupted:
                 return self.endings.interrupted(op.kind)
+            outcome = self.budget.before(op, last)
+            if outcome:
+                return outcome
             outcome, failure, tried = self._one_attempt(op, number + 1, target)
             if outcome:
                 return outcome
