@@ -11,6 +11,7 @@ import os
 import click
 
 from . import __version__
+from .commands.capacity import capacity
 from .commands.classify import classify
 from .commands.destroy import destroy
 from .commands.doctor import doctor
@@ -51,6 +52,7 @@ for command in (
     destroy,
     grow,
     doctor,
+    capacity,
     notify,
     classify,
     render,

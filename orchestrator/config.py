@@ -363,13 +363,20 @@ FIELDS: tuple[Field, ...] = (
         "Display name; also names the workdir and the SSH key.",
         SettingGroup.TARGET,
     ),
-    Field("ocpus", "OCPUS", _integer(1), FREE_OCPUS, "OCPUs (Always Free: 2 in all).", SettingGroup.SIZE),
+    Field(
+        "ocpus",
+        "OCPUS",
+        _integer(1),
+        FREE_OCPUS,
+        "OCPUs (Always Free: the tenancy's A1 limit, which doctor and retry read; published: 2 in all).",
+        SettingGroup.SIZE,
+    ),
     Field(
         "memory_gbs",
         "MEMORY_GBS",
         _number,
         FREE_MEMORY_GBS,
-        "Memory in GB (Always Free: 12 in all).",
+        "Memory in GB (Always Free: the tenancy's A1 limit, which doctor and retry read; published: 12 in all).",
         SettingGroup.SIZE,
     ),
     Field(
@@ -456,6 +463,22 @@ FIELDS: tuple[Field, ...] = (
         SettingGroup.LOOP,
     ),
     Field(
+        "limit_rechecks",
+        "LIMIT_RECHECKS",
+        _integer(0),
+        6,
+        "LimitExceeded with no A1 instance in the tenancy: how many times to check again before stopping.",
+        SettingGroup.LOOP,
+    ),
+    Field(
+        "limit_recheck_seconds",
+        "LIMIT_RECHECK_SECONDS",
+        _seconds,
+        3600,
+        "Wait before each such check (OCI may count a terminated instance for about an hour).",
+        SettingGroup.LOOP,
+    ),
+    Field(
         "discord_webhook_url",
         "DISCORD_WEBHOOK_URL",
         _webhook,
@@ -521,6 +544,14 @@ FIELDS: tuple[Field, ...] = (
         "After winning a smaller size, go on to resize to the first --size (the resize reboots the instance).",
         SettingGroup.LOOP,
     ),
+    Field(
+        "capacity_probe",
+        "CAPACITY_PROBE",
+        _boolean,
+        False,
+        "Ask OCI's capacity report before each launch and try the ADs it reports available first (never skips one).",
+        SettingGroup.LOOP,
+    ),
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 LAUNCH_TARGETS = ("compartment_ocid", "subnet_ocid", "availability_domains")
@@ -547,6 +578,8 @@ class Settings:
     throttle_retry_max_seconds: int
     throttle_jitter_max_seconds: int
     launch_budget_per_day: int
+    limit_rechecks: int
+    limit_recheck_seconds: int
     # Secrets: kept out of repr(), so that no debug print or traceback shows them.
     discord_webhook_url: str | None = dataclasses.field(repr=False)
     notify_urls: tuple[str, ...] = dataclasses.field(repr=False)
@@ -556,7 +589,7 @@ class Settings:
     state_backend: str
     backend_config: tuple[tuple[str, str], ...]
     grow_after_win: bool
-    warnings: tuple[str, ...] = ()
+    capacity_probe: bool
 
     def unset_targets(self) -> tuple[str, ...]:
         """The variables of the targets a real launch cannot do without that are not set (IMAGE_OCID
@@ -661,7 +694,6 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str], config_f
 
 
 def _check_consistency(settings: Settings) -> Settings:
-    warnings = []
     for size in settings.size_list():
         label = "--size" if settings.sizes else "MEMORY_GBS"
         if size.ocpus > A1_MAX_OCPUS:
@@ -675,17 +707,13 @@ def _check_consistency(settings: Settings) -> Settings:
                 label,
                 f"{size} is outside what {SHAPE} accepts ({low}..{high} GB per OCPU)",
             )
-        if size.ocpus > FREE_OCPUS or size.memory_gbs > FREE_MEMORY_GBS:
-            warnings.append(
-                f"size {size} exceeds the Always Free allowance ({Size(FREE_OCPUS, FREE_MEMORY_GBS)}): OCI will bill it or refuse it"
-            )
     if settings.throttle_retry_max_seconds < settings.throttle_retry_base_seconds:
         raise UsageError(
             "THROTTLE_RETRY_MAX_SECONDS",
             f"must be >= THROTTLE_RETRY_BASE_SECONDS ({settings.throttle_retry_base_seconds})",
         )
     check_backend_config(settings.state_backend, settings.backend_config, "STATE_BACKEND_CONFIG")
-    return settings.replace(warnings=tuple(warnings))
+    return settings
 
 
 def with_placeholders(settings: Settings, placeholders: Mapping[str, Any]) -> Settings:

@@ -16,10 +16,7 @@ from typing import Any
 from .config import Settings
 from .journal import Event
 from .launch_budget import WINDOW_SECONDS, Pacing, launch_call_times
-
-# The hook for the capacity radar (issue 22 item 5): the newest journal entry of this event, if
-# any, is the last capacity report; its `answer` (e.g. AVAILABLE) is what the digest shows.
-CAPACITY_REPORT_EVENT = "capacity_report"
+from .size import Size
 
 
 @dataclass(frozen=True)
@@ -27,7 +24,7 @@ class Summary:
     since: float
     counts: dict[str, int]  # the period's attempts by category, most first
     pacing: Pacing
-    capacity_report: str | None  # the newest capacity report's answer
+    capacity_report: str | None  # the newest capacity report's answers (CAPACITY_PROBE)
     next_attempt_at: float | None  # None: none is waited for (under way, or no run)
 
     @property
@@ -62,7 +59,7 @@ class Summary:
         ]
         lines += [f"  warning:     {warning}" for warning in self.pacing.warnings]
         if self.capacity_report:
-            lines.append(f"  capacity:    the last capacity report said {self.capacity_report}")
+            lines.append(f"  capacity:    the last capacity report: {self.capacity_report}")
         return lines
 
 
@@ -81,14 +78,23 @@ def summarize(
         for entry in entries
         if entry.get("event") == Event.ATTEMPT and since < entry["ts"] <= now
     )
-    report = next((entry for entry in reversed(entries) if entry.get("event") == CAPACITY_REPORT_EVENT), None)
+    report = next((entry for entry in reversed(entries) if entry.get("event") == Event.CAPACITY_REPORT), None)
     return Summary(
         since=since,
         counts=dict(counts.most_common()),
         pacing=Pacing.of(settings, launch_call_times(entries), now),
-        capacity_report=None if report is None else str(report.get("answer")),
+        capacity_report=None if report is None else capacity_answer(report),
         next_attempt_at=next_attempt_at,
     )
+
+
+def capacity_answer(report: Mapping[str, Any]) -> str:
+    """CAPACITY_PROBE's journaled report (run_events.capacity_reported) in a line: each AD's answer."""
+    size = Size.from_spec(str(report.get("size"))) or report.get("size")
+    availability = report.get("availability")
+    if not isinstance(availability, dict):
+        return f"{size}: not read ({report.get('error') or 'no answer'})"
+    return f"{size}: " + ", ".join(f"{ad} {answer}" for ad, answer in availability.items())
 
 
 def last_day(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from . import allowance
 from .checks import (
     API_KEYS_PAGE,
     LOCAL_CHECKS,
@@ -28,6 +29,7 @@ from .launch_result import LaunchResult
 from .oci_api import ApiError, LimitUsage
 from .ownership import OWNERSHIP_TAG_KEY
 from .session import Session
+from .size import Size, plain_number
 from .workdir import Workdir
 
 # OCI refuses requests whose Date is more than 5 minutes off; warn well before that.
@@ -147,29 +149,22 @@ def check_image(ctx: Context) -> Finding:
 
 
 def check_limits(ctx: Context) -> Finding:
-    usages = ctx.api().a1_limits(ctx.target_ads())
-    if not usages:
-        return Finding(
-            CheckStatus.WARN,
-            "the tenancy shows no A1 limits",
-            "check Console > Governance > Limits, Quotas and Usage (compute)",
-        )
-    summary = ", ".join(
-        f"{u.resource} {u.used:g}/{u.value:g} used" + (f" in {u.availability_domain}" if u.availability_domain else "")
-        for u in usages
-    )
+    a1 = allowance.read(ctx.api(), ctx.target_ads())
+    if not a1.read:
+        return Finding(CheckStatus.WARN, f"{a1.unread}; using the published Always Free figure, {a1.size}", a1.fix)
+    summary = f"allowance {a1.size} (the tenancy's A1 limits), {a1.used} used"
     sizes = ctx.settings.size_list()
-    fitting = [size for size in sizes if _fits(usages, size.ocpus, size.memory_gbs, ctx.target_ads())]
+    fitting = [size for size in sizes if _fits(a1.usages, size.ocpus, size.memory_gbs, ctx.target_ads())]
     if not fitting and ctx.our_instances():
         # Our own instance holds the allowance: there is nothing left to launch anyway.
         return Finding(CheckStatus.OK, f"{summary}, by {', '.join(i.display_name for i in ctx.our_instances())} (ours)")
     if not fitting:
-        left = ", ".join(f"{u.available:g} {_unit(u)}" for u in usages)
+        left = Size(a1.size.ocpus - a1.used.ocpus, plain_number(float(a1.size.memory_gbs - a1.used.memory_gbs)))
         return Finding(
             CheckStatus.FAIL,
             f"{summary}; no requested size ({', '.join(map(str, sizes))}) fits what is left ({left})",
-            "terminate the A1 instance that uses it (a just-terminated one may count for about an hour), "
-            "or ask for a size that fits (--size OCPUS:GB)",
+            "terminate the A1 instance that uses it (`retry` names each one when OCI says LimitExceeded; a "
+            "just-terminated one may count for about an hour), or ask for a size that fits (--size OCPUS:GB)",
         )
     if fitting != list(sizes):
         return Finding(
@@ -178,12 +173,6 @@ def check_limits(ctx: Context) -> Finding:
             "free A1 capacity or expect the smaller size",
         )
     return Finding(CheckStatus.OK, f"{summary}; {sizes[0]} fits")
-
-
-def _unit(usage: LimitUsage) -> str:
-    if usage.resource != "core":
-        return "GB"
-    return "OCPU" if usage.available == 1 else "OCPUs"
 
 
 def _fits(usages: list[LimitUsage], ocpus: float, memory_gbs: float, ads: tuple[str, ...]) -> bool:

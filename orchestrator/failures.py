@@ -36,7 +36,7 @@ TROUBLESHOOTING: dict[Category, str] = {
     Category.CAPACITY: "nothing is wrong: this is the wait. List more ADs (`AVAILABILITY_DOMAIN=all`) or add a smaller size (`--size 2:12 --size 1:6`)",
     Category.THROTTLE: "something else calls the same tenancy (another tool, a second loop): stop it. Keep `RETRY_INTERVAL_SECONDS` at 300 or more",
     Category.TRANSIENT: "your network or OCI's API is down; the loop keeps going on its own",
-    Category.LIMIT: "an A1 instance already uses the allowance: look in the console (Compute > Instances) for a forgotten one. After a termination OCI may say this for about an hour",
+    Category.LIMIT: "the loop names every A1 instance in the tenancy that uses the allowance: terminate the one you do not need. If it names none, OCI still counts a terminated one (up to about an hour): the loop checks again on its own",
     Category.UNAVAILABLE: "A1 is not offered in that AD: name another AD of your region",
     Category.AUTH: "check `~/.oci/config` (the `OCI_PROFILE` section): `key_file` exists, `fingerprint` matches the key uploaded in the console, `tenancy`, `user` and `region` are right, and your group may manage instances in the compartment",
     Category.INVALID: "the message names the field: a wrong OCID (copy it again), an x86 image instead of aarch64, a subnet in another region",

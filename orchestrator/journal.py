@@ -44,6 +44,8 @@ class Event(StrEnum):
     # Pacing (launch_budget.py, digest.py)
     BUDGET_WAIT = "budget_wait"  # LAUNCH_BUDGET_PER_DAY is spent: the loop waits for a slot
     DIGEST = "digest"  # a digest notification was sent (the next one counts from here)
+    # CAPACITY_PROBE: the compute capacity report asked just before the attempt it ordered
+    CAPACITY_REPORT = "capacity_report"
 
 
 # The reason a --once run's GAVE_UP records (then " (last: <category>)"): status words it as "not this time".

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,26 @@ class LimitUsage:
     def resource(self) -> str:
         """'core' or 'memory'."""
         return A1_LIMIT_NAME.match(self.name).group(1)
+
+
+class Availability(StrEnum):
+    """A capacity report's availabilityStatus values (CapacityReportShapeAvailability)."""
+
+    AVAILABLE = "AVAILABLE"
+    OUT_OF_HOST_CAPACITY = "OUT_OF_HOST_CAPACITY"
+    HARDWARE_NOT_SUPPORTED = "HARDWARE_NOT_SUPPORTED"
+
+
+@dataclass(frozen=True)
+class ShapeAvailability:
+    """One line of a compute capacity report: a size of the shape in an AD (or one of its fault
+    domains), and OCI's availabilityStatus for it (AVAILABLE, OUT_OF_HOST_CAPACITY, HARDWARE_NOT_SUPPORTED)."""
+
+    availability_domain: str
+    fault_domain: str | None
+    ocpus: float
+    memory_gbs: float
+    status: str  # an Availability value
 
 
 # ----- credentials -----
@@ -232,6 +253,19 @@ class OciApi:
         found = self._get("GetCompartment", self._identity().get_compartment, compartment_id)
         return found and Compartment(found.id, found.name, found.lifecycle_state)
 
+    def tenancy_compartments(self) -> list[Compartment]:
+        """The tenancy (its root compartment) and every active compartment under it, at any depth."""
+        root = self.get_compartment(self.tenancy) or Compartment(self.tenancy, "root compartment", "ACTIVE")
+        found = self._list(
+            "ListCompartments",
+            self._identity().list_compartments,
+            self.tenancy,
+            compartment_id_in_subtree=True,
+            access_level="ACCESSIBLE",
+            lifecycle_state="ACTIVE",
+        )
+        return [root, *(Compartment(c.id, c.name, c.lifecycle_state) for c in found)]
+
     # ----- network -----
 
     def get_subnet(self, subnet_id: str) -> Subnet | None:
@@ -312,6 +346,29 @@ class OciApi:
             usages.append(LimitUsage(value.name, ad, value.value, used, available))
         return usages
 
+    # ----- capacity -----
+
+    def capacity_report(
+        self, availability_domain: str, shape: str, asked: list[tuple[float, float, str | None]]
+    ) -> list[ShapeAvailability]:
+        """CreateComputeCapacityReport (in the root compartment, as OCI requires) for each
+        (OCPUs, GB, fault domain or None) of the shape in one AD."""
+        from oci.core import models
+
+        size = models.CapacityReportInstanceShapeConfig
+        details = models.CreateComputeCapacityReportDetails(
+            compartment_id=self.tenancy,
+            availability_domain=availability_domain,
+            shape_availabilities=[
+                models.CreateCapacityReportShapeAvailabilityDetails(
+                    instance_shape=shape, fault_domain=where, instance_shape_config=size(ocpus=ocpus, memory_in_gbs=gbs)
+                )
+                for ocpus, gbs, where in asked
+            ],
+        )
+        report = self._call("CreateComputeCapacityReport", self._compute().create_compute_capacity_report, details)
+        return [_shape_availability(availability_domain, found) for found in report.data.shape_availabilities]
+
     # ----- monitoring -----
 
     def cpu_utilization(self, instance_id: str, compartment_id: str, days: int = 7) -> list[float]:
@@ -358,6 +415,13 @@ def _instance(found: Any) -> Instance:
         memory_gbs=config.memory_in_gbs if config else None,
         freeform_tags=dict(found.freeform_tags or {}),
         time_created=found.time_created,
+    )
+
+
+def _shape_availability(availability_domain: str, found: Any) -> ShapeAvailability:
+    config = found.instance_shape_config
+    return ShapeAvailability(
+        availability_domain, found.fault_domain, config.ocpus, config.memory_in_gbs, found.availability_status
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,8 +37,8 @@ class PolicyConfig:
     transient_base: float = 60
     transient_max: float = 900
     # LimitExceeded can be a false alarm for about an hour after a termination (README, "Failure categories").
-    limit_cooldown: float = 3600
-    limit_max_retries: int = 3
+    limit_cooldown: float = 3600  # LIMIT_RECHECK_SECONDS
+    limit_max_retries: int = 6  # LIMIT_RECHECKS
     unknown_max_retries: int = 4  # the fifth unrecognised failure in a row stops
     max_attempts: int = 0  # MAX_ATTEMPTS: give up after this many attempts in a run (0 = never)
     once: bool = False  # --once: one sweep, and the scheduler does the waiting
@@ -50,6 +51,8 @@ class PolicyConfig:
             throttle_base=settings.throttle_retry_base_seconds,
             throttle_max=settings.throttle_retry_max_seconds,
             throttle_jitter=settings.throttle_jitter_max_seconds,
+            limit_cooldown=settings.limit_recheck_seconds,
+            limit_max_retries=settings.limit_rechecks,
             max_attempts=settings.max_attempts,
             once=once,
         )
@@ -69,6 +72,7 @@ class Decision:
     wait: float  # seconds before the next attempt; 0 when stopping
     reason: str  # one line for the user
     reconcile: bool = False  # look for an existing instance before the next launch
+    look_across_tenancy: bool = False  # list what uses the A1 allowance in every compartment (limit_explain.py)
 
 
 class Wait(StrEnum):
@@ -93,6 +97,8 @@ class Rule:
     reason: str
     wait: Wait | None = None  # None: stop at once with `stop_reason`
     reconcile: bool = False  # the launch may have gone through: look for ours before launching again
+    # Someone else may use the allowance: look across the tenancy, and stop if so (limit_explain.py).
+    look_across_tenancy: bool = False
     count: Count = Count.IN_A_ROW
     limit: str | None = None  # PolicyConfig field: how many are retried; the next one stops
     stop_reason: str | None = None
@@ -107,13 +113,14 @@ RULES: dict[Category, Rule] = {
     Category.TRANSIENT: Rule("transient error, {count} in a row ({what})", Wait.TRANSIENT, reconcile=True),
     Category.UNCERTAIN: Rule("the launch may have succeeded ({what})", Wait.TRANSIENT, reconcile=True),
     Category.LIMIT: Rule(
-        "service limit exceeded, cool-down {count}/{limit} ({what})",
+        "the A1 allowance is in use ({what}); check {count}/{limit}",
         Wait.LIMIT,
         reconcile=True,
+        look_across_tenancy=True,
         count=Count.SINCE_SUCCESS,
         limit="limit_max_retries",
-        stop_reason="service limit still exceeded after {limit} cool-downs ({what}): "
-        "terminate the other A1 instance or lower OCPUS/MEMORY_GBS",
+        stop_reason="the A1 allowance is still in use after {limit} checks ({what}), with no A1 instance in the "
+        "tenancy to show for it: look in Console > Governance > Limits, Quotas and Usage, or ask for a smaller size",
     ),
     # The next AD after the capacity interval: back-to-back LaunchInstance calls invite a 429.
     Category.UNAVAILABLE: Rule(
@@ -202,6 +209,10 @@ class _wait_random_from(wait_random):
         return self._rng.uniform(self.wait_random_min, self.wait_random_max)
 
 
+# OCI's LimitExceeded ends "Request a service limit increase...": the wrong advice for Always Free, left out.
+_INCREASE_ADVICE = re.compile(r"\s*Request a service limit increase\b.*", re.IGNORECASE | re.DOTALL)
+
+
 class Policy:
     """Reads RULES after each failed attempt; remembers only the counts the rules need. Every
     reason the loop ends (besides success and interrupts) is decided here."""
@@ -259,17 +270,18 @@ class Policy:
         count = self._in_a_row if rule.count == Count.IN_A_ROW else self._since_success[category]
         limit = getattr(self.config, rule.limit) if rule.limit else None
         fields = {
-            "what": failure.message or failure.first_line or "no error text",
+            "what": _INCREASE_ADVICE.sub("", failure.message or failure.first_line or "no error text"),
             "count": count,
             "limit": limit,
             "ads_left": ads_left,
         }
         if rule.wait is None or (limit is not None and count > limit) or (rule.drop_ad and ads_left <= 0):
-            return Decision(Action.STOP, 0.0, (rule.stop_reason or rule.reason).format(**fields))
+            reason = (rule.stop_reason or rule.reason).format(**fields)
+            return Decision(Action.STOP, 0.0, reason, look_across_tenancy=rule.look_across_tenancy)
         # tenacity's strategies see the count as the attempt number: backoff grows per failure in a row.
         wait = self._waits[rule.wait](_attempt(1 if rule.drop_ad else count))
         action = Action.DROP_AD if rule.drop_ad else Action.RETRY
-        return Decision(action, wait, rule.reason.format(**fields), rule.reconcile)
+        return Decision(action, wait, rule.reason.format(**fields), rule.reconcile, rule.look_across_tenancy)
 
 
 def _attempt(number: int) -> RetryCallState:

@@ -45,6 +45,7 @@ class RunEvents:
         self.counts: dict[Recorded, int] = {}
         self.last_category: Recorded | None = None
         self.operation: str | None = None  # the operation's kind (operation.Kind), named in the journal
+        self.last_capacity_report: dict[str, Any] | None = None  # CAPACITY_PROBE's latest journal entry
 
     def note(self, message: str) -> None:
         self.reporter.note(message)
@@ -171,6 +172,14 @@ class RunEvents:
             Event(kept.how), instance_id=kept.instance_id, lifecycle_state=kept.lifecycle_state, attempts=self.attempts
         )
         self._succeeded(launch)
+
+    def capacity_reported(
+        self, size: str, tried: str, answers: dict[str, str] | None = None, error: str | None = None
+    ) -> None:
+        """CAPACITY_PROBE's report ({AD: availabilityStatus}, or why it failed), just before the
+        attempt it ordered (loop/probe.py); `tried`: the AD that attempt goes to."""
+        found = {"error": error} if error else {"availability": answers}
+        self.last_capacity_report = self.journal.append(Event.CAPACITY_REPORT, size=size, tried=tried, **found)
 
     def state_lock_waiting(self) -> None:
         """Live, while Terraform waits; the attempt's journal entry then says it waited."""

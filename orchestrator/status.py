@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .capacity_agreement import Agreement, agreement
 from .cloud import OCI_LABEL, Cloud
 from .config import Settings
 from .digest import Summary, last_day
@@ -102,6 +103,7 @@ class Status:
     lost: dict[str, Any] | None = None  # the journal's latest instance_gone entry
     reclaim: ReclaimRisk | None = None  # None when there is no running instance to ask about
     last_day: Summary | None = None  # the digest of the last 24 h (None: without the settings)
+    capacity: Agreement | None = None  # CAPACITY_PROBE's reports against the launches
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -141,6 +143,7 @@ class Status:
             "reclaim_risk": None if self.reclaim is None else self.reclaim.to_dict(),
             "attempts": self._attempts_dict(),
             "last_24h": None if self.last_day is None else self.last_day.to_dict(),
+            "capacity_reports": None if self.capacity is None else self.capacity.to_dict(),
             "last_run_event": None
             if self.last_run_event is None
             else {
@@ -211,6 +214,8 @@ class Status:
             )
         lines += self._attempt_lines(now)
         lines += self.last_day.lines() if self.last_day else []
+        if self.capacity is not None and self.capacity.line():
+            lines.append(self.capacity.line())
         if self.journal_damaged:
             lines.append(f"journal:       {self.journal_damaged} damaged line(s) skipped (cut short or edited)")
         lines += self._run_lines(now)
@@ -387,6 +392,7 @@ def collect_status(
         last_day=None
         if settings is None
         else last_day(Journal(workdir.journal).entries(), settings, time.time(), next_attempt_at),
+        capacity=agreement(Journal(workdir.journal).entries()),
     )
 
 

@@ -2,7 +2,7 @@
 capacity report, the next attempt; as the notification words it and as status shows it."""
 
 from orchestrator.config import load_settings
-from orchestrator.digest import CAPACITY_REPORT_EVENT, last_day, summarize
+from orchestrator.digest import last_day, summarize
 from orchestrator.humanize import timestamp
 from orchestrator.notify.events import Event, message
 
@@ -50,14 +50,22 @@ def test_the_digest_message_gives_the_counts_the_calls_and_the_next_attempt():
 def test_the_newest_capacity_report_is_in_the_digest():
     journal = [
         *JOURNAL,
-        {"event": CAPACITY_REPORT_EVENT, "ts": NOW - 900, "answer": "OUT_OF_HOST_CAPACITY"},
-        {"event": CAPACITY_REPORT_EVENT, "ts": NOW - 100, "answer": "AVAILABLE"},
+        {"event": "capacity_report", "ts": NOW - 900, "size": "2:12", "tried": "AD-1", "error": "NotAuthorized"},
+        {
+            "event": "capacity_report",
+            "ts": NOW - 100,
+            "size": "2:12",
+            "tried": "AD-2",
+            "availability": {"AD-2": "AVAILABLE", "AD-1": "OUT_OF_HOST_CAPACITY"},
+        },
     ]
     summary = summarize(journal, SETTINGS, since=NOW - 3600, now=NOW, next_attempt_at=None)
 
-    assert summary.capacity_report == "AVAILABLE"
+    assert summary.capacity_report == "2 OCPUs / 12 GB: AD-2 AVAILABLE, AD-1 OUT_OF_HOST_CAPACITY"
     text = message(Event.DIGEST, **summary.notify_fields())
-    assert "Last capacity report: AVAILABLE" in text and "Next attempt: now" in text
+    assert f"Last capacity report: {summary.capacity_report}" in text and "Next attempt: now" in text
+    failed = summarize(journal[:-1], SETTINGS, since=NOW - 3600, now=NOW, next_attempt_at=None)
+    assert failed.capacity_report == "2 OCPUs / 12 GB: not read (NotAuthorized)"
 
 
 def test_a_quiet_period_says_so():

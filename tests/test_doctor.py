@@ -18,8 +18,10 @@ from orchestrator import checks, doctor, oci_api
 from orchestrator.checks import CheckStatus
 from orchestrator.cli import main
 from orchestrator.errors import UsageError
+from orchestrator.simulator import rest_routes
 from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
+from orchestrator.size import Size
 from orchestrator.workdir import Workdir
 
 from .session import command_session, real_cloud_on
@@ -298,20 +300,48 @@ def test_limits_with_no_room_for_the_size_are_reported_before_any_launch(workdir
     launch(store, name="someone-else", tags={}, ocpus=1, memory=6)
     outcome = run(workdir, "A1 limits")["A1 limits"]
     assert outcome.status == "FAIL"
-    assert (
-        outcome.detail
-        == "core 1/2 used, memory 6/12 used; no requested size (2 OCPUs / 12 GB) fits what is left (1 OCPU, 6 GB)"
+    assert outcome.detail == (
+        "allowance 2 OCPUs / 12 GB (the tenancy's A1 limits), 1 OCPU / 6 GB used; "
+        "no requested size (2 OCPUs / 12 GB) fits what is left (1 OCPU / 6 GB)"
     )
     assert "terminate the A1 instance" in outcome.fix
     smaller = run(workdir, "A1 limits", env={"OCPUS": "1", "MEMORY_GBS": "6"})["A1 limits"]
-    assert (smaller.status, smaller.detail) == ("ok", "core 1/2 used, memory 6/12 used; 1 OCPU / 6 GB fits")
+    assert (smaller.status, smaller.detail) == (
+        "ok",
+        "allowance 2 OCPUs / 12 GB (the tenancy's A1 limits), 1 OCPU / 6 GB used; 1 OCPU / 6 GB fits",
+    )
     assert "LaunchInstance" not in [call["op"] for call in store.calls()]
 
 
 def test_limits_held_by_our_own_instance_are_fine(workdir, store):
     launch(store)
     outcome = run(workdir, "A1 limits")["A1 limits"]
-    assert (outcome.status, outcome.detail) == ("ok", "core 2/2 used, memory 12/12 used, by coinpilot-ins (ours)")
+    assert (outcome.status, outcome.detail) == (
+        "ok",
+        "allowance 2 OCPUs / 12 GB (the tenancy's A1 limits), 2 OCPUs / 12 GB used, by coinpilot-ins (ours)",
+    )
+
+
+def test_the_allowance_is_the_tenancys_own(workdir, store):
+    CloudStore.ensure(store.directory, allowance=Size(4, 24))
+    outcome = run(workdir, "A1 limits", env={"OCPUS": "4", "MEMORY_GBS": "24"})["A1 limits"]
+    assert (outcome.status, outcome.detail) == (
+        "ok",
+        "allowance 4 OCPUs / 24 GB (the tenancy's A1 limits), 0 OCPUs / 0 GB used; 4 OCPUs / 24 GB fits",
+    )
+
+
+def test_limits_the_user_may_not_read_fall_back_to_the_published_figure(workdir, monkeypatch):
+    # A user without the policy gets a 404 from the Limits service: here it answers nothing at all.
+    monkeypatch.setattr(
+        rest_routes, "ROUTES", tuple(r for r in rest_routes.ROUTES if "/20190729/" not in r.path.pattern)
+    )
+    outcome = run(workdir, "A1 limits")["A1 limits"]
+    assert (outcome.status, outcome.detail) == (
+        "warn",
+        "the tenancy's A1 limits could not be read (404 NotFound); using the published Always Free figure, 2 OCPUs / 12 GB",
+    )
+    assert "inspect resource-availability in tenancy" in outcome.fix
 
 
 def test_another_workdirs_instance_is_not_ours(workdir, store):

@@ -11,6 +11,7 @@ from orchestrator.errors import ToolError, UsageError
 from orchestrator.reconcile import compartment_instances
 from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import PLACEHOLDERS
+from orchestrator.size import Size
 from orchestrator.workdir import Workdir
 
 COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
@@ -58,9 +59,10 @@ def test_image_discovery_and_the_ads_for_all_come_back_from_the_child(tmp_path):
     settings = settings.replace(image_ocid=None, availability_domains=("all",))
     assert launch_inputs._calls_oci(cloud, workdir, settings, False)
 
-    asked, ads = in_child.call(launch_inputs.ask_oci, cloud, workdir, settings, False)
+    asked, ads, allowance = in_child.call(launch_inputs.ask_oci, cloud, workdir, settings, False, True)
 
     assert asked.image_ocid == PLACEHOLDERS["image_ocid"]
     assert ads == tuple(PLACEHOLDERS["availability_domains"])
+    assert (allowance.size, allowance.used, allowance.read) == (Size(2, 12), Size(0, 0), True)
     # The discovered image is recorded in the workdir: the next run needs no call for it.
     assert not launch_inputs._calls_oci(cloud, workdir, settings.replace(availability_domains=ads[:1]), False)

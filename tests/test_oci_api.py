@@ -91,10 +91,19 @@ def test_region_compartment_subnet_and_images(api):
 
 def test_a1_limits_show_what_is_used_and_left(store, api):
     launch(store, shape_config={"ocpus": 1, "memory_in_gbs": 6})
-    usage = {u.resource: u for u in api.a1_limits(PLACEHOLDERS["availability_domains"])}
+    usages = api.a1_limits(PLACEHOLDERS["availability_domains"][:2])
+    usage = {u.resource: u for u in usages if u.availability_domain is None}
     assert (usage["core"].value, usage["core"].used, usage["core"].available) == (2, 1, 1)
     assert (usage["memory"].value, usage["memory"].used, usage["memory"].available) == (12, 6, 6)
-    assert usage["core"].availability_domain is None
+    # The per-AD twins, for the ADs asked about: the launch went to the first.
+    per_ad = {(u.name, u.availability_domain): u.used for u in usages if u.availability_domain}
+    first, second = PLACEHOLDERS["availability_domains"][:2]
+    assert per_ad == {
+        ("standard-a1-core-count", first): 1,
+        ("standard-a1-core-count", second): 0,
+        ("standard-a1-memory-count", first): 6,
+        ("standard-a1-memory-count", second): 0,
+    }
 
 
 def test_clock_skew_against_the_date_header(api):

@@ -27,7 +27,12 @@ def test_the_settings_table_names_every_setting_and_nothing_else():
     table = page.split("## Settings", 1)[1].split("\n\n|", 1)[1].split("\n\n", 1)[0]
     rows = {name.strip() for line in table.splitlines()[2:] for name in line.split("|")[1].split(",")}
     settings = {env for field in FIELDS for env in field.env_names}
-    where = {"COINPILOT_TF_WORKDIR", "COINPILOT_TF_TERRAFORM", "COINPILOT_TF_SIMULATOR_DIR"}
+    where = {
+        "COINPILOT_TF_WORKDIR",
+        "COINPILOT_TF_TERRAFORM",
+        "COINPILOT_TF_SIMULATOR_DIR",
+        "COINPILOT_TF_SIM_ALLOWANCE",
+    }
     assert rows == settings | where
 
 

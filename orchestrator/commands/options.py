@@ -142,6 +142,11 @@ render_settings = _in_a_workdir(SettingGroup.TARGET, SettingGroup.SIZE, SettingG
 doctor_settings = _in_a_workdir(SettingGroup.TARGET, SettingGroup.SIZE, SettingGroup.STATE, SettingGroup.NOTIFY)
 
 
+# capacity asks OCI's report for the ADs and the sizes (the workdir only says which cloud; no engine)
+def capacity_settings(command: Callable) -> Callable:
+    return env_file_option(workdir_option(settings_options(SettingGroup.TARGET, SettingGroup.SIZE)(command)))
+
+
 def notification_settings(command: Callable) -> Callable:
     """`notify test`: the channels, from flags, the environment, --env-file or the config file."""
     return env_file_option(settings_options(SettingGroup.NOTIFY)(command))

@@ -1,7 +1,8 @@
 """`coinpilot-tf simulate ...`: the simulated OCI from outside the retry loop.
 
 serve runs the REST endpoint for any OCI client; stop, terminate and cpu act as Oracle on our
-instance in a simulated workdir (orchestrator/simulator/ does the work).
+instance in a simulated workdir, and occupy puts someone else's A1 instance in its tenancy
+(orchestrator/simulator/ does the work).
 """
 
 from __future__ import annotations
@@ -99,6 +100,28 @@ def cpu(session: Session, percent: str) -> None:
     click.echo(f"CPU utilisation of {instance['display_name']} {instance['id']}: {value:g}% (Monitoring's series)")
 
 
+@simulate.command(short_help="Put someone else's A1 instance (OCPUS:GB) in the simulated tenancy.")
+@click.option(
+    "--compartment",
+    metavar="OCID",
+    help="Compartment to put it in. Default: one the tool does not launch in.",
+)
+@_workdir_options
+@click.argument("size", metavar="OCPUS:GB")
+@handle_errors
+@pass_session
+def occupy(session: Session, size: str, compartment: str | None) -> None:
+    """Put an A1 instance that is not ours, of OCPUS:GB, in the simulated tenancy: it uses that much
+    of the allowance, as a forgotten instance does, so a launch that no longer fits is LimitExceeded."""
+    from ..simulator import actions
+    from ..simulator.cloud import parse_allowance
+
+    wanted = parse_allowance(size, "OCPUS:GB")
+    _, store = _simulated_store(session, hint="make one first with `coinpilot-tf render --simulate ok`")
+    instance = actions.occupy(store, wanted, compartment)
+    click.echo(f"occupied by someone else: {_describe(instance)}, {wanted}, in {instance['compartment_id']}")
+
+
 @simulate.command(short_help="Run the simulated OCI REST endpoint, for any OCI client.")
 @click.option(
     "--scenario",
@@ -113,11 +136,18 @@ def cpu(session: Session, percent: str) -> None:
     help="Folder of the simulated cloud (created if missing). Default: the simulated workdir's.",
 )
 @click.option("--port", default="0", metavar="PORT", show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
+@click.option(
+    "--allowance",
+    metavar="OCPUS:GB",
+    help="The tenancy's A1 allowance, as its Limits API reports and its launches enforce it."
+    " Default: the cloud's own (a new cloud 2:12).",
+)
 @_workdir_options
 @handle_errors
 @pass_session
-def serve(session: Session, scenario: str | None, directory: str | None, port: str) -> None:
+def serve(session: Session, scenario: str | None, directory: str | None, port: str, allowance: str | None) -> None:
     """Run the simulated OCI REST endpoint in the foreground, for any OCI client; Ctrl-C stops it."""
+    from ..simulator.cloud import parse_allowance
     from ..simulator.rest import RestEndpoint
     from ..simulator.scenario import parse_scenario
     from ..simulator.store import CloudStore
@@ -126,8 +156,9 @@ def serve(session: Session, scenario: str | None, directory: str | None, port: s
         raise UsageError("--port", f"{port!r} is not a port; give a number from 1 to 65535, or 0 for any free port")
     if scenario is not None:
         parse_scenario(scenario, field="--scenario")
+    a1 = parse_allowance(allowance, "--allowance") if allowance is not None else None
     folder = _serve_folder(session, directory)
-    store = CloudStore.ensure(folder, scenario)
+    store = CloudStore.ensure(folder, scenario, allowance=a1)
     config, public_key = _client_config(folder)
     try:
         endpoint = RestEndpoint(store, public_key, int(port))
@@ -137,6 +168,8 @@ def serve(session: Session, scenario: str | None, directory: str | None, port: s
         ) from None
     _stop_on_signals()
     _print_endpoint(endpoint.url, config, folder)
+    click.echo(f"A1 allowance:  {_allowance(store)}")
+    click.echo("Ctrl-C stops it.")
     try:
         endpoint.serve_forever()
     except KeyboardInterrupt:
@@ -190,4 +223,8 @@ def _print_endpoint(url: str, config: Path, folder: Path) -> None:
         f"try:           oci --config-file {config} --endpoint {url} compute instance list"
         f" --compartment-id {PLACEHOLDERS['compartment_ocid']}"
     )
-    click.echo("Ctrl-C stops it.")
+
+
+def _allowance(store) -> str:
+    """The simulated tenancy's regional A1 limits, as its Limits API reports them."""
+    return ", ".join(f"{u['name']} {u['limit']:g}" for u in store.a1_usage() if u["availability_domain"] is None)

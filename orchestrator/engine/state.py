@@ -1,4 +1,8 @@
-"""What the state holds: terraform show -json; untaint a kept instance, forget a terminated one."""
+"""What the state holds: terraform state pull; untaint a kept instance, forget a terminated one.
+
+The instance is read from `state pull`, not `show -json`: show needs the provider's schemas (one
+provider start per command), and the state's attributes are the same values show prints.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,6 @@ from pathlib import Path
 from ..instance import Instance
 from .import_ import INSTANCE_ADDRESS
 from .runner import FLAG, Terraform, read_json
-
-
-def show_argv(tf: Terraform) -> list[str]:
-    return tf.argv("show", json=FLAG)
-
-
-def state_instance(tf: Terraform) -> Instance | None:
-    if not tf.workdir.has_state:
-        return None
-    document = read_json(tf.check(show_argv(tf), "terraform show"), "terraform show")
-    for resource in document.get("values", {}).get("root_module", {}).get("resources", []):
-        if resource.get("address") == INSTANCE_ADDRESS:
-            return Instance.from_state(resource.get("values") or {}, bool(resource.get("tainted")))
-    return None
 
 
 def pull_argv(tf: Terraform) -> list[str]:
@@ -40,12 +30,25 @@ def state_written(tf: Terraform) -> bool:
     return bool(pulled_state(tf).get("lineage"))
 
 
+def _instance_records(state: dict) -> list[dict]:
+    for resource in state.get("resources", []):
+        if f"{resource.get('type')}.{resource.get('name')}" == INSTANCE_ADDRESS and resource.get("mode") == "managed":
+            return resource.get("instances", [])
+    return []
+
+
+def state_instance(tf: Terraform) -> Instance | None:
+    if not tf.workdir.has_state:
+        return None
+    for record in _instance_records(pulled_state(tf)):
+        return Instance.from_state(record.get("attributes") or {}, record.get("status") == "tainted")
+    return None
+
+
 def pulled_instance_id(tf: Terraform) -> str | None:
     """The id of the instance in the backend's state (state pull), None if it holds none."""
-    for resource in pulled_state(tf).get("resources", []):
-        if f"{resource.get('type')}.{resource.get('name')}" == INSTANCE_ADDRESS and resource.get("mode") == "managed":
-            for instance in resource.get("instances", []):
-                return instance.get("attributes", {}).get("id")
+    for record in _instance_records(pulled_state(tf)):
+        return record.get("attributes", {}).get("id")
     return None
 
 

@@ -20,7 +20,7 @@ from ..journal import Journal
 from ..launch_inputs import Prepared
 from ..notify import Notifier
 from ..oci_api import Instance
-from ..operation import STOPPED_STATES, Operation
+from ..operation import STOPPED_STATES, Kind, Operation
 from ..phases import Phase
 from ..policy import Action, Decision, Policy, PolicyConfig, Waiter
 from ..progress import Reporter
@@ -34,8 +34,10 @@ from .context import RunContext, RunState
 from .digest import DigestAlarm
 from .endings import Endings, RetryOutcome
 from .lifecycle import Lifecycle
+from .limit import ExplainLimit
 from .ours import FindOurs
-from .schedule import schedule
+from .probe import CapacityProbe
+from .schedule import in_order, schedule
 
 
 class RetryLoop:
@@ -79,6 +81,7 @@ class RetryLoop:
         self.ours = FindOurs(self.context, self.endings, self.backend, self.lifecycle.record_lost)
         self.budget = LaunchBudget(self.context, self.endings)
         DigestAlarm.install(self.context)
+        self.limit = ExplainLimit(self.context, self.endings)
 
     @property
     def prepared(self) -> Prepared:
@@ -165,7 +168,9 @@ class RetryLoop:
             context.state.targets,
         )
         last: Failure | None = None
-        for target in schedule(context.state, once=context.once):
+        probing = context.settings.capacity_probe and op.kind == Kind.LAUNCH
+        pick = CapacityProbe(context).pick if probing else in_order
+        for target in schedule(context.state, once=context.once, pick=pick):
             if context.state.interrupted:
                 return self.endings.interrupted(op.kind)
             outcome = self.budget.before(op, last)
@@ -226,8 +231,12 @@ class RetryLoop:
 
     def _act(self, op: Operation, decision: Decision, failure: Failure, target: Target) -> RetryOutcome | None:
         context = self.context
-        if decision.reconcile:  # the call may have gone through, or ours exists already
+        if decision.reconcile or decision.look_across_tenancy:  # the call may have gone through, or ours exists already
             found = self.ours.look_again(op)
+            if found:
+                return found
+        if decision.look_across_tenancy:  # someone else may use the allowance
+            found = self.limit.look()
             if found:
                 return found
         if decision.action == Action.STOP:

@@ -1,16 +1,21 @@
 """Oracle acting from outside: change our instance in the simulated cloud behind Terraform's back.
 
-`coinpilot-tf simulate stop|terminate|cpu` in a simulated workdir. "Our instance" is the one the
+`coinpilot-tf simulate stop|terminate|cpu` in a simulated workdir; `simulate occupy` puts someone
+else's A1 instance in the tenancy. "Our instance" is the one the
 tool's own reconciliation keeps (ownership.py): a live instance named INSTANCE_NAME or carrying
 the tool's ownership tag with that value, the oldest if there are several.
 """
 
 from __future__ import annotations
 
+import re
+
+from orchestrator.config import SHAPE
 from orchestrator.errors import UsageError
 from orchestrator.instance import Instance, parse_oci_time
 from orchestrator.ownership import ours_oldest_first
-from orchestrator.simulator.store import CloudStore
+from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
+from orchestrator.size import Size
 
 
 def as_instance(record: dict) -> Instance:
@@ -58,3 +63,36 @@ def set_cpu(store: CloudStore, instance_name: str, percent: float) -> dict:
     if not 0 <= percent <= 100:
         raise UsageError("PERCENT", f"{percent:g} is not a CPU utilisation; give a number from 0 to 100")
     return store.set_cpu_utilisation(our_instance(store, instance_name), percent)
+
+
+# Where `simulate occupy` puts its instance unless told: a compartment the tool does not launch in.
+OTHER_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaelsewhereinthesimulatedtenancynotthelaunchcompartment0"
+_COMPARTMENT = re.compile(r"^ocid1\.(compartment|tenancy)\.oc[0-9]+\.[a-z0-9-]*\.[a-z0-9]{20,}$")
+
+
+def occupy(store: CloudStore, size: Size, compartment_id: str | None) -> dict:
+    """Someone else's A1 instance, RUNNING in the tenancy (another compartment unless told): it
+    uses `size` of the allowance, as a forgotten box does. UsageError if that does not fit."""
+    compartment_id = compartment_id or OTHER_COMPARTMENT
+    if not _COMPARTMENT.match(compartment_id):
+        raise UsageError("--compartment", f"{compartment_id!r} is not a compartment or tenancy OCID")
+    cloud = store.snapshot()
+    answer = store.occupy(
+        {
+            "availability_domain": cloud["availability_domains"][0],
+            "compartment_id": compartment_id,
+            "display_name": f"other-a1-{len(cloud['instances']) + 1}",
+            "shape": SHAPE,
+            "shape_config": {"ocpus": size.ocpus, "memory_in_gbs": size.memory_gbs},
+            "source_details": {"source_type": "image", "source_id": PLACEHOLDERS["image_ocid"]},
+            "create_vnic_details": {"subnet_id": PLACEHOLDERS["subnet_ocid"]},
+        }
+    )
+    if answer.error is not None:
+        left = {u["name"]: u["limit"] - u["used"] for u in store.a1_usage() if u["availability_domain"] is None}
+        raise UsageError(
+            "OCPUS:GB",
+            f"{size} does not fit what is left of the simulated allowance "
+            f"({', '.join(f'{name} {value:g}' for name, value in left.items())})",
+        )
+    return answer.instance

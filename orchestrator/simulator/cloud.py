@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..size import Size
 from ..workdir import Workdir, write_private
 from . import kill_hook
 from .scenario import parse_scenario
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from .launcher import ProviderProcess
 
 FOLDER_SETTING = "COINPILOT_TF_SIMULATOR_DIR"
+# The simulated tenancy's A1 allowance (OCPUS:GB) for `--simulate` runs; unset: the cloud keeps its own (a new one 2:12).
+ALLOWANCE_SETTING = "COINPILOT_TF_SIM_ALLOWANCE"
 WORKDIR_ENTRY = "simulator"  # the workdir's record of its cloud: the folder, or a link to it
 CONFIG_DIR = "oci-api"  # the throwaway OCI config and API key, inside the folder
 
@@ -48,10 +51,11 @@ class SimulatedCloud:
     simulated = True
     notice = "simulated OCI (no account used)"
 
-    def __init__(self, folder: Path, workdir: Workdir, scenario: str | None = None):
+    def __init__(self, folder: Path, workdir: Workdir, scenario: str | None = None, allowance: Size | None = None):
         self.folder = Path(folder).absolute()
         self.workdir = workdir
         self.scenario = scenario
+        self.allowance = allowance
         # One AD unless the user asks for more ('all' gives the simulated region's three).
         self.placeholders: dict[str, Any] = {
             **PLACEHOLDERS,
@@ -66,18 +70,20 @@ class SimulatedCloud:
         """The workdir's simulated cloud: the one it records, or a new one if --simulate was given."""
         given = environ.get(FOLDER_SETTING, "").strip()
         recorded = recorded_folder(workdir)
+        allowance_text = environ.get(ALLOWANCE_SETTING, "").strip()
+        allowance = parse_allowance(allowance_text, ALLOWANCE_SETTING) if allowance_text else None
         if recorded is not None:
             if given and Path(given).expanduser().absolute() != recorded.absolute():
                 raise UsageError(
                     FOLDER_SETTING,
                     f"this workdir uses the simulated cloud in {recorded}; unset the variable or give that folder",
                 )
-            return cls(recorded, workdir, scenario)
+            return cls(recorded, workdir, scenario, allowance)
         if scenario is None:
             return None
         parse_scenario(scenario)
         folder = Path(given).expanduser() if given else workdir.path / WORKDIR_ENTRY
-        return cls(folder, workdir, scenario)
+        return cls(folder, workdir, scenario, allowance)
 
     @property
     def status_fields(self) -> dict[str, Any]:
@@ -99,7 +105,11 @@ class SimulatedCloud:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             entry.symlink_to(self.folder, target_is_directory=True)
         CloudStore.ensure(
-            self.folder, self.scenario, subnet_ocid=settings.subnet_ocid, compartment_ocid=settings.compartment_ocid
+            self.folder,
+            self.scenario,
+            subnet_ocid=settings.subnet_ocid,
+            compartment_ocid=settings.compartment_ocid,
+            allowance=self.allowance,
         )
 
     def ssh_key_path(self, instance_name: str) -> Path:
@@ -181,6 +191,14 @@ class SimulatedCloud:
     def reached(self, phase: str) -> None:
         """The crash points of the fault-injection tests (kill_hook.py)."""
         kill_hook.reached(phase)
+
+
+def parse_allowance(text: str, field: str) -> Size:
+    """OCPUS:GB, as the simulated tenancy's A1 allowance; UsageError naming `field` otherwise."""
+    size = Size.from_spec(text)
+    if size is None or size.ocpus < 1 or size.memory_gbs <= 0:
+        raise UsageError(field, f"{text!r} is not an allowance; give OCPUS:GB, e.g. 4:24 (default 2:12)")
+    return size
 
 
 def client_config(folder: Path, profile: str) -> Path:

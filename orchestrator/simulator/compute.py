@@ -18,8 +18,14 @@ from orchestrator.simulator import provider_errors
 from orchestrator.simulator.provider_errors import ServiceError
 from orchestrator.simulator.seed import REGION, SUBNET_CIDR_PREFIX
 
-# Which shape_config field each regional A1 limit counts (the allowance is 2 OCPUs / 12 GB).
+# The A1 allowance as OCI's compute limits name it (and as LimitExceeded names them): each regional
+# limit (cloud["limits"]; 2 OCPUs / 12 GB unless set) and, with the same value, its per-AD twin.
+# Which shape_config field each counts.
 _A1_LIMIT_FIELDS = {"standard-a1-core-regional-count": "ocpus", "standard-a1-memory-regional-count": "memory_in_gbs"}
+A1_AD_LIMITS = {
+    "standard-a1-core-count": "standard-a1-core-regional-count",
+    "standard-a1-memory-count": "standard-a1-memory-regional-count",
+}
 
 # Outcomes for which the cloud accepts the launch, and the state the instance ends in.
 _ACCEPTED = {"ok": "RUNNING", "timeout_running": "RUNNING", "timeout_terminated": "TERMINATED", "lost": "RUNNING"}
@@ -56,10 +62,15 @@ class Answer:
 
 def consume_outcome(cloud: dict, operation: str) -> str:
     """The next outcome of `operation` (launch, update, start); the last one repeats."""
+    outcome = upcoming_outcome(cloud, operation)
+    cloud["consumed"][operation] += 1
+    return outcome
+
+
+def upcoming_outcome(cloud: dict, operation: str) -> str:
+    """The outcome the next `operation` call will get, left unconsumed (the capacity report's answer)."""
     outcomes = cloud["scenario"][operation]
-    consumed = cloud["consumed"][operation]
-    cloud["consumed"][operation] = consumed + 1
-    return outcomes[min(consumed, len(outcomes) - 1)]
+    return outcomes[min(cloud["consumed"][operation], len(outcomes) - 1)]
 
 
 def launch(cloud: dict, details: dict, retry_token: str | None) -> Answer:
@@ -180,22 +191,51 @@ def cpu_utilisation(cloud: dict, compartment_id: str) -> dict[str, float]:
     }
 
 
-def a1_usage(cloud: dict) -> dict[str, dict]:
-    """Each regional A1 limit: {"limit": value, "used": what the live A1 instances hold}."""
-    live = _live_a1_sizes(cloud)
-    return {
-        limit: {"limit": cloud["limits"][limit], "used": sum(config.get(field) or 0 for config in live)}
-        for limit, field in _A1_LIMIT_FIELDS.items()
-    }
+def a1_usage(cloud: dict) -> list[dict]:
+    """Each A1 limit: {"name", "availability_domain" (None: regional), "limit": value, "used": what
+    the live A1 instances (in that AD) hold}; the per-AD ones for each AD of the region."""
+    regional = [(name, None, name, field) for name, field in _A1_LIMIT_FIELDS.items()]
+    per_ad = [
+        (name, ad, of, _A1_LIMIT_FIELDS[of])
+        for name, of in A1_AD_LIMITS.items()
+        for ad in cloud["availability_domains"]
+    ]
+    return [
+        {
+            "name": name,
+            "availability_domain": ad,
+            "limit": cloud["limits"][of],
+            "used": sum(config.get(field) or 0 for config in _live_a1_sizes(cloud, in_ad=ad)),
+        }
+        for name, ad, of, field in regional + per_ad
+    ]
 
 
-def _live_a1_sizes(cloud: dict, leaving_out: dict | None = None) -> list[dict]:
+def set_a1_allowance(cloud: dict, ocpus: int, memory_gbs: float) -> None:
+    """The tenancy's A1 allowance (`simulate serve --allowance`, COINPILOT_TF_SIM_ALLOWANCE)."""
+    cloud["limits"] = dict(zip(_A1_LIMIT_FIELDS, (ocpus, memory_gbs), strict=True))
+
+
+def occupy(cloud: dict, details: dict) -> Answer:
+    """An A1 instance someone else launched (`simulate occupy`): RUNNING at once, no scenario
+    outcome used; refused, as a launch would be, if it does not fit what is left of the allowance."""
+    if _exceeds_a1_limits(cloud, details):
+        return Answer("limit", None, provider_errors.rejection("limit", shape=details["shape"], image_id=None))
+    if details["compartment_id"] not in cloud["compartments"] and details["compartment_id"] != cloud["tenancy_id"]:
+        cloud["compartments"].append(details["compartment_id"])
+    instance = _new_instance(details, "RUNNING", len(cloud["instances"]))
+    cloud["instances"].append(instance)
+    return Answer("ok", dict(instance))
+
+
+def _live_a1_sizes(cloud: dict, leaving_out: dict | None = None, in_ad: str | None = None) -> list[dict]:
     return [
         i["shape_config"]
         for i in cloud["instances"]
         if i["lifecycle_state"] != "TERMINATED"
         and (i["shape"] or "").startswith("VM.Standard.A1.")
         and i is not leaving_out
+        and in_ad in (None, i["availability_domain"])
     ]
 
 

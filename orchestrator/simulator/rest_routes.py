@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from orchestrator.simulator import (
+    rest_capacity,
     rest_compute,
     rest_identity,
     rest_images,
@@ -37,6 +38,7 @@ def _route(method: str, path: str, op: str, answer: Operation) -> Route:
 
 ROUTES = (
     _route("GET", r"/20160918/availabilityDomains", "ListAvailabilityDomains", rest_identity.list_availability_domains),
+    _route("GET", r"/20160918/compartments", "ListCompartments", rest_identity.list_compartments),
     _route("GET", r"/20160918/compartments/([^/]+)", "GetCompartment", rest_identity.get_compartment),
     _route("GET", r"/20160918/subnets/([^/]+)", "GetSubnet", rest_network.get_subnet),
     _route("GET", r"/20160918/vnicAttachments", "ListVnicAttachments", rest_network.list_vnic_attachments),
@@ -47,6 +49,12 @@ ROUTES = (
     _route("PUT", r"/20160918/instances/([^/]+)", "UpdateInstance", rest_compute.update_instance),
     _route("POST", r"/20160918/instances/([^/]+)", "InstanceAction", rest_compute.instance_action),
     _route("DELETE", r"/20160918/instances/([^/]+)", "TerminateInstance", rest_compute.terminate_instance),
+    _route(
+        "POST",
+        r"/20160918/computeCapacityReports",
+        "CreateComputeCapacityReport",
+        rest_capacity.create_compute_capacity_report,
+    ),
     _route("GET", r"/20160918/images", "ListImages", rest_images.list_images),
     _route("GET", r"/20160918/images/([^/]+)", "GetImage", rest_images.get_image),
     _route(

@@ -25,6 +25,7 @@ from orchestrator.simulator import compute, network
 from orchestrator.simulator.compute import Answer
 from orchestrator.simulator.scenario import OPERATIONS, parse_scenario
 from orchestrator.simulator.seed import PLACEHOLDERS, REGION, seed, subnet
+from orchestrator.size import Size
 
 # What the simulator's other modules and the tests import from here.
 __all__ = ["PLACEHOLDERS", "REGION", "Answer", "CloudStore"]
@@ -45,8 +46,10 @@ class CloudStore:
         *,
         compartment_ocid: str | None = None,
         subnet_ocid: str | None = None,
+        allowance: Size | None = None,
     ) -> CloudStore:
-        """Seed the cloud if needed, add the user's own compartment/subnet, set the scenario.
+        """Seed the cloud if needed, add the user's own compartment/subnet, set the scenario and
+        the A1 allowance (None: keep the cloud's).
 
         A new scenario restarts the outcome cursor; instances are kept.
         """
@@ -62,6 +65,8 @@ class CloudStore:
             if outcomes is not None:
                 cloud["scenario"] = outcomes
                 cloud["consumed"] = {operation: 0 for operation in OPERATIONS}
+            if allowance is not None:
+                compute.set_a1_allowance(cloud, allowance.ocpus, allowance.memory_gbs)
         return store
 
     # ----- scenario and call log -----
@@ -174,10 +179,17 @@ class CloudStore:
         with self._transaction() as cloud:
             return cloud
 
-    def a1_usage(self) -> dict[str, dict]:
-        """Each regional A1 limit: {"limit": value, "used": what the live A1 instances hold}."""
+    def a1_usage(self) -> list[dict]:
+        """Each A1 limit, regional and per AD, with what the live A1 instances use (compute.a1_usage)."""
         with self._transaction() as cloud:
             return compute.a1_usage(cloud)
+
+    # ----- the tenancy's allowance, and someone else's instance in it -----
+
+    def occupy(self, details: dict) -> Answer:
+        """Put an A1 instance that is not ours in the tenancy (compute.occupy)."""
+        with self._transaction() as cloud:
+            return compute.occupy(cloud, details)
 
     # ----- file handling -----
 

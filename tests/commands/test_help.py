@@ -20,6 +20,7 @@ ORDER_OF_USE = [
     "destroy",
     "grow",
     "doctor",
+    "capacity",
     "notify",
     "classify",
     "render",

@@ -46,9 +46,19 @@ def test_stop_cpu_and_terminate_act_on_the_won_instance(session):
 
 
 def test_simulate_refuses_a_workdir_that_is_not_simulated(session):
-    for command in (["stop"], ["terminate"], ["cpu", "5"], ["serve"]):
+    for command in (["stop"], ["terminate"], ["cpu", "5"], ["serve"], ["occupy", "2:12"]):
         _one_line_usage_error(session.run("simulate", *command), "COINPILOT_TF_WORKDIR: ", "is not a simulated workdir")
     assert not session.workdir.exists()
+
+
+def test_an_allowance_that_is_not_ocpus_colon_gb_is_one_line_and_nothing_runs(session):
+    _one_line_usage_error(
+        session.run("retry", "--simulate", "ok", extra_env={"COINPILOT_TF_SIM_ALLOWANCE": "lots"}),
+        "COINPILOT_TF_SIM_ALLOWANCE: 'lots' is not an allowance; give OCPUS:GB",
+    )
+    _one_line_usage_error(session.run("simulate", "serve", "--dir", "sim", "--allowance", "4"), "--allowance: '4'")
+    _one_line_usage_error(session.run("simulate", "occupy", "2"), "OCPUS:GB: '2' is not an allowance")
+    assert not (session.workdir / "simulator").exists()
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from orchestrator.engine.plan import plan_argv
 from orchestrator.engine.plan_safety import show_plan_argv
 from orchestrator.engine.refresh import refresh_only_argv
 from orchestrator.engine.runner import Terraform
-from orchestrator.engine.state import forget_instance_argv, pull_argv, push_state_argv, show_argv, untaint_argv
+from orchestrator.engine.state import forget_instance_argv, pull_argv, push_state_argv, untaint_argv
 from orchestrator.workdir import Workdir
 
 BIN = "/opt/terraform"
@@ -61,10 +61,6 @@ def test_apply_plan(tf):
 
 def test_output(tf):
     assert outputs_argv(tf) == [BIN, "output", "-json"]
-
-
-def test_show(tf):
-    assert show_argv(tf) == [BIN, "show", "-json"]
 
 
 def test_show_plan(tf):

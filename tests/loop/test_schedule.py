@@ -1,4 +1,5 @@
 from orchestrator.loop.context import RunState
+from orchestrator.loop.probe import first_available
 from orchestrator.loop.schedule import schedule
 from orchestrator.render import Target
 from orchestrator.size import Size
@@ -37,3 +38,23 @@ def test_the_schedule_ends_when_no_target_is_left():
     assert next(order) == AD1_BIG
     state.targets = []
     assert list(order) == []
+
+
+def test_a_pick_reorders_a_sweep_but_every_target_is_still_tried_in_it():
+    state = RunState(targets=[AD1_BIG, AD2_BIG, AD1_SMALL, AD2_SMALL])
+    picked = []
+
+    def last(pending):  # the reverse of the rotation
+        picked.append(list(pending))
+        return pending[-1]
+
+    assert list(schedule(state, once=True, pick=last)) == [AD2_SMALL, AD1_SMALL, AD2_BIG, AD1_BIG]
+    assert picked[0] == [AD1_BIG, AD2_BIG, AD1_SMALL, AD2_SMALL] and picked[-1] == [AD1_BIG]
+
+
+def test_the_probe_tries_the_first_ad_reported_available_else_keeps_the_order():
+    out, ok = "OUT_OF_HOST_CAPACITY", "AVAILABLE"
+    assert first_available([AD1_BIG, AD2_BIG], {"AD-1": out, "AD-2": ok}) == AD2_BIG
+    assert first_available([AD1_BIG, AD2_BIG], {"AD-1": ok, "AD-2": ok}) == AD1_BIG
+    assert first_available([AD1_BIG, AD2_BIG], {"AD-1": out, "AD-2": "HARDWARE_NOT_SUPPORTED"}) == AD1_BIG
+    assert first_available([AD1_BIG, AD2_BIG], {}) == AD1_BIG

@@ -57,7 +57,10 @@ def test_one_provider_serves_every_terraform_command_of_a_run_and_exits_after_it
     wait_until_gone(provider)
     assert not socket.parent.exists()  # its socket's folder goes with it
 
-    again = session.run("status")  # a later command starts its own
+    shown = session.run("status")  # reads the state only: needs no provider
+    assert shown.returncode == 0, shown.stderr
+    assert len(started_providers(session.workdir / "simulator")) == 1
+    again = session.run("terraform", "validate")  # a later command that needs one starts its own
     assert again.returncode == 0, again.stderr
     assert len(started_providers(session.workdir / "simulator")) == 2
 

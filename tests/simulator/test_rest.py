@@ -1,6 +1,7 @@
 """The simulated REST endpoint, driven by the real oci SDK over HTTP (nothing mocked)."""
 
 import json
+import re
 import socket
 import struct
 import threading
@@ -25,7 +26,11 @@ def limits(endpoint, keys):
 
 
 def launch(store, **changes):
-    details = {
+    return store.launch_instance(launch_details(**changes)).instance
+
+
+def launch_details(**changes):
+    return {
         "availability_domain": PLACEHOLDERS["availability_domains"][0],
         "compartment_id": COMPARTMENT,
         "display_name": "coinpilot-a1",
@@ -36,7 +41,6 @@ def launch(store, **changes):
         "freeform_tags": {"coinpilot-tf": "coinpilot-a1"},
         **changes,
     }
-    return store.launch_instance(details).instance
 
 
 def edit_cloud(store, change):
@@ -143,16 +147,31 @@ def test_subnet_and_compartments(identity, endpoint, keys):
 
 def test_limits_report_the_a1_allowance_and_what_live_instances_use(store, limits):
     values = limits.list_limit_values(TENANCY, "compute").data
-    assert {(v.name, v.scope_type, v.value) for v in values} == {
-        ("standard-a1-core-regional-count", "REGION", 2),
-        ("standard-a1-memory-regional-count", "REGION", 12),
+    ads = PLACEHOLDERS["availability_domains"]
+    assert {(v.name, v.scope_type, v.availability_domain, v.value) for v in values} == {
+        ("standard-a1-core-regional-count", "REGION", None, 2),
+        ("standard-a1-memory-regional-count", "REGION", None, 12),
+        *{("standard-a1-core-count", "AD", ad, 2) for ad in ads},
+        *{("standard-a1-memory-count", "AD", ad, 12) for ad in ads},
     }
     launch(store)
     cores = limits.get_resource_availability("compute", "standard-a1-core-regional-count", TENANCY).data
     memory = limits.get_resource_availability("compute", "standard-a1-memory-regional-count", TENANCY).data
     assert (cores.used, cores.available) == (1, 1)
     assert (memory.used, memory.available) == (6, 6)
-    assert [c["op"] for c in store.calls()] == ["ListLimitValues", "GetResourceAvailability", "GetResourceAvailability"]
+    in_ad = limits.get_resource_availability("compute", "standard-a1-core-count", TENANCY, availability_domain=ads[0])
+    assert (in_ad.data.used, in_ad.data.available) == (1, 1)
+    assert [c["op"] for c in store.calls()] == ["ListLimitValues"] + ["GetResourceAvailability"] * 3
+
+
+def test_every_limit_a_limit_exceeded_names_is_one_the_limits_api_knows(store, limits):
+    """A client that looks up the limits OCI's LimitExceeded lists finds each of them (issue 25, item 8)."""
+    type(store).ensure(store.directory, "limit")
+    refused = store.launch_instance(launch_details())
+    named = re.search(r"exceeded: (.*?)\.", refused.error.message).group(1).split(", ")
+    known = {v.name for v in limits.list_limit_values(TENANCY, "compute").data}
+    assert set(named) == known
+    assert "increase" in refused.error.message  # OCI's own words; the tool leaves them out
 
 
 def test_a_request_signed_with_another_key_is_refused(store, endpoint, keys):

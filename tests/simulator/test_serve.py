@@ -33,9 +33,10 @@ def _stop(process):
 
 def test_any_oci_client_rehearses_against_the_printed_endpoint_and_config(session, tmp_path):
     folder = tmp_path / "cloud"
-    process, printed = _start(session, "--dir", str(folder), "--scenario", "capacity,ok")
+    process, printed = _start(session, "--dir", str(folder), "--scenario", "capacity,ok", "--allowance", "4:24")
     try:
         assert printed["endpoint"].startswith("http://127.0.0.1:")
+        assert printed["A1 allowance"] == "standard-a1-core-regional-count 4, standard-a1-memory-regional-count 24"
         config_path, profile = printed["oci config"].split(" (profile ")
         assert profile == "DEFAULT)"
         config = oci.config.from_file(config_path, "DEFAULT")
