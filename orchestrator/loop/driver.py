@@ -169,7 +169,7 @@ class RetryLoop:
         )
         last: Failure | None = None
         probing = context.settings.capacity_probe and op.kind == Kind.LAUNCH
-        pick = CapacityProbe(context).pick if probing else in_order
+        pick = self.budget.paced(CapacityProbe(context).pick) if probing else in_order
         for target in schedule(context.state, once=context.once, pick=pick):
             if context.state.interrupted:
                 return self.endings.interrupted(op.kind)

@@ -10,6 +10,8 @@ import signal
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import pytest
+
 from orchestrator.config import load_settings
 from orchestrator.failures import Category
 from orchestrator.journal import Event, Journal
@@ -129,6 +131,28 @@ def test_an_interrupt_during_the_wait_ends_the_run(tmp_path):
     assert stand.budget.before(LAUNCH, None) is None
     stand.context.waiter.interrupt()
     assert stand.budget.before(LAUNCH, None) == "interrupted"
+
+
+def test_with_capacity_probe_the_report_is_asked_after_the_wait_for_a_slot(tmp_path):
+    stand = Stand(tmp_path, per_day=1)
+    asked_at = []
+    paced = stand.budget.paced(lambda pending: asked_at.append(stand.now) or pending[-1])
+    assert stand.budget.before(LAUNCH, None) is None
+
+    assert paced(["AD-1", "AD-2"]) == "AD-2"
+    assert stand.budget.before(LAUNCH, None) is None
+
+    assert asked_at == [NOW + WINDOW_SECONDS] and stand.now == NOW + WINDOW_SECONDS
+    assert len(stand.waits()) == 1
+
+
+def test_with_capacity_probe_a_spent_budget_under_once_asks_no_report(tmp_path):
+    stand = Stand(tmp_path, per_day=1, once=True)
+    paced = stand.budget.paced(lambda pending: pytest.fail("asked a report"))
+    assert stand.budget.before(LAUNCH, None) is None
+    assert paced(["AD-1", "AD-2"]) == "AD-1"
+    assert stand.budget.before(LAUNCH, None) == "not_this_time"
+    assert len(stand.notes) == 1
 
 
 def _iso(ts: float) -> str:
