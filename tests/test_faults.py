@@ -296,7 +296,8 @@ def test_a_state_of_the_wrong_shape_is_explained_then_repaired_by_retry(copy):
 
     status = copy.run("status")
     assert status.returncode == 0 and no_traceback(status), status.stderr
-    assert "Unsupported state file format; the state file is damaged: run `coinpilot-tf retry`" in status.stdout
+    assert "Unsupported state file format" in status.stdout
+    assert "the state file is damaged: run `coinpilot-tf retry`" in status.stdout
     output = copy.run("output")
     assert output.returncode == 1 and no_traceback(output) and len(output.stderr.splitlines()) == 1, output.stderr
     assert "Unsupported state file format; the state file is damaged: run `coinpilot-tf retry`" in output.stderr
