@@ -513,6 +513,14 @@ FIELDS: tuple[Field, ...] = (
         SettingGroup.LOOP,
     ),
     Field(
+        "launch_budget_per_day",
+        "LAUNCH_BUDGET_PER_DAY",
+        _integer(0),
+        288,
+        "Most LaunchInstance calls in any 24 hours, counted in the journal; then the loop waits (0 = no cap).",
+        SettingGroup.LOOP,
+    ),
+    Field(
         "limit_rechecks",
         "LIMIT_RECHECKS",
         _integer(0),
@@ -561,6 +569,14 @@ FIELDS: tuple[Field, ...] = (
         "Only these events, e.g. success,stop.",
         SettingGroup.NOTIFY,
         default_note="all",
+    ),
+    Field(
+        "digest_interval_seconds",
+        "DIGEST_INTERVAL_SECONDS",
+        _integer(1, MAX_WAIT_SECONDS, " (a week)"),
+        86400,
+        "A digest notification this often while the loop runs.",
+        SettingGroup.NOTIFY,
     ),
     Field(
         "state_backend",
@@ -623,6 +639,7 @@ class Settings:
     throttle_retry_base_seconds: int
     throttle_retry_max_seconds: int
     throttle_jitter_max_seconds: int
+    launch_budget_per_day: int
     limit_rechecks: int
     limit_recheck_seconds: int
     # Secrets: kept out of repr(), so that no debug print or traceback shows them.
@@ -630,6 +647,7 @@ class Settings:
     notify_urls: tuple[str, ...] = dataclasses.field(repr=False)
     notify_every_n_attempts: int
     notify_events: frozenset | None
+    digest_interval_seconds: int
     state_backend: str
     backend_config: tuple[tuple[str, str], ...]
     grow_after_win: bool

@@ -23,6 +23,8 @@ from .checks import (
 )
 from .config import SHAPE
 from .errors import ToolError, UsageError
+from .journal import Journal
+from .launch_budget import Pacing, launch_call_times
 from .launch_result import LaunchResult
 from .oci_api import ApiError, LimitUsage
 from .ownership import OWNERSHIP_TAG_KEY
@@ -322,8 +324,23 @@ PROVIDER_CHECK = Check(
     "reinstall coinpilot-tf in a fresh venv (pip install . or pipx install .): its tf and grpcio did not load",
 )
 
+
+def check_pacing(ctx: Context) -> Finding:
+    """The journal's LaunchInstance calls of the last 24 h, the budget, and what the interval implies."""
+    pacing = Pacing.of(ctx.settings, launch_call_times(Journal(ctx.workdir.journal).entries()), ctx.clock())
+    return Finding(
+        CheckStatus.WARN if pacing.warnings else CheckStatus.OK, "; ".join([pacing.describe(), *pacing.warnings])
+    )
+
+
+PACING_CHECK = Check(
+    "launch pacing",
+    check_pacing,
+    "keep RETRY_INTERVAL_SECONDS at 60 or more (600 is the default); LAUNCH_BUDGET_PER_DAY (288) caps the calls",
+)
+
 # What `doctor` runs, in order (the notifications' test message is asked for apart).
-ALL_CHECKS = LOCAL_CHECKS + (PROVIDER_CHECK,) + API_CHECKS
+ALL_CHECKS = LOCAL_CHECKS + (PROVIDER_CHECK, PACING_CHECK) + API_CHECKS
 
 
 def diagnose(session: Session, notify_test: bool = False, clock: Callable[[], float] = time.time) -> list[Outcome]:

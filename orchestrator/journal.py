@@ -41,6 +41,9 @@ class Event(StrEnum):
     GROWN = "grown"  # the resize succeeded
     INSTANCE_GONE = "instance_gone"  # the refresh found it terminated or gone: a new launch follows
     REFUSED = "refused"  # a saved plan would have deleted or replaced it; nothing applied
+    # Pacing (launch_budget.py, digest.py)
+    BUDGET_WAIT = "budget_wait"  # LAUNCH_BUDGET_PER_DAY is spent: the loop waits for a slot
+    DIGEST = "digest"  # a digest notification was sent (the next one counts from here)
     # CAPACITY_PROBE: the compute capacity report asked just before the attempt it ordered
     CAPACITY_REPORT = "capacity_report"
 

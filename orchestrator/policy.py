@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from tenacity import RetryCallState, wait_exponential, wait_fixed, wait_random
 from tenacity.wait import wait_base
@@ -291,6 +291,15 @@ def _attempt(number: int) -> RetryCallState:
     return state
 
 
+class Alarm(Protocol):
+    """Something due at a moment (on the Waiter's clock) that a wait stops for, then goes on."""
+
+    def due_at(self) -> float: ...
+
+    def ring(self) -> None:
+        """Do what is due, and move due_at() on (past the moment it rang at)."""
+
+
 class Waiter:
     """The one place the tool sleeps between attempts; `interrupt()` (from any thread) ends it early.
 
@@ -303,6 +312,7 @@ class Waiter:
         self._clock = clock
         self._sleep = sleep or self._interrupted.wait
         self.resume_at: float | None = None
+        self.alarm: Alarm | None = None  # rung within the waits it falls in (the digest)
 
     def wait(self, seconds: float) -> bool:
         """Sleep `seconds`; False if interrupted (before or during), True if the full time passed."""
@@ -310,7 +320,13 @@ class Waiter:
             return False
         self.resume_at = self._clock() + seconds
         try:
-            return not self._sleep(seconds)
+            if self.alarm is None:
+                return not self._sleep(seconds)
+            while (due := self.alarm.due_at()) <= self.resume_at:
+                if self._sleep(max(0.0, due - self._clock())):
+                    return False
+                self.alarm.ring()
+            return not self._sleep(max(0.0, self.resume_at - self._clock()))
         finally:
             self.resume_at = None
 

@@ -60,6 +60,16 @@ class Reporter:
         else:
             self._write(f"{timestamp(entry['ts'])} {text} ({reason})\n")
 
+    def waiting(self, entry: dict[str, Any], text: str) -> None:
+        """A wait that is no attempt's (the launch budget's): on the live line, else a line of its own."""
+        if self.json:
+            self._write(json.dumps({**entry, "message": text}, sort_keys=True) + "\n")
+        elif self.live:
+            self._write("\r\x1b[K" + text)
+            self._line_open = True
+        else:
+            self._write(f"{timestamp(entry['ts'])} {text}\n")
+
     def note(self, message: str) -> None:
         """A side remark (a notification that failed, a warning), on its own line."""
         self.finish()

@@ -19,6 +19,8 @@ from typing import Any
 
 from .capacity_agreement import Agreement, agreement
 from .cloud import OCI_LABEL, Cloud
+from .config import Settings
+from .digest import Summary, last_day
 from .engine.runner import Terraform
 from .engine.state import Kept, state_contents
 from .errors import ToolError
@@ -100,6 +102,7 @@ class Status:
     state_since: float | None = None  # since when the instance is in its lifecycle state, if known
     lost: dict[str, Any] | None = None  # the journal's latest instance_gone entry
     reclaim: ReclaimRisk | None = None  # None when there is no running instance to ask about
+    last_day: Summary | None = None  # the digest of the last 24 h (None: without the settings)
     capacity: Agreement | None = None  # CAPACITY_PROBE's reports against the launches
     kept: tuple[Kept, ...] = ()  # what the state keeps beside the instance (NETWORK=create, PUBLIC_IP=reserved)
 
@@ -141,6 +144,7 @@ class Status:
             "reclaim_risk": None if self.reclaim is None else self.reclaim.to_dict(),
             "kept": [asdict(item) for item in self.kept],
             "attempts": self._attempts_dict(),
+            "last_24h": None if self.last_day is None else self.last_day.to_dict(),
             "capacity_reports": None if self.capacity is None else self.capacity.to_dict(),
             "last_run_event": None
             if self.last_run_event is None
@@ -212,6 +216,7 @@ class Status:
                 "machine's only (its journal.jsonl stays local)"
             )
         lines += self._attempt_lines(now)
+        lines += self.last_day.lines() if self.last_day else []
         if self.capacity is not None and self.capacity.line():
             lines.append(self.capacity.line())
         if self.journal_damaged:
@@ -311,6 +316,7 @@ class JournalReading:
     last_destroy: dict[str, Any] | None = None
     lost: dict[str, Any] | None = None  # the latest instance_gone
     lifecycle_events: list[dict[str, Any]] = field(default_factory=list)  # what changed the instance's state
+    budget_wait: dict[str, Any] | None = None  # a wait for the launch budget after the latest attempt
     damaged: int = 0
 
     @classmethod
@@ -320,6 +326,7 @@ class JournalReading:
             event = entry.get("event")
             if event == Event.ATTEMPT:
                 reading.attempts.append(entry)
+                reading.budget_wait = None
                 if entry.get("category") == AttemptOutcome.SUCCESS:
                     reading.last_run_event = {**entry, "event": WON}
                     reading.lifecycle_events.append(entry)
@@ -331,6 +338,8 @@ class JournalReading:
                     reading.lost = entry
                 if event in (Event.INSTANCE_STOPPED, Event.STARTED, Event.GROWN):
                     reading.lifecycle_events.append(entry)
+            elif event == Event.BUDGET_WAIT:
+                reading.budget_wait = entry
         reading.damaged = journal.damaged
         return reading
 
@@ -339,7 +348,7 @@ class JournalReading:
         later event (a new start, an end) means the wait is over."""
         if run is None or run.command not in LOOPING_COMMANDS or not self.attempts:
             return None
-        latest = self.attempts[-1]
+        latest = self.budget_wait or self.attempts[-1]
         if not latest.get("wait") or (self.last_run_event is not None and self.last_run_event["ts"] > latest["ts"]):
             return None
         return latest["ts"] + latest["wait"]
@@ -350,12 +359,15 @@ def collect_status(
     cloud: Cloud,
     tf: Callable[[], Terraform],
     reclaim_risk: Callable[[str], ReclaimRisk] | None = None,
+    settings: Settings | None = None,
 ) -> Status:
     """tf: the engine bound to the workdir, asked for only when there is state to read. Writes nothing.
-    reclaim_risk: reads the instance's reclaim risk from OCI Monitoring (None: not asked)."""
+    reclaim_risk: reads the instance's reclaim risk from OCI Monitoring (None: not asked).
+    settings: for the last 24 h's summary against the launch budget (None: no summary)."""
     instance, kept, state_problem = _state(workdir, tf)
     journal = JournalReading.read(Journal(workdir.journal))
     run = holder(workdir)
+    next_attempt_at = journal.next_attempt_at(run)
     reclaim = None
     if (
         instance is not None
@@ -373,13 +385,16 @@ def collect_status(
         last_run_event=journal.last_run_event,
         last_destroy=journal.last_destroy,
         run=run,
-        next_attempt_at=journal.next_attempt_at(run),
+        next_attempt_at=next_attempt_at,
         journal_damaged=journal.damaged,
         state_problem=state_problem,
         state_backend=workdir.state_backend,
         state_since=_state_since(instance, journal.lifecycle_events),
         lost=journal.lost,
         reclaim=reclaim,
+        last_day=None
+        if settings is None
+        else last_day(Journal(workdir.journal).entries(), settings, time.time(), next_attempt_at),
         capacity=agreement(Journal(workdir.journal).entries()),
         kept=kept,
     )

@@ -18,6 +18,7 @@ from orchestrator import checks, doctor, oci_api
 from orchestrator.checks import CheckStatus
 from orchestrator.cli import main
 from orchestrator.errors import UsageError
+from orchestrator.journal import Event, Journal
 from orchestrator.simulator import rest_routes
 from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
@@ -454,3 +455,17 @@ def test_real_mode_discovers_the_image_when_none_is_set(tmp_path, isolated_home,
         == "Canonical-Ubuntu-22.04-Minimal-aarch64-2026.10.31-0 (discovered; the next render records it)"
     )
     assert outcomes["availability domains"].detail == ", ".join(ADS)
+
+
+def test_launch_pacing_counts_the_journals_calls_and_warns_of_a_short_interval(workdir):
+    journal = Journal(workdir.journal)
+    for number in (1, 2):
+        journal.append(Event.ATTEMPT, operation="launch", attempt=number, category="capacity")
+
+    [paced] = run(workdir, "launch pacing").values()
+    [hurried] = run(workdir, "launch pacing", env={"RETRY_INTERVAL_SECONDS": "30"}).values()
+
+    assert paced.status == CheckStatus.OK
+    assert paced.detail.startswith("2 LaunchInstance call(s) in the last 24 h of LAUNCH_BUDGET_PER_DAY=288")
+    assert hurried.status == CheckStatus.WARN and "RETRY_INTERVAL_SECONDS=30 is under 60 s" in hurried.detail
+    assert hurried.line().endswith("; fix: " + doctor.PACING_CHECK.fix)

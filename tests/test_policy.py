@@ -326,3 +326,58 @@ def test_the_wait_until_running_polls_every_10_seconds_90_times():
 
 def test_every_poll_has_a_backoff():
     assert set(POLLS) == set(Poll)
+
+
+class SleepingClock:
+    """A clock that a recorded sleep moves on."""
+
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> bool:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        return False
+
+
+class EveryTen:
+    """An alarm due every 10 s from 1005, recording when it rang."""
+
+    def __init__(self, clock: SleepingClock):
+        self.clock, self.due, self.rang = clock, 1005.0, []
+
+    def due_at(self) -> float:
+        return self.due
+
+    def ring(self) -> None:
+        self.rang.append(self.clock.now)
+        self.due += 10
+
+
+def test_a_wait_stops_for_the_alarms_within_it_and_still_lasts_its_time():
+    clock = SleepingClock()
+    waiter = Waiter(clock=lambda: clock.now, sleep=clock.sleep)
+    waiter.alarm = alarm = EveryTen(clock)
+
+    assert waiter.wait(3) is True  # ends before the alarm
+    assert waiter.wait(30) is True
+
+    assert alarm.rang == [1005.0, 1015.0, 1025.0]
+    assert clock.now == 1033.0 and clock.sleeps == [3, 2, 10, 10, 8]
+
+
+def test_an_alarm_already_due_rings_in_a_zero_wait():
+    clock = SleepingClock(now=1005.0)
+    waiter = Waiter(clock=lambda: clock.now, sleep=clock.sleep)
+    waiter.alarm = alarm = EveryTen(clock)
+    assert waiter.wait(0) is True
+    assert alarm.rang == [1005.0]
+
+
+def test_an_interrupt_before_the_alarm_is_due_skips_it():
+    clock = SleepingClock()
+    waiter = Waiter(clock=lambda: clock.now, sleep=lambda seconds: True)
+    waiter.alarm = alarm = EveryTen(clock)
+    assert waiter.wait(30) is False
+    assert alarm.rang == []

@@ -71,3 +71,26 @@ def test_json_lines_for_unattended_runs():
     first, second = map(json.loads, log.getvalue().splitlines())
     assert first["attempt"] == 7 and first["reason"] == "out of capacity"
     assert second == {"event": "note", "message": "Discord notification failed"}
+
+
+BUDGET_WAIT = {"ts": 1_800_000_000.0, "event": "budget_wait", "calls": 288, "budget": 288, "wait": 190.0}
+WAITING = "launch budget: 288 LaunchInstance calls in the last 24 h (LAUNCH_BUDGET_PER_DAY=288); next attempt in 3m 10s"
+
+
+def test_a_wait_for_the_launch_budget_takes_the_live_line_until_the_next_attempt():
+    screen = Terminal()
+    reporter = Reporter(screen, "auto", environ={})
+    reporter.attempt(ENTRY, "out of capacity")
+    reporter.waiting(BUDGET_WAIT, WAITING)
+    reporter.attempt({**ENTRY, "attempt": 8}, "out of capacity")
+    reporter.finish()
+    assert screen.getvalue().count("\r\x1b[K") == 3 and screen.getvalue().count("\n") == 1
+    assert "\r\x1b[K" + WAITING in screen.getvalue()
+
+
+def test_a_wait_for_the_launch_budget_is_a_line_in_a_log_and_an_object_in_json():
+    log, lines = io.StringIO(), io.StringIO()
+    Reporter(log, "text").waiting(BUDGET_WAIT, WAITING)
+    Reporter(lines, "json").waiting(BUDGET_WAIT, WAITING)
+    assert log.getvalue().endswith(f" {WAITING}\n") and log.getvalue().count("\n") == 1
+    assert json.loads(lines.getvalue()) == {**BUDGET_WAIT, "message": WAITING}

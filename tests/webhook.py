@@ -40,6 +40,7 @@ class WebhookServer:
         self.received: list[Received] = []
         self._replies: list[Reply] = []
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._release_hung = threading.Event()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._http.daemon_threads = True
@@ -56,6 +57,14 @@ class WebhookServer:
         with self._lock:
             self._replies.extend(replies)
 
+    def wait_for(self, matches, guard: float = 300) -> Received:
+        """The first message received that `matches`, waiting for it; after `guard` seconds
+        (only a guard: nothing depends on it), an AssertionError with what did arrive."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: any(matches(r) for r in self.received), guard):
+                raise AssertionError(f"no matching message in {guard} s; received: {self.received}")
+            return next(r for r in self.received if matches(r))
+
     def close(self) -> None:
         if self._closed:
             return
@@ -68,6 +77,7 @@ class WebhookServer:
     def _next_reply(self, received: Received) -> Reply:
         with self._lock:
             self.received.append(received)
+            self._arrived.notify_all()
             return self._replies.pop(0) if self._replies else self._default
 
     def _handler_class(self):

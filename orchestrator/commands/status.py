@@ -27,6 +27,10 @@ def status(session: Session, as_json: bool, targets: str | None, target: str | N
     from ..status import collect_status
 
     report = collect_status(
-        session.workdir, session.cloud, lambda: session.terraform, workdir_reclaim_risk(session.workdir, session.cloud)
+        session.workdir,
+        session.cloud,
+        lambda: session.terraform,
+        workdir_reclaim_risk(session.workdir, session.cloud),
+        session.settings,
     )
     click.echo(report.to_json() if as_json else report.to_text())

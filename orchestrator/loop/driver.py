@@ -30,7 +30,9 @@ from ..run_events import RunEvents
 from ..tenancy_gate import NO_GATE, Gate
 from .attempt import PlanCache, StateHasInstance, attempt, waited_for_state_lock
 from .backend import BackendRecovery, Recovery
+from .budget import LaunchBudget
 from .context import RunContext, RunState
+from .digest import DigestAlarm
 from .endings import Endings, RetryOutcome
 from .lifecycle import Lifecycle
 from .limit import ExplainLimit
@@ -79,6 +81,8 @@ class RetryLoop:
         self.backend = BackendRecovery(self.context, self.endings)
         self.lifecycle = Lifecycle(self.context, self.endings, self._set_up, self._attempts)
         self.ours = FindOurs(self.context, self.endings, self.backend, self.lifecycle.record_lost)
+        self.budget = LaunchBudget(self.context, self.endings)
+        DigestAlarm.install(self.context)
         self.limit = ExplainLimit(self.context, self.endings)
 
     @property
@@ -168,10 +172,13 @@ class RetryLoop:
         )
         last: Failure | None = None
         probing = context.settings.capacity_probe and op.kind == Kind.LAUNCH
-        pick = CapacityProbe(context).pick if probing else in_order
+        pick = self.budget.paced(CapacityProbe(context).pick) if probing else in_order
         for target in schedule(context.state, once=context.once, pick=pick):
             if context.state.interrupted:
                 return self.endings.interrupted(op.kind)
+            outcome = self.budget.before(op, last)
+            if outcome:
+                return outcome
             outcome, failure, tried = self._one_attempt(op, number + 1, target)
             if outcome:
                 return outcome

@@ -48,7 +48,7 @@ class Notifier:
     def notify(self, event: Event, **fields: Any) -> None:
         """Queue the event's message for every channel (unless NOTIFY_EVENTS leaves it out); never blocks."""
         self._log_notes()
-        if not self.channels or event not in self._events:
+        if not self.wants(event):
             return
         try:
             text = message(event, **fields)
@@ -58,6 +58,10 @@ class Notifier:
                 self._unformatted.add(event)
             return
         self._sender.send(self._prefix + text)
+
+    def wants(self, event: Event) -> bool:
+        """Whether `event` reaches any channel (one is set, and NOTIFY_EVENTS keeps the event)."""
+        return bool(self.channels) and event in self._events
 
     def test(self) -> list[tuple[str, str | None]]:
         """One test message to every channel, now: (masked URL, None or the error) for each."""

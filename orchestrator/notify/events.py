@@ -10,7 +10,7 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-from ..humanize import duration
+from ..humanize import duration, timestamp
 from ..size import Size
 
 DISCORD_CONTENT_LIMIT = 2000
@@ -33,6 +33,8 @@ class Event(enum.StrEnum):
     STARTING = "starting"  # the instance was found stopped: retrying START
     STARTED_INSTANCE = "started_instance"
     INSTANCE_LOST = "instance_lost"  # found terminated: launching a new one
+    BUDGET = "budget"  # LAUNCH_BUDGET_PER_DAY is spent: the loop waits (told once a run)
+    DIGEST = "digest"  # every DIGEST_INTERVAL_SECONDS while the loop runs
     TEST = "test"  # `notify test`: never filtered out
 
 
@@ -123,6 +125,35 @@ def _instance_lost(instance_id: str, lifecycle_state: str) -> str:
     return f"⚠️ **Instance {lifecycle_state}**: terminated by OCI or a user; launching a new one\nWas: `{instance_id}`"
 
 
+def _budget(calls: int, budget: int, resume_at: float) -> str:
+    return (
+        f"⏸️ **Launch budget spent**: {calls} LaunchInstance calls in the last 24 h "
+        f"(LAUNCH_BUDGET_PER_DAY={budget}); waiting until {timestamp(resume_at)}, then one call per freed slot"
+    )
+
+
+def _digest(
+    since: float,
+    counts_per_category: Mapping[str, int],
+    calls_last_24h: int,
+    budget: int,
+    capacity_report: str | None,
+    next_attempt_at: float | None,
+) -> str:
+    """budget 0: no budget; capacity_report: the newest report's answer, if one was asked for."""
+    counts = sorted(counts_per_category.items(), key=lambda item: -item[1])
+    lines = [
+        f"📋 **Digest** since {timestamp(since)}: {_attempts(sum(counts_per_category.values()))}",
+        " · ".join(f"{category} {count}" for category, count in counts) or "no attempt",
+        f"LaunchInstance calls in the last 24 h: {calls_last_24h}"
+        + (f" of {budget} (LAUNCH_BUDGET_PER_DAY)" if budget else " (no budget)"),
+    ]
+    if capacity_report:
+        lines.append(f"Last capacity report: {capacity_report}")
+    lines.append(f"Next attempt: {timestamp(next_attempt_at)}" if next_attempt_at else "Next attempt: now")
+    return "\n".join(lines)
+
+
 def _test() -> str:
     return "🔔 coinpilot-tf test message: notifications work."
 
@@ -141,6 +172,8 @@ MESSAGES: dict[Event, Callable[..., str]] = {
     Event.STARTING: _starting,
     Event.STARTED_INSTANCE: _started_instance,
     Event.INSTANCE_LOST: _instance_lost,
+    Event.BUDGET: _budget,
+    Event.DIGEST: _digest,
     Event.TEST: _test,
 }
 
