@@ -82,6 +82,14 @@ def ensure_key_pair(private_path: Path) -> KeyPair:
     return KeyPair(private_path, public_path, public_line, False, tuple(repairs))
 
 
+def public_line_of(private_path: Path) -> str | None:
+    """'<type> <base64>' of a private key's public half; None if it cannot be read as one."""
+    try:
+        return _public_line_of_private(Path(private_path).expanduser())
+    except UsageError:
+        return None
+
+
 def _create(private_path: Path, public_path: Path) -> KeyPair:
     # ed25519: accepted by OCI's Linux images (cloud-init writes it to authorized_keys), no
     # size to choose, and `cryptography` writes it in OpenSSH format directly.

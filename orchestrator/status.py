@@ -25,7 +25,7 @@ from .failures import AttemptOutcome
 from .humanize import duration, timestamp
 from .instance import Instance
 from .journal import ONCE_SWEPT, Event, Journal
-from .lock import LOOPING_COMMANDS, Holder, holder
+from .lock import LOOPING_COMMANDS, Holder, holder, stale_holder
 from .operation import STOPPED_STATES
 from .reclaim import ReclaimRisk
 from .workdir import Workdir
@@ -99,6 +99,7 @@ class Status:
     state_since: float | None = None  # since when the instance is in its lifecycle state, if known
     lost: dict[str, Any] | None = None  # the journal's latest instance_gone entry
     reclaim: ReclaimRisk | None = None  # None when there is no running instance to ask about
+    stale_run: Holder | None = None  # run.lock names a run that is not running any more
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -146,6 +147,7 @@ class Status:
             },
             "run": {
                 "active": self.run is not None,
+                "stale_lock_pid": self.stale_run.pid if self.stale_run else None,
                 "pid": self.run.pid if self.run else None,
                 "command": self.run.command if self.run else None,
                 "since": self.run.started if self.run else None,
@@ -284,6 +286,11 @@ class Status:
                     line += "; an attempt is under way"
             return [line]
         lines = ["run:           none holds the workdir"]
+        if self.stale_run is not None:
+            lines[0] += (
+                f" (run.lock names pid {self.stale_run.pid}, which is not that run any more: a stale lock, "
+                "which the next run takes over)"
+            )
         event = self.last_run_event
         if event is not None:
             what, reason = RUN_EVENTS[event["event"]], event.get("reason") or ""
@@ -365,6 +372,7 @@ def collect_status(
         last_run_event=journal.last_run_event,
         last_destroy=journal.last_destroy,
         run=run,
+        stale_run=stale_holder(workdir) if run is None else None,
         next_attempt_at=journal.next_attempt_at(run),
         journal_damaged=journal.damaged,
         state_problem=state_problem,

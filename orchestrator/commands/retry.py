@@ -138,7 +138,10 @@ def _print_launch(launch, result_path) -> None:
     click.echo(f"instance id:  {launch.instance_id}")
     click.echo(f"public IP:    {launch.public_ip or 'none'}")
     click.echo(f"placement:    {launch.availability_domain}, {size}")
-    click.echo(f"SSH key:      {launch.ssh_private_key} (keep it: OCI cannot give the private key back)")
+    if launch.ssh_private_key:
+        click.echo(f"SSH key:      {launch.ssh_private_key} (keep it: OCI cannot give the private key back)")
+    else:
+        click.echo(f"SSH key:      none of yours; the instance accepts {launch.ssh_keys_on_instance}")
     click.echo(f"result file:  {result_path}")
     if launch.ssh_command:
         click.echo(f"connect:      {launch.ssh_command}")

@@ -14,12 +14,25 @@ def show_argv(tf: Terraform) -> list[str]:
 
 
 def state_instance(tf: Terraform) -> Instance | None:
+    resource = _state_resource(tf)
+    return (
+        None if resource is None else Instance.from_state(resource.get("values") or {}, bool(resource.get("tainted")))
+    )
+
+
+def state_instance_values(tf: Terraform) -> dict | None:
+    """The instance's attributes as the state holds them (metadata included); None if it holds none."""
+    resource = _state_resource(tf)
+    return None if resource is None else resource.get("values") or {}
+
+
+def _state_resource(tf: Terraform) -> dict | None:
     if not tf.workdir.has_state:
         return None
     document = read_json(tf.check(show_argv(tf), "terraform show"), "terraform show")
     for resource in document.get("values", {}).get("root_module", {}).get("resources", []):
         if resource.get("address") == INSTANCE_ADDRESS:
-            return Instance.from_state(resource.get("values") or {}, bool(resource.get("tainted")))
+            return resource
     return None
 
 

@@ -34,8 +34,10 @@ class FindOurs:
         if outcome:
             return outcome, None
         try:
-            kept = self.context.reconciler.find()
+            kept = self.backend.through(self.context.reconciler.find)
         except TerraformError as error:
+            if self.context.state.interrupted:
+                return self.endings.interrupted(Kind.GROW if self.context.grow else Kind.LAUNCH), None
             return self.endings.reconcile_failed(error), None
         self.record_lost()
         if kept is not None and self.context.state.interrupted:

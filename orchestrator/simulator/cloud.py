@@ -76,7 +76,7 @@ class SimulatedCloud:
         if scenario is None:
             return None
         parse_scenario(scenario)
-        folder = Path(given).expanduser() if given else workdir.path / WORKDIR_ENTRY
+        folder = _checked_folder(Path(given).expanduser()) if given else workdir.path / WORKDIR_ENTRY
         return cls(folder, workdir, scenario)
 
     @property
@@ -96,7 +96,12 @@ class SimulatedCloud:
                     f"{entry} exists already; move it away to use the simulated cloud in "
                     f"{self.folder}, or unset the variable",
                 )
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as error:
+                raise UsageError(
+                    FOLDER_SETTING, f"cannot create {self.folder} ({error.strerror}); give a folder you can write"
+                ) from None
             entry.symlink_to(self.folder, target_is_directory=True)
         CloudStore.ensure(
             self.folder, self.scenario, subnet_ocid=settings.subnet_ocid, compartment_ocid=settings.compartment_ocid
@@ -181,6 +186,23 @@ class SimulatedCloud:
     def reached(self, phase: str) -> None:
         """The crash points of the fault-injection tests (kill_hook.py)."""
         kill_hook.reached(phase)
+
+
+# Kernel file systems: nothing can be created in them, whatever the permissions say.
+_KERNEL_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def _checked_folder(folder: Path) -> Path:
+    """COINPILOT_TF_SIMULATOR_DIR: a folder (existing, or one that can be made), else UsageError."""
+    resolved = folder.absolute().resolve()
+    if any(resolved.is_relative_to(kernel) for kernel in _KERNEL_FOLDERS):
+        raise UsageError(FOLDER_SETTING, f"{folder} is in a kernel file system; give a folder you can write")
+    existing = next(path for path in (resolved, *resolved.parents) if path.exists())
+    if not existing.is_dir():
+        raise UsageError(FOLDER_SETTING, f"{existing} is not a folder; give a folder (it is made if missing)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(FOLDER_SETTING, f"{existing} is not writable; give a folder you can write")
+    return folder
 
 
 def client_config(folder: Path, profile: str) -> Path:
