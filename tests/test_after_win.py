@@ -244,6 +244,32 @@ def test_a_plan_that_would_replace_the_instance_is_refused_before_any_change(sma
     assert small.journal("refused")
 
 
+def test_a_plan_that_would_change_the_image_in_place_is_refused_like_a_replace(small):
+    [before] = small.live_instances()
+    # With the real provider an in-place source_details change swaps the boot volume: as bad.
+    (small.workdir / "main_override.tf").write_text(
+        'resource "oci_core_instance" "this" {\n'
+        "  source_details {\n"
+        '    source_type = "image"\n'
+        '    source_id   = "ocid1.image.oc1.sim-region-1.aaaaaaaaanotherimage00000000000000000000"\n'
+        "  }\n"
+        "  lifecycle {\n"
+        "    ignore_changes = [availability_domain, metadata, create_vnic_details]\n"
+        "  }\n"
+        "}\n"
+    )
+    calls_before = len(small.calls())
+
+    result = small.run("grow", "--yes", *LADDER)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    refusal = [line for line in result.stderr.splitlines() if "refused" in line]
+    assert len(refusal) == 1 and "replace the instance's boot volume" in refusal[0]
+    assert changing_calls_since(small, calls_before) == []
+    assert small.live_instances() == [before]
+    assert small.journal("refused")
+
+
 def test_status_and_doctor_show_the_reclaim_risk(full):
     assert full.run("simulate", "cpu", "5").returncode == 0
 

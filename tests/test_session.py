@@ -121,3 +121,17 @@ def test_a_missing_workdir_names_what_chose_it(tmp_path, monkeypatch, flags, env
     assert str(refused.value).startswith(blamed)
     if blamed == "INSTANCE_NAME: ":
         assert "coinpilot-b1 (INSTANCE_NAME's default workdir) does not exist yet" in str(refused.value)
+
+
+@pytest.mark.parametrize("where", ["/proc/coinpilot-cloud", "a-file/cloud", "a-file"])
+def test_a_simulated_cloud_folder_that_cannot_be_one_is_refused_in_one_line(tmp_path, where):
+    (tmp_path / "a-file").write_text("not a folder\n")
+    folder = where if where.startswith("/") else str(tmp_path / where)
+    session = module_session(tmp_path, COINPILOT_TF_SIMULATOR_DIR=folder)
+
+    result = session.run("retry", "--simulate", "ok")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("coinpilot-tf: COINPILOT_TF_SIMULATOR_DIR: ") and "give a folder" in line
+    assert not (session.workdir / "simulator").exists()
