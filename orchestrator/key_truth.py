@@ -88,15 +88,13 @@ def read(tf: Terraform, local_key: str, local_private: Path) -> KeyTruth | None:
 def key_to_record(
     truth: KeyTruth | None, recorded: LaunchResult | None, instance_id: str, local_private: Path
 ) -> str | None:
-    """The private key launch_result.json names: the one recorded for this instance stays (unless
-    it can be read and is not on it); else the local key if it is on the instance (or nothing says
-    which keys are); else none."""
+    """The private key launch_result.json names: the local key if it is on the instance (or nothing
+    says which keys are); else the one recorded for this instance, unless it can be read and is not
+    on it either; else none. A key that opens the instance is never replaced by one that does not."""
     kept = recorded.ssh_private_key if recorded and recorded.instance_id == instance_id else None
-    if truth is None:
-        return kept or str(local_private)
-    if kept and truth.holds(kept) is not False:
-        return kept
-    return str(local_private) if truth.local_is_on else None
+    if truth is None or truth.local_is_on:
+        return str(local_private) if truth is not None or not kept else kept
+    return kept if kept and truth.holds(kept) is not False else None
 
 
 def check_key(tf: Terraform, private_key: str) -> None:

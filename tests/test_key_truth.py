@@ -31,6 +31,9 @@ def test_only_a_key_on_the_instance_is_recorded_and_a_recorded_one_stays(tmp_pat
     assert key_to_record(truth, _recorded(str(off.private_path)), INSTANCE, off.private_path) is None
     mine = KeyTruth(INSTANCE, (on.public_key,), on.public_key, on.private_path)
     assert key_to_record(mine, _recorded(None), INSTANCE, on.private_path) == str(on.private_path)
+    # Both open it (a copied workdir, a second listed key): the local one, the one SSH_KEY_PATH names.
+    both = KeyTruth(INSTANCE, (on.public_key, off.public_key), off.public_key, off.private_path)
+    assert key_to_record(both, _recorded(str(on.private_path)), INSTANCE, off.private_path) == str(off.private_path)
     # Another instance's record is not this one's; nothing known about the keys: the local one.
     assert key_to_record(None, _recorded("/other", "ocid1.instance.other"), INSTANCE, on.private_path) == str(
         on.private_path

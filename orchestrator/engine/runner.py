@@ -20,7 +20,8 @@ from python_terraform import IsFlagged
 from ..errors import ToolError
 from ..failures import Category, Failure, classify
 from ..humanize import duration
-from ..workdir import Workdir, data_dir, write_private
+from ..path_settings import plugin_cache_dir
+from ..workdir import Workdir, write_private
 from . import Engine
 from .environment import child_environment, say_ignored
 
@@ -141,7 +142,7 @@ def _what_to_do(failure: Failure) -> str:
 def cli_config(provider_overrides: Mapping[str, Path], provider_mirrors: Sequence[Path] = ()) -> str:
     """Terraform's CLI config: a shared plugin cache, and the cloud's providers in place of the registry's."""
     lines = [
-        f'plugin_cache_dir = "{_hcl_path(data_dir() / "plugin-cache")}"',
+        f'plugin_cache_dir = "{_hcl_path(plugin_cache_dir())}"',
         "disable_checkpoint = true",
     ]
     if provider_overrides:
@@ -196,7 +197,7 @@ class Terraform:
     def write_cli_config(self) -> None:
         """The workdir, the plugin cache, the cloud's provider and terraform.rc pointing at it."""
         self.workdir.create()
-        (data_dir() / "plugin-cache").mkdir(parents=True, exist_ok=True)
+        plugin_cache_dir().mkdir(parents=True, exist_ok=True)
         self.cloud.install_provider()
         write_private(
             self.workdir.cli_config, cli_config(self.cloud.provider_overrides(), self.cloud.provider_mirrors())
