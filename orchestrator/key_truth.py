@@ -117,3 +117,16 @@ def _launched_here(journal: Journal, instance_id: str) -> bool:
         and (entry.get("category") == AttemptOutcome.SUCCESS or entry.get("event") == Event.KEPT)
         for entry in journal.entries()
     )
+
+
+def local_key_missing(workdir: Workdir, local_private: Path) -> str | None:
+    """doctor: why the local key cannot log in to the won instance, as launch_result.json last saw
+    its keys; None when it can, or nothing is known yet."""
+    launch = LaunchResult.load(workdir)
+    if launch is None or not launch.ssh_keys_on_instance:
+        return None
+    line = public_line_of(local_private)
+    if line is not None and fingerprint(line) in launch.ssh_keys_on_instance:
+        return None
+    mine = f"{local_private} ({fingerprint(line)})" if line else f"{local_private} (missing or unreadable)"
+    return f"your SSH key {mine} is not on the instance, which accepts {launch.ssh_keys_on_instance}"

@@ -79,6 +79,8 @@ def test_a_workdir_that_adopts_the_instance_offers_only_a_key_that_is_on_it(tmp_
     assert record["ssh_private_key"] is None and record["ssh_command"] is None
     refused = second.run("ssh", "--print")
     assert refused.returncode == 2 and "none of your SSH keys is on the instance" in refused.stderr
+    doctor = second.run("doctor")
+    assert "warn  SSH key: your SSH key " in doctor.stdout and "SSH_AUTHORIZED_KEYS_FILE" in doctor.stdout
     assert len(second.calls("LaunchInstance")) == 1
 
     # With the key SSH_AUTHORIZED_KEYS_FILE put on the instance, the connect line works.
