@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import errno
 import json
 import os
 import re
@@ -162,6 +164,19 @@ def cli_config(provider_overrides: Mapping[str, Path], provider_mirrors: Sequenc
     return "\n".join(lines) + "\n"
 
 
+# A workdir the user made read-only (chmod -R a-w, a read-only mount).
+_READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _outside_copy(content: str) -> Path:
+    """The CLI config in a private temporary file (removed at exit), for a workdir it cannot be written in."""
+    descriptor, name = tempfile.mkstemp(prefix="coinpilot-tf.", suffix=".tfrc")
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(content)
+    atexit.register(os.unlink, name)
+    return Path(name)
+
+
 def _hcl_path(path: Path) -> str:
     return str(path).replace("\\", "/")
 
@@ -193,15 +208,21 @@ class Terraform:
         self.on_process: Callable[[int | None], None] = lambda pid: None
         # Told once per command when it starts waiting for the state lock another run holds.
         self.on_state_lock_wait: Callable[[], None] = lambda: None
+        # terraform.rc, or a copy outside the workdir when that is read-only (write_cli_config).
+        self.cli_config_path = workdir.cli_config
 
     def write_cli_config(self) -> None:
         """The workdir, the plugin cache, the cloud's provider and terraform.rc pointing at it."""
         self.workdir.create()
         plugin_cache_dir().mkdir(parents=True, exist_ok=True)
         self.cloud.install_provider()
-        write_private(
-            self.workdir.cli_config, cli_config(self.cloud.provider_overrides(), self.cloud.provider_mirrors())
-        )
+        content = cli_config(self.cloud.provider_overrides(), self.cloud.provider_mirrors())
+        try:
+            write_private(self.workdir.cli_config, content)
+        except OSError as error:
+            if error.errno not in _READ_ONLY:
+                raise
+            self.cli_config_path = _outside_copy(content)  # a read-only workdir: read-only commands still run
 
     @property
     def base_environment(self) -> dict[str, str]:
@@ -213,7 +234,7 @@ class Terraform:
             "TF_INPUT": "0",
             "CHECKPOINT_DISABLE": "1",
             # Always explicit: an inherited TF_CLI_CONFIG_FILE may point anywhere.
-            "TF_CLI_CONFIG_FILE": str(self.workdir.cli_config),
+            "TF_CLI_CONFIG_FILE": str(self.cli_config_path),
         }
 
     def environment_for(self, args: Sequence[str]) -> dict[str, str]:
