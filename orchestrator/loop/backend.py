@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from enum import Enum, auto
-from typing import TypeVar
 
 from ..engine.runner import TerraformError
 from ..engine.state import push_state
@@ -20,8 +18,6 @@ from ..humanize import duration
 from ..policy import POLLS, Poll
 from .context import RunContext
 from .endings import Endings, RetryOutcome
-
-T = TypeVar("T")
 
 # What a state backend answers while it cannot take errored.tfstate yet.
 _BACKEND_DOWN = (Category.BACKEND, Category.TRANSIENT, Category.LOCKED)
@@ -73,24 +69,6 @@ class BackendRecovery:
             if self._push() is None:
                 return Recovery.PUSHED
         return Recovery.NOT_PUSHED
-
-    def through(self, call: Callable[[], T]) -> T:
-        """call(), waited for while the state backend is unreachable (a look for our instance must
-        not be skipped, and must not stop the run either): POLLS' backoff, then its error."""
-        waits = POLLS[Poll.BACKEND_RECOVERY].waits(self.context.clock)
-        while True:
-            try:
-                return call()
-            except TerraformError as error:
-                wait = None if self.context.once or error.failure.category != Category.BACKEND else next(waits, None)
-                if wait is None:
-                    raise
-                self.context.events.note(
-                    f"the state backend is unreachable ({error.failure.message}): looking again in "
-                    f"{duration(wait)}; check that it is up, and STATE_BACKEND_CONFIG / PG_CONN_STR"
-                )
-                if not self.context.waiter.wait(wait):
-                    raise
 
     def note(self) -> str:
         """What a stop adds while errored.tfstate waits for the backend."""

@@ -20,6 +20,7 @@ from ..policy import RULES
 from ..reconcile import Keeping, Kept
 from ..render import Target
 from .attempt import PlanCache
+from .backend_wait import through_backend
 from .context import RunContext
 
 
@@ -159,13 +160,17 @@ class Endings:
 
     def launch_result(self, attempts: int) -> LaunchResult:
         prepared = self.context.prepared
-        return record_launch(
-            self.context.tf,
-            prepared.workdir,
-            prepared.ssh_public_key,
-            prepared.ssh_private_key,
-            attempts,
-            self.context.events.note,
+        # The win is in the state already: a backend gone meanwhile delays its record, never loses it.
+        return through_backend(
+            self.context,
+            lambda: record_launch(
+                self.context.tf,
+                prepared.workdir,
+                prepared.ssh_public_key,
+                prepared.ssh_private_key,
+                attempts,
+                self.context.events.note,
+            ),
         )
 
     def recorded_attempts(self) -> int:
