@@ -49,7 +49,7 @@ class KeyTruth:
 
     def not_yours(self, journal: Journal | None = None) -> str:
         """Why no connect line: the key there, who launched it, and what to do."""
-        who = "another machine or workdir sharing the state launched it"
+        who = "another machine or workdir sharing the state launched it (a key coinpilot-tf made names its machine)"
         if journal is not None and _launched_here(journal, self.instance_id):
             who = "this workdir launched it, with an SSH key it no longer uses"
         return (
