@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .authorized_keys import parse_file as parse_authorized_keys_file
 from .backends import BACKENDS, LOCAL, check_backend_config, parse_backend, parse_backend_config
 from .errors import UsageError
 from .size import Size, plain_number
@@ -267,6 +268,7 @@ def _ipv4_cidr(name: str, raw: Any) -> str:
 NETWORK_EXISTING, NETWORK_CREATE = "existing", "create"
 PUBLIC_IP_EPHEMERAL, PUBLIC_IP_RESERVED = "ephemeral", "reserved"
 
+_authorized_keys_file = _reads(Expects(Path))(parse_authorized_keys_file)
 _backend = _reads(Expects(choices=tuple(BACKENDS)))(parse_backend)
 _backend_config = _reads(Expects(metavar="KEY=VALUE"))(parse_backend_config)
 
@@ -465,6 +467,15 @@ FIELDS: tuple[Field, ...] = (
         SettingGroup.MODULE,
     ),
     Field(
+        "ssh_authorized_keys_file",
+        "SSH_AUTHORIZED_KEYS_FILE",
+        _authorized_keys_file,
+        None,
+        "More public keys to put on the instance, one a line (every machine sharing the state: any can log in).",
+        SettingGroup.MODULE,
+        default_note="none",
+    ),
+    Field(
         "provider_auto_retries",
         "OCI_PROVIDER_AUTO_RETRIES",
         _boolean,
@@ -633,6 +644,7 @@ class Settings:
     user_data: Path | None
     ssh_source_cidr: str
     public_ip: str
+    ssh_authorized_keys_file: Path | None
     provider_auto_retries: bool
     retry_interval_seconds: int
     max_attempts: int

@@ -253,6 +253,17 @@ def check_reclaim_risk(ctx: Context) -> Finding:
     return Finding(CheckStatus.OK, risk.describe())
 
 
+def check_ssh_key(ctx: Context) -> Finding:
+    """The local key against the won instance's keys (launch_result.json, recorded by `retry`)."""
+    from .key_truth import local_key_missing
+
+    key = ctx.settings.ssh_key_path or ctx.cloud.ssh_key_path(ctx.settings.instance_name)
+    missing = local_key_missing(ctx.workdir, key)
+    if missing:
+        return Finding(CheckStatus.WARN, missing)
+    return Finding(CheckStatus.OK, f"{key} opens the won instance, or none is won yet")
+
+
 def check_clock(ctx: Context) -> Finding:
     skew = ctx.api().clock_skew_seconds(ctx.clock)
     detail = f"the API's clock is {skew:+.0f} s from ours"
@@ -298,6 +309,13 @@ API_CHECKS: tuple[Check, ...] = (
         (*_API, "availability domains", "compartment"),
     ),
     Check("existing instances", check_existing_instances, "check the compartment's instances", (*_API, "compartment")),
+    Check(
+        "SSH key",
+        check_ssh_key,
+        "log in with the key the instance has (SSH_KEY_PATH); next time list every machine's key in "
+        "SSH_AUTHORIZED_KEYS_FILE",
+        _LOCAL,
+    ),
     Check("clock", check_clock, "sync your clock (NTP, e.g. `timedatectl set-ntp true`)", _API),
     Check("reclaim risk", check_reclaim_risk, "keep the instance busy, or keep `coinpilot-tf retry` scheduled", _API),
 )

@@ -44,23 +44,26 @@ class ToolError(Exception):
     """A failure retrying cannot fix (missing engine, broken workdir...): exit 1."""
 
 
-# What to do when the machine refuses a file operation, by errno; the path is said with it.
+# What to do when the machine refuses a file operation, by errno; the path is said with it, and
+# {setting}, the setting that moves that path (path_settings.moved_by).
 _DISK_FIXES = {
-    errno.ENOSPC: "the disk is full: free some space there (or move the workdir with --workdir), then run again",
+    errno.ENOSPC: "the disk is full: free some space there (or move it with {setting}), then run again",
     errno.EDQUOT: "your disk quota is used up: free some space there, then run again",
-    errno.EROFS: "that file system is read-only: make it writable, or use a workdir elsewhere (--workdir)",
-    errno.EACCES: "you may not write there: fix its owner or permissions, or use a workdir elsewhere (--workdir)",
-    errno.EPERM: "you may not change that: fix its owner or permissions, or use a workdir elsewhere (--workdir)",
+    errno.EROFS: "that file system is read-only: make it writable, or move it elsewhere ({setting})",
+    errno.EACCES: "you may not write there: fix its owner or permissions, or move it elsewhere ({setting})",
+    errno.EPERM: "you may not change that: fix its owner or permissions, or move it elsewhere ({setting})",
     errno.EISDIR: "a folder is in the way of that file: move the folder away, then run again",
-    errno.ENOTDIR: "a file is in the way of that folder: move the file away, then run again",
+    errno.ENOTDIR: "a file is in the way of that folder: move the file away (or move it elsewhere: {setting}), "
+    "then run again",
 }
 
 
-def disk_problem(error: OSError) -> str:
-    """One line for an OSError the tool did not expect: the path, what the system said, and the fix."""
+def disk_problem(error: OSError, setting: str = "--workdir") -> str:
+    """One line for an OSError the tool did not expect: the path, what the system said, and the
+    fix; `setting` moves that path (--workdir for the workdir's own files)."""
     where = error.filename if error.filename is not None else "a file of the workdir"
-    fix = _DISK_FIXES.get(error.errno, "fix that path, then run again")
-    return f"{where}: {error.strerror or error}; {fix}"
+    fix = _DISK_FIXES.get(error.errno, "fix that path (or move it elsewhere: {setting}), then run again")
+    return f"{where}: {error.strerror or error}; {fix.format(setting=setting)}"
 
 
 # `retry --targets` runs several loops and exits with one code: every target's, the most severe

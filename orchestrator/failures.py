@@ -129,6 +129,20 @@ CLASSIFICATION_TABLE: tuple[tuple[str, Category, str], ...] = (
         Category.BACKEND,
         "the state backend could not be read or set up (Terraform's backend errors at init, plan or refresh)",
     ),
+    # The pg backend (lib/pq) dials PostgreSQL itself: its errors are a bare "Error: dial tcp <addr>:
+    # ..." or "pq: ...", where the provider's always name the API's URL first ("Post https://...: dial
+    # tcp"). Before the lock row: a lock the server could not even be asked for is the server's fault.
+    (
+        r"\berror: dial tcp [^\s:]+:\d+: (?:connect|i/o timeout|read|write)\b|\berror: pq: "
+        r"|\bacquiring the state lock\b.{0,300}?\berror message: (?:dial tcp|pq:|read tcp|write tcp)",
+        Category.BACKEND,
+        (
+            "pg backend with PostgreSQL stopped: 'Error: dial tcp 127.0.0.1:5432: connect: connection refused' "
+            "from terraform show, state pull, plan and apply (Terraform 1.11.4, measured here); 'pq: the database "
+            "system is shutting down / starting up' while it stops or starts; 'Error acquiring the state lock' "
+            "with 'Error message: dial tcp ...' when the lock query cannot reach it (pg client.go Lock)"
+        ),
+    ),
     (
         r"\bacquiring the state lock\b|\berror locking state\b",
         Category.LOCKED,

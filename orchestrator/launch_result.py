@@ -21,6 +21,8 @@ SSH_USER = "ubuntu"  # the user of the Canonical Ubuntu images the tool picks
 
 # What the win recorded, kept when a later run records the same instance again.
 WIN_FIELDS = ("attempts", "recorded_at")
+# Which key opens the instance: the caller decided (key_truth.key_to_record), absent ones included.
+SSH_FIELDS = ("ssh_private_key", "ssh_command", "ssh_keys_on_instance")
 _NUMBER_FIELDS = ("ocpus", "memory_gbs", "attempts")  # the others are text
 
 
@@ -38,13 +40,16 @@ class LaunchResult:
     ocpus: float | None
     memory_gbs: float | None
     state: str | None
-    ssh_private_key: str
+    ssh_private_key: str | None  # only a key that is on the instance (key_truth.py)
     ssh_command: str | None
     attempts: int
     recorded_at: str
+    ssh_keys_on_instance: str | None = None  # fingerprints of what the instance accepts
 
     @classmethod
-    def from_outputs(cls, values: dict[str, Any], private_key: Path, attempts: int) -> LaunchResult:
+    def from_outputs(
+        cls, values: dict[str, Any], private_key: Path | str | None, attempts: int, keys_on_instance: str | None = None
+    ) -> LaunchResult:
         return cls(
             instance_id=str(values.get("instance_id", "")),
             public_ip=values.get("public_ip") or None,
@@ -53,10 +58,11 @@ class LaunchResult:
             ocpus=values.get("ocpus"),
             memory_gbs=values.get("memory_gbs"),
             state=values.get("state"),
-            ssh_private_key=str(private_key),
-            ssh_command=ssh_command(private_key, values.get("public_ip")),
+            ssh_private_key=str(private_key) if private_key else None,
+            ssh_command=ssh_command(private_key, values.get("public_ip")) if private_key else None,
             attempts=attempts,
             recorded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            ssh_keys_on_instance=keys_on_instance,
         )
 
     @classmethod
@@ -81,7 +87,8 @@ def write_launch_result(workdir: Workdir, launch: LaunchResult) -> LaunchResult:
     if previous.get("instance_id") == launch.instance_id:
         kept = {name: previous[name] for name in WIN_FIELDS if _fits(name, previous.get(name))}
         fresh = {name: value for name, value in record.items() if value is not None}
-        record = {**previous, **fresh, **kept}
+        ssh = {name: record[name] for name in SSH_FIELDS}
+        record = {**previous, **fresh, **kept, **ssh}
         launch = replace(
             launch,
             **{

@@ -38,6 +38,9 @@ _POLL_SECONDS = 0.2
 # In the command line of every engine the tool runs (terraform, tofu, terraform-bundled): how a
 # record without start times (an older version's) tells its Terraform from a stranger with its pid.
 ENGINE_WORDS = ("terraform", "tofu")
+# In the command line of a coinpilot-tf run: how a record without a start time (hand-written, or
+# an older version's) tells the run from a stranger that reuses its pid.
+TOOL_WORDS = ("coinpilot", "orchestrator")
 
 
 class LockCommand(StrEnum):
@@ -199,11 +202,22 @@ def workdir_lock(workdir: Workdir, command: LockCommand, note: Callable[[str], N
 def holder(workdir: Workdir) -> Holder | None:
     """The live run holding the workdir, or None. Reads the record only: probing the flock
     could make a run starting at that instant believe the workdir busy."""
+    found = _recorded(workdir)
+    return found if found is not None and _running(found.pid, found.pid_start, TOOL_WORDS) else None
+
+
+def stale_holder(workdir: Workdir) -> Holder | None:
+    """The run run.lock names when its pid is not that run any more (it ended; the pid may be
+    reused by another process, or be 1): the next run takes the lock over."""
+    found = _recorded(workdir)
+    return found if found is not None and not _running(found.pid, found.pid_start, TOOL_WORDS) else None
+
+
+def _recorded(workdir: Workdir) -> Holder | None:
     try:
-        found = _parse((workdir.path / LOCK_NAME).read_bytes())
+        return _parse((workdir.path / LOCK_NAME).read_bytes())
     except OSError:
         return None
-    return found if found is not None and _running(found.pid, found.pid_start) else None
 
 
 def state_lock_held(state: Path) -> bool:

@@ -40,6 +40,11 @@ class PolicyConfig:
     limit_cooldown: float = 3600  # LIMIT_RECHECK_SECONDS
     limit_max_retries: int = 6  # LIMIT_RECHECKS
     unknown_max_retries: int = 4  # the fifth unrecognised failure in a row stops
+    # The state backend going away mid-run: waited for as POLLS' BACKEND_RECOVERY does (5 s,
+    # doubling to 15 s), 60 waits in a row (about 15 minutes) before the run stops.
+    backend_base: float = 5
+    backend_max: float = 15
+    backend_max_retries: int = 60
     max_attempts: int = 0  # MAX_ATTEMPTS: give up after this many attempts in a run (0 = never)
     once: bool = False  # --once: one sweep, and the scheduler does the waiting
 
@@ -82,6 +87,7 @@ class Wait(StrEnum):
     THROTTLE = "throttle"
     TRANSIENT = "transient"
     LIMIT = "limit"
+    BACKEND = "backend"
 
 
 class Count(StrEnum):
@@ -143,8 +149,14 @@ RULES: dict[Category, Rule] = {
         stop_reason="the Terraform state is locked ({what}): let that run finish, or if it died run "
         "`coinpilot-tf terraform force-unlock <ID>`",
     ),
+    # Nothing reached OCI (the backend is read before any call): wait for it, no look needed;
+    # --once leaves it to the next run. Init's failures stop at once (loop/endings.init_failed).
     Category.BACKEND: Rule(
-        "",
+        "the state backend is unreachable, {count} in a row ({what}): waiting for it; check that it is up, "
+        "and STATE_BACKEND_CONFIG and its credentials (PG_CONN_STR, the OCI profile, AWS_*)",
+        Wait.BACKEND,
+        limit="backend_max_retries",
+        ends_once_sweep=True,
         stop_reason="the state backend failed ({what}): check that it is up and reachable, and "
         "STATE_BACKEND_CONFIG and its credentials (PG_CONN_STR, the OCI profile, AWS_*)",
     ),
@@ -229,6 +241,7 @@ class Policy:
             ),
             Wait.TRANSIENT: wait_exponential(multiplier=config.transient_base, max=config.transient_max),
             Wait.LIMIT: wait_fixed(config.limit_cooldown),
+            Wait.BACKEND: wait_exponential(multiplier=config.backend_base, max=config.backend_max),
         }
         self.record_success()
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from . import __version__
+from .authorized_keys import read_file
 from .backends import LOCAL
 from .config import SHAPE, Settings
 from .ownership import OWNERSHIP_TAG_KEY
@@ -80,6 +81,13 @@ def module_files(
     }
 
 
+def authorized_keys_text(settings: Settings, ssh_public_key: str) -> str:
+    """The instance's ssh_authorized_keys: the local key, then SSH_AUTHORIZED_KEYS_FILE's (shared
+    state: every machine's key is on the instance, whichever wins)."""
+    more = read_file(settings.ssh_authorized_keys_file) if settings.ssh_authorized_keys_file else ()
+    return "\n".join(dict.fromkeys((ssh_public_key.strip(), *more)))
+
+
 def tfvars(settings: Settings, target: Target, ssh_public_key: str) -> dict[str, object]:
     values: dict[str, object] = {
         "oci_profile": settings.oci_profile,
@@ -87,7 +95,7 @@ def tfvars(settings: Settings, target: Target, ssh_public_key: str) -> dict[str,
         "compartment_ocid": settings.compartment_ocid,
         "image_ocid": settings.image_ocid,
         "instance_name": settings.instance_name,
-        "ssh_public_key": ssh_public_key.strip(),
+        "ssh_public_key": authorized_keys_text(settings, ssh_public_key),
         **target.as_vars(),
     }
     if settings.creates_network:

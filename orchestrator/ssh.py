@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from .engine.output import outputs
 from .engine.runner import Terraform
 from .errors import ToolError, UsageError
+from .key_truth import check_key
 from .launch_result import SSH_USER, LaunchResult
 from .workdir import Workdir
 
@@ -34,12 +35,19 @@ def ssh_argv(workdir: Workdir, tf: Terraform, extra: Sequence[str] = ()) -> list
         )
     launch = LaunchResult.load(workdir)
     key = launch.ssh_private_key if launch else None
+    if not key and launch and launch.ssh_keys_on_instance:
+        raise UsageError(
+            "ssh",
+            f"none of your SSH keys is on the instance, which accepts {launch.ssh_keys_on_instance}; "
+            "log in with that key (SSH_KEY_PATH=<its private key>, then `coinpilot-tf retry` records it)",
+        )
     if not key:
         raise UsageError(
             "ssh",
             f"{workdir.launch_result} does not name the SSH key; run `coinpilot-tf retry`, "
             "which records it and exits at once when the instance exists",
         )
+    check_key(tf, key)
     # ssh keeps the first value it is given for an option: the user's own ConnectTimeout wins only
     # if ours is not there.
     timeout = [] if _gives_connect_timeout(extra) else ["-o", f"ConnectTimeout={CONNECT_TIMEOUT_SECONDS}"]

@@ -2,6 +2,7 @@
 
 import base64
 import os
+import socket
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,7 @@ def ensure_key_pair(private_path: Path) -> KeyPair:
 
     derived = _public_line_of_private(private_path)
     if not public_path.exists() and not public_path.is_symlink():
-        public_line = f"{derived} {private_path.name}"
+        public_line = f"{derived} {_comment(private_path)}"
         repairs = _tighten_folder(private_path.parent) + _tighten(private_path, PRIVATE_MODE)
         _write_public(public_path, public_line)
         repairs.append(f"{public_path}: missing, rebuilt from {private_path}")
@@ -82,6 +83,14 @@ def ensure_key_pair(private_path: Path) -> KeyPair:
     return KeyPair(private_path, public_path, public_line, False, tuple(repairs))
 
 
+def public_line_of(private_path: Path) -> str | None:
+    """'<type> <base64>' of a private key's public half; None if it cannot be read as one."""
+    try:
+        return _public_line_of_private(Path(private_path).expanduser())
+    except UsageError:
+        return None
+
+
 def _create(private_path: Path, public_path: Path) -> KeyPair:
     # ed25519: accepted by OCI's Linux images (cloud-init writes it to authorized_keys), no
     # size to choose, and `cryptography` writes it in OpenSSH format directly.
@@ -99,9 +108,15 @@ def _create(private_path: Path, public_path: Path) -> KeyPair:
         private_file.write(private_bytes)
     os.chmod(private_path, PRIVATE_MODE)
     # Written after the private key: an interruption in between leaves a pair the next run repairs.
-    public_line = f"{_public_line(key.public_key())} {private_path.name}"
+    public_line = f"{_public_line(key.public_key())} {_comment(private_path)}"
     _write_public(public_path, public_line)
     return KeyPair(private_path, public_path, public_line, True)
+
+
+def _comment(private_path: Path) -> str:
+    """The key's name and machine: whoever finds this key on an instance it did not launch (shared
+    state) is told where its private half lives (key_truth.py)."""
+    return f"{private_path.name}@{socket.gethostname()}"
 
 
 def _make_folders(folder: Path) -> None:

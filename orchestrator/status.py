@@ -28,7 +28,7 @@ from .failures import AttemptOutcome
 from .humanize import duration, timestamp
 from .instance import Instance
 from .journal import ONCE_SWEPT, Event, Journal
-from .lock import LOOPING_COMMANDS, Holder, holder
+from .lock import LOOPING_COMMANDS, Holder, holder, stale_holder
 from .operation import STOPPED_STATES
 from .reclaim import ReclaimRisk
 from .workdir import Workdir
@@ -105,6 +105,7 @@ class Status:
     last_day: Summary | None = None  # the digest of the last 24 h (None: without the settings)
     capacity: Agreement | None = None  # CAPACITY_PROBE's reports against the launches
     kept: tuple[Kept, ...] = ()  # what the state keeps beside the instance (NETWORK=create, PUBLIC_IP=reserved)
+    stale_run: Holder | None = None  # run.lock names a run that is not running any more
 
     @property
     def last_failure(self) -> dict[str, Any] | None:
@@ -155,6 +156,7 @@ class Status:
             },
             "run": {
                 "active": self.run is not None,
+                "stale_lock_pid": self.stale_run.pid if self.stale_run else None,
                 "pid": self.run.pid if self.run else None,
                 "command": self.run.command if self.run else None,
                 "since": self.run.started if self.run else None,
@@ -297,6 +299,11 @@ class Status:
                     line += "; an attempt is under way"
             return [line]
         lines = ["run:           none holds the workdir"]
+        if self.stale_run is not None:
+            lines[0] += (
+                f" (run.lock names pid {self.stale_run.pid}, which is not that run any more: a stale lock, "
+                "which the next run takes over)"
+            )
         event = self.last_run_event
         if event is not None:
             what, reason = RUN_EVENTS[event["event"]], event.get("reason") or ""
@@ -385,6 +392,7 @@ def collect_status(
         last_run_event=journal.last_run_event,
         last_destroy=journal.last_destroy,
         run=run,
+        stale_run=stale_holder(workdir) if run is None else None,
         next_attempt_at=next_attempt_at,
         journal_damaged=journal.damaged,
         state_problem=state_problem,

@@ -56,8 +56,9 @@ class Workdir:
         private already, so commands that only read work in a read-only workdir."""
         try:
             self.path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-            if self.path.stat().st_mode & 0o777 != PRIVATE_DIR:
-                os.chmod(self.path, PRIVATE_DIR)
+            mode = self.path.stat().st_mode & 0o777
+            if mode & ~PRIVATE_DIR:  # looser than private; a stricter one (read-only) is the user's
+                os.chmod(self.path, mode & PRIVATE_DIR)
         except OSError as error:
             raise UsageError(
                 self.source,
@@ -130,8 +131,9 @@ def write_file(path: Path, content: str | bytes, mode: int) -> bool:
     so a read-only workdir can be used by the commands that only read."""
     data = content.encode() if isinstance(content, str) else content
     if path.is_file() and path.read_bytes() == data:
-        if path.stat().st_mode & 0o777 != mode:
-            os.chmod(path, mode)
+        kept = path.stat().st_mode & 0o777
+        if kept & ~mode:  # looser than `mode`; a stricter one (made read-only) is the user's
+            os.chmod(path, kept & mode)
         return False
     tmp = path.with_name(path.name + ".tmp")
     try:

@@ -220,25 +220,35 @@ def test_a_terminated_instance_is_replaced_by_exactly_one_new_one(full):
     assert json.loads(full.run("status", "--json").stdout)["terminated"]["instance_id"] == before["id"]
 
 
-def test_a_plan_that_would_replace_the_instance_is_refused_before_any_change(small):
+# Hand-edited modules (an override that drops the ignore_changes hiding the change): another AD
+# forces a new instance; another image is an in-place update of source_details, which the real
+# provider carries out by replacing the boot volume: as bad.
+ANOTHER_AD = (
+    '  availability_domain = "SiMu:SIM-REGION-1-AD-2"\n',
+    "source_details, metadata, create_vnic_details",
+    "replace the instance (",
+)
+ANOTHER_IMAGE = (
+    '  source_details {\n    source_type = "image"\n'
+    '    source_id   = "ocid1.image.oc1.sim-region-1.aaaaaaaaanotherimage00000000000000000000"\n  }\n',
+    "availability_domain, metadata, create_vnic_details",
+    "replace the instance's boot volume",
+)
+
+
+@pytest.mark.parametrize("change, ignored, says", [ANOTHER_AD, ANOTHER_IMAGE], ids=["another AD", "another image"])
+def test_a_plan_that_would_replace_the_instance_or_its_disk_is_refused_before_any_change(small, change, ignored, says):
     [before] = small.live_instances()
-    # A hand-edited module: another AD forces a new instance, and the override drops the
-    # ignore_changes that would hide it.
     (small.workdir / "main_override.tf").write_text(
-        'resource "oci_core_instance" "this" {\n'
-        '  availability_domain = "SiMu:SIM-REGION-1-AD-2"\n'
-        "  lifecycle {\n"
-        "    ignore_changes = [source_details, metadata, create_vnic_details]\n"
-        "  }\n"
-        "}\n"
+        f'resource "oci_core_instance" "this" {{\n{change}  lifecycle {{\n    ignore_changes = [{ignored}]\n  }}\n}}\n'
     )
     calls_before = len(small.calls())
 
     result = small.run("grow", "--yes", *LADDER)
 
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stdout + result.stderr
     refusal = [line for line in result.stderr.splitlines() if "refused" in line]
-    assert len(refusal) == 1 and "replace the instance" in refusal[0]
+    assert len(refusal) == 1 and says in refusal[0]
     assert changing_calls_since(small, calls_before) == []
     assert small.live_instances() == [before]
     assert small.journal("refused")

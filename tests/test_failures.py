@@ -272,6 +272,12 @@ def test_capacity_wins_over_other_errors_in_the_same_output():
             Category.TRANSIENT,
         ),
         ("Error: read tcp 10.0.0.2:5555->1.2.3.4:443: read: connection reset by peer", Category.TRANSIENT),
+        # The API refusing the connection names its URL first: the provider's, not the state backend's.
+        (
+            'Error: Post "https://iaas.eu-frankfurt-1.oraclecloud.com/20160918/instances": '
+            "dial tcp 1.2.3.4:443: connect: connection refused",
+            Category.TRANSIENT,
+        ),
         (
             "Error: error waiting for instance: unexpected state 'TERMINATED', wanted target 'RUNNING'",
             Category.UNCERTAIN,

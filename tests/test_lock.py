@@ -20,6 +20,7 @@ from orchestrator.lock import (
     WorkdirBusy,
     WorkdirLock,
     holder,
+    stale_holder,
     state_lock_held,
     workdir_lock,
 )
@@ -112,6 +113,26 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
         f"took over the workdir lock of `coinpilot-tf retry` (pid {dead}, since {timestamp(1_795_946_400)}), "
         "which ended without releasing it"
     ]
+
+
+def test_a_lock_naming_a_live_process_that_is_not_the_run_is_stale(tmp_path):
+    """A reused pid (another program now), or pid 1: `status` must not take it for a run."""
+    workdir = Workdir(tmp_path / "workdir")
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        for pid, more in ((stranger.pid, {}), (stranger.pid, {"pid_start": _start(stranger.pid) + 1}), (1, {})):
+            _left_by(workdir, pid, **more)
+            assert holder(workdir) is None and stale_holder(workdir).pid == pid
+        _left_by(workdir, stranger.pid)
+        status = new_session(tmp_path).run("status", "--json")
+        assert json.loads(status.stdout)["run"]["active"] is False
+        assert json.loads(status.stdout)["run"]["stale_lock_pid"] == stranger.pid
+        text = new_session(tmp_path).run("status").stdout
+        assert f"run:           none holds the workdir (run.lock names pid {stranger.pid}, which is not" in text
+        assert "a stale lock" in text
+    finally:
+        stranger.kill()
+        stranger.wait()
 
 
 def test_the_terraform_a_dead_run_left_running_is_waited_for(tmp_path):

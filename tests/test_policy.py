@@ -381,3 +381,18 @@ def test_an_interrupt_before_the_alarm_is_due_skips_it():
     waiter.alarm = alarm = EveryTen(clock)
     assert waiter.wait(30) is False
     assert alarm.rang == []
+
+
+def test_a_backend_lost_mid_run_is_waited_for_like_the_recovery_then_stops():
+    policy = Policy(PolicyConfig(backend_max_retries=4))
+    lost = decisions(policy, *[Category.BACKEND] * 5)
+    assert [d.action for d in lost] == [Action.RETRY] * 4 + [Action.STOP]
+    assert [d.wait for d in lost[:4]] == [5, 10, 15, 15]
+    assert not any(d.reconcile for d in lost)  # nothing reached OCI: no look needed
+    assert all("STATE_BACKEND_CONFIG" in d.reason and "PG_CONN_STR" in d.reason for d in lost)
+    assert "waiting for it" in lost[0].reason and "failed" in lost[-1].reason
+
+
+def test_once_leaves_a_lost_backend_to_the_next_run():
+    decision = Policy(PolicyConfig(once=True)).decide(failure(Category.BACKEND), ads_left=0)
+    assert (decision.action, decision.wait) == (Action.END_SWEEP, 0)

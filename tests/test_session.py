@@ -121,3 +121,39 @@ def test_a_missing_workdir_names_what_chose_it(tmp_path, monkeypatch, flags, env
     assert str(refused.value).startswith(blamed)
     if blamed == "INSTANCE_NAME: ":
         assert "coinpilot-b1 (INSTANCE_NAME's default workdir) does not exist yet" in str(refused.value)
+
+
+@pytest.mark.parametrize("where", ["/proc/coinpilot-cloud", "a-file/cloud", "a-file"])
+def test_a_simulated_cloud_folder_that_cannot_be_one_is_refused_in_one_line(tmp_path, where):
+    (tmp_path / "a-file").write_text("not a folder\n")
+    folder = where if where.startswith("/") else str(tmp_path / where)
+    session = module_session(tmp_path, COINPILOT_TF_SIMULATOR_DIR=folder)
+
+    result = session.run("retry", "--simulate", "ok")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("coinpilot-tf: COINPILOT_TF_SIMULATOR_DIR: ") and "give a folder" in line
+    assert not (session.workdir / "simulator").exists()
+
+
+def test_doctor_and_terraform_read_a_read_only_workdir_and_leave_it_read_only(won_template, tmp_path):
+    from .workdirs import copy_session
+
+    session = copy_session(won_template, tmp_path)
+    # The copy's own paths into terraform.rc and the provider script first (a moved workdir's are stale).
+    assert session.run("terraform", "version").returncode == 0
+    for path in (session.workdir, *session.workdir.rglob("*")):
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & ~0o222)  # chmod -R a-w
+    modes = {path: path.stat().st_mode for path in (session.workdir, *session.workdir.rglob("*"))}
+    try:
+        for args in (("doctor",), ("terraform", "state", "list"), ("terraform", "show"), ("terraform", "output")):
+            result = session.run(*args)
+            assert result.returncode == 0, (args, result.stdout + result.stderr)
+            assert args[0] == "doctor" or "203.0.113." in result.stdout or "oci_core_instance.this" in result.stdout
+        # Nothing made writable again behind the user's back (the owner may chmod, even read-only).
+        assert {path: path.stat().st_mode for path in modes} == modes
+    finally:
+        for path in modes:
+            path.chmod(path.stat().st_mode | 0o200)

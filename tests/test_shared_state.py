@@ -165,6 +165,31 @@ def test_a_run_that_lost_the_backend_after_the_launch_records_it_there_once_it_i
     assert [entry["event"] for entry in session.journal(None)][-2:] == ["state_pushed", "kept"]
 
 
+def test_a_backend_lost_between_attempts_is_waited_for_and_the_run_goes_on(tmp_path, own_server):
+    session = new_session(tmp_path, STATE_BACKEND="pg", PG_CONN_STR=own_server.conn_str)
+    # PostgreSQL goes down once, after the first attempt (the hook runs at every attempt's end).
+    stop_once = (
+        f"test -e {tmp_path}/stopped || {{ touch {tmp_path}/stopped; {shlex.join(own_server.stop_command())}; }}"
+    )
+    run, shown = session.start(
+        "retry",
+        "--simulate",
+        "capacity,ok",
+        until=": backend, next in",
+        extra_env={RUN_ENV: "journal:" + shlex.join(["sh", "-c", stop_once])},
+    )
+    assert "STATE_BACKEND_CONFIG" in shown[-1] and "PG_CONN_STR" in shown[-1]
+
+    own_server.start()
+    out, err = run.communicate(timeout=240)
+
+    assert run.returncode == 0, "".join(shown) + out + err
+    assert "won the instance" in out
+    categories = [entry["category"] for entry in session.journal()]
+    assert categories[0] == "capacity" and "backend" in categories and categories[-1] == "success"
+    assert len(session.live_instances()) == 1
+
+
 class StateLockHolder:
     """Another run holding the shared state's lock: Terraform's pg backend takes an advisory lock
     on the state's row, and so does this psql session until release()."""

@@ -104,7 +104,14 @@ def test_before_any_attempt(life):
         "last_at": None,
         "last_failure": None,
     }
-    assert before.data["run"] == {"active": False, "pid": None, "command": None, "since": None, "next_attempt_at": None}
+    assert before.data["run"] == {
+        "active": False,
+        "stale_lock_pid": None,
+        "pid": None,
+        "command": None,
+        "since": None,
+        "next_attempt_at": None,
+    }
     assert before.data["timeline"] == []
 
 

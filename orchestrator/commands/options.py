@@ -13,6 +13,7 @@ import click
 
 from ..config import FIELDS, Expects, Field, SettingGroup
 from ..errors import EXIT_CODE_MEANINGS, ExitCode, ToolError, UsageError, disk_problem
+from ..path_settings import moved_by
 from ..progress import LOG_FORMATS
 from ..session import Session
 
@@ -242,7 +243,7 @@ def handle_errors(command: Callable) -> Callable:
         except BrokenPipeError:  # stdout closed early (`| head`): what was wanted was read
             closed_stdout()
         except OSError as error:  # the machine's: a full or read-only disk, a folder in the way
-            click.echo(f"coinpilot-tf: {disk_problem(error)}", err=True)
+            click.echo(f"coinpilot-tf: {disk_problem(error, moved_by(error.filename))}", err=True)
             sys.exit(ExitCode.STOPPED)
 
     return wrapper

@@ -149,7 +149,10 @@ def print_launch(launch, result_path, echo: Callable[[str], object] = click.echo
     echo(f"instance id:  {launch.instance_id}")
     echo(f"public IP:    {launch.public_ip or 'none'}")
     echo(f"placement:    {launch.availability_domain}, {size}")
-    echo(f"SSH key:      {launch.ssh_private_key} (keep it: OCI cannot give the private key back)")
+    if launch.ssh_private_key:
+        echo(f"SSH key:      {launch.ssh_private_key} (keep it: OCI cannot give the private key back)")
+    else:
+        echo(f"SSH key:      none of yours; the instance accepts {launch.ssh_keys_on_instance}")
     echo(f"result file:  {result_path}")
     if launch.ssh_command:
         echo(f"connect:      {launch.ssh_command}")

@@ -14,6 +14,9 @@ from ..errors import ToolError
 from .import_ import INSTANCE_ADDRESS
 from .runner import FLAG, Terraform, TerraformError, read_json
 
+# The block whose in-place change replaces the boot volume with the real provider.
+BOOT_VOLUME_BLOCK = "source_details"
+
 
 class DestructivePlan(ToolError):
     """The saved plan would delete or replace the instance; nothing was applied."""
@@ -27,28 +30,61 @@ def show_plan_argv(tf: Terraform, plan_file: Path) -> list[str]:
     return tf.argv("show", str(plan_file), json=FLAG, no_color=FLAG)
 
 
-def planned_actions(tf: Terraform, plan_file: Path) -> dict[str, tuple[str, ...]]:
-    """What the saved plan does to each managed resource, by address, e.g. ("create",), ("update",)."""
+def planned_changes(tf: Terraform, plan_file: Path) -> dict[str, dict]:
+    """What the saved plan does to each managed resource, by address: its `change` (`actions`,
+    `before`, `after`, `after_unknown`)."""
     what = f"terraform show {plan_file.name}"
     try:
         run = tf.check(show_plan_argv(tf, plan_file), what)
     except TerraformError as error:
         raise UnreadablePlan(error.what, error.failure, error.run) from None
-    return actions_of(read_json(run, what))
+    return changes_of(read_json(run, what))
 
 
-def actions_of(document: dict) -> dict[str, tuple[str, ...]]:
-    """The managed resources' actions in a `terraform show -json PLANFILE` document (data sources are read, not kept)."""
+def changes_of(document: dict) -> dict[str, dict]:
+    """The managed resources' changes in a `terraform show -json PLANFILE` document (data sources are read, not kept)."""
     return {
-        change.get("address"): tuple(change.get("change", {}).get("actions") or ())
+        change.get("address"): change.get("change") or {}
         for change in document.get("resource_changes") or []
         if change.get("mode", "managed") == "managed"
     }
 
 
+def actions_of(document: dict) -> dict[str, tuple[str, ...]]:
+    return {address: tuple(change.get("actions") or ()) for address, change in changes_of(document).items()}
+
+
+def replaces_boot_volume(change: dict) -> bool:
+    """An in-place update the real provider carries out by replacing the boot volume: any change
+    to `source_details` (oracle/terraform-provider-oci sends it as UpdateInstance's
+    sourceDetails, UpdateInstanceSourceViaImageDetails, which swaps the boot volume)."""
+    if "update" not in (change.get("actions") or ()):
+        return False
+    before = _block(change.get("before"))
+    after = _block(change.get("after"))
+    unknown = _block(change.get("after_unknown"))
+    changed = any(before.get(name) != value for name, value in after.items())
+    return changed or any(value is True and name not in after for name, value in unknown.items())
+
+
+def _block(values: object) -> dict:
+    block = values.get(BOOT_VOLUME_BLOCK) if isinstance(values, dict) else None
+    first = block[0] if isinstance(block, list) and block else block
+    return first if isinstance(first, dict) else {}
+
+
 def refuse_destructive(tf: Terraform, plan_file: Path) -> tuple[str, ...]:
-    """The plan's actions on the instance; DestructivePlan if the plan deletes anything, the instance first."""
-    actions = planned_actions(tf, plan_file)
+    """The plan's actions on the instance; DestructivePlan if the plan deletes anything (the instance
+    first), or updates the instance in a way that replaces its boot volume (as bad: the disk is lost)."""
+    changes = planned_changes(tf, plan_file)
+    if replaces_boot_volume(changes.get(INSTANCE_ADDRESS, {})):
+        raise DestructivePlan(
+            f"refused to apply {plan_file.name}: it would replace the instance's boot volume "
+            f"({INSTANCE_ADDRESS}.{BOOT_VOLUME_BLOCK} changes in place, e.g. another image); nothing was "
+            "changed in OCI. Undo the change to the module (an edited or added .tf file in the workdir), or run "
+            "`coinpilot-tf destroy` if you mean to lose the instance"
+        )
+    actions = {address: tuple(change.get("actions") or ()) for address, change in changes.items()}
     deleted = first_deleted(actions)
     if deleted:
         what = "replace" if "create" in actions[deleted] else "delete"

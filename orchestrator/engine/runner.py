@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import errno
 import json
 import os
 import re
@@ -20,7 +22,8 @@ from python_terraform import IsFlagged
 from ..errors import ToolError
 from ..failures import Category, Failure, classify
 from ..humanize import duration
-from ..workdir import Workdir, data_dir, write_private
+from ..path_settings import plugin_cache_dir
+from ..workdir import Workdir, write_private
 from . import Engine
 from .environment import child_environment, say_ignored
 
@@ -141,7 +144,7 @@ def _what_to_do(failure: Failure) -> str:
 def cli_config(provider_overrides: Mapping[str, Path], provider_mirrors: Sequence[Path] = ()) -> str:
     """Terraform's CLI config: a shared plugin cache, and the cloud's providers in place of the registry's."""
     lines = [
-        f'plugin_cache_dir = "{_hcl_path(data_dir() / "plugin-cache")}"',
+        f'plugin_cache_dir = "{_hcl_path(plugin_cache_dir())}"',
         "disable_checkpoint = true",
     ]
     if provider_overrides:
@@ -159,6 +162,19 @@ def cli_config(provider_overrides: Mapping[str, Path], provider_mirrors: Sequenc
             ]
         lines += ["  direct {", f"    exclude = [{sources}]", "  }", "}"]
     return "\n".join(lines) + "\n"
+
+
+# A workdir the user made read-only (chmod -R a-w, a read-only mount).
+_READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _outside_copy(content: str) -> Path:
+    """The CLI config in a private temporary file (removed at exit), for a workdir it cannot be written in."""
+    descriptor, name = tempfile.mkstemp(prefix="coinpilot-tf.", suffix=".tfrc")
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(content)
+    atexit.register(os.unlink, name)
+    return Path(name)
 
 
 def _hcl_path(path: Path) -> str:
@@ -192,15 +208,21 @@ class Terraform:
         self.on_process: Callable[[int | None], None] = lambda pid: None
         # Told once per command when it starts waiting for the state lock another run holds.
         self.on_state_lock_wait: Callable[[], None] = lambda: None
+        # terraform.rc, or a copy outside the workdir when that is read-only (write_cli_config).
+        self.cli_config_path = workdir.cli_config
 
     def write_cli_config(self) -> None:
         """The workdir, the plugin cache, the cloud's provider and terraform.rc pointing at it."""
         self.workdir.create()
-        (data_dir() / "plugin-cache").mkdir(parents=True, exist_ok=True)
+        plugin_cache_dir().mkdir(parents=True, exist_ok=True)
         self.cloud.install_provider()
-        write_private(
-            self.workdir.cli_config, cli_config(self.cloud.provider_overrides(), self.cloud.provider_mirrors())
-        )
+        content = cli_config(self.cloud.provider_overrides(), self.cloud.provider_mirrors())
+        try:
+            write_private(self.workdir.cli_config, content)
+        except OSError as error:
+            if error.errno not in _READ_ONLY:
+                raise
+            self.cli_config_path = _outside_copy(content)  # a read-only workdir: read-only commands still run
 
     @property
     def base_environment(self) -> dict[str, str]:
@@ -212,7 +234,7 @@ class Terraform:
             "TF_INPUT": "0",
             "CHECKPOINT_DISABLE": "1",
             # Always explicit: an inherited TF_CLI_CONFIG_FILE may point anywhere.
-            "TF_CLI_CONFIG_FILE": str(self.workdir.cli_config),
+            "TF_CLI_CONFIG_FILE": str(self.cli_config_path),
         }
 
     def environment_for(self, args: Sequence[str]) -> dict[str, str]:

@@ -55,6 +55,16 @@ def state_instance(tf: Terraform) -> Instance | None:
     return state_contents(tf).instance
 
 
+def state_instance_values(tf: Terraform) -> dict | None:
+    """The instance's attributes as the state holds them (metadata included); None if it holds none."""
+    if not tf.workdir.has_state:
+        return None
+    for address, _, record in _managed_records(pulled_state(tf)):
+        if address == INSTANCE_ADDRESS:
+            return record.get("attributes") or {}
+    return None
+
+
 def state_contents(tf: Terraform) -> StateContents:
     """The instance (with the reserved address, when there is one: its own attribute shows it only
     after a refresh) and what the state keeps beside it, from one `terraform state pull`."""

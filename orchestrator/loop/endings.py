@@ -5,20 +5,22 @@ Policy decides every ending but success and interrupts; these only record and wo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
-from ..engine.output import outputs
 from ..engine.plan_safety import DestructivePlan
 from ..engine.runner import TerraformError
 from ..errors import ExitCode
 from ..failures import AttemptOutcome, Category, Recorded
 from ..journal import ONCE_SWEPT, Event
-from ..launch_result import LaunchResult, write_launch_result
+from ..key_truth import record_launch
+from ..launch_result import LaunchResult
 from ..operation import Kind, Operation
+from ..policy import RULES
 from ..reconcile import Keeping, Kept
 from ..render import Target
 from .attempt import PlanCache
+from .backend_wait import through_backend
 from .context import RunContext
 
 
@@ -130,8 +132,10 @@ class Endings:
         if not self.context.prepared.workdir.remote_state:
             return RetryOutcome(Ending.STOPPED, f"stopped: {error}")
         # Init reaches the backend before anything else: its network errors are the backend's too.
-        backend = replace(error.failure, category=Category.BACKEND)
-        reason = self.context.policy.decide(backend, ads_left=0).reason
+        # Stopped at once (not waited for like a backend lost mid-run): at the start it is more
+        # likely the settings than an outage.
+        failure = error.failure
+        reason = str(RULES[Category.BACKEND].stop_reason).format(what=failure.message or failure.first_line)
         return self.stopped(
             Category.BACKEND,
             f"STATE_BACKEND={self.context.settings.state_backend}: terraform init failed: {reason}; "
@@ -155,8 +159,19 @@ class Endings:
         return RetryOutcome(Ending.INTERRUPTED, f"interrupted; run `coinpilot-tf {command}` again to continue")
 
     def launch_result(self, attempts: int) -> LaunchResult:
-        launch = LaunchResult.from_outputs(outputs(self.context.tf), self.context.prepared.ssh_private_key, attempts)
-        return write_launch_result(self.context.prepared.workdir, launch)
+        prepared = self.context.prepared
+        # The win is in the state already: a backend gone meanwhile delays its record, never loses it.
+        return through_backend(
+            self.context,
+            lambda: record_launch(
+                self.context.tf,
+                prepared.workdir,
+                prepared.ssh_public_key,
+                prepared.ssh_private_key,
+                attempts,
+                self.context.events.note,
+            ),
+        )
 
     def recorded_attempts(self) -> int:
         """The launch's attempt count, as launch_result.json recorded it (a grow or start keeps it)."""

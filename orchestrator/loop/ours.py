@@ -13,6 +13,7 @@ from ..engine.runner import TerraformError
 from ..operation import Kind, Operation
 from ..reconcile import Keeping, Kept
 from .backend import BackendRecovery
+from .backend_wait import through_backend
 from .context import RunContext
 from .endings import Endings, RetryOutcome
 
@@ -34,8 +35,10 @@ class FindOurs:
         if outcome:
             return outcome, None
         try:
-            kept = self.context.reconciler.find()
+            kept = through_backend(self.context, self.context.reconciler.find)
         except TerraformError as error:
+            if self.context.state.interrupted:
+                return self.endings.interrupted(Kind.GROW if self.context.grow else Kind.LAUNCH), None
             return self.endings.reconcile_failed(error), None
         self.record_lost()
         if kept is not None and self.context.state.interrupted:

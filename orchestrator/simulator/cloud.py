@@ -82,7 +82,7 @@ class SimulatedCloud:
         if scenario is None:
             return None
         parse_scenario(scenario)
-        folder = Path(given).expanduser() if given else workdir.path / WORKDIR_ENTRY
+        folder = _checked_folder(Path(given).expanduser()) if given else workdir.path / WORKDIR_ENTRY
         return cls(folder, workdir, scenario, allowance)
 
     @property
@@ -102,7 +102,12 @@ class SimulatedCloud:
                     f"{entry} exists already; move it away to use the simulated cloud in "
                     f"{self.folder}, or unset the variable",
                 )
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as error:
+                raise UsageError(
+                    FOLDER_SETTING, f"cannot create {self.folder} ({error.strerror}); give a folder you can write"
+                ) from None
             entry.symlink_to(self.folder, target_is_directory=True)
         CloudStore.ensure(
             self.folder,
@@ -199,6 +204,23 @@ def parse_allowance(text: str, field: str) -> Size:
     if size is None or size.ocpus < 1 or size.memory_gbs <= 0:
         raise UsageError(field, f"{text!r} is not an allowance; give OCPUS:GB, e.g. 4:24 (default 2:12)")
     return size
+
+
+# Kernel file systems: nothing can be created in them, whatever the permissions say.
+_KERNEL_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def _checked_folder(folder: Path) -> Path:
+    """COINPILOT_TF_SIMULATOR_DIR: a folder (existing, or one that can be made), else UsageError."""
+    resolved = folder.absolute().resolve()
+    if any(resolved.is_relative_to(kernel) for kernel in _KERNEL_FOLDERS):
+        raise UsageError(FOLDER_SETTING, f"{folder} is in a kernel file system; give a folder you can write")
+    existing = next(path for path in (resolved, *resolved.parents) if path.exists())
+    if not existing.is_dir():
+        raise UsageError(FOLDER_SETTING, f"{existing} is not a folder; give a folder (it is made if missing)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(FOLDER_SETTING, f"{existing} is not writable; give a folder you can write")
+    return folder
 
 
 def client_config(folder: Path, profile: str) -> Path:

@@ -66,8 +66,8 @@ def install_provider(store_dir: Path) -> Path:
 
 
 def _write_script(script: Path, content: str) -> None:
-    if script.exists() and script.read_text(encoding="utf-8") == content:
-        return
+    if script.exists() and (script.read_text(encoding="utf-8") == content or not os.access(script.parent, os.W_OK)):
+        return  # the same, or a read-only folder: a command that only reads the state needs no provider
     script.parent.mkdir(parents=True, exist_ok=True)
     # Several tool processes may install at once: never let Terraform run a half-written file.
     with tempfile.NamedTemporaryFile(

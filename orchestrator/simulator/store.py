@@ -84,7 +84,7 @@ class CloudStore:
             (client_request_id or secrets.token_hex(16), secrets.token_hex(16).upper(), secrets.token_hex(16).upper())
         )
         line = json.dumps({"op": op, "ts": time.time(), **fields, "opc_request_id": request_id})
-        with self._locked():
+        with self._locked(), contextlib.suppress(OSError):  # read-only: the call goes unlogged
             with open(self._calls_path, "a", encoding="utf-8") as calls:
                 calls.write(line + "\n")
         return request_id
@@ -247,7 +247,12 @@ class CloudStore:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        with open(self._lock_path, "a") as lock:
+        try:
+            lock = open(self._lock_path, "a")
+        except OSError:  # a read-only cloud folder: read it as it is (nothing can change it)
+            yield
+            return
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 

@@ -1,7 +1,8 @@
 """The plan interlock's verdict on a saved plan (`terraform show -json PLANFILE`): creating and
-updating pass; deleting or replacing the instance, or anything the state keeps for it, does not."""
+updating pass; deleting or replacing the instance, or anything the state keeps for it, does not,
+nor an in-place change that replaces the boot volume."""
 
-from orchestrator.engine.plan_safety import actions_of, first_deleted
+from orchestrator.engine.plan_safety import actions_of, first_deleted, replaces_boot_volume
 
 
 def _plan(**changes: list[str]) -> dict:
@@ -35,3 +36,26 @@ def test_replacing_the_instance_or_what_it_needs_is_refused_the_instance_named_f
     assert first_deleted(actions_of(_plan(public_ip=["delete"], instance=["no-op"]))) == "oci_core_public_ip.this"
     both = _plan(subnet=["create", "delete"], instance=["delete", "create"])
     assert first_deleted(actions_of(both)) == "oci_core_instance.this"
+
+
+SOURCE = {"source_type": "image", "source_id": "ocid1.image.one", "boot_volume_size_in_gbs": "50"}
+
+
+def change(actions, after_source, unknown=None):
+    return {
+        "actions": actions,
+        "before": {"source_details": [SOURCE], "state": "STOPPED"},
+        "after": {"source_details": [after_source], "state": "RUNNING"},
+        "after_unknown": {"source_details": [unknown or {}]},
+    }
+
+
+def test_an_in_place_source_details_change_replaces_the_boot_volume():
+    assert replaces_boot_volume(change(["update"], {**SOURCE, "source_id": "ocid1.image.two"}))
+    assert replaces_boot_volume(change(["update"], {"source_type": "image"}, {"source_id": True}))
+
+
+def test_a_start_or_resize_leaves_the_boot_volume_alone():
+    assert not replaces_boot_volume(change(["update"], SOURCE))
+    assert not replaces_boot_volume(change(["no-op"], {**SOURCE, "source_id": "ocid1.image.two"}))
+    assert not replaces_boot_volume({"actions": ["create"], "before": None, "after": {}})
