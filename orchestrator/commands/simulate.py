@@ -217,12 +217,11 @@ def _serve_folder(session: Session, directory: str | None) -> Path:
 def _client_config(folder: Path):
     """(OCI config file, public half of its API key) for clients of the simulated cloud in `folder`:
     the same throwaway config the tool's own SDK calls use there."""
-    from cryptography.hazmat.primitives import serialization
 
-    from ..simulator.cloud import api_key_path, client_config
+    from ..simulator.cloud import api_key_path, client_config, public_api_key
 
     config = client_config(folder, _PROFILE)
-    return config, serialization.load_pem_private_key(api_key_path(folder).read_bytes(), None).public_key()
+    return config, public_api_key(api_key_path(folder))
 
 
 def _stop_on_signals() -> None:
