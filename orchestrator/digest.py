@@ -70,8 +70,10 @@ def summarize(
     since: float,
     now: float,
     next_attempt_at: float | None,
+    call_times: Iterable[float] | None = None,
 ) -> Summary:
-    """The journal's entries from `since` to `now`; the calls are counted over the last 24 hours."""
+    """The journal's entries from `since` to `now`; the calls are counted over the last 24 hours,
+    from `call_times` if given (a target of a targets file: its tenancy's), else the entries'."""
     entries = list(entries)
     counts = Counter(
         str(entry.get("category", "unknown"))
@@ -82,7 +84,7 @@ def summarize(
     return Summary(
         since=since,
         counts=dict(counts.most_common()),
-        pacing=Pacing.of(settings, launch_call_times(entries), now),
+        pacing=Pacing.of(settings, launch_call_times(entries) if call_times is None else call_times, now),
         capacity_report=None if report is None else capacity_answer(report),
         next_attempt_at=next_attempt_at,
     )

@@ -1,9 +1,9 @@
 """The launch budget against bans: LaunchInstance calls in any sliding 24 hours, counted from
 call times, and when the next call may be made (LAUNCH_BUDGET_PER_DAY).
 
-The counting takes plain timestamps, so a caller can pool the calls of several workdirs of one
-tenancy; `launch_call_times` reads them from one workdir's journal, so a restart does not reset
-the count. `Pacing` is what `doctor` and `status` show: the calls made, the budget, and what the
+The counting takes plain timestamps, so the calls of several workdirs of one tenancy pool
+(tenancy_gate.py, target_status.py); `launch_call_times` reads them from one workdir's journal, so
+a restart does not reset the count. `Pacing` is what `doctor` and `status` show: the calls made, the budget, and what the
 interval settings imply.
 """
 
@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .journal import Event
+from .journal import Event, Journal
 from .operation import Kind
 
 WINDOW_SECONDS = 24 * 3600
@@ -31,6 +32,11 @@ def launch_call_times(entries: Iterable[Mapping[str, Any]]) -> list[float]:
         for entry in entries
         if entry.get("event") == Event.ATTEMPT and entry.get("operation", Kind.LAUNCH) == Kind.LAUNCH
     ]
+
+
+def journal_call_times(path: Path) -> list[float]:
+    """launch_call_times of the journal at `path` (none if it does not exist yet)."""
+    return launch_call_times(Journal(path).entries())
 
 
 def calls_in_window(times: Iterable[float], now: float) -> list[float]:

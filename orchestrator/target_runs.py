@@ -4,7 +4,7 @@ Each target runs the loop a single `retry` runs (loop/), with its own session (s
 lock, state, journal, key, cloud and, in a rehearsal, its own simulated provider), its own reporter
 and notifier. What a process has only once is here: the signal handlers (they interrupt every
 target) and stdout (each target writes whole lines, named). Targets in one tenancy share a gate
-(tenancy_gate.py). A target that stops stops alone; the others go on.
+(tenancy_gate.py): its pacing and its launch budget. A target that stops stops alone; the others go on.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import ExitCode, ToolError, UsageError, disk_problem, most_severe
+from .launch_budget import journal_call_times
 from .launch_inputs import Prepared, prepare
 from .lock import LockCommand, workdir_lock
 from .loop import Ending, RetryLoop, RetryOutcome
@@ -105,7 +106,10 @@ class TargetRuns:
         for target in self.targets:
             tenancy = tenancy_of(target.session)
             gate = gates.setdefault(tenancy, TenancyGate(tenancy))
-            seats[target.name] = gate.seat(target.name, self.reporters[target.name].note)
+            journal = target.session.workdir.journal  # its calls count against the tenancy's budget
+            seats[target.name] = gate.seat(
+                target.name, self.reporters[target.name].note, lambda path=journal: journal_call_times(path)
+            )
         return seats
 
     def run(self) -> list[TargetEnd]:

@@ -6,15 +6,16 @@ its policy decided (the capacity interval, a 429's backoff) holds the whole tena
 target that made it: never two launches closer together than the interval, and a 429 in one
 target backs off every target of the tenancy.
 
-The seam for a per-tenancy budget (LAUNCH_BUDGET_PER_DAY): `take_turn` is where every launch
-attempt of the tenancy passes, so the tenancy's count of calls belongs there.
+The tenancy's launch budget (LAUNCH_BUDGET_PER_DAY) is one too: the gate keeps the tenancy's call
+times (every seat's journal's, pooled, then the calls made in this run), and each target's budget
+counts and adds to them while it holds the gate (loop/budget.py, after `take_turn`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .humanize import timestamp
 
@@ -28,9 +29,27 @@ class TenancyGate:
         self._changed = threading.Condition()
         self._holder: str | None = None  # the target whose attempt is under way
         self._not_before = 0.0  # no attempt in the tenancy before this time
+        self._earlier_calls: list[Callable[[], Iterable[float]]] = []  # each seat's, from its journal
+        self._calls: list[float] | None = None  # the tenancy's LaunchInstance call times, once pooled
 
-    def seat(self, target: str, note: Callable[[str], object] = lambda line: None) -> Seat:
+    def seat(
+        self,
+        target: str,
+        note: Callable[[str], object] = lambda line: None,
+        earlier_calls: Callable[[], Iterable[float]] = tuple,
+    ) -> Seat:
+        """earlier_calls: the target's LaunchInstance call times before this run (its journal's)."""
+        self._earlier_calls.append(earlier_calls)
         return Seat(self, target, note)
+
+    def launch_calls(self) -> list[float]:
+        """The tenancy's call times, one list for all its targets' budgets: every seat's earlier
+        calls, pooled at the first look (so a target that never launches still counts its past
+        calls), then each call a target adds while it holds the gate."""
+        with self._changed:
+            if self._calls is None:
+                self._calls = [ts for earlier in self._earlier_calls for ts in earlier()]
+            return self._calls
 
     def take_turn(self, seat: Seat) -> bool:
         """Wait until no other target's attempt is under way and the tenancy's wait is over, then
@@ -71,6 +90,8 @@ class TenancyGate:
 class Seat:
     """One target's place at its tenancy's gate: what the loop calls (loop/driver.py)."""
 
+    whose_calls = " by the tenancy's targets"  # what the launch budget counts, as its lines say it
+
     def __init__(self, gate: TenancyGate, target: str, note: Callable[[str], object]):
         self.gate = gate
         self.target = target
@@ -86,6 +107,10 @@ class Seat:
     def leave(self) -> None:
         self.gate.leave(self)
 
+    def launch_calls(self, own: Callable[[], Iterable[float]]) -> list[float]:
+        """The tenancy's (the target's own earlier calls are in its pool already)."""
+        return self.gate.launch_calls()
+
     def interrupt(self) -> None:
         """From a signal handler: end a wait for the gate at once."""
         self.interrupted = True
@@ -95,6 +120,8 @@ class Seat:
 class NoGate:
     """A single `retry`: nothing to share."""
 
+    whose_calls = ""
+
     def take_turn(self) -> bool:
         return True
 
@@ -103,6 +130,10 @@ class NoGate:
 
     def leave(self) -> None:
         """Nothing held."""
+
+    def launch_calls(self, own: Callable[[], Iterable[float]]) -> list[float]:
+        """The workdir's own calls only."""
+        return list(own())
 
 
 NO_GATE = NoGate()

@@ -64,6 +64,15 @@ def won_template(run_folder):
 
 
 @pytest.fixture(scope="session")
+def failed_once_template(run_folder):
+    """A workdir whose one attempt met capacity (MAX_ATTEMPTS=1): a state without an instance, the
+    saved plan, and `ok` as the simulated cloud's next answer. Built once per test run: copy it."""
+    from .workdirs import built_once, failed_once_session
+
+    return built_once(run_folder, "failed-once", failed_once_session)
+
+
+@pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server on 127.0.0.1 for this test process (see tests/postgres.py)."""
     from .postgres import running_server

@@ -22,6 +22,7 @@ from orchestrator.simulator.kill_hook import ENV as KILL_AT
 from orchestrator.simulator.kill_hook import PHASES
 
 from .session import COINPILOT, Session, new_session
+from .workdirs import copy_session
 
 # 8 trials: each phase is the first run's kill point at least once; later runs are killed at
 # random phases or after random delays. The seed is fixed, so a failing case's id replays it;
@@ -176,9 +177,8 @@ def test_a_signal_mid_apply_saves_the_state_and_exits_130(tmp_path, signal_name)
     assert f"instance id:  {instance['id']}" in again.stdout
 
 
-def test_a_saved_plan_cut_short_by_a_crash_is_made_again(tmp_path):
-    session = new_session(tmp_path)
-    assert session.run("retry", "--simulate", "capacity,ok", extra_env={"MAX_ATTEMPTS": "1"}).returncode == 3
+def test_a_saved_plan_cut_short_by_a_crash_is_made_again(failed_once_template, tmp_path):
+    session = copy_session(failed_once_template, tmp_path)
     [plan] = session.workdir.glob("attempt-*.tfplan")
     plan.write_bytes(plan.read_bytes()[:100])
 

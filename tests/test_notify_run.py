@@ -8,12 +8,14 @@ import signal
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from .session import COINPILOT, new_session
+from .session import COINPILOT, Session, new_session
 from .webhook import Reply, WebhookServer
+from .workdirs import module_session
 
 TELEGRAM_URL = "tgram://123456789:AAF-madeuptoken/12345"
 TELEGRAM_SECRETS = ("AAF-madeuptoken", "123456789")
@@ -32,23 +34,94 @@ def servers():
         server.close()
 
 
-def test_a_simulated_run_tells_every_channel(tmp_path, servers):
-    discord = servers()
-    receiver = servers(Reply(200, {"id": "m1"}))  # ntfy wants a 200 with a JSON body
-    session = new_session(
-        tmp_path,
+def _descendants(root: int) -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def _watch_children(process: subprocess.Popen, seen: dict[int, str]) -> None:
+    """Record the argv and environment of every process under the tool while it runs."""
+    tool = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+    while process.poll() is None:
+        for pid in _descendants(process.pid):
+            if pid in seen:
+                continue
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                environ = Path(f"/proc/{pid}/environ").read_bytes()
+            except OSError:
+                continue
+            if cmdline == tool:
+                continue  # forked, not yet running its program: still the tool's own memory
+            seen[pid] = (cmdline + b"\n" + environ).decode(errors="replace")
+
+
+@dataclass
+class NotifiedRun:
+    session: Session
+    home: Path
+    discord: WebhookServer
+    receiver: WebhookServer
+    returncode: int
+    stdout: str
+    stderr: str
+    children: dict[int, str]  # each process under the tool: its argv and environment
+
+
+@pytest.fixture(scope="module")
+def notified_run(tmp_path_factory):
+    """One simulated win that tells every channel: Discord, Apprise's json:// and ntfy:// (local
+    receivers), and Telegram through a local proxy that refuses it, so nothing leaves the machine;
+    every process under the tool is watched while it runs."""
+    discord = WebhookServer()
+    receiver = WebhookServer(Reply(200, {"id": "m1"}))  # ntfy wants a 200 with a JSON body
+    proxy = WebhookServer(Reply(502))
+    base = tmp_path_factory.mktemp("notified")
+    session = module_session(
+        base,
         DISCORD_WEBHOOK_URL=discord.url,
         NOTIFY_EVERY_N_ATTEMPTS="3",
-        NOTIFY_URLS=f"json://{receiver.address}/hook, ntfy://{receiver.address}/coinpilot",
+        NOTIFY_URLS=f"json://{receiver.address}/hook, ntfy://{receiver.address}/coinpilot, {TELEGRAM_URL}",
+        HTTPS_PROXY=f"http://{proxy.address}",
+        NO_PROXY="127.0.0.1,localhost",
     )
+    process = subprocess.Popen(
+        [COINPILOT, "retry", "--simulate", "capacity*3,ok"],
+        env=session.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    children: dict[int, str] = {}
+    watcher = threading.Thread(target=_watch_children, args=(process, children))
+    watcher.start()
+    stdout, stderr = process.communicate(timeout=180)
+    watcher.join()
+    yield NotifiedRun(session, base / "home", discord, receiver, process.returncode, stdout, stderr, children)
+    for server in (discord, receiver, proxy):
+        server.close()
 
-    result = session.run("retry", "--simulate", "capacity*3,ok")
 
-    assert result.returncode == 0, result.stderr
+def test_a_simulated_run_tells_every_channel(notified_run):
+    run, session = notified_run, notified_run.session
+
+    assert run.returncode == 0, run.stderr
     [instance] = session.live_instances()
-    to_discord = [received.json["content"] for received in discord.received]
-    to_json = [received.json["message"] for received in receiver.received if received.path == "/hook"]
-    to_ntfy = [received.json["message"] for received in receiver.received if received.path == "/"]
+    to_discord = [received.json["content"] for received in run.discord.received]
+    to_json = [received.json["message"] for received in run.receiver.received if received.path == "/hook"]
+    to_ntfy = [received.json["message"] for received in run.receiver.received if received.path == "/"]
     for sent in (to_discord, to_json, to_ntfy):
         started, progress, succeeded = sent
         assert "started" in started and "coinpilot-ins" in started
@@ -92,75 +165,19 @@ def test_misbehaving_receivers_change_neither_outcome_nor_pace(tmp_path, servers
     assert hanging.token not in logged
 
 
-def _descendants(root: int) -> list[int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = [], [root]
-    while frontier:
-        children = [pid for pid, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
-
-
-def _watch_children(process: subprocess.Popen, seen: dict[int, str]) -> None:
-    """Record the argv and environment of every process under the tool while it runs."""
-    tool = Path(f"/proc/{process.pid}/cmdline").read_bytes()
-    while process.poll() is None:
-        for pid in _descendants(process.pid):
-            if pid in seen:
-                continue
-            try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-                environ = Path(f"/proc/{pid}/environ").read_bytes()
-            except OSError:
-                continue
-            if cmdline == tool:
-                continue  # forked, not yet running its program: still the tool's own memory
-            seen[pid] = (cmdline + b"\n" + environ).decode(errors="replace")
-
-
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads other processes from /proc")
-def test_tokens_are_nowhere_but_in_the_settings(tmp_path, servers, isolated_home):
-    discord = servers()
-    proxy = servers(Reply(502))  # Telegram is reached through it, and refused: nothing leaves the machine
-    session = new_session(
-        tmp_path,
-        DISCORD_WEBHOOK_URL=discord.url,
-        NOTIFY_URLS=TELEGRAM_URL,
-        NOTIFY_EVERY_N_ATTEMPTS="1",
-        HTTPS_PROXY=f"http://{proxy.address}",
-        NO_PROXY="127.0.0.1,localhost",
-    )
-    secrets = (*TELEGRAM_SECRETS, discord.token)
+def test_tokens_are_nowhere_but_in_the_settings(notified_run):
+    run = notified_run
+    secrets = (*TELEGRAM_SECRETS, run.discord.token)
 
-    process = subprocess.Popen(
-        [COINPILOT, "retry", "--simulate", "capacity*2,ok"],
-        env=session.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    children: dict[int, str] = {}
-    watcher = threading.Thread(target=_watch_children, args=(process, children))
-    watcher.start()
-    stdout, stderr = process.communicate(timeout=180)
-    watcher.join()
-
-    assert process.returncode == 0, stderr
-    assert "Telegram notification to tgram://1...n/12345" in stdout  # it failed, and said so masked
-    assert len(discord.received) == 4  # started, progress twice, success
-    assert any("provider_server" in seen.split("\n")[0] for seen in children.values())  # the simulated provider
-    assert any("apply" in seen.split("\n")[0] for seen in children.values())
-    haystacks = {"stdout": stdout, "stderr": stderr}
-    haystacks.update({f"child {pid}": seen for pid, seen in children.items()})
-    for root in (session.workdir, isolated_home):
+    assert run.returncode == 0, run.stderr
+    assert "Telegram notification to tgram://1...n/12345" in run.stdout  # it failed, and said so masked
+    children = run.children.values()
+    assert any("provider_server" in seen.split("\n")[0] for seen in children)  # the simulated provider
+    assert any("apply" in seen.split("\n")[0] for seen in children)
+    haystacks = {"stdout": run.stdout, "stderr": run.stderr}
+    haystacks.update({f"child {pid}": seen for pid, seen in run.children.items()})
+    for root in (run.session.workdir, run.home):
         for path in root.rglob("*"):
             if path.is_file():
                 haystacks[str(path)] = path.read_bytes().decode(errors="replace")

@@ -12,7 +12,7 @@ from orchestrator.cloud import OciCloud
 from orchestrator.ssh import run_ssh
 
 from .session import Session
-from .workdirs import copy_session, module_session
+from .workdirs import copy_session
 
 # Stands in for OpenSSH: says how it was called, exits 7.
 FAKE_SSH = '#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/argv"\nexit 7\n'
@@ -87,9 +87,8 @@ def test_without_the_launch_result_it_says_how_to_get_it(won, tmp_path):
     assert "does not name the SSH key; run `coinpilot-tf retry`" in result.stderr
 
 
-def test_before_the_instance_exists(tmp_path):
-    session = module_session(tmp_path)
-    assert session.run("retry", "--simulate", "capacity", extra_env={"MAX_ATTEMPTS": "1"}).returncode == 3
+def test_before_the_instance_exists(failed_once_template, tmp_path):
+    session = copy_session(failed_once_template, tmp_path)
     result = session.run("ssh", "--print")
     assert result.returncode == 2
     assert "ssh: this workdir's state holds no instance; run `coinpilot-tf retry` first" in result.stderr

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from orchestrator.tenancy_gate import TenancyGate
+import pytest
+
+from orchestrator.tenancy_gate import NO_GATE, TenancyGate
 
 
 def _in_thread(call) -> tuple[threading.Thread, list]:
@@ -57,3 +59,18 @@ def test_the_same_target_takes_its_turn_again_and_leaving_frees_the_gate():
     assert one.take_turn() and one.take_turn()
     one.leave()
     assert two.take_turn()
+
+
+def test_the_tenancys_calls_pool_every_seats_earlier_calls_once_and_then_this_runs():
+    gate = TenancyGate("t")
+    read = []
+    one = gate.seat("one", earlier_calls=lambda: read.append("one") or [10.0, 20.0])
+    two = gate.seat("two", earlier_calls=lambda: read.append("two") or [15.0])
+    calls = one.launch_calls(lambda: pytest.fail("a target's own calls are in the pool"))
+    assert sorted(calls) == [10.0, 15.0, 20.0]
+    calls.append(30.0)  # a call one's budget made while holding the gate
+    assert two.launch_calls(list) is calls and read == ["one", "two"]
+
+
+def test_a_single_retry_counts_its_own_calls():
+    assert NO_GATE.launch_calls(lambda: (5.0, 6.0)) == [5.0, 6.0]

@@ -45,6 +45,13 @@ def won_session(base: Path) -> Session:
     return session
 
 
+def failed_once_session(base: Path) -> Session:
+    session = module_session(base)
+    result = session.run("retry", "--simulate", "capacity,ok", extra_env={"MAX_ATTEMPTS": "1"})
+    assert result.returncode == 3, result.stdout + result.stderr
+    return session
+
+
 def copy_session(session: Session, base: Path) -> Session:
     """An independent copy: the workdir holds its own simulated cloud, and it gets a HOME of its
     own (copies of one workdir may run on several workers at once)."""

@@ -60,17 +60,19 @@ def pick_target_session(session: Session, path: Path, name: str | None) -> Sessi
 
 
 def print_targets_status(session: Session, path: Path, as_json: bool) -> None:
-    """One row per target."""
-    from ..target_status import rows_json, rows_text, target_row
+    """One row per target, then the tenancies several targets share."""
+    import time
+
+    from ..target_status import rows_json, rows_text, target_row, tenancy_pacing
     from ..targets import load_targets
 
-    targets = load_targets(session, path)
+    targets, now = load_targets(session, path), time.time()
     try:
-        rows = [target_row(target) for target in targets]
+        rows, tenancies = [target_row(target, now) for target in targets], tenancy_pacing(targets, now)
     finally:
         for target in targets:
             target.session.close()
-    click.echo(rows_json(rows) if as_json else rows_text(rows))
+    click.echo(rows_json(rows, tenancies) if as_json else rows_text(rows, tenancies))
 
 
 def run_targets(session: Session, path: Path, *, once: bool, log_format: str, refresh_image: bool) -> None:

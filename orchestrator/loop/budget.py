@@ -32,7 +32,8 @@ class LaunchBudget:
         clock: Callable[[], float] = time.time,
     ):
         """earlier_calls: the call times made before this run (default: this workdir's journal's);
-        read at the first launch attempt, then this run adds its own."""
+        read at the first launch attempt, then this run adds its own. A target of a targets file
+        counts its tenancy's instead, one list for all its targets (tenancy_gate.py)."""
         self.context = context
         self.endings = endings
         self._earlier_calls = earlier_calls or (lambda: launch_call_times(context.journal.entries()))
@@ -65,7 +66,7 @@ class LaunchBudget:
         """True once a call fits the budget; False if interrupted while waiting; None under --once
         when it does not fit (nothing waits: the run ends)."""
         if self._calls is None:
-            self._calls = list(self._earlier_calls())
+            self._calls = self.context.gate.launch_calls(self._earlier_calls)
         per_day = self.context.settings.launch_budget_per_day
         while (free_at := next_slot(self._calls, now := self._clock(), per_day)) is not None:
             calls = len(calls_in_window(self._calls, now))
@@ -74,7 +75,7 @@ class LaunchBudget:
                     return None
                 self._told = True
                 self.context.events.note(
-                    f"launch budget spent: {calls} LaunchInstance calls in the last 24 h "
+                    f"launch budget spent: {calls} LaunchInstance calls{self.context.gate.whose_calls} in the last 24 h "
                     f"(LAUNCH_BUDGET_PER_DAY={per_day}); a --once run after {timestamp(free_at)} tries again"
                 )
                 return None
@@ -88,7 +89,8 @@ class LaunchBudget:
         entry = events.journal.append(Event.BUDGET_WAIT, calls=calls, budget=per_day, wait=round(free_at - now, 3))
         events.reporter.waiting(
             entry,
-            f"launch budget: {calls} LaunchInstance calls in the last 24 h (LAUNCH_BUDGET_PER_DAY={per_day}); "
+            f"launch budget: {calls} LaunchInstance calls{self.context.gate.whose_calls} in the last 24 h "
+            f"(LAUNCH_BUDGET_PER_DAY={per_day}); "
             f"next attempt in {duration(free_at - now)} at {timestamp(free_at)}",
         )
         if not self._told:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..digest import summarize
 from ..journal import Event
+from ..launch_budget import launch_call_times
 from ..notify import Event as NotifyEvent
 from .context import RunContext
 
@@ -37,12 +38,15 @@ class DigestAlarm:
     def ring(self) -> None:
         now = self._clock()
         journal = self.context.journal
+        entries = list(journal.entries())
         summary = summarize(
-            journal.entries(),
+            entries,
             self.context.settings,
             since=self.since,
             now=now,
             next_attempt_at=self.context.waiter.resume_at,
+            # The calls its launch budget counts: a target's tenancy's (tenancy_gate.py).
+            call_times=self.context.gate.launch_calls(lambda: launch_call_times(entries)),
         )
         journal.append(Event.DIGEST, since=self.since, counts=summary.counts, calls_last_24h=summary.pacing.calls)
         self.context.events.notify(NotifyEvent.DIGEST, **summary.notify_fields())

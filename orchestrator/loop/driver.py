@@ -176,6 +176,9 @@ class RetryLoop:
         for target in schedule(context.state, once=context.once, pick=pick):
             if context.state.interrupted:
                 return self.endings.interrupted(op.kind)
+            # The tenancy's other targets go first, then its budget is counted (tenancy_gate.py).
+            if not context.gate.take_turn():
+                return self.endings.interrupted(op.kind)
             outcome = self.budget.before(op, last)
             if outcome:
                 return outcome
@@ -192,8 +195,6 @@ class RetryLoop:
         """Attempt, then act on the policy's decision: (an outcome when the run ends here, the
         failure, whether an attempt was made at all)."""
         context = self.context
-        if not context.gate.take_turn():  # the tenancy's other targets go first (tenancy_gate.py)
-            return self.endings.interrupted(op.kind), None, False
         context.events.attempt_began()
         began = context.clock()
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 from orchestrator.errors import ExitCode
@@ -27,6 +28,11 @@ def _targets_file(tmp_path: Path, text: str) -> str:
     path = tmp_path / "targets.toml"
     path.write_text(text)
     return str(path)
+
+
+def _launch_calls(folder: Path) -> list[dict]:
+    calls = [json.loads(line) for line in (folder / "calls.jsonl").read_text().splitlines()]
+    return [call for call in calls if call["op"] == "LaunchInstance"]
 
 
 def _live(folder: Path) -> list[dict]:
@@ -96,12 +102,44 @@ memory_gbs = 6
     run = session.run("retry", "--targets", targets)
 
     assert run.returncode == ExitCode.OK, run.stdout + run.stderr
-    calls = [
-        json.loads(line)
-        for line in (tmp_path / "shared" / "calls.jsonl").read_text().splitlines()
-        if json.loads(line)["op"] == "LaunchInstance"
-    ]
+    calls = _launch_calls(tmp_path / "shared")
     assert [call["outcome"] for call in calls] == ["throttle", "capacity", "capacity", "capacity", "ok", "ok"]
     throttled = calls[0]["ts"]
     assert all(call["ts"] >= throttled + backoff for call in calls[1:])
     assert {call["display_name"] for call in calls[1:]} == {"one", "two"}
+
+
+def test_targets_of_one_tenancy_share_its_launch_budget_and_status_counts_the_tenancys_calls(tmp_path):
+    session = new_session(tmp_path)
+    targets = _targets_file(
+        tmp_path,
+        """
+[defaults]
+simulate = "capacity*10,ok"
+simulator_dir = "shared"
+retry_interval_seconds = 0
+launch_budget_per_day = 2
+ocpus = 1
+memory_gbs = 6
+
+[targets.one]
+[targets.two]
+""",
+    )
+
+    run, shown = session.start("retry", "--targets", targets, until="launch budget:")
+    run.send_signal(signal.SIGINT)
+    assert run.wait(timeout=60) == ExitCode.INTERRUPTED
+    status = json.loads(session.run("status", "--targets", targets, "--json").stdout)
+    table = session.run("status", "--targets", targets).stdout
+
+    # Two calls in the tenancy (by whichever target had the turn), then both wait: one for the
+    # budget, the other for its turn behind it.
+    calls = [call["display_name"] for call in _launch_calls(tmp_path / "shared")]
+    assert len(calls) == 2
+    assert "launch budget: 2 LaunchInstance calls by the tenancy's targets in the last 24 h" in shown[-1]
+    by_target = {row["target"]: row["calls_last_24h"] for row in status["targets"]}
+    assert by_target == {name: calls.count(name) for name in ("one", "two")}
+    [tenancy] = status["tenancies"]
+    assert (tenancy["targets"], tenancy["calls_last_24h"], tenancy["budget_per_day"]) == (["one", "two"], 2, 2)
+    assert "CALLS 24H" in table and "shared by one, two: 2 LaunchInstance call(s) in the last 24 h" in table

@@ -15,12 +15,13 @@ import pytest
 from orchestrator.config import load_settings
 from orchestrator.failures import Category
 from orchestrator.journal import Event, Journal
-from orchestrator.launch_budget import WINDOW_SECONDS
+from orchestrator.launch_budget import WINDOW_SECONDS, journal_call_times
 from orchestrator.loop.budget import LaunchBudget
 from orchestrator.notify import Event as NotifyEvent
 from orchestrator.operation import Kind
 from orchestrator.policy import Waiter
 from orchestrator.progress import Reporter
+from orchestrator.tenancy_gate import NO_GATE, TenancyGate
 
 from ..session import new_session
 
@@ -31,7 +32,7 @@ LAUNCH = SimpleNamespace(kind=Kind.LAUNCH)
 class Stand:
     """What LaunchBudget works with, recorded: a clock that waits move on, the journal, the output."""
 
-    def __init__(self, tmp_path, *, per_day: int, once: bool = False):
+    def __init__(self, tmp_path, *, per_day: int, once: bool = False, gate=NO_GATE):
         self.now = NOW
         self.output = io.StringIO()
         self.notified: list[NotifyEvent] = []
@@ -50,6 +51,7 @@ class Stand:
             events=events,
             journal=journal,
             waiter=Waiter(clock=lambda: self.now, sleep=self._sleep),
+            gate=gate,
         )
         endings = SimpleNamespace(
             not_this_time=lambda last: self.endings.append(f"not this time ({last})") or "not_this_time",
@@ -153,6 +155,32 @@ def test_with_capacity_probe_a_spent_budget_under_once_asks_no_report(tmp_path):
     assert paced(["AD-1", "AD-2"]) == "AD-1"
     assert stand.budget.before(LAUNCH, None) == "not_this_time"
     assert len(stand.notes) == 1
+
+
+def test_targets_of_one_tenancy_count_one_budget_their_journals_and_this_runs_calls(tmp_path):
+    gate = TenancyGate("t")
+    stands = {}
+    for name in ("one", "two", "won"):  # `won` has its instance: it makes no call, but its past call counts
+        folder = tmp_path / name
+        folder.mkdir()
+        if name == "won":
+            (folder / "journal.jsonl").write_text(
+                json.dumps({"event": "attempt", "operation": "launch", "attempt": 1, "category": "ok", "ts": NOW - 600})
+                + "\n"
+            )
+        seat = gate.seat(name, earlier_calls=lambda f=folder: journal_call_times(f / "journal.jsonl"))
+        stands[name] = Stand(folder, per_day=3, gate=seat)
+    one, two = stands["one"], stands["two"]
+
+    assert one.budget.before(LAUNCH, None) is None and two.budget.before(LAUNCH, None) is None
+    assert one.now == two.now == NOW and one.waits() == two.waits() == []
+    # The tenancy's fourth call waits for `won`'s to leave the window.
+    assert one.budget.before(LAUNCH, None) is None
+    assert one.now == NOW - 600 + WINDOW_SECONDS
+    [wait] = one.waits()
+    assert (wait["calls"], wait["budget"]) == (3, 3)
+    assert "launch budget: 3 LaunchInstance calls by the tenancy's targets in the last 24 h" in one.output.getvalue()
+    assert sorted(gate.launch_calls()) == [NOW - 600, NOW, NOW, NOW - 600 + WINDOW_SECONDS]
 
 
 def _iso(ts: float) -> str:

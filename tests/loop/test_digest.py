@@ -12,9 +12,11 @@ import pytest
 
 from orchestrator.config import load_settings
 from orchestrator.journal import Event, Journal
+from orchestrator.launch_budget import journal_call_times
 from orchestrator.loop.digest import DigestAlarm
 from orchestrator.notify import Event as NotifyEvent
 from orchestrator.policy import Waiter
+from orchestrator.tenancy_gate import NO_GATE, TenancyGate
 
 from ..session import new_session
 from ..webhook import WebhookServer
@@ -60,7 +62,7 @@ def test_digests_count_the_attempts_by_category_while_the_loop_runs(tmp_path, we
     assert len(session.journal("digest")) >= len(up_to_last)
 
 
-def stand_in(tmp_path, channels: list, once: bool = False, events=None):
+def stand_in(tmp_path, channels: list, once: bool = False, events=None, gate=NO_GATE):
     notifier = SimpleNamespace(wants=lambda event: bool(channels) and event in (events or {NotifyEvent.DIGEST}))
     journal = Journal(tmp_path / "journal.jsonl")
     return SimpleNamespace(
@@ -69,6 +71,7 @@ def stand_in(tmp_path, channels: list, once: bool = False, events=None):
         journal=journal,
         events=SimpleNamespace(notifier=notifier, journal=journal),
         waiter=Waiter(),
+        gate=gate,
     )
 
 
@@ -108,6 +111,22 @@ def test_a_digest_is_journaled_and_sent_and_the_next_counts_from_it(tmp_path):
     [entry] = [e for e in context.journal.entries() if e["event"] == Event.DIGEST]
     assert entry["counts"] == {"capacity": 2, "throttle": 1}
     assert (alarm.since, alarm.due_at()) == (now[0], now[0] + 60)
+
+
+def test_a_targets_digest_counts_its_tenancys_calls_as_its_budget_does(tmp_path):
+    now = 1_900_000_000.0
+    gate = TenancyGate("t")
+    journal = tmp_path / "journal.jsonl"
+    seat = gate.seat("one", earlier_calls=lambda: journal_call_times(journal))
+    gate.seat("two", earlier_calls=lambda: [now - 100, now - 50])
+    context = stand_in(tmp_path, ["discord"], gate=seat)
+    sent = []
+    context.events.notify = lambda event, **fields: sent.append(fields)
+    journal.write_text(f'{{"event": "attempt", "attempt": 1, "category": "capacity", "ts": {now - 10}}}\n')
+
+    DigestAlarm(context, clock=lambda: now).ring()
+
+    assert sent[0]["calls_last_24h"] == 3  # its own, and the other target's two
 
 
 def test_the_next_digest_is_due_an_interval_after_the_last_one_journaled(tmp_path):
