@@ -32,7 +32,6 @@ from .ownership import GONE_STATES, ours_oldest_first
 from .policy import POLLS, Poll, Waiter
 
 if TYPE_CHECKING:
-    from .cloud import Cloud
     from .failures import Failure
     from .workdir import Workdir
 
@@ -225,10 +224,3 @@ def unsaved_launch(workdir: Workdir, failure: Failure) -> str:
         f"Fix {workdir.path} (free space, make it writable, remove what is in the way), then run "
         f"`coinpilot-tf retry`: it adopts the instance instead of launching another{push}"
     )
-
-
-def compartment_instances(cloud: Cloud, profile: str, compartment_id: str) -> list[Instance]:
-    """ListInstances in the launch compartment, through the oci SDK and the cloud (for in_child.call:
-    the SDK it imports stays out of the process that waits between attempts)."""
-    with cloud.api(profile) as api:
-        return api.list_instances(compartment_id)

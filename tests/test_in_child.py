@@ -5,10 +5,9 @@ import os
 import pytest
 
 from orchestrator import in_child, launch_inputs, oci_api
-from orchestrator.cloud import OciCloud
+from orchestrator.cloud import OciCloud, compartment_instances
 from orchestrator.config import load_settings, with_placeholders
 from orchestrator.errors import ToolError, UsageError
-from orchestrator.reconcile import compartment_instances
 from orchestrator.simulator.cloud import SimulatedCloud
 from orchestrator.simulator.store import PLACEHOLDERS
 from orchestrator.size import Size

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .. import operation
+from ..cloud import compartment_instances
 from ..engine.init import init_if_needed
 from ..engine.plan_safety import DestructivePlan
 from ..engine.runner import Terraform, TerraformError
@@ -24,7 +25,7 @@ from ..operation import STOPPED_STATES, Kind, Operation
 from ..phases import Phase
 from ..policy import Action, Decision, Policy, PolicyConfig, Waiter
 from ..progress import Reporter
-from ..reconcile import Reconciler, compartment_instances, unsaved_launch
+from ..reconcile import Reconciler, unsaved_launch
 from ..render import Target, render
 from ..run_events import RunEvents
 from ..tenancy_gate import NO_GATE, Gate
