@@ -7,6 +7,7 @@ state readable by their own tools.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -59,6 +60,47 @@ def bundled_engine_path() -> Path | None:
 
 
 def _version(path: str) -> str:
+    """The engine's version, asked once per binary: `terraform version` costs ~50 ms of CPU, and every
+    command needs it. Kept in the user cache folder by the binary's path, size and mtime (an upgrade
+    in place asks again); a cache that cannot be read or written is only a cache."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return _asked_version(path)
+    key = f"{os.path.realpath(path)}|{stat.st_size}|{stat.st_mtime_ns}"
+    known = _known_versions()
+    if key not in known:
+        known = {key: _asked_version(path), **dict(list(known.items())[:7])}
+        _remember_versions(known)
+    return known[key]
+
+
+def _versions_file() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("coinpilot-tf", appauthor=False)) / "engine-versions.json"
+
+
+def _known_versions() -> dict[str, str]:
+    try:
+        known = json.loads(_versions_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in known.items() if isinstance(v, str)} if isinstance(known, dict) else {}
+
+
+def _remember_versions(known: dict[str, str]) -> None:
+    path = _versions_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        spare = path.with_name(f".{path.name}.{os.getpid()}")
+        spare.write_text(json.dumps(known))
+        spare.replace(path)  # whole or not at all, whoever writes at the same time
+    except OSError:
+        pass
+
+
+def _asked_version(path: str) -> str:
     try:
         out = subprocess.run(
             [path, "version"],

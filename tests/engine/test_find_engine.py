@@ -61,3 +61,22 @@ def test_no_engine_at_all_says_how_to_get_one(monkeypatch, path_with):
     monkeypatch.setattr(engine, "bundled_engine_path", lambda: None)
     with pytest.raises(ToolError, match="install Terraform"):
         find_engine(None, path_with())
+
+
+def test_the_version_is_asked_once_per_binary_and_again_when_it_changes(tmp_path):
+    asked = tmp_path / "asked"
+    binary = tmp_path / "bin" / "terraform"
+    binary.parent.mkdir()
+
+    def install(version: str) -> None:
+        binary.write_text(f'#!/bin/sh\necho "$1" >> {asked}\necho "Terraform v{version}"\n')
+        binary.chmod(0o755)
+
+    install("1.11.4")
+    env = {"PATH": str(binary.parent)}
+    assert [find_engine(None, env).version for _ in range(3)] == ["1.11.4"] * 3
+    assert asked.read_text().split() == ["version"]  # the next commands read it from the cache
+
+    install("1.12.0-upgraded")  # an upgrade in place: another size and mtime
+    assert find_engine(None, env).version == "1.12.0-upgraded"
+    assert asked.read_text().split() == ["version", "version"]
