@@ -25,6 +25,19 @@ def test_with_nothing_using_the_allowance_the_run_checks_again_instead_of_stoppi
         "warning: size 4 OCPUs / 24 GB exceeds the A1 allowance (2 OCPUs / 12 GB, the tenancy's A1 limits)"
     )
     # The simulated tenancy refused 4/24 itself; nothing in any compartment uses the allowance.
+    _checked_again(session, result)
+
+
+def test_a_limit_answer_with_nothing_using_the_allowance_is_checked_again(tmp_path):
+    """OCI still counting a terminated instance: the `limit` scenario, in the size that fits."""
+    session = new_session(tmp_path, LIMIT_RECHECK_SECONDS="0")
+    result = session.run("retry", "--simulate", "limit,ok")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning" not in result.stderr
+    _checked_again(session, result)
+
+
+def _checked_again(session, result) -> None:
     assert "no A1 instance in any compartment of the tenancy; OCI can go on counting a terminated" in result.stdout
     assert "check 1/6" in result.stdout and "increase" not in result.stdout
     first, second = session.journal()
