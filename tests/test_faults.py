@@ -119,10 +119,15 @@ def test_a_disk_that_fills_up_during_the_launch_stops_the_loop(tmp_path, small_d
 # -- 2. a full or read-only disk ----------------------------------------------------------------
 
 
-def won_on(tmp_path: Path, disk: Path) -> tuple[Session, str]:
-    """A workdir on `disk` that has won its instance; returns it and the instance id."""
-    session = on_disk(tmp_path, disk, "ok")
-    assert session.run("retry").returncode == 0
+def won_on(template: Session, tmp_path: Path, disk: Path) -> tuple[Session, str]:
+    """A copy of a workdir that has won its instance, moved onto `disk` (its simulated cloud
+    stays off it, as in on_disk); returns it and the instance id."""
+    session = copy_session(template, tmp_path)
+    shutil.move(session.workdir / "simulator", tmp_path / "cloud")
+    shutil.move(session.workdir, disk / "workdir")
+    session.workdir = disk / "workdir"
+    session.env["COINPILOT_TF_WORKDIR"] = str(session.workdir)
+    (session.workdir / "simulator").symlink_to(tmp_path / "cloud")
     [instance] = session.live_instances()
     return session, instance["id"]
 
@@ -138,8 +143,9 @@ def fill(disk: Path) -> Path:
     return filler
 
 
-def test_a_full_disk_is_one_line_and_status_still_reads_the_workdir(tmp_path, small_disk):
-    session, instance_id = won_on(tmp_path, small_disk)
+def test_a_full_disk_is_one_line_and_status_still_reads_the_workdir(tmp_path, small_disk, won_template):
+    session, instance_id = won_on(won_template, tmp_path, small_disk)
+    launches = len(session.calls("LaunchInstance"))
     state = (session.workdir / "terraform.tfstate").read_bytes()
     filler = fill(small_disk)
 
@@ -159,7 +165,7 @@ def test_a_full_disk_is_one_line_and_status_still_reads_the_workdir(tmp_path, sm
     filler.unlink()
     again = session.run("retry")
     assert again.returncode == 0 and "already exists" in again.stdout, again.stderr
-    assert len(session.calls("LaunchInstance")) == 1
+    assert len(session.calls("LaunchInstance")) == launches
 
 
 @pytest.fixture
@@ -224,9 +230,8 @@ DAMAGED_LINES = (
 )  # cut short by a crash, no newline
 
 
-def test_damaged_journal_lines_are_skipped_counted_and_reported_once(tmp_path):
-    session = new_session(tmp_path)
-    assert session.run("retry", "--simulate", "capacity*2,ok", extra_env={"MAX_ATTEMPTS": "1"}).returncode == 3
+def test_damaged_journal_lines_are_skipped_counted_and_reported_once(tmp_path, failed_once_template):
+    session = copy_session(failed_once_template, tmp_path)  # one attempt journaled; `ok` comes next
     with (session.workdir / "journal.jsonl").open("ab") as journal:
         journal.write(DAMAGED_LINES)
 
@@ -241,7 +246,7 @@ def test_damaged_journal_lines_are_skipped_counted_and_reported_once(tmp_path):
     entries = list(Journal(session.workdir / "journal.jsonl").entries())
     # The cut line did not swallow the next entry: the new run's start is there, numbering goes on.
     assert [entry["event"] for entry in entries].count("start") == 2
-    assert [entry["attempt"] for entry in entries if entry["event"] == "attempt"] == [1, 2, 3]
+    assert [entry["attempt"] for entry in entries if entry["event"] == "attempt"] == [1, 2]
 
 
 # -- 4, 8, 9. launch_result.json, run.lock and the state ----------------------------------------
