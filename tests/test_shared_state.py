@@ -6,16 +6,21 @@ Terraform reads the connection string from PG_CONN_STR itself; nothing of it rea
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import shlex
+import shutil
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from orchestrator.simulator.kill_hook import RUN_ENV
 
 from .postgres import PostgresServer, server_binaries
-from .session import new_session
+from .session import Session, new_session
+from .workdirs import built_once, copy_session
 
 
 def _workdir_text(workdir) -> str:
@@ -56,10 +61,20 @@ def test_a_pg_state_holds_the_instance_and_status_and_output_read_it(tmp_path, p
     assert len(session.calls("LaunchInstance")) == 4
 
 
-def test_a_local_state_moves_to_pg_with_one_command(tmp_path, pg_state):
-    session = new_session(tmp_path)
-    assert session.run("retry", "--simulate", "ok").returncode == 0
+def _moved_to_pg(template: Session, tmp_path, pg_state: dict[str, str]) -> Session:
+    """A copy of a template workdir whose state is then moved to its own schema in PostgreSQL
+    (`render --migrate-state`, as test_a_local_state_moves_to_pg_with_one_command checks)."""
+    session = copy_session(template, tmp_path)
+    session.env.update(pg_state)
+    moved = session.run("render", "--migrate-state")
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    return session
+
+
+def test_a_local_state_moves_to_pg_with_one_command(tmp_path, won_template, pg_state):
+    session = copy_session(won_template, tmp_path)
     [instance] = session.live_instances()
+    launches = len(session.calls("LaunchInstance"))
     session.env.update(pg_state)
 
     refused = session.run("retry")
@@ -77,7 +92,7 @@ def test_a_local_state_moves_to_pg_with_one_command(tmp_path, pg_state):
     again = session.run("retry")
     assert again.returncode == 0, again.stderr
     assert "already exists in the shared state" in again.stdout
-    assert len(session.calls("LaunchInstance")) == 1
+    assert len(session.calls("LaunchInstance")) == launches
     # A second migration would overwrite the state the backend now holds: refused.
     twice = session.run("render", "--migrate-state")
     assert twice.returncode == 1
@@ -102,13 +117,35 @@ def test_an_unreachable_backend_stops_before_any_launch(tmp_path):
     assert session.journal("stop")[-1]["category"] == "backend"
 
 
-@pytest.fixture
-def own_server():
-    """A server of the test's own, which the test stops and starts."""
-    binaries = server_binaries()
-    if binaries is None:
+def _initialized_cluster(base: Path) -> Path:
+    """What initdb writes (~0.8 CPU-s), kept as files: every own_server starts on a copy of it."""
+    server = PostgresServer(server_binaries()).initialize()
+    try:
+        shutil.copytree(server.data, base / "data", symlinks=True)
+    finally:
+        server.remove()
+    return base / "data"
+
+
+@pytest.fixture(scope="session")
+def initialized_cluster(run_folder) -> Path:
+    """A stopped, freshly initialized PostgreSQL cluster, built once per test run: copy it."""
+    if server_binaries() is None:
         pytest.skip("PostgreSQL's server binaries are missing (Debian: apt-get install postgresql; .ci/run does it)")
-    server = PostgresServer(binaries).initialize()
+    return built_once(run_folder, "pg-cluster", _initialized_cluster)
+
+
+@pytest.fixture
+def own_server(initialized_cluster):
+    """A server of the test's own (on its own copy of the initialized cluster), which the test
+    stops and starts."""
+    server = PostgresServer(server_binaries())
+    shutil.copytree(initialized_cluster, server.data, symlinks=True)
+    if server.user:  # the copy is root's: the server's user owns its cluster
+        entry = pwd.getpwnam(server.user)
+        for folder, _, files in os.walk(server.data):
+            for path in [folder, *(os.path.join(folder, name) for name in files)]:
+                os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
     server.start()
     yield server
     server.remove()
@@ -236,9 +273,8 @@ def test_an_attempt_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_p
     assert len(session.calls("LaunchInstance")) == 2
 
 
-def test_destroy_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_path, postgres, pg_state):
-    session = new_session(tmp_path, **pg_state)
-    assert session.run("retry", "--simulate", "ok").returncode == 0
+def test_destroy_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_path, won_template, postgres, pg_state):
+    session = _moved_to_pg(won_template, tmp_path, pg_state)  # a won instance in the backend's state
 
     with StateLockHolder(postgres, pg_state) as holder:
         destroying, _ = session.start("destroy", "--yes", until=WAITING_LINE, stream="stderr")
