@@ -283,3 +283,17 @@ def test_destroy_waits_for_the_state_lock_another_run_holds_and_says_so(tmp_path
 
     assert destroying.returncode == 0, out + err
     assert session.live_instances() == []
+
+
+def test_a_workdir_moved_to_pg_after_a_failed_attempt_makes_its_plan_again_and_wins(
+    tmp_path, failed_once_template, pg_state
+):
+    """The saved plan was made on the local state: in the pg backend Terraform refuses it ("Saved
+    plan does not match the given state"), so it is made again, within the same attempt."""
+    session = _moved_to_pg(failed_once_template, tmp_path, pg_state)
+
+    won = session.run("retry")
+
+    assert won.returncode == 0, won.stdout + won.stderr
+    assert [entry["category"] for entry in session.journal()] == ["capacity", "success"]
+    assert len(session.live_instances()) == 1

@@ -7,8 +7,15 @@ from pathlib import Path
 from .runner import FLAG, Terraform, TerraformError
 
 # Terraform 1.x prints these when the saved plan cannot be used: the state moved on since it was
-# made, or the file was cut short (a crash while Terraform wrote it).
-STALE_PLAN_MARKERS = ("saved plan is stale", "plan file was created with a different", "as a plan file")
+# made, or the file was cut short (a crash while Terraform wrote it). "does not match the given
+# state" (seen with 1.11.4): the plan was made on another state, e.g. the local one before
+# `render --migrate-state` moved the workdir to a state backend.
+STALE_PLAN_MARKERS = (
+    "saved plan is stale",
+    "plan file was created with a different",
+    "as a plan file",
+    "saved plan does not match the given state",
+)
 
 
 class StalePlan(TerraformError):
