@@ -112,10 +112,8 @@ def test_two_availability_domains_alternate(session):
     assert session.live_instances()[0]["availability_domain"] == AD2
 
 
-def test_sizes_are_tried_largest_first_with_json_log_lines(session):
-    result = session.run(
-        "retry", "--simulate", "capacity,ok", "--size", "1:6", "--size", "2:12", "--log-format", "json"
-    )
+def test_sizes_are_tried_largest_first_with_json_log_lines(sized_json_win_run):
+    session, result = sized_json_win_run  # retry --simulate capacity,ok --size 1:6 --size 2:12 --log-format json
     assert result.returncode == 0
     sizes = [call["shape_config"]["ocpus"] for call in session.calls("LaunchInstance")]
     assert sizes == [2, 1]
