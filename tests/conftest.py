@@ -73,6 +73,15 @@ def failed_once_template(run_folder):
 
 
 @pytest.fixture(scope="session")
+def sized_json_win_run(run_folder):
+    """(session, completed process) of `retry --simulate capacity,ok --size 1:6 --size 2:12
+    --log-format json`, run once per test run (workdirs.sized_json_win): only read it."""
+    from .workdirs import built_once, sized_json_win
+
+    return built_once(run_folder, "sized-json-win", sized_json_win)
+
+
+@pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server on 127.0.0.1 for this test process (see tests/postgres.py)."""
     from .postgres import running_server

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +18,9 @@ from orchestrator.policy import Policy, PolicyConfig, Waiter
 from orchestrator.progress import Reporter
 from orchestrator.simulator.kill_hook import ENV as KILL_AT
 
+from .conftest import TOOL_VARIABLES
 from .session import command_session, new_session
-from .workdirs import copy_session
+from .workdirs import built_once, copy_session, module_session
 
 AD1, AD2 = "SiMu:SIM-REGION-1-AD-1", "SiMu:SIM-REGION-1-AD-2"
 
@@ -68,17 +70,19 @@ def test_auth_stops_after_one_call_and_says_what_to_check(session):
     assert session.journal("stop")[0]["category"] == "auth"
 
 
-def test_gives_up_after_max_attempts_and_numbering_continues_across_restarts(session):
+def test_gives_up_after_max_attempts_and_numbering_continues_across_restarts(tmp_path, failed_once_template):
+    # The template's run made attempt 1 and gave up (MAX_ATTEMPTS=1); this run is the restart.
+    session = copy_session(failed_once_template, tmp_path)
+    launches_before = len(session.calls("LaunchInstance"))
+
     result = session.run("retry", "--simulate", "capacity", extra_env={"MAX_ATTEMPTS": "3"})
 
     assert result.returncode == 3
-    assert len(session.calls("LaunchInstance")) == 3
+    assert len(session.calls("LaunchInstance")) == launches_before + 3
     assert "MAX_ATTEMPTS=3" in result.stderr
     [saved_plan] = session.workdir.glob("*.tfplan")
     assert saved_plan.stat().st_mode & 0o777 == 0o600
-
-    assert session.run("retry", extra_env={"MAX_ATTEMPTS": "2"}).returncode == 3
-    assert [entry["attempt"] for entry in session.journal()] == [1, 2, 3, 4, 5]
+    assert [entry["attempt"] for entry in session.journal()] == [1, 2, 3, 4]
 
 
 def test_once_tries_each_availability_domain_once_and_exits_3_then_0(session):
@@ -108,10 +112,8 @@ def test_two_availability_domains_alternate(session):
     assert session.live_instances()[0]["availability_domain"] == AD2
 
 
-def test_sizes_are_tried_largest_first_with_json_log_lines(session):
-    result = session.run(
-        "retry", "--simulate", "capacity,ok", "--size", "1:6", "--size", "2:12", "--log-format", "json"
-    )
+def test_sizes_are_tried_largest_first_with_json_log_lines(sized_json_win_run):
+    session, result = sized_json_win_run  # retry --simulate capacity,ok --size 1:6 --size 2:12 --log-format json
     assert result.returncode == 0
     sizes = [call["shape_config"]["ocpus"] for call in session.calls("LaunchInstance")]
     assert sizes == [2, 1]
@@ -147,58 +149,65 @@ def test_unavailable_drops_the_domain_and_stops_when_none_is_left(session):
     assert "not offered" in result.stderr
 
 
-def _in_process_loop(tmp_path, monkeypatch, scenario, **env):
-    """The loop with the real engine and simulator, but a waiter that records instead of sleeping."""
-    monkeypatch.setenv("COINPILOT_TF_WORKDIR", str(tmp_path / "wd"))
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+def _in_process_waits(base: Path) -> tuple[list[float], list[dict]]:
+    """The loop in this process with the real engine and simulator, but a waiter that records
+    instead of sleeping: capacity twice (RETRY_INTERVAL_SECONDS=600), then throttle four times,
+    then the win. Its waits and journaled attempts, for the tests below."""
     import io
 
-    session = command_session(tmp_path / "wd", simulate=scenario)
-    prepared = prepare(session)
-    waits = []
-    waiter = Waiter(sleep=lambda seconds: waits.append(seconds) and False)
-    settings = prepared.settings
-    policy = Policy(
-        PolicyConfig(
-            retry_interval=settings.retry_interval_seconds,
-            throttle_base=settings.throttle_retry_base_seconds,
-            throttle_max=settings.throttle_retry_max_seconds,
-            throttle_jitter=settings.throttle_jitter_max_seconds,
-        ),
-        rng=random.Random(7),
-    )
-    loop = RetryLoop(
-        prepared,
-        session.terraform,
-        policy=policy,
-        waiter=waiter,
-        notifier=Notifier([]),
-        reporter=Reporter(io.StringIO(), "text"),
-    )
-    return loop, waits
+    environ = module_session(base, RETRY_INTERVAL_SECONDS="600").env
+    with pytest.MonkeyPatch.context() as patch:  # the engine's children read os.environ
+        for name in TOOL_VARIABLES:
+            patch.delenv(name, raising=False)
+        for name, value in environ.items():
+            patch.setenv(name, value)
+        session = command_session(base / "workdir", simulate="capacity*2,throttle*4,ok")
+        prepared = prepare(session)
+        waits = []
+        waiter = Waiter(sleep=lambda seconds: waits.append(seconds) and False)
+        settings = prepared.settings
+        policy = Policy(
+            PolicyConfig(
+                retry_interval=settings.retry_interval_seconds,
+                throttle_base=settings.throttle_retry_base_seconds,
+                throttle_max=settings.throttle_retry_max_seconds,
+                throttle_jitter=settings.throttle_jitter_max_seconds,
+            ),
+            rng=random.Random(7),
+        )
+        loop = RetryLoop(
+            prepared,
+            session.terraform,
+            policy=policy,
+            waiter=waiter,
+            notifier=Notifier([]),
+            reporter=Reporter(io.StringIO(), "text"),
+        )
+        assert loop.run().exit_code == 0
+        return waits, [dict(e) for e in loop.journal.entries() if e["event"] == "attempt"]
 
 
-def test_throttle_backs_off_exponentially_with_jitter(tmp_path, monkeypatch):
-    loop, waits = _in_process_loop(tmp_path, monkeypatch, "throttle*4,ok")
+@pytest.fixture(scope="session")
+def in_process_waits(run_folder):
+    return built_once(run_folder, "retry-in-process-waits", _in_process_waits)
 
-    outcome = loop.run()
 
-    assert outcome.exit_code == 0
+def test_throttle_backs_off_exponentially_with_jitter(in_process_waits):
+    waits, _ = in_process_waits
+    throttled = waits[2:]  # after the two capacity waits: the count starts over
+
     # Defaults: base 900, doubling, capped at 3600, plus 0..120 s of jitter each.
-    for wait, floor in zip(waits, [900, 1800, 3600, 3600], strict=False):
+    for wait, floor in zip(throttled, [900, 1800, 3600, 3600], strict=True):
         assert floor <= wait <= floor + 120
-    assert len(waits) == 4
-    assert len(set(w % 1 for w in waits)) > 1  # the jitter is random, not a constant
+    assert len(set(w % 1 for w in throttled)) > 1  # the jitter is random, not a constant
 
 
-def test_capacity_waits_the_interval_and_each_wait_is_journaled(tmp_path, monkeypatch):
-    loop, waits = _in_process_loop(tmp_path, monkeypatch, "capacity*2,throttle,ok", RETRY_INTERVAL_SECONDS="600")
-    assert loop.run().exit_code == 0
+def test_capacity_waits_the_interval_and_each_wait_is_journaled(in_process_waits):
+    waits, entries = in_process_waits
     assert waits[:2] == [600, 600]
-    entries = [e for e in loop.journal.entries() if e["event"] == "attempt"]
-    assert [e["category"] for e in entries] == [Category.CAPACITY] * 2 + [Category.THROTTLE, "success"]
+    assert [e["category"] for e in entries] == [Category.CAPACITY] * 2 + [Category.THROTTLE] * 4 + ["success"]
     assert [e["wait"] for e in entries[:2]] == [600, 600] and 900 <= entries[2]["wait"] <= 1020
+    assert [e["wait"] for e in entries[2:6]] == pytest.approx(waits[2:], abs=0.01)
 
 
 # Run like the console script, plus a SIGUSR1 handler that writes down the modules the process holds.

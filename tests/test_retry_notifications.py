@@ -14,6 +14,7 @@ from orchestrator.progress import Reporter
 
 from .session import command_session, new_session
 from .webhook import Reply, WebhookServer
+from .workdirs import copy_session
 
 
 @pytest.fixture
@@ -63,15 +64,17 @@ def test_full_simulated_run_notifies_and_leaks_no_secret(tmp_path, webhook):
             assert line not in text, where
 
 
-def test_a_refusing_webhook_changes_neither_outcome_nor_attempts(tmp_path, webhook):
+def test_a_refusing_webhook_changes_neither_outcome_nor_attempts(tmp_path, webhook, failed_once_template):
     # (5xx answers and a too-long retry_after are covered against the Notifier in test_notify.)
     webhook.close()
-    session = new_session(tmp_path, DISCORD_WEBHOOK_URL=webhook.url, DISCORD_NOTIFY_EVERY_N_ATTEMPTS="1")
+    session = copy_session(failed_once_template, tmp_path)  # one capacity attempt made, no instance
+    session.env.update(DISCORD_WEBHOOK_URL=webhook.url, DISCORD_NOTIFY_EVERY_N_ATTEMPTS="1")
+    launches_before = len(session.calls("LaunchInstance"))
 
     result = session.run("retry", "--simulate", "capacity*2,ok")
 
     assert result.returncode == 0
-    assert len(session.calls("LaunchInstance")) == 3
+    assert len(session.calls("LaunchInstance")) == launches_before + 3
     assert (result.stdout + result.stderr).count("Discord notification to") == 1  # one line per outage
     assert webhook.token not in result.stdout + result.stderr
 

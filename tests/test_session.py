@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .session import Session
-from .workdirs import module_session
+from .workdirs import copy_session, module_session
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -30,32 +30,36 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
+READ_ONLY_COMMANDS = (("status",), ("status", "--json"), ("output",), ("output", "--json"), ("doctor",))
+
+
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
-    """Two workdirs on one simulated cloud outside both; the first has won its instance."""
+    """Two workdirs on one simulated cloud outside both; the first has won its instance, then the
+    read-only commands ran on it, before any test changes it: the workdir's snapshots before and
+    after them, and what each printed."""
     base = tmp_path_factory.mktemp("shared")
     cloud = base / "cloud"
     # Half the Always Free allowance each, so that both fit the simulated tenancy's A1 limit.
     first = module_session(base / "first", COINPILOT_TF_SIMULATOR_DIR=str(cloud), OCPUS="1", MEMORY_GBS="6")
     won = first.run("retry", "--simulate", "capacity,ok")
     assert won.returncode == 0, won.stdout + won.stderr
-    return first, cloud, base
+    before = snapshot(first.workdir)
+    read_only = {args: first.run(*args) for args in READ_ONLY_COMMANDS}
+    return first, cloud, base, (before, snapshot(first.workdir), read_only)
 
 
 def test_status_output_and_doctor_leave_the_workdir_untouched(shared):
-    session, _, _ = shared
-    before = snapshot(session.workdir)
-    for args in (("status",), ("status", "--json"), ("output",), ("output", "--json"), ("doctor",)):
-        result = session.run(*args)
+    *_, (before, after, read_only) = shared
+    for args, result in read_only.items():
         assert result.returncode == 0, (args, result.stdout + result.stderr)
-    assert snapshot(session.workdir) == before
+    assert after == before
 
 
 def test_the_workdir_remembers_its_cloud_without_the_variable(shared):
-    session, cloud, _ = shared
+    session, cloud, _, (_, _, read_only) = shared
     environ = {name: value for name, value in session.env.items() if name != "COINPILOT_TF_SIMULATOR_DIR"}
-    result = session.run("status", "--json")
-    data = json.loads(result.stdout)
+    data = json.loads(read_only[("status", "--json")].stdout)
     assert data["simulated"] is True and data["simulator_dir"] == str(cloud)
     again = Session(session.workdir, environ).run("retry")
     assert again.returncode == 0 and "already exists" in again.stdout + again.stderr
@@ -63,7 +67,7 @@ def test_the_workdir_remembers_its_cloud_without_the_variable(shared):
 
 
 def test_two_workdirs_share_one_simulated_cloud(shared):
-    first, cloud, base = shared
+    first, cloud, base, _ = shared
     second = module_session(
         base / "second", COINPILOT_TF_SIMULATOR_DIR=str(cloud), INSTANCE_NAME="coinpilot-two", OCPUS="1", MEMORY_GBS="6"
     )
@@ -77,7 +81,7 @@ def test_two_workdirs_share_one_simulated_cloud(shared):
 
 
 def test_another_cloud_for_a_bound_workdir_is_refused(shared, tmp_path):
-    session, _, _ = shared
+    session, *_ = shared
     result = session.run("status", extra_env={"COINPILOT_TF_SIMULATOR_DIR": str(tmp_path / "elsewhere")})
     assert result.returncode == 2
     assert result.stderr.startswith(
@@ -85,19 +89,22 @@ def test_another_cloud_for_a_bound_workdir_is_refused(shared, tmp_path):
     )
 
 
-def test_the_engine_is_asked_its_version_once_then_read_from_the_cache(tmp_path):
+def test_the_engine_is_asked_its_version_once_then_read_from_the_cache(tmp_path, won_template):
     """A wrapper engine that counts `terraform version` before running the real one: `render` asks
-    it once, `retry` after it finds the answer cached for that binary."""
+    it once, `retry` after it finds the answer cached for that binary (on a copy of a won workdir,
+    with a HOME and so a cache of its own: that retry refreshes the instance through the engine)."""
     log = tmp_path / "versions.log"
     wrapper = tmp_path / "terraform"
     wrapper.write_text(f'#!/bin/sh\n[ "$1" = version ] && echo x >> {log}\nexec {shutil.which("terraform")} "$@"\n')
     wrapper.chmod(0o755)
-    session = module_session(tmp_path / "s", COINPILOT_TF_TERRAFORM=str(wrapper))
+    session = copy_session(won_template, tmp_path / "s")
+    session.env["COINPILOT_TF_TERRAFORM"] = str(wrapper)
     for args, asked in ((("render", "--simulate", "ok"), 1), (("retry",), 0)):
         log.unlink(missing_ok=True)
         result = session.run(*args)
         assert result.returncode == 0, result.stdout + result.stderr
         assert (log.read_text().count("x") if log.exists() else 0) == asked, args
+    assert "already exists" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(
@@ -139,8 +146,6 @@ def test_a_simulated_cloud_folder_that_cannot_be_one_is_refused_in_one_line(tmp_
 
 
 def test_doctor_and_terraform_read_a_read_only_workdir_and_leave_it_read_only(won_template, tmp_path):
-    from .workdirs import copy_session
-
     session = copy_session(won_template, tmp_path)
     # The copy's own paths into terraform.rc and the provider script first (a moved workdir's are stale).
     assert session.run("terraform", "version").returncode == 0

@@ -7,6 +7,7 @@ import fcntl
 import os
 import pickle
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -50,6 +51,17 @@ def failed_once_session(base: Path) -> Session:
     result = session.run("retry", "--simulate", "capacity,ok", extra_env={"MAX_ATTEMPTS": "1"})
     assert result.returncode == 3, result.stdout + result.stderr
     return session
+
+
+def sized_json_win(base: Path) -> tuple[Session, subprocess.CompletedProcess]:
+    """A run that met capacity at 2:12, then won at 1:6 (`--size 1:6 --size 2:12`), printing JSON
+    lines; the session and what the run printed, for tests that only read them."""
+    session = module_session(base)
+    result = session.run(
+        "retry", "--simulate", "capacity,ok", "--size", "1:6", "--size", "2:12", "--log-format", "json"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return session, result
 
 
 def copy_session(session: Session, base: Path) -> Session:

@@ -30,8 +30,8 @@ def json_lines(result) -> list[dict]:
     return lines
 
 
-def test_a_won_run_prints_only_json_lines_and_ends_with_the_result(session):
-    run = session.run("retry", "--simulate", "capacity,ok", "--log-format", "json")
+def test_a_won_run_prints_only_json_lines_and_ends_with_the_result(sized_json_win_run):
+    session, run = sized_json_win_run  # retry --simulate capacity,ok --size 1:6 --size 2:12 --log-format json
 
     assert run.returncode == 0, run.stderr
     preparing, *attempts, result = json_lines(run)
@@ -43,9 +43,10 @@ def test_a_won_run_prints_only_json_lines_and_ends_with_the_result(session):
     assert result["instance_id"] == instance["id"] and result["public_ip"] == instance["public_ip"]
     assert (result["availability_domain"], result["ocpus"], result["memory_gbs"]) == (
         instance["availability_domain"],
-        2,
-        12,
+        instance["shape_config"]["ocpus"],
+        instance["shape_config"]["memory_in_gbs"],
     )
+    assert (result["ocpus"], result["memory_gbs"]) == (1, 6)  # the size it won, the second one tried
     assert result["ssh_private_key"] == recorded["ssh_private_key"]
     assert result["ssh_command"] == f"ssh -i {recorded['ssh_private_key']} ubuntu@{instance['public_ip']}"
     assert result["result_file"] == str(session.workdir / "launch_result.json")
