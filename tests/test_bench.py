@@ -46,26 +46,35 @@ def run_bench(home: Path, *options: str) -> tuple[str, dict, str]:
     return run.stdout, json.loads(json_path.read_text()), markdown_path.read_text()
 
 
+def session_postgres(request) -> tuple[str, ...]:
+    """The benchmark's option for the PostgreSQL server this test process runs already (conftest.py's
+    `postgres`), rather than a throwaway server of its own; none without the server binaries."""
+    return ("--postgres", request.getfixturevalue("postgres").conn_str) if HAS_POSTGRES else ()
+
+
 # oci-cli as a previous benchmark run left it in the user's cache (looked up with the real HOME).
 CACHED_OCI_CLI = oci_cli_environment() / "bin" / "oci"
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    """The fewest attempts that run each loop to its win: one failed attempt, then the winning one."""
+def report(request, tmp_path_factory):
+    """The fewest attempts that run each loop to its win: one failed attempt, then the winning one.
+    Its pg backend's loop uses the test session's PostgreSQL server (a schema of its own)."""
     # The autouse isolated_home fixture is function-scoped; this run gets its own HOME the same way.
-    return run_bench(tmp_path_factory.mktemp("bench-home"), "--attempts", "2", "--without-runbook")
+    home = tmp_path_factory.mktemp("bench-home")
+    return run_bench(home, "--attempts", "2", "--without-runbook", *session_postgres(request))
 
 
 @pytest.fixture(scope="module")
-def runbook_report(tmp_path_factory):
+def runbook_report(request, tmp_path_factory):
     """With the runbook's oci-cli loop: only where oci-cli is cached already. Installing it takes
     minutes, and one failed attempt of it about 100 s (oci-cli's own backoff), so 2 attempts."""
     if not CACHED_OCI_CLI.exists():
         pytest.skip(
             f"oci-cli is not in the benchmark's cache ({CACHED_OCI_CLI}); `python -m scripts.bench` installs it"
         )
-    return run_bench(tmp_path_factory.mktemp("bench-home"), "--attempts", "2", "--oci-cli", str(CACHED_OCI_CLI))
+    home = tmp_path_factory.mktemp("bench-home")
+    return run_bench(home, "--attempts", "2", "--oci-cli", str(CACHED_OCI_CLI), *session_postgres(request))
 
 
 def test_prints_one_line_per_contender(report):

@@ -14,8 +14,8 @@ of attempts 1..N-1 answers "Out of host capacity" and attempt N wins:
   a 500, so one attempt may make several calls: its cloud answers capacity to every call until
   attempt N begins (the benchmark then switches the scenario to ok).
 - coinpilot-tf on the pg state backend: the same `retry`, STATE_BACKEND=pg, against a throwaway
-  PostgreSQL server on 127.0.0.1 (scripts/postgres.py; left out without the server binaries), in a
-  thread that runs only while the main loop waits between its attempts. The backend's own cost per
+  PostgreSQL server on 127.0.0.1 (scripts/postgres.py; left out without the server binaries) or the
+  one --postgres names, in a schema of its own, in a thread that runs only while the main loop waits between its attempts. The backend's own cost per
   attempt: attempt k's wall time with pg minus attempt k's with local state (and pg / local), over
   the pairs, median and p90.
 - Attempts are interleaved (coinpilot-tf attempt k, then the others' attempt k) so that all see
@@ -25,8 +25,9 @@ Per attempt: wall time; API calls from each cloud's calls.jsonl by time window (
 retries included); CPU seconds of everything the attempt ran (getrusage); peak RSS of everything
 the attempt started, summed over its process tree, sampled from /proc every 25 ms (coinpilot-tf
 runs in this process, so its tree includes the benchmark's own few MB).
-Waiting: the three loops run for real with a one-hour interval; once each waits after its failed
-first attempt, the RSS of what waits (the retry process; bash and its sleep), and the retry
+Waiting: the three loops run for real with a one-hour interval (retry from an empty workdir, the
+apply loop again on its module, without its state); once each waits after its failed first attempt,
+the RSS of what waits (the retry process; bash and its sleep), and the retry
 process's CPU time and wakeups (voluntary context switches) over a few seconds.
 Also: RSS in-process at attempts 1, 10 and N; startup, `coinpilot-tf --help` against
 `python -c "import click"`, alternated, median, and `-X importtime` for heavy modules.

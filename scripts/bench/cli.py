@@ -14,7 +14,7 @@ import click
 from orchestrator.config import FIELDS
 from scripts.postgres import running_server
 
-from .compare import compare_loops
+from .compare import BASELINE_WORKDIR, compare_loops
 from .output import markdown as markdown_tables
 from .output import summary_lines, write_results
 from .runbook import ensure_oci_cli, oci_cli_version, start_waiting_runbook
@@ -76,6 +76,13 @@ RUNBOOK_VARIABLES = frozenset(env for field in FIELDS for env in field.env_names
     "installed on first use].",
 )
 @click.option("--without-runbook", is_flag=True, help="Leave the runbook's oci-cli loop out.")
+@click.option(
+    "--postgres",
+    "postgres_conn_str",
+    metavar="CONN_STR",
+    help="A PostgreSQL server already running, for the pg state backend's loop (a schema of its own) "
+    "[default: a throwaway server on 127.0.0.1, started with PostgreSQL's server binaries if installed].",
+)
 def main(
     attempts: int,
     json_path: Path,
@@ -84,6 +91,7 @@ def main(
     idle_seconds: int,
     oci_cli: str | None,
     without_runbook: bool,
+    postgres_conn_str: str | None,
 ) -> None:
     """Benchmark coinpilot-tf against a plain `terraform apply -auto-approve` loop and the runbook's
     `oci compute instance launch` loop on the simulated OCI, and coinpilot-tf's pg state backend
@@ -96,10 +104,13 @@ def main(
     with tempfile.TemporaryDirectory(prefix="coinpilot-bench-") as root, ExitStack() as stack:
         # First: the runbook's first attempt backs off inside oci-cli for minutes, while the rest runs.
         runbook = start_waiting_runbook(stack, Path(root), environ, oci) if oci else None
-        postgres = stack.enter_context(running_server())  # None without PostgreSQL's server binaries
+        postgres = postgres_conn_str
+        if postgres is None:
+            server = stack.enter_context(running_server())  # None without PostgreSQL's server binaries
+            postgres = server.conn_str if server else None
         measured = compare_loops(attempts, Path(root), environ, oci, postgres)
         startup = measure_startup(startup_runs, environ)
-        waiting = measure_waiting(idle_seconds, Path(root), environ, runbook)
+        waiting = measure_waiting(idle_seconds, Path(root), environ, runbook, Path(root) / BASELINE_WORKDIR)
     report = summarize(measured, startup, waiting, attempts, (load_before, os.getloadavg()[0]), version)
     json_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
     markdown_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,25 +1,28 @@
 """coinpilot-tf's `retry` on the pg state backend: the same loop, STATE_BACKEND=pg, against a throwaway
-PostgreSQL server on 127.0.0.1 (scripts/postgres.py), in a thread that runs only while the main loop
-waits between its attempts, so attempt k with pg and attempt k with local state see the same load."""
+PostgreSQL server on 127.0.0.1 (scripts/postgres.py) or one already running (--postgres), in a schema
+of its own, in a thread that runs only while the main loop waits between its attempts, so attempt k
+with pg and attempt k with local state see the same load."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from orchestrator.loop import RetryOutcome
-from scripts.postgres import PostgresServer
+from scripts.postgres import server_binaries
 
 from .coinpilot_tf import AttemptMarks, retry_loop, retry_results
 from .processes import BACKGROUND
 
-# The pg backend's run gets a fresh server: one schema is enough.
-PG_BACKEND_CONFIG = "schema_name=coinpilot_bench"
+# A schema of this run's own: the server may hold other runs' states (the tests share theirs).
+PG_BACKEND_CONFIG = f"schema_name=coinpilot_bench_{os.getpid()}"
 
 
 @contextmanager
@@ -36,9 +39,19 @@ def exported(name: str, value: str) -> Iterator[None]:
             os.environ[name] = previous
 
 
-def server_version(server: PostgresServer) -> str:
-    said = subprocess.run(server.command("pg_ctl", "--version"), capture_output=True, text=True, check=True).stdout
-    return said.split("(PostgreSQL)", 1)[-1].strip()
+def server_version(conn_str: str) -> dict[str, str]:
+    """The version the server itself reports (`15.18 (Debian 15.18-0+deb12u1)`), and its host."""
+    binaries = server_binaries()
+    psql = binaries / "psql" if binaries and (binaries / "psql").exists() else shutil.which("psql")
+    if psql is None:
+        raise RuntimeError("psql is missing: it asks the PostgreSQL server for its version")
+    said = subprocess.run(
+        [str(psql), "-X", "-A", "-t", "-d", conn_str, "-c", "SHOW server_version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {"server": said.strip(), "host": urlsplit(conn_str).hostname or "the host of --postgres"}
 
 
 class SteppedRetry:
@@ -102,17 +115,17 @@ def pg_retry(
     workdir: Path,
     environ: dict[str, str],
     scenario: str,
-    server: PostgresServer,
+    conn_str: str,
     stream,
     spans: list[tuple[float, float]],
 ) -> SteppedRetry:
-    """The loop on the pg backend, its state on `server` while `stack` is open."""
+    """The loop on the pg backend, its state on the server `conn_str` names while `stack` is open."""
     # The tool gives Terraform PG_CONN_STR from its own process's environment (engine/environment.py).
-    stack.enter_context(exported("PG_CONN_STR", server.conn_str))
+    stack.enter_context(exported("PG_CONN_STR", conn_str))
     pg_environ = {
         **environ,
         "STATE_BACKEND": "pg",
         "STATE_BACKEND_CONFIG": PG_BACKEND_CONFIG,
-        "PG_CONN_STR": server.conn_str,
+        "PG_CONN_STR": conn_str,
     }
     return SteppedRetry(workdir, pg_environ, scenario, stream, spans)

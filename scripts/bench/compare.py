@@ -7,22 +7,22 @@ import os
 from contextlib import ExitStack
 from pathlib import Path
 
-from scripts.postgres import PostgresServer
-
 from .attempts import CommandLoop, launch_scenario
 from .coinpilot_tf import run_retry, timed_terraform_runs
 from .coinpilot_tf_pg import SteppedRetry, pg_retry, server_version
 from .runbook import runbook_loop
 from .terraform_apply import terraform_apply_loop
 
+# The `terraform apply` loop's workdir under the benchmark's folder (the waiting measure runs it again).
+BASELINE_WORKDIR = "baseline"
 
-def compare_loops(
-    attempts: int, root: Path, environ: dict[str, str], oci: str | None, postgres: PostgresServer | None
-) -> dict:
+
+def compare_loops(attempts: int, root: Path, environ: dict[str, str], oci: str | None, postgres: str | None) -> dict:
     """Every contender's attempts, and the engine's description. The runbook's loop runs with an oci
-    executable; coinpilot-tf's loop on the pg state backend with a PostgreSQL server."""
+    executable; coinpilot-tf's loop on the pg state backend with a PostgreSQL server (its connection
+    string, `postgres`)."""
     scenario = launch_scenario(attempts)
-    baseline, engine = terraform_apply_loop(root / "baseline", scenario, attempts, environ)
+    baseline, engine = terraform_apply_loop(root / BASELINE_WORKDIR, scenario, attempts, environ)
     with ExitStack() as stack:
         devnull = stack.enter_context(open(os.devnull, "w"))
         spans = stack.enter_context(timed_terraform_runs())
@@ -48,5 +48,5 @@ def compare_loops(
                 other.attempt()
         measured = {"engine": engine, "coinpilot_tf": ours, **{name: o.results() for name, o in others.items()}}
     if postgres:
-        measured["coinpilot_tf_pg"]["server"] = server_version(postgres)
+        measured["coinpilot_tf_pg"].update(server_version(postgres))
     return measured

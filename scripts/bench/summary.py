@@ -120,7 +120,7 @@ def pg_backend_summary(measured: dict, local: list[Attempt]) -> dict:
     wall_ratios = [pg.wall_seconds / local.wall_seconds for pg, local in pairs]
     return {
         "command": "coinpilot-tf retry with STATE_BACKEND=pg (RETRY_INTERVAL_SECONDS=0, in-process)",
-        "server": f"PostgreSQL {measured['server']} on 127.0.0.1",
+        "server": f"PostgreSQL {measured['server']} on {measured.get('host', '127.0.0.1')}",
         "exit_code": measured["exit_code"],
         "setup_seconds": measured["setup_seconds"],
         **contender(attempts, None),

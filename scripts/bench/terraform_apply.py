@@ -23,6 +23,20 @@ def terraform_apply_loop(
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    return _apply_loop(workdir, attempts, environ)
+
+
+def terraform_apply_loop_again(workdir: Path, scenario: str, attempts: int, environ: dict[str, str]) -> CommandLoop:
+    """The same loop once more in a workdir where it ran already (no second render): without the
+    state it left, its next apply launches again, and its cloud answers `scenario` from the start
+    (the instance it may have won stays in that cloud)."""
+    for name in ("terraform.tfstate", "terraform.tfstate.backup"):
+        (workdir / name).unlink(missing_ok=True)
+    CloudStore.ensure(workdir / "simulator", scenario)
+    return _apply_loop(workdir, attempts, environ)[0]
+
+
+def _apply_loop(workdir: Path, attempts: int, environ: dict[str, str]) -> tuple[CommandLoop, str]:
     session = Session(environ)
     session.flags = {"workdir": str(workdir)}
     tool = session.terraform  # the tool's engine and environment

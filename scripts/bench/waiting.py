@@ -16,7 +16,7 @@ import click
 from orchestrator.journal import Journal
 
 from .processes import PROCESSES, console_script, sleeping, start_shell_loop, stop
-from .terraform_apply import terraform_apply_loop
+from .terraform_apply import terraform_apply_loop_again
 
 # The waiting loops' interval: far longer than the benchmark looks at them.
 WAITING_INTERVAL_SECONDS = 3600
@@ -74,12 +74,15 @@ def _idle(retry: subprocess.Popen, seconds: int) -> dict:
     }
 
 
-def measure_waiting(seconds: int, root: Path, environ: dict[str, str], runbook: subprocess.Popen | None) -> dict:
+def measure_waiting(
+    seconds: int, root: Path, environ: dict[str, str], runbook: subprocess.Popen | None, baseline_workdir: Path
+) -> dict:
     """The waiting loops' RSS and the waiting retry's idle cost. The runbook's loop is started earlier
-    by the caller (its first attempt backs off for minutes)."""
+    by the caller (its first attempt backs off for minutes); the `terraform apply` loop runs again in
+    the module it ran in before (`baseline_workdir`); `retry` starts from nothing, as a user starts it."""
     with ExitStack() as stack:
         shells = {"runbook": runbook} if runbook else {}
-        baseline, _ = terraform_apply_loop(root / "waiting-baseline", "capacity", 1, environ)
+        baseline = terraform_apply_loop_again(baseline_workdir, "capacity", 1, environ)
         shells["baseline"] = start_shell_loop(baseline.argv, baseline.cwd, waiting_env(baseline.env))
         stack.callback(stop, shells["baseline"], signal.SIGTERM, True)
         retry = subprocess.Popen(
