@@ -13,8 +13,8 @@ import pytest
 from scripts.bench.attempts import Attempt, launch_scenario
 from scripts.bench.cli import RUNBOOK_VARIABLES
 from scripts.bench.output import RESULTS_BEGIN, RESULTS_END, markdown, summary_lines, write_results
-from scripts.bench.runbook import oci_cli_environment
 from scripts.bench.summary import coinpilot_tf_summary, p90, summarize
+from scripts.oci_cli import BENCH, cached_oci_cli
 from scripts.postgres import server_binaries
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def session_postgres(request) -> tuple[str, ...]:
 
 
 # oci-cli as a previous benchmark run left it in the user's cache (looked up with the real HOME).
-CACHED_OCI_CLI = oci_cli_environment() / "bin" / "oci"
+CACHED_OCI_CLI = cached_oci_cli(BENCH)
 
 
 @pytest.fixture(scope="module")

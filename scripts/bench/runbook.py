@@ -10,7 +10,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -18,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-import platformdirs
 
 from orchestrator.config import FREE_MEMORY_GBS, FREE_OCPUS, SHAPE
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
 from orchestrator.ssh_keys import ensure_key_pair
 
+from .. import oci_cli
 from .attempts import CommandLoop
 from .processes import BACKGROUND, console_script, start_shell_loop, stop
 from .waiting import waiting_env
@@ -33,19 +32,9 @@ INSTANCE_NAME = "runbook-a1"
 SERVE_TIMEOUT_SECONDS = 300
 
 
-def oci_cli_environment() -> Path:
-    return Path(platformdirs.user_cache_dir("coinpilot-tf", appauthor=False)) / "bench-oci-cli"
-
-
 def ensure_oci_cli() -> str:
-    """oci-cli in the benchmark's own virtualenv, installed the first time (a few minutes)."""
-    environment = oci_cli_environment()
-    oci = environment / "bin" / "oci"
-    if not oci.exists():
-        click.echo(f"installing oci-cli into {environment} (once; it takes a few minutes)", err=True)
-        subprocess.run([sys.executable, "-m", "venv", str(environment)], check=True)
-        subprocess.run([str(environment / "bin" / "python"), "-m", "pip", "install", "--quiet", "oci-cli"], check=True)
-    return str(oci)
+    """oci-cli in the benchmark's own virtualenv, installed the first time."""
+    return oci_cli.ensure_oci_cli(oci_cli.BENCH)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The real oci-cli against the served endpoint, as a user rehearsing a runbook runs it: a launch that
 waits for RUNNING through a second of PROVISIONING, and a termination that waits for its work
-request. oci-cli is not a dependency: the benchmark's cached virtualenv of it is used, if there is one."""
+request. oci-cli is not a dependency: it comes from a cached virtualenv of its own (`python -m scripts.oci_cli`
+puts it there; .ci/run does), and without it these tests are skipped, saying so."""
 
 import json
 import os
@@ -12,18 +13,19 @@ from cryptography.hazmat.primitives import serialization
 from orchestrator.simulator.cloud import api_key_path, client_config
 from orchestrator.simulator.rest import RestEndpoint
 from orchestrator.simulator.store import PLACEHOLDERS, CloudStore
-from scripts.bench.runbook import oci_cli_environment, runbook_environment
+from scripts.bench.runbook import runbook_environment
+from scripts.oci_cli import FIDELITY, cached_oci_cli
 
 from .conftest import A1, COMPARTMENT
 
-OCI_CLI = oci_cli_environment() / "bin" / "oci"
+OCI_CLI = cached_oci_cli(FIDELITY)
 
 
 @pytest.fixture(scope="module")
 def oci_cli(tmp_path_factory):
     """Runs oci-cli against a served endpoint (1 s of PROVISIONING and TERMINATING); (exit code, JSON output)."""
     if not OCI_CLI.exists():
-        pytest.skip(f"oci-cli is not in the benchmark's cache ({OCI_CLI}); `python -m scripts.bench` installs it")
+        pytest.skip(f"oci-cli is not installed in {OCI_CLI.parent.parent}; `python -m scripts.oci_cli` installs it")
     folder = tmp_path_factory.mktemp("fidelity-cli")
     store = CloudStore.ensure(folder / "cloud")
     config = client_config(store.directory, "DEFAULT")
