@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Settings
-from .instance import Instance
 
 OCI_LABEL = "OCI"
 
@@ -101,11 +100,3 @@ class OciCloud:
 
     def reached(self, phase: str) -> None:
         """No phase hook against the real cloud."""
-
-
-def compartment_instances(cloud: Cloud, profile: str, compartment_id: str) -> list[Instance]:
-    """ListInstances in the launch compartment, through the oci SDK and the cloud (for in_child.call:
-    the SDK it imports stays out of the process that waits between attempts; here, not in
-    reconcile.py, so that the child imports no more than the cloud)."""
-    with cloud.api(profile) as api:
-        return api.list_instances(compartment_id)

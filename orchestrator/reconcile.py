@@ -7,9 +7,10 @@ Two questions, asked before the first launch and after a launch whose outcome is
   RUNNING failed or was cut short) is looked at with a refresh. PROVISIONING, STARTING, RUNNING
   (or any state short of terminating): it is ours, untainted and kept. TERMINATING, TERMINATED
   or gone: it leaves the state and the loop goes on.
-- The compartment (oci SDK, ListInstances): an instance that carries our freeform tag or our
-  display name, is not terminated and is not in state was launched by us, but its result never
-  reached state (crash, network error after the request). It is imported and kept.
+- The compartment (ListInstances, the module's oci_core_instances data source, read by a refresh):
+  an instance that carries our freeform tag or our display name, is not terminated and is not in
+  state was launched by us, but its result never reached state (crash, network error after the
+  request). It is imported and kept.
 A kept instance still PROVISIONING or STARTING is waited for until RUNNING.
 """
 
@@ -23,10 +24,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .engine.import_ import import_instance
+from .engine.listing import listed_instances
 from .engine.refresh import refresh_only
 from .engine.runner import Terraform, TerraformError
 from .engine.state import forget_instance, state_instance, untaint
-from .errors import ToolError
+from .failures import Category
 from .instance import Instance
 from .ownership import GONE_STATES, ours_oldest_first
 from .policy import POLLS, Poll, Waiter
@@ -41,6 +43,8 @@ _ERRORED_WRITTEN = re.compile(r'written\s+to\s+the\s+file\s+\\?"errored\.tfstate
 _CREATE_STARTED = re.compile(r"\boci_core_instance\.\w+: Creating\.\.\.")
 _INSTANCE_OCID = re.compile(r"\bocid1\.instance\.[a-z0-9.-]*\.[a-z0-9]+", re.IGNORECASE)
 STARTING_STATES = ("PROVISIONING", "STARTING")
+# Failures of the compartment's listing that come from OCI's API or the network to it.
+API_FAILURES = (Category.THROTTLE, Category.TRANSIENT, Category.AUTH, Category.INVALID, Category.UNAVAILABLE)
 
 
 class Keeping(StrEnum):
@@ -76,18 +80,10 @@ class Lost:
 
 
 class Reconciler:
-    def __init__(
-        self,
-        tf: Terraform,
-        instance_name: str,
-        waiter: Waiter,
-        list_instances: Callable[[], list[Instance]],
-        note: Callable[[str], None],
-    ):
+    def __init__(self, tf: Terraform, instance_name: str, waiter: Waiter, note: Callable[[str], None]):
         self.tf = tf
         self.instance_name = instance_name
         self.waiter = waiter
-        self.list_instances = list_instances
         self.note = note
         self.lost: Lost | None = None  # set when from_state finds the won instance terminated
 
@@ -135,8 +131,12 @@ class Reconciler:
     def adopt(self) -> Kept | None:
         """Import an instance of ours that exists in the compartment; the state holds none."""
         try:
-            listed = self.list_instances()
-        except ToolError as error:  # the API is unreachable: a launch would most likely fail too
+            listed = listed_instances(self.tf)
+        except TerraformError as error:
+            # The API's answer: the attempt's own refresh or plan meets it too, and the policy decides.
+            # Anything else (a full disk, a lost backend, an interrupt) ends here, before any launch.
+            if self.tf.interrupted or error.failure.category not in API_FAILURES:
+                raise
             self.note(f"could not list the compartment's instances ({error}); not looking for one to adopt this time")
             return None
         ours = ours_oldest_first(listed, self.instance_name)
@@ -185,8 +185,8 @@ class Reconciler:
     def _listed_state(self, instance_id: str) -> str:
         """The lifecycle state the compartment lists for the instance; "gone" if it is not listed."""
         try:
-            listed = self.list_instances()
-        except ToolError:
+            listed = listed_instances(self.tf)
+        except TerraformError:
             return "gone"
         return next((found.lifecycle_state for found in listed if found.id == instance_id), "gone")
 

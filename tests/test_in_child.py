@@ -5,7 +5,7 @@ import os
 import pytest
 
 from orchestrator import in_child, launch_inputs, oci_api
-from orchestrator.cloud import OciCloud, compartment_instances
+from orchestrator.cloud import OciCloud
 from orchestrator.config import load_settings, with_placeholders
 from orchestrator.errors import ToolError, UsageError
 from orchestrator.simulator.cloud import SimulatedCloud
@@ -13,7 +13,21 @@ from orchestrator.simulator.store import PLACEHOLDERS
 from orchestrator.size import Size
 from orchestrator.workdir import Workdir
 
+from .session import REPOSITORY
+
 COMPARTMENT = PLACEHOLDERS["compartment_ocid"]
+
+
+def compartment_instances(cloud, profile: str, compartment_id: str):
+    """ListInstances through the cloud's API: a module-level function the child imports from here."""
+    with cloud.api(profile) as api:
+        return api.list_instances(compartment_id)
+
+
+@pytest.fixture(autouse=True)
+def tests_importable(monkeypatch):
+    """The child imports compartment_instances from this module (PYTHONPATH reaches it)."""
+    monkeypatch.setenv("PYTHONPATH", REPOSITORY)
 
 
 def test_the_call_runs_in_another_process_and_its_result_comes_back():

@@ -138,7 +138,7 @@ def _reconciler(session, monkeypatch, sleep):
     notes = []
     tf = command.terraform
     tf.write_cli_config()
-    return Reconciler(tf, "coinpilot-ins", Waiter(sleep=sleep), list, notes.append), notes
+    return Reconciler(tf, "coinpilot-ins", Waiter(sleep=sleep), notes.append), notes
 
 
 def test_a_kept_instance_still_provisioning_is_waited_for_until_running(crashed, tmp_path, monkeypatch):

@@ -299,6 +299,11 @@ class Terraform:
             raise TerraformError(what, classify(run.output), run)
         return run
 
+    @property
+    def interrupted(self) -> bool:
+        """Whether an interrupt was forwarded to a command (the run is ending)."""
+        return self._interrupted
+
     def interrupt(self) -> bool:
         """Forward one interrupt to a running command; True if one was running."""
         process = self._process

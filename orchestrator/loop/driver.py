@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from .. import operation
-from ..cloud import compartment_instances
 from ..engine.init import init_if_needed
 from ..engine.plan_safety import DestructivePlan
 from ..engine.runner import Terraform, TerraformError
@@ -20,7 +19,6 @@ from ..failures import Category, Failure
 from ..journal import Journal
 from ..launch_inputs import Prepared
 from ..notify import Notifier
-from ..oci_api import Instance
 from ..operation import STOPPED_STATES, Kind, Operation
 from ..phases import Phase
 from ..policy import Action, Decision, Policy, PolicyConfig, Waiter
@@ -75,7 +73,7 @@ class RetryLoop:
             journal, reporter, notifier, once=once, notify_every=settings.notify_every_n_attempts, clock=clock
         )
         tf.on_state_lock_wait = events.state_lock_waiting
-        reconciler = Reconciler(tf, settings.instance_name, waiter, self._compartment_instances, reporter.note)
+        reconciler = Reconciler(tf, settings.instance_name, waiter, reporter.note)
         self.context = RunContext(prepared, tf, policy, waiter, events, reconciler, once, grow, clock, RunState(), gate)
         self.plans = PlanCache(self.context)
         self.endings = Endings(self.context, self.plans)
@@ -277,16 +275,6 @@ class RetryLoop:
                     return recovered
             reason = unsaved_launch(self.context.prepared.workdir, failure)
         return self.endings.stopped(failure.category, reason + self.backend.note())
-
-    def _compartment_instances(self) -> list[Instance]:
-        """ListInstances in the launch compartment, through the oci SDK and the session's cloud, in a
-        child process: the SDK never stays in the process that waits between attempts."""
-        from .. import in_child
-
-        settings = self.context.settings
-        return in_child.call(
-            compartment_instances, self.context.tf.cloud, settings.oci_profile, settings.compartment_ocid
-        )
 
 
 def _local_state_holds_instance(state_file: Path) -> bool:

@@ -233,9 +233,9 @@ class OciProvider(Provider):
         """Nothing to set up; the store is bound when the process starts."""
 
     def get_data_sources(self) -> list[type[DataSource]]:
-        from orchestrator.simulator import provider_network
+        from orchestrator.simulator import provider_instances, provider_network
 
-        return [CoreSubnet, *provider_network.DATA_SOURCES]
+        return [CoreSubnet, provider_instances.CoreInstances, *provider_network.DATA_SOURCES]
 
     def get_resources(self) -> list[type[Resource]]:
         from orchestrator.simulator import provider_network

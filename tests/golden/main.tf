@@ -2,6 +2,12 @@ data "oci_core_subnet" "this" {
   subnet_id = var.subnet_ocid
 }
 
+# The compartment's instances (ListInstances), read with every refresh: an instance of ours that
+# never reached this state (a crash, a lost answer) is found here and adopted, never launched twice.
+data "oci_core_instances" "in_compartment" {
+  compartment_id = var.compartment_ocid
+}
+
 resource "oci_core_instance" "this" {
   availability_domain = var.availability_domain
   compartment_id      = var.compartment_ocid

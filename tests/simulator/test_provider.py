@@ -68,8 +68,9 @@ def test_ok_creates_the_instance_and_destroy_terminates_it(workdir):
     assert instance["display_name"] == TFVARS["instance_name"]
     assert instance["freeform_tags"] == {"coinpilot-tf": TFVARS["instance_name"]}
     assert instance["metadata"] == {"ssh_authorized_keys": TFVARS["ssh_public_key"]}
-    launch_and_after = [c["op"] for c in workdir.store.calls()][1:]
-    assert launch_and_after == ["LaunchInstance", "GetInstance"]
+    calls = [c["op"] for c in workdir.store.calls()]
+    assert sorted(calls[:2]) == ["GetSubnet", "ListInstances"]  # the module's data sources
+    assert calls[2:] == ["LaunchInstance", "GetInstance"]
 
     outputs = {name: o["value"] for name, o in json.loads(workdir.terraform("output", "-json").stdout).items()}
     assert outputs == {

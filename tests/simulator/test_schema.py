@@ -132,6 +132,14 @@ def test_the_subnet_data_source_and_the_provider_block_are_subsets(served):
     assert _differences("provider", served["provider"]["block"], provider, implicit={}) == []
 
 
+def test_the_instances_data_source_is_a_subset(served):
+    """The module's ListInstances (how retry finds an instance of ours missing from its state)."""
+    block = served["data_source_schemas"]["oci_core_instances"]["block"]
+    assert _differences("oci_core_instances", block, REFERENCE["data_sources"]["oci_core_instances"], implicit={}) == []
+    listed = block["attributes"]["instances"]["type"][1][1]
+    assert {"id", "display_name", "freeform_tags", "state", "time_created"} <= set(listed)
+
+
 def test_only_what_forces_a_new_instance_in_the_real_provider_plans_a_replacement():
     reference = REFERENCE["resources"]["oci_core_instance"]
     for attribute in _INSTANCE_SCHEMA.attributes:
