@@ -20,7 +20,10 @@ LISTING_PLAN = "listing.tfplan"
 
 
 def listing_plan_argv(tf: Terraform) -> list[str]:
-    return tf.argv("plan", input=False, json=FLAG, refresh_only=FLAG, out=str(tf.workdir.path / LISTING_PLAN))
+    # -lock=false: it only reads, so it never waits behind another run's launch on a shared state.
+    return tf.argv(
+        "plan", input=False, json=FLAG, refresh_only=FLAG, lock=False, out=str(tf.workdir.path / LISTING_PLAN)
+    )
 
 
 def listed_instances(tf: Terraform) -> list[Instance]:
