@@ -97,6 +97,8 @@ def _trial(number: int, race: Race, base: Path, conn_str: str) -> None:
     where = f"trial {number} {race}:\n" + "\n".join(f"--- {name}:\n{text}" for name, text in outputs.items())
     assert (a.returncode, b.returncode) == (0, 0), where
 
+    # Nothing either machine met was unrecognised (a refresh racing the other's first state write was).
+    assert [e for m in (first, second) for e in m.journal("attempt") if e["category"] == "unknown"] == [], where
     live = first.live_instances()
     assert len(live) == 1, f"{len(live)} live instances; {where}"
     for machine in (first, second):
