@@ -7,7 +7,7 @@ Two questions, asked before the first launch and after a launch whose outcome is
   RUNNING failed or was cut short) is looked at with a refresh. PROVISIONING, STARTING, RUNNING
   (or any state short of terminating): it is ours, untainted and kept. TERMINATING, TERMINATED
   or gone: it leaves the state and the loop goes on.
-- The compartment (ListInstances, the module's oci_core_instances data source, read by a refresh):
+- The compartment (ListInstances: the module's oci_core_instances data source, in a refresh-only plan):
   an instance that carries our freeform tag or our display name, is not terminated and is not in
   state was launched by us, but its result never reached state (crash, network error after the
   request). It is imported and kept.

@@ -29,6 +29,11 @@ RUNBOOK_VARIABLES = frozenset(env for field in FIELDS for env in field.env_names
 }
 
 
+def clean_environ() -> dict[str, str]:
+    """This process's environment without the runbook's variables: every loop gets its settings itself."""
+    return {name: value for name, value in os.environ.items() if name not in RUNBOOK_VARIABLES}
+
+
 @click.command()
 @click.option(
     "--attempts",
@@ -96,7 +101,7 @@ def main(
     """Benchmark coinpilot-tf against a plain `terraform apply -auto-approve` loop and the runbook's
     `oci compute instance launch` loop on the simulated OCI, and coinpilot-tf's pg state backend
     against its local state."""
-    environ = {name: value for name, value in os.environ.items() if name not in RUNBOOK_VARIABLES}
+    environ = clean_environ()
     environ["RETRY_INTERVAL_SECONDS"] = "0"
     oci = None if without_runbook else (oci_cli or ensure_oci_cli())
     version = oci_cli_version(oci, environ) if oci else None

@@ -21,7 +21,7 @@ from tempfile import TemporaryDirectory
 
 import click
 
-from .cli import RUNBOOK_VARIABLES
+from .cli import clean_environ
 from .processes import console_script
 
 SCENARIO = "capacity,ok"
@@ -69,8 +69,7 @@ def measure(runs: int, environ: dict[str, str]) -> dict:
 @click.option("--runs", type=click.IntRange(min=1), default=10, show_default=True)
 def main(runs: int) -> None:
     """Wall time and CPU of a first `retry --simulate`, median of RUNS runs."""
-    environ = {name: value for name, value in os.environ.items() if name not in RUNBOOK_VARIABLES}
-    report = measure(runs, environ)
+    report = measure(runs, clean_environ())
     click.echo(
         f"first `retry --simulate '{SCENARIO}'`, median of {runs}: {report['wall_seconds_median']:.2f} s wall, "
         f"{report['machine_cpu_seconds_median']:.2f} s CPU (load average {report['load_average_before']:.2f} before)"

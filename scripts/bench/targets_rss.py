@@ -12,7 +12,6 @@ own, which a real run has in place as Terraform's oracle/oci provider only while
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ import click
 
 from orchestrator.journal import Journal
 
-from .cli import RUNBOOK_VARIABLES
+from .cli import clean_environ
 from .processes import PROCESSES, _rss_kb, console_script, stop
 from .waiting import SETTLE_SECONDS, WAITING_TIMEOUT_SECONDS, waiting_env
 
@@ -87,8 +86,7 @@ def measure(count: int, environ: dict[str, str]) -> dict:
 @click.option("--targets", "count", type=click.IntRange(min=1), default=5, show_default=True)
 def main(count: int) -> None:
     """RSS of one `retry --targets` process waiting for COUNT targets, beside a single `retry`'s."""
-    environ = {name: value for name, value in os.environ.items() if name not in RUNBOOK_VARIABLES}
-    report = measure(count, environ)
+    report = measure(count, clean_environ())
     single, several = report["single_target_rss_kb"], report["targets_rss_kb"]
     click.echo(
         f"waiting RSS, 1 target:  process {single['process'] / 1024:.1f} MB, with children {single['tree'] / 1024:.1f} MB"
