@@ -22,7 +22,7 @@ import click
 from orchestrator.journal import Journal
 
 from .cli import clean_environ
-from .processes import PROCESSES, _rss_kb, console_script, stop
+from .processes import ProcessTable, _rss_kb, console_script, stop
 from .waiting import SETTLE_SECONDS, WAITING_TIMEOUT_SECONDS, waiting_env
 
 TARGET_RSS_KB = 60 * 1024  # issue 23: one process waiting for 5 targets
@@ -53,7 +53,7 @@ def _waiting_rss(argv: list[str], journals: list[Path], environ: dict[str, str])
                 raise click.ClickException(f"{argv} ended or hung before its first wait")
             time.sleep(0.2)
         time.sleep(SETTLE_SECONDS)
-        return {"process": _rss_kb(run.pid), "tree": PROCESSES.rss_kb(run.pid)}
+        return {"process": _rss_kb(run.pid), "tree": ProcessTable().rss_kb(run.pid)}  # read afresh, as in waiting.py
     finally:
         stop(run)
 

@@ -15,7 +15,7 @@ import click
 
 from orchestrator.journal import Journal
 
-from .processes import PROCESSES, console_script, sleeping, start_shell_loop, stop
+from .processes import ProcessTable, _rss_kb, console_script, sleeping, start_shell_loop, stop
 from .terraform_apply import terraform_apply_loop_again
 
 # The waiting loops' interval: far longer than the benchmark looks at them.
@@ -95,8 +95,13 @@ def measure_waiting(
         try:
             _until_all_wait(Journal(root / "idle" / "journal.jsonl"), shells, retry)
             idle = _idle(retry, seconds)
-            waiting_rss = {name: PROCESSES.rss_kb(shell.pid) for name, shell in shells.items()}
-            waiting_rss["coinpilot_tf"] = PROCESSES.rss_kb(retry.pid)
+            # A table read afresh: a pid the shared one saw earlier in the run may belong to another
+            # process by now, which would hide a child or count a stranger.
+            table = ProcessTable()
+            waiting_rss = {name: table.rss_kb(shell.pid) for name, shell in shells.items()}
+            # The `retry` process itself, as targets_rss's "process": its child, the simulated provider,
+            # is a rehearsal's (against OCI, Terraform's provider lives only while a command runs).
+            waiting_rss["coinpilot_tf"] = _rss_kb(retry.pid)
         finally:
             stop(retry)
     return {"rss_kb": waiting_rss, "idle": {**idle, "exit_code_after_interrupt": retry.returncode}}
