@@ -1,10 +1,13 @@
 """Shared fixtures: every test runs with its own HOME and data folder, and no runbook variables leak in."""
 
+import compileall
 import itertools
 import os
+from pathlib import Path
 
 import pytest
 
+import orchestrator
 from orchestrator.config import FIELDS
 from orchestrator.engine.environment import ignored_names
 from orchestrator.simulator.cloud import SimulatedCloud
@@ -18,6 +21,14 @@ TOOL_VARIABLES = [env for field in FIELDS for env in field.env_names] + [
     "PG_CONN_STR",
     "OCI_CLI_CONFIG_FILE",
 ]
+
+
+def pytest_configure(config):
+    """The package's bytecode, compiled once before the tests start. Where the environment forbids
+    writing it (PYTHONDONTWRITEBYTECODE, as where this project is built), each of the hundreds of
+    Python processes the tests start would otherwise compile what it imports again."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # once, in the process that starts the workers
+        compileall.compile_dir(Path(orchestrator.__file__).parent, quiet=1)
 
 
 @pytest.fixture(autouse=True)
